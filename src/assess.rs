@@ -1,0 +1,219 @@
+//! Facts → flags: what needs a human today (SPEC §4, §5 quote matching).
+//!
+//! A fact is judged on four things only: its age against its staleness limit, whether its source
+//! changed against the accepted baseline, whether its evidence quote is still in the current text,
+//! and whether its source could be captured at all. For a missing quote the most similar passage
+//! of the current text is reported, so a reviewer sees "30 calendar days" next to the quoted
+//! "45 calendar days" without opening the page.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use unicode_normalization::UnicodeNormalization;
+
+use crate::outcome::{Flag, Outcome};
+use crate::registry::Fact;
+
+/// Folds text for quote matching: case, whitespace and line breaks, typographic quotes, dashes
+/// and apostrophes do not count.
+pub fn fold_for_match(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut pending_space = false;
+    for c in s.nfc() {
+        if c.is_whitespace() {
+            pending_space = !out.is_empty();
+            continue;
+        }
+        let c = match c {
+            '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '\u{02BC}' | '`'
+            | '\u{00B4}' => '\'',
+            '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{00AB}'
+            | '\u{00BB}' => '"',
+            '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2015}'
+            | '\u{2212}' | '\u{FE58}' | '\u{FE63}' | '\u{FF0D}' => '-',
+            '\u{200B}' | '\u{FEFF}' | '\u{00AD}' => continue,
+            other => other,
+        };
+        if pending_space {
+            out.push(' ');
+            pending_space = false;
+        }
+        out.extend(c.to_lowercase());
+    }
+    out
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClosestPassage {
+    pub text: String,
+    /// 0.0–1.0, how much of the quote the passage shares (similar's ratio).
+    pub similarity: f32,
+}
+
+/// The current text of a source, with its folded form computed once for all of its facts.
+pub struct CurrentText<'a> {
+    pub text: &'a str,
+    folded: String,
+}
+
+impl<'a> CurrentText<'a> {
+    pub fn new(text: &'a str) -> Self {
+        CurrentText {
+            text,
+            folded: fold_for_match(text),
+        }
+    }
+
+    pub fn contains_quote(&self, quote: &str) -> bool {
+        let q = fold_for_match(quote);
+        !q.is_empty() && self.folded.contains(&q)
+    }
+
+    /// The window of the text most similar to `quote`, widened to its line when the line is short.
+    pub fn closest_passage(&self, quote: &str) -> Option<ClosestPassage> {
+        let folded_quote = fold_for_match(quote);
+        let quote_words: Vec<&str> = folded_quote.split(' ').collect();
+        let q = quote_words.len().max(1);
+        // (line index, original word, folded word)
+        let mut words: Vec<(usize, &str, String)> = Vec::new();
+        let lines: Vec<&str> = self.text.lines().collect();
+        for (li, line) in lines.iter().enumerate() {
+            for w in line.split_whitespace() {
+                words.push((li, w, fold_for_match(w)));
+            }
+        }
+        if words.is_empty() {
+            return None;
+        }
+        // Cheap first pass: how many quote words each window shares. Only the best windows get
+        // the (costlier) character-level similarity.
+        let window = q.min(words.len());
+        let mut candidates: Vec<(usize, usize)> = (0..=words.len() - window)
+            .map(|start| {
+                let shared = words[start..start + window]
+                    .iter()
+                    .filter(|(_, _, f)| quote_words.contains(&f.as_str()))
+                    .count();
+                (shared, start)
+            })
+            .collect();
+        candidates.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        candidates.truncate(64);
+        let mut best: Option<(f32, usize)> = None;
+        for (_, start) in candidates {
+            let joined = words[start..start + window]
+                .iter()
+                .map(|(_, _, f)| f.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            let ratio = similar::TextDiff::from_chars(folded_quote.as_str(), joined.as_str()).ratio();
+            if best.is_none_or(|(r, _)| ratio > r) {
+                best = Some((ratio, start));
+            }
+        }
+        let (similarity, start) = best?;
+        let first_line = words[start].0;
+        let last_line = words[start + window - 1].0;
+        let text = if first_line == last_line && lines[first_line].chars().count() <= 240 {
+            lines[first_line].trim().to_string()
+        } else {
+            let from = start.saturating_sub(4);
+            let to = (start + window + 4).min(words.len());
+            words[from..to]
+                .iter()
+                .map(|(_, w, _)| *w)
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        Some(ClosestPassage { text, similarity })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Assessment {
+    pub flags: Vec<Flag>,
+    pub age_days: i64,
+    pub due: NaiveDate,
+    pub quote_found: Option<bool>,
+    pub closest_passage: Option<ClosestPassage>,
+}
+
+/// Judges one fact. `current` is the text captured this run, `None` when the source failed.
+pub fn assess(
+    fact: &Fact,
+    today: NaiveDate,
+    outcome: Outcome,
+    current: Option<&CurrentText<'_>>,
+) -> Assessment {
+    let age_days = (today - fact.last_verified).num_days();
+    let due = fact.last_verified + chrono::Days::new(fact.stale_after_days.into());
+    let mut flags = Vec::new();
+    if age_days > i64::from(fact.stale_after_days) {
+        flags.push(Flag::Stale);
+    }
+    if outcome == Outcome::Changed {
+        flags.push(Flag::SourceChanged);
+    }
+    let (mut quote_found, mut closest_passage) = (None, None);
+    match current {
+        Some(current) if outcome.is_good() => {
+            if let Some(quote) = &fact.quote {
+                let found = current.contains_quote(quote);
+                quote_found = Some(found);
+                if !found {
+                    flags.push(Flag::EvidenceMissing);
+                    closest_passage = current.closest_passage(quote);
+                }
+            }
+        }
+        _ => flags.push(Flag::Unverifiable),
+    }
+    Assessment {
+        flags,
+        age_days,
+        due,
+        quote_found,
+        closest_passage,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folding_ignores_case_space_quotes_dashes() {
+        let text = CurrentText::new(
+            "Processing time:\n45  CALENDAR days\nThe applicant’s “work permit” — valid 12\u{00A0}months",
+        );
+        assert!(text.contains_quote("processing time: 45 calendar days"));
+        assert!(text.contains_quote("the applicant's \"work permit\" - valid 12 months"));
+        assert!(text.contains_quote("«work permit» – valid"));
+        assert!(!text.contains_quote("30 calendar days"));
+        assert!(!text.contains_quote("   "));
+    }
+
+    #[test]
+    fn folding_handles_cyrillic_case() {
+        let text = CurrentText::new("СПРАВКА о состоянии здоровья");
+        assert!(text.contains_quote("справка О СОСТОЯНИИ здоровья"));
+        assert!(!text.contains_quote("справка о несудимости"));
+    }
+
+    #[test]
+    fn closest_passage_points_at_the_new_number() {
+        let text = CurrentText::new(
+            "Services for foreigners\nThe permit is issued within 30 calendar days.\nFee: free of charge",
+        );
+        let p = text.closest_passage("45 calendar days").unwrap();
+        assert_eq!(p.text, "The permit is issued within 30 calendar days.");
+        assert!(p.similarity > 0.7, "{}", p.similarity);
+    }
+
+    #[test]
+    fn closest_passage_of_a_long_line_is_a_window() {
+        let long = format!("{} needle in 45 days {}", "word ".repeat(80), "tail ".repeat(80));
+        let text = CurrentText::new(&long);
+        let p = text.closest_passage("needle in 46 days").unwrap();
+        assert_eq!(p.text, "word word word word needle in 45 days tail tail tail tail");
+    }
+}

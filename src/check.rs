@@ -1,0 +1,383 @@
+//! The orchestration of one check, in one place: registry → fetch → extract → store → compare →
+//! assess → report.
+//!
+//! Each selected source is one task: it fetches (async, limited by the fetcher), then does the
+//! CPU and file work on a blocking thread (parse, extract, record, diff, assess that source's
+//! facts) and returns only its rows of the report, so no page text outlives its task. A failing
+//! source becomes a failed row, never an error of the run; only trouble with the store itself
+//! (I/O, a corrupt state file) stops the check.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::{NaiveDate, Utc};
+
+use crate::assess::{CurrentText, assess};
+use crate::compare;
+use crate::extract::{self, ExtractError};
+use crate::fetch::{FetchError, Fetched, Fetcher};
+use crate::outcome::Outcome;
+use crate::registry::{Registry, Source};
+use crate::report::{FactReport, Report, SCHEMA_VERSION, SourceReport, Summary};
+use crate::store::{GoodCapture, LogEntry, Store, StoreError, Validators};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    #[error("unknown source {0:?}{1}")]
+    UnknownSource(String, String),
+    #[error("unknown route {0:?}{1}")]
+    UnknownRoute(String, String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot build the HTTP client: {0}")]
+    Client(#[from] reqwest::Error),
+    #[error("a capture task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    pub sources: Vec<String>,
+    pub routes: Vec<String>,
+}
+
+/// Which sources to capture and which facts to assess, by index into the registry.
+struct Plan {
+    sources: Vec<usize>,
+    /// Per selected source index: the (route index, fact index) pairs assessed against it.
+    facts: HashMap<usize, Vec<(usize, usize)>>,
+}
+
+fn hint(wanted: &str, candidates: impl Iterator<Item = impl AsRef<str>>) -> String {
+    let owned: Vec<String> = candidates.map(|c| c.as_ref().to_string()).collect();
+    crate::registry::did_you_mean(wanted, owned.iter().map(String::as_str))
+        .map(|s| format!(" (did you mean {s:?}?)"))
+        .unwrap_or_default()
+}
+
+fn plan(registry: &Registry, selection: &Selection) -> Result<Plan, CheckError> {
+    let source_index: HashMap<&str, usize> = registry
+        .sources
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.id.as_str(), i))
+        .collect();
+    for id in &selection.sources {
+        if !source_index.contains_key(id.as_str()) {
+            let h = hint(id, registry.sources.iter().map(|s| s.id.as_str()));
+            return Err(CheckError::UnknownSource(id.clone(), h));
+        }
+    }
+    for id in &selection.routes {
+        if !registry.routes.iter().any(|r| &r.id == id) {
+            let h = hint(id, registry.routes.iter().map(|r| r.id.as_str()));
+            return Err(CheckError::UnknownRoute(id.clone(), h));
+        }
+    }
+    let everything = selection.sources.is_empty() && selection.routes.is_empty();
+    let mut wanted_sources: Vec<bool> = registry
+        .sources
+        .iter()
+        .map(|s| everything || selection.sources.contains(&s.id))
+        .collect();
+    let mut facts: HashMap<usize, Vec<(usize, usize)>> = HashMap::new();
+    for (ri, route) in registry.routes.iter().enumerate() {
+        let route_selected = selection.routes.contains(&route.id);
+        for (fi, fact) in route.facts.iter().enumerate() {
+            let si = source_index[fact.source.as_str()];
+            if everything || route_selected || selection.sources.contains(&fact.source) {
+                wanted_sources[si] = true;
+                facts.entry(si).or_default().push((ri, fi));
+            }
+        }
+    }
+    Ok(Plan {
+        sources: (0..registry.sources.len())
+            .filter(|i| wanted_sources[*i])
+            .collect(),
+        facts,
+    })
+}
+
+/// Runs one check and records every capture in `store`. The caller saves and renders the report.
+pub async fn run(
+    registry: Arc<Registry>,
+    store: Arc<Store>,
+    selection: &Selection,
+    today: NaiveDate,
+) -> Result<Report, CheckError> {
+    let started_at = Utc::now();
+    let plan = plan(&registry, selection)?;
+    let fetcher = Arc::new(Fetcher::new(&registry.settings, &registry.sources)?);
+    let mut tasks = tokio::task::JoinSet::new();
+    for &si in &plan.sources {
+        let facts = plan.facts.get(&si).cloned().unwrap_or_default();
+        let (registry, store, fetcher) = (registry.clone(), store.clone(), fetcher.clone());
+        tasks.spawn(async move {
+            let rows = capture_source(&registry, &store, &fetcher, si, &facts, today).await;
+            (si, rows)
+        });
+    }
+    let mut by_source: HashMap<usize, (SourceReport, Vec<((usize, usize), FactReport)>)> =
+        HashMap::new();
+    while let Some(joined) = tasks.join_next().await {
+        let (si, rows) = joined?;
+        by_source.insert(si, rows?);
+    }
+    let mut sources = Vec::with_capacity(plan.sources.len());
+    let mut facts = Vec::new();
+    for si in &plan.sources {
+        let (src, fact_rows) = by_source.remove(si).expect("every task reported");
+        sources.push(src);
+        facts.extend(fact_rows);
+    }
+    // Facts in registry order, whatever order their sources finished in.
+    facts.sort_by_key(|(pos, _)| *pos);
+    let mut report = Report {
+        schema_version: SCHEMA_VERSION,
+        tool: format!("sourcewatch {}", env!("CARGO_PKG_VERSION")),
+        today,
+        started_at,
+        finished_at: Utc::now(),
+        summary: Summary::default(),
+        sources,
+        facts: facts.into_iter().map(|(_, f)| f).collect(),
+    };
+    report.summarise();
+    Ok(report)
+}
+
+type SourceRows = (SourceReport, Vec<((usize, usize), FactReport)>);
+
+async fn capture_source(
+    registry: &Arc<Registry>,
+    store: &Arc<Store>,
+    fetcher: &Fetcher,
+    si: usize,
+    facts: &[(usize, usize)],
+    today: NaiveDate,
+) -> Result<SourceRows, StoreError> {
+    let source = registry.sources[si].clone();
+    let state = store.state(&source.id)?;
+    let validators = match (&state.latest, &state.validators) {
+        (Some(_), Some(v)) if v.fingerprint == source.extract_fingerprint => Some(v.clone()),
+        _ => None,
+    };
+    let started = Instant::now();
+    let mut fetched = fetcher.fetch(&source, validators.as_ref()).await;
+    // A 304 is only as good as the stored text it points at; if that is gone, fetch it again.
+    let mut reused_text = None;
+    if let Ok(Fetched::NotModified { .. }) = &fetched {
+        let latest = state.latest.as_ref().expect("validators imply a latest capture");
+        match store.text(&source.id, &latest.sha256) {
+            Ok(t) => reused_text = Some(t),
+            Err(e) => {
+                tracing::warn!(source = %source.id, "stored text unreadable ({e}); fetching again");
+                fetched = fetcher.fetch(&source, None).await;
+            }
+        }
+    }
+    let elapsed_ms = started.elapsed().as_millis() as u64;
+    let (registry, store) = (registry.clone(), store.clone());
+    let facts = facts.to_vec();
+    tokio::task::spawn_blocking(move || {
+        process(
+            &registry,
+            &store,
+            &source,
+            fetched,
+            reused_text,
+            elapsed_ms,
+            &facts,
+            today,
+        )
+    })
+    .await
+    .expect("capture processing does not panic")
+}
+
+/// What a capture came to before comparison: text, or a failure with its outcome.
+struct Captured {
+    text: Result<(String, String), (Outcome, String)>,
+    http_status: Option<u16>,
+    final_url: Option<String>,
+    raw: Vec<u8>,
+    validators: Validators,
+}
+
+fn captured_from(
+    source: &Source,
+    fetched: Result<Fetched, FetchError>,
+    reused_text: Option<String>,
+) -> Captured {
+    let fingerprint = source.extract_fingerprint.clone();
+    match fetched {
+        Err(e) => Captured {
+            http_status: e.http_status(),
+            final_url: match &e {
+                FetchError::Http { final_url, .. } => Some(final_url.clone()),
+                _ => None,
+            },
+            text: Err((e.outcome(), e.to_string())),
+            raw: Vec::new(),
+            validators: Validators::default(),
+        },
+        Ok(Fetched::NotModified {
+            final_url,
+            etag,
+            last_modified,
+        }) => {
+            let text = reused_text.expect("304 handled with stored text");
+            let sha = extract::sha256_hex(&text);
+            Captured {
+                text: Ok((text, sha)),
+                http_status: Some(304),
+                final_url: Some(final_url),
+                raw: Vec::new(),
+                validators: Validators {
+                    etag,
+                    last_modified,
+                    fingerprint,
+                },
+            }
+        }
+        Ok(Fetched::Body(resp)) => {
+            let html = extract::decode(&resp.body, resp.content_type.as_deref(), source.charset);
+            let text = match extract::extract_html(&html, source) {
+                Ok(x) => Ok((x.text, x.sha256)),
+                Err(e @ ExtractError::Empty) => Err((Outcome::Empty, e.to_string())),
+                Err(e @ ExtractError::SelectorMissing(_)) => {
+                    Err((Outcome::SelectorMissing, e.to_string()))
+                }
+            };
+            drop(html);
+            Captured {
+                text,
+                http_status: Some(resp.status),
+                final_url: Some(resp.final_url),
+                raw: resp.body,
+                validators: Validators {
+                    etag: resp.etag,
+                    last_modified: resp.last_modified,
+                    fingerprint,
+                },
+            }
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn process(
+    registry: &Registry,
+    store: &Store,
+    source: &Source,
+    fetched: Result<Fetched, FetchError>,
+    reused_text: Option<String>,
+    duration_ms: u64,
+    facts: &[(usize, usize)],
+    today: NaiveDate,
+) -> Result<SourceRows, StoreError> {
+    let bytes = match &fetched {
+        Ok(Fetched::Body(r)) => r.body.len() as u64,
+        _ => 0,
+    };
+    let captured = captured_from(source, fetched, reused_text);
+    let mut entry = LogEntry {
+        at: Utc::now(),
+        outcome: Outcome::Unreachable,
+        http_status: captured.http_status,
+        sha256: None,
+        etag: captured.validators.etag.clone(),
+        last_modified: captured.validators.last_modified.clone(),
+        final_url: captured.final_url.clone(),
+        bytes,
+        duration_ms,
+        error: None,
+    };
+    let mut row = SourceReport {
+        id: source.id.clone(),
+        url: source.url.to_string(),
+        final_url: captured.final_url.clone(),
+        outcome: Outcome::Unreachable,
+        http_status: captured.http_status,
+        sha256: None,
+        baseline_sha256: None,
+        error: None,
+        diff: None,
+        bytes,
+        duration_ms,
+    };
+    let text = match captured.text {
+        Ok((text, sha)) => {
+            let state = store.state(&source.id)?;
+            let baseline = state.baseline.as_ref();
+            let outcome = compare::outcome(baseline.map(|b| b.sha256.as_str()), &sha);
+            entry.outcome = outcome;
+            entry.sha256 = Some(sha.clone());
+            store.record_good(
+                &source.id,
+                &GoodCapture {
+                    text: &text,
+                    sha256: &sha,
+                    raw: &captured.raw,
+                    validators: captured.validators,
+                },
+                &entry,
+            )?;
+            if let (Outcome::Changed, Some(b)) = (outcome, baseline) {
+                let old = store.text(&source.id, &b.sha256)?;
+                row.diff = compare::unified_diff(
+                    &old,
+                    &text,
+                    &format!("{} baseline {}", source.id, &b.sha256[..12]),
+                    &format!("{} capture {}", source.id, &sha[..12]),
+                );
+            }
+            row.outcome = outcome;
+            row.sha256 = Some(sha);
+            row.baseline_sha256 = Some(baseline.map_or_else(
+                || row.sha256.clone().unwrap_or_default(),
+                |b| b.sha256.clone(),
+            ));
+            Some(text)
+        }
+        Err((outcome, error)) => {
+            entry.outcome = outcome;
+            entry.error = Some(error.clone());
+            store.record_failed(&source.id, &entry)?;
+            let state = store.state(&source.id)?;
+            row.outcome = outcome;
+            row.error = Some(error);
+            row.baseline_sha256 = state.baseline.map(|b| b.sha256);
+            None
+        }
+    };
+    let current = text.as_deref().map(CurrentText::new);
+    let fact_rows = facts
+        .iter()
+        .map(|&(ri, fi)| {
+            let fact = &registry.routes[ri].facts[fi];
+            let a = assess(fact, today, row.outcome, current.as_ref());
+            let mut fr = FactReport {
+                id: fact.id.clone(),
+                route: fact.route.clone(),
+                source: fact.source.clone(),
+                claim: fact.claim.clone(),
+                quote: fact.quote.clone(),
+                last_verified: fact.last_verified,
+                age_days: a.age_days,
+                stale_after_days: fact.stale_after_days,
+                due: a.due,
+                flags: a.flags,
+                quote_found: a.quote_found,
+                closest_passage: None,
+                closest_similarity: None,
+                refreshed: false,
+            };
+            fr.set_closest(a.closest_passage);
+            ((ri, fi), fr)
+        })
+        .collect();
+    Ok((row, fact_rows))
+}

@@ -1,0 +1,77 @@
+//! Command-line surface (SPEC §3), parsed with clap's derive API.
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "sourcewatch",
+    version,
+    about = "Watches official pages and flags the published facts that need a human",
+    after_help = "Exit codes: 0 nothing needs review · 1 a fact is flagged or a source failed · \
+                  2 trouble (usage, invalid sources.toml, I/O, lock held)"
+)]
+pub struct Cli {
+    /// The registry to read.
+    #[arg(long, global = true, default_value = "sources.toml", value_name = "PATH")]
+    pub config: PathBuf,
+    /// The date used for staleness and refreshes (default: today in UTC).
+    #[arg(long, global = true, env = "SOURCEWATCH_TODAY", value_name = "YYYY-MM-DD")]
+    pub today: Option<NaiveDate>,
+    /// Print only errors.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// More logging (-v info, -vv debug); RUST_LOG works too.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Capture every selected source, compare with its baseline, assess every fact.
+    Check(CheckArgs),
+    /// Offline: each fact's age, due date and flags from the last check.
+    Status {
+        #[arg(long, value_enum, default_value_t = StatusFormat::Text)]
+        format: StatusFormat,
+    },
+    /// Check sources.toml only.
+    Validate,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Only this source (repeatable).
+    #[arg(long = "source", value_name = "ID")]
+    pub sources: Vec<String>,
+    /// Only the facts of this route and their sources (repeatable).
+    #[arg(long = "route", value_name = "ID")]
+    pub routes: Vec<String>,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    /// Write the report here instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatusFormat {
+    Text,
+    Json,
+}
+
+impl Cli {
+    pub fn today(&self) -> NaiveDate {
+        self.today.unwrap_or_else(|| chrono::Utc::now().date_naive())
+    }
+}

@@ -1,0 +1,466 @@
+//! Bytes of a page → the normalised text that is hashed, diffed and searched for quotes (SPEC §5).
+//!
+//! This stage owns two things: choosing the charset (Content-Type, BOM, `<meta>`, detection, or the
+//! source's override) and walking the parsed document into text. The walk keeps only visible text
+//! of the selected elements, in document order; block elements start new lines, table rows become
+//! one line with cells joined by ` | `, list items start with `- `, whitespace (NBSP too) collapses,
+//! the result is NFC, the source's `ignore` patterns are removed and blank lines dropped.
+//!
+//! Everything here is synchronous and CPU-bound; `scraper::Html` is not `Send`, so callers run
+//! [`extract_html`] on a blocking thread.
+
+use std::borrow::Cow;
+
+use encoding_rs::Encoding;
+use ego_tree::iter::Edge;
+use scraper::{ElementRef, Html, Node};
+use sha2::{Digest, Sha256};
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
+
+use crate::registry::Source;
+
+/// Bumped whenever the text produced for the same page changes, so stored ETags are not trusted
+/// across a normaliser change (see `Source::extract_fingerprint`).
+pub const NORMALISER_VERSION: u32 = 1;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ExtractError {
+    #[error("no text left after extraction")]
+    Empty,
+    #[error("the page loaded but no element matched {0}")]
+    SelectorMissing(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Extracted {
+    pub text: String,
+    pub sha256: String,
+}
+
+pub fn sha256_hex(text: &str) -> String {
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+/// Decodes a body to text. Order: the source's override, the Content-Type charset, a BOM, a
+/// `<meta>` declaration in the first bytes, then statistical detection.
+pub fn decode<'a>(
+    body: &'a [u8],
+    content_type: Option<&str>,
+    forced: Option<&'static Encoding>,
+) -> Cow<'a, str> {
+    let encoding = forced
+        .or_else(|| content_type.and_then(charset_from_content_type))
+        .or_else(|| Encoding::for_bom(body).map(|(enc, _)| enc))
+        .or_else(|| meta_charset(body))
+        .unwrap_or_else(|| {
+            let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+            let sample = &body[..body.len().min(64 * 1024)];
+            detector.feed(sample, sample.len() == body.len());
+            detector.guess(None, chardetng::Utf8Detection::Allow)
+        });
+    let (text, _) = encoding.decode_with_bom_removal(body);
+    text
+}
+
+fn charset_from_content_type(ct: &str) -> Option<&'static Encoding> {
+    ct.split(';').skip(1).find_map(|param| {
+        let (key, value) = param.split_once('=')?;
+        if key.trim().eq_ignore_ascii_case("charset") {
+            Encoding::for_label(value.trim().trim_matches(['"', '\'']).as_bytes())
+        } else {
+            None
+        }
+    })
+}
+
+/// A `<meta charset>` or `<meta http-equiv content="…; charset=…">` in the first 4 KiB. UTF-16
+/// labels are read as UTF-8, as browsers do for a declaration that must itself be ASCII.
+fn meta_charset(body: &[u8]) -> Option<&'static Encoding> {
+    let head = &body[..body.len().min(4096)];
+    let lower: Vec<u8> = head.iter().map(u8::to_ascii_lowercase).collect();
+    let mut from = 0;
+    while let Some(pos) = find(&lower[from..], b"<meta") {
+        let tag_start = from + pos;
+        let tag_end = find(&lower[tag_start..], b">").map_or(lower.len(), |e| tag_start + e);
+        let tag = &lower[tag_start..tag_end];
+        if let Some(cs) = find(tag, b"charset") {
+            let mut rest = tag[cs + 7..].iter().skip_while(|b| b.is_ascii_whitespace());
+            if rest.next() == Some(&b'=') {
+                let label: Vec<u8> = rest
+                    .skip_while(|b| b.is_ascii_whitespace() || **b == b'"' || **b == b'\'')
+                    .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b':' | b'.'))
+                    .copied()
+                    .collect();
+                if let Some(enc) = Encoding::for_label(&label) {
+                    return Some(if enc == encoding_rs::UTF_16LE || enc == encoding_rs::UTF_16BE {
+                        encoding_rs::UTF_8
+                    } else {
+                        enc
+                    });
+                }
+            }
+        }
+        from = tag_end;
+    }
+    None
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+const DROPPED: &[&str] = &["script", "style", "noscript", "template", "svg", "head", "iframe", "object"];
+
+const BLOCKS: &[&str] = &[
+    "address", "article", "aside", "blockquote", "body", "caption", "dd", "details", "dialog",
+    "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3",
+    "h4", "h5", "h6", "header", "hgroup", "hr", "html", "legend", "li", "main", "menu", "nav",
+    "ol", "option", "p", "pre", "section", "summary", "table", "tbody", "tfoot", "thead", "ul",
+];
+
+/// Extracts the normalised text of `html` as `source` selects it.
+pub fn extract_html(html: &str, source: &Source) -> Result<Extracted, ExtractError> {
+    let doc = Html::parse_document(html);
+    let mut writer = TextWriter::default();
+    let mut capture_depth = 0usize; // >0 while inside a selected element
+    let mut skip_until: Option<ego_tree::NodeId> = None;
+    let mut matched_any = false;
+    let select_body = source.select.is_empty();
+
+    for edge in doc.tree.root().traverse() {
+        match edge {
+            Edge::Open(node) => {
+                if skip_until.is_some() {
+                    continue;
+                }
+                match node.value() {
+                    Node::Text(t) if capture_depth > 0 => writer.text(t),
+                    Node::Element(el) => {
+                        let name = el.name();
+                        let el_ref = ElementRef::wrap(node).expect("element node");
+                        if DROPPED.contains(&name)
+                            || source.exclude.iter().any(|s| s.matches(&el_ref))
+                        {
+                            skip_until = Some(node.id());
+                            continue;
+                        }
+                        let starts_capture = if select_body {
+                            name == "body"
+                        } else {
+                            capture_depth == 0 && source.select.iter().any(|s| s.matches(&el_ref))
+                        };
+                        if starts_capture {
+                            matched_any = true;
+                            capture_depth = 1;
+                            writer.hard_break();
+                        } else if capture_depth > 0 {
+                            capture_depth += 1;
+                        }
+                        if capture_depth > 0 {
+                            writer.open(name);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Edge::Close(node) => {
+                if let Some(id) = skip_until {
+                    if id == node.id() {
+                        skip_until = None;
+                    }
+                    continue;
+                }
+                if let Node::Element(el) = node.value()
+                    && capture_depth > 0
+                {
+                    writer.close(el.name());
+                    capture_depth -= 1;
+                    if capture_depth == 0 {
+                        writer.hard_break();
+                    }
+                }
+            }
+        }
+    }
+    if !matched_any && !select_body {
+        return Err(ExtractError::SelectorMissing(describe_selectors(source)));
+    }
+    let text = finish(writer.out, source);
+    if text.is_empty() {
+        return Err(ExtractError::Empty);
+    }
+    let sha256 = sha256_hex(&text);
+    Ok(Extracted { text, sha256 })
+}
+
+fn describe_selectors(source: &Source) -> String {
+    // Selectors do not keep their source text; the registry's order is the user's.
+    format!("{} selector(s)", source.select.len())
+}
+
+/// NFC, then `ignore` patterns removed, then lines tidied again (a removal can leave a blank line
+/// or a double space behind).
+fn finish(mut raw: String, source: &Source) -> String {
+    while raw.ends_with('\n') {
+        raw.pop();
+    }
+    let text = if is_nfc_quick(raw.chars()) == IsNormalized::Yes {
+        raw
+    } else {
+        raw.nfc().collect()
+    };
+    if source.ignore.is_empty() {
+        return text;
+    }
+    let mut stripped = text;
+    for re in &source.ignore {
+        if let Cow::Owned(s) = re.replace_all(&stripped, "") {
+            stripped = s;
+        }
+    }
+    let mut out = String::with_capacity(stripped.len());
+    for line in stripped.lines() {
+        let mut first = true;
+        for word in line.split(' ').filter(|w| !w.is_empty()) {
+            if first {
+                if !out.is_empty() {
+                    out.push('\n');
+                }
+                first = false;
+            } else {
+                out.push(' ');
+            }
+            out.push_str(word);
+        }
+    }
+    out
+}
+
+/// Accumulates lines of collapsed text. Block boundaries become line breaks, except inside a
+/// table row, which must stay one line.
+#[derive(Default)]
+struct TextWriter {
+    out: String,
+    line_has_content: bool,
+    pending_space: bool,
+    /// Cell counters of the table rows we are inside (nested tables push another).
+    rows: Vec<usize>,
+}
+
+impl TextWriter {
+    fn text(&mut self, s: &str) {
+        for c in s.chars() {
+            if c.is_whitespace() {
+                self.pending_space = self.line_has_content;
+            } else if matches!(c, '\u{200B}' | '\u{FEFF}' | '\u{00AD}') {
+                // Invisible: zero-width space, BOM, soft hyphen.
+            } else {
+                if self.pending_space && !self.out.ends_with(' ') {
+                    self.out.push(' ');
+                }
+                self.pending_space = false;
+                self.out.push(c);
+                self.line_has_content = true;
+            }
+        }
+    }
+
+    fn literal(&mut self, s: &str) {
+        if self.pending_space && !s.starts_with(' ') {
+            self.out.push(' ');
+        }
+        self.pending_space = false;
+        self.out.push_str(s);
+        self.line_has_content = true;
+    }
+
+    fn hard_break(&mut self) {
+        if self.line_has_content {
+            // A line that is only a list marker or separators carries nothing.
+            let line_start = self.out.rfind('\n').map_or(0, |i| i + 1);
+            if self.out[line_start..]
+                .chars()
+                .all(|c| matches!(c, '-' | '|' | ' '))
+            {
+                self.out.truncate(line_start);
+            } else {
+                self.out.push('\n');
+            }
+        }
+        self.line_has_content = false;
+        self.pending_space = false;
+    }
+
+    fn soft_break(&mut self) {
+        if self.rows.is_empty() {
+            self.hard_break();
+        } else {
+            self.pending_space = self.line_has_content;
+        }
+    }
+
+    fn open(&mut self, name: &str) {
+        match name {
+            "br" => self.soft_break(),
+            "tr" => {
+                self.hard_break();
+                self.rows.push(0);
+            }
+            "td" | "th" => {
+                if let Some(cells) = self.rows.last_mut() {
+                    *cells += 1;
+                    if *cells > 1 {
+                        self.literal(" | ");
+                    }
+                }
+            }
+            "li" => {
+                self.soft_break();
+                if self.rows.is_empty() {
+                    self.literal("- ");
+                }
+            }
+            _ if BLOCKS.contains(&name) => self.soft_break(),
+            _ => {}
+        }
+    }
+
+    fn close(&mut self, name: &str) {
+        match name {
+            "tr" => {
+                self.rows.pop();
+                self.hard_break();
+            }
+            _ if BLOCKS.contains(&name) => self.soft_break(),
+            _ => {}
+        }
+    }
+}
+
+impl TextWriter {
+    #[cfg(test)]
+    fn finish_plain(mut self) -> String {
+        self.hard_break();
+        while self.out.ends_with('\n') {
+            self.out.pop();
+        }
+        self.out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry;
+    use chrono::NaiveDate;
+    use std::path::Path;
+
+    fn source(extra: &str) -> std::sync::Arc<Source> {
+        let text = format!("[[sources]]\nid = \"s\"\nurl = \"https://e.org/\"\n{extra}\n");
+        let reg = registry::parse(
+            Path::new("t.toml"),
+            &text,
+            NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
+        )
+        .unwrap();
+        reg.sources[0].clone()
+    }
+
+    fn text_of(html: &str, extra: &str) -> String {
+        extract_html(html, &source(extra)).unwrap().text
+    }
+
+    #[test]
+    fn blocks_lists_tables_and_dropped_elements() {
+        let html = r#"<html><head><title>T</title><style>p{}</style></head><body>
+            <h1>Permit</h1><script>var x = "nonce";</script>
+            <p>Processing   takes<br>45&nbsp;calendar days.</p>
+            <ul><li>Passport</li><li> Medical <b>certificate</b></li></ul>
+            <table><tr><th>Fee</th><th>Term</th></tr>
+                   <tr><td><p>10 MCI</p></td><td>45 days</td></tr></table>
+            <noscript>enable js</noscript><template><p>hidden</p></template>
+            <svg><text>chart</text></svg>
+        </body></html>"#;
+        assert_eq!(
+            text_of(html, ""),
+            "Permit\nProcessing takes\n45 calendar days.\n- Passport\n- Medical certificate\n\
+             Fee | Term\n10 MCI | 45 days"
+        );
+    }
+
+    #[test]
+    fn select_exclude_and_document_order() {
+        let html = r#"<body><div class="b">second?</div><nav>menu</nav>
+            <div class="a">first <span class="share">Share!</span></div>
+            <div class="b">third</div></body>"#;
+        let t = text_of(html, r#"select = [".a", ".b"]
+exclude = [".share"]"#);
+        assert_eq!(t, "second?\nfirst\nthird");
+    }
+
+    #[test]
+    fn nested_matches_are_taken_once() {
+        let html = r#"<body><div class="x">outer <div class="x">inner</div></div></body>"#;
+        assert_eq!(text_of(html, r#"select = [".x"]"#), "outer\ninner");
+    }
+
+    #[test]
+    fn missing_selector_and_empty_page() {
+        let src = source(r#"select = ["div.info-block-horizontal"]"#);
+        assert!(matches!(
+            extract_html("<body><p>hi</p></body>", &src),
+            Err(ExtractError::SelectorMissing(_))
+        ));
+        assert_eq!(
+            extract_html("<body> <script>x</script> </body>", &source("")),
+            Err(ExtractError::Empty)
+        );
+        assert_eq!(
+            extract_html(r#"<body><div class="info-block-horizontal"> </div></body>"#, &src),
+            Err(ExtractError::Empty)
+        );
+    }
+
+    #[test]
+    fn nbsp_and_nfc() {
+        // "й" written decomposed (и + combining breve) becomes the composed character.
+        let html = "<p>Срок:\u{00A0}\u{00A0}45 дней, ви\u{0306}за</p>";
+        let t = text_of(html, "");
+        assert_eq!(t, "Срок: 45 дней, вйза");
+        assert!(t.contains('\u{0439}'));
+    }
+
+    #[test]
+    fn ignore_patterns_removed_before_hashing() {
+        let extra = r#"ignore = ['Last update: \d{2}\.\d{2}\.\d{4}', 'Views: \d+']"#;
+        let a = extract_html("<p>Fee 10</p><p>Last update: 01.02.2026</p><p>Views: 5 x</p>", &source(extra)).unwrap();
+        let b = extract_html("<p>Fee 10</p><p>Last update: 09.09.2026</p><p>Views: 77 x</p>", &source(extra)).unwrap();
+        assert_eq!(a.text, "Fee 10\nx");
+        assert_eq!(a.sha256, b.sha256);
+    }
+
+    #[test]
+    fn writer_keeps_inline_text_on_one_line() {
+        let mut w = TextWriter::default();
+        w.text("  a ");
+        w.text(" b\n\tc ");
+        assert_eq!(w.finish_plain(), "a b c");
+    }
+
+    #[test]
+    fn charset_order() {
+        let cp1251 = encoding_rs::WINDOWS_1251.encode("<meta charset=\"windows-1251\"><p>Срок</p>").0;
+        assert!(decode(&cp1251, Some("text/html"), None).contains("Срок"));
+        // Content-Type wins over <meta>.
+        let utf8 = "<meta charset=windows-1251><p>Срок</p>".as_bytes();
+        assert!(decode(utf8, Some("text/html; charset=UTF-8"), None).contains("Срок"));
+        // The source's override wins over everything.
+        assert!(decode(&cp1251, Some("text/html; charset=utf-8"), Some(encoding_rs::WINDOWS_1251)).contains("Срок"));
+        // No declaration at all: detection.
+        let bare = encoding_rs::WINDOWS_1251.encode("<p>Разрешение на постоянное проживание выдается</p>").0;
+        assert!(decode(&bare, None, None).contains("Разрешение"));
+        // http-equiv form.
+        let he = encoding_rs::WINDOWS_1251.encode("<meta http-equiv=\"Content-Type\" content=\"text/html; charset=windows-1251\"><p>Срок</p>").0;
+        assert!(decode(&he, None, None).contains("Срок"));
+    }
+}

@@ -1,0 +1,519 @@
+//! Getting a source's bytes politely (SPEC §8).
+//!
+//! One shared HTTP client (rustls with the standard roots; a second client only for a source that
+//! brings its own `ca_file`), a global limit on requests in flight, and per host a limit and a
+//! least interval between request starts, as lychee does it. Retries with exponential backoff and
+//! jitter happen here and only here, decided by [`retry_after`]; `Retry-After` is honoured up to
+//! a cap. Conditional GET uses the stored validators. Bodies are read as a stream and cut off at
+//! `max_body_bytes` after decompression, so neither a huge page nor a gzip bomb can exhaust memory.
+//! Bot walls and challenge pages are recognised and reported as `blocked`, never as content.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use reqwest::header::{self, HeaderMap};
+use reqwest::{Client, StatusCode, redirect};
+use tokio::sync::Semaphore;
+use tokio::time::Instant;
+
+use crate::outcome::Outcome;
+use crate::registry::{Settings, Source};
+use crate::store::Validators;
+
+/// The longest `Retry-After` we wait for; a server asking for more is treated as refusing.
+const RETRY_AFTER_CAP: Duration = Duration::from_secs(120);
+const BACKOFF_BASE: Duration = Duration::from_millis(500);
+const BACKOFF_MAX: Duration = Duration::from_secs(30);
+const MAX_REDIRECTS: usize = 10;
+
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    #[error("{0}")]
+    Unreachable(String),
+    #[error("HTTP {status}")]
+    Http { status: u16, final_url: String },
+    #[error("blocked: {reason}")]
+    Blocked {
+        status: Option<u16>,
+        reason: String,
+    },
+    #[error("TLS: {0}")]
+    Tls(String),
+    #[error("body larger than max_body_bytes ({limit} bytes)")]
+    TooLarge { limit: u64, status: u16 },
+    #[error("{0}")]
+    Redirect(String),
+    #[error("robots.txt disallows {0}")]
+    RobotsDisallowed(String),
+}
+
+impl FetchError {
+    pub fn outcome(&self) -> Outcome {
+        match self {
+            FetchError::Unreachable(_) => Outcome::Unreachable,
+            FetchError::Http { .. } | FetchError::Redirect(_) => Outcome::HttpError,
+            FetchError::Blocked { .. } => Outcome::Blocked,
+            FetchError::Tls(_) => Outcome::TlsError,
+            FetchError::TooLarge { .. } => Outcome::TooLarge,
+            FetchError::RobotsDisallowed(_) => Outcome::RobotsDisallowed,
+        }
+    }
+
+    pub fn http_status(&self) -> Option<u16> {
+        match self {
+            FetchError::Http { status, .. } | FetchError::TooLarge { status, .. } => Some(*status),
+            FetchError::Blocked { status, .. } => *status,
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub final_url: String,
+    pub content_type: Option<String>,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub body: Vec<u8>,
+}
+
+#[derive(Debug)]
+pub enum Fetched {
+    Body(Response),
+    NotModified {
+        final_url: String,
+        etag: Option<String>,
+        last_modified: Option<String>,
+    },
+}
+
+/// What went wrong in one attempt, and whether another attempt may help.
+struct AttemptError {
+    error: FetchError,
+    /// `None`: final. `Some(None)`: retry after the usual backoff. `Some(Some(d))`: the server
+    /// said when (`Retry-After`).
+    retry: Option<Option<Duration>>,
+}
+
+struct HostGate {
+    permits: Semaphore,
+    next_start: tokio::sync::Mutex<Instant>,
+}
+
+pub struct Fetcher {
+    client: Client,
+    /// Clients for sources with their own `ca_file`, keyed by source id.
+    ca_clients: HashMap<String, Client>,
+    global: Semaphore,
+    hosts: Mutex<HashMap<String, Arc<HostGate>>>,
+    per_host_concurrency: usize,
+    per_host_interval: Duration,
+    retries: u32,
+    max_body_bytes: u64,
+}
+
+pub fn user_agent(contact: Option<&str>) -> String {
+    match contact {
+        Some(c) if !c.trim().is_empty() => {
+            format!("sourcewatch/{} (+{})", env!("CARGO_PKG_VERSION"), c.trim())
+        }
+        _ => format!("sourcewatch/{}", env!("CARGO_PKG_VERSION")),
+    }
+}
+
+fn client_builder(settings: &Settings) -> reqwest::ClientBuilder {
+    // The ring provider builds much faster than aws-lc; it must be installed before the first
+    // client. A second install (tests, `watch` reloads) is harmless.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    Client::builder()
+        .user_agent(user_agent(settings.contact.as_deref()))
+        .timeout(settings.timeout)
+        .connect_timeout(settings.timeout.min(Duration::from_secs(10)))
+        .redirect(redirect::Policy::custom(|attempt| {
+            if attempt.previous().len() >= MAX_REDIRECTS {
+                attempt.error(format!("more than {MAX_REDIRECTS} redirects"))
+            } else if !matches!(attempt.url().scheme(), "http" | "https") {
+                let scheme = attempt.url().scheme().to_string();
+                attempt.error(format!("redirect to a {scheme}: URL refused"))
+            } else {
+                attempt.follow()
+            }
+        }))
+        .gzip(true)
+        .brotli(true)
+        .deflate(true)
+        .no_proxy()
+}
+
+impl Fetcher {
+    pub fn new(settings: &Settings, sources: &[Arc<Source>]) -> Result<Fetcher, reqwest::Error> {
+        let client = client_builder(settings).build()?;
+        let mut ca_clients = HashMap::new();
+        for source in sources {
+            if let Some(pem) = &source.ca_pem {
+                let certs = reqwest::Certificate::from_pem_bundle(pem)?;
+                let c = client_builder(settings).tls_certs_merge(certs).build()?;
+                ca_clients.insert(source.id.clone(), c);
+            }
+        }
+        Ok(Fetcher {
+            client,
+            ca_clients,
+            global: Semaphore::new(settings.concurrency),
+            hosts: Mutex::new(HashMap::new()),
+            per_host_concurrency: settings.per_host_concurrency,
+            per_host_interval: settings.per_host_interval,
+            retries: settings.retries,
+            max_body_bytes: settings.max_body_bytes,
+        })
+    }
+
+    fn gate(&self, host: &str) -> Arc<HostGate> {
+        let mut hosts = self.hosts.lock().expect("host map lock");
+        hosts
+            .entry(host.to_string())
+            .or_insert_with(|| {
+                Arc::new(HostGate {
+                    permits: Semaphore::new(self.per_host_concurrency),
+                    next_start: tokio::sync::Mutex::new(Instant::now()),
+                })
+            })
+            .clone()
+    }
+
+    /// Fetches a source, retrying what may succeed on another try.
+    pub async fn fetch(
+        &self,
+        source: &Source,
+        validators: Option<&Validators>,
+    ) -> Result<Fetched, FetchError> {
+        let client = self.ca_clients.get(&source.id).unwrap_or(&self.client);
+        let host = source.url.host_str().unwrap_or_default().to_string();
+        let gate = self.gate(&host);
+        let mut attempt = 0;
+        loop {
+            let result = {
+                let _host_permit = gate.permits.acquire().await.expect("never closed");
+                {
+                    let mut next = gate.next_start.lock().await;
+                    tokio::time::sleep_until(*next).await;
+                    *next = Instant::now() + self.per_host_interval;
+                }
+                let _permit = self.global.acquire().await.expect("never closed");
+                self.attempt(client, source, validators).await
+            };
+            match result {
+                Ok(fetched) => return Ok(fetched),
+                Err(AttemptError {
+                    error,
+                    retry: Some(after),
+                }) if attempt < self.retries => {
+                    let wait = after.unwrap_or_else(|| backoff(attempt));
+                    tracing::debug!(source = %source.id, attempt, ?wait, %error, "retrying");
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+                Err(AttemptError { error, .. }) => return Err(persisting(error)),
+            }
+        }
+    }
+
+    async fn attempt(
+        &self,
+        client: &Client,
+        source: &Source,
+        validators: Option<&Validators>,
+    ) -> Result<Fetched, AttemptError> {
+        let mut req = client.get(source.url.clone());
+        if let Some(v) = validators {
+            if let Some(etag) = &v.etag {
+                req = req.header(header::IF_NONE_MATCH, etag);
+            }
+            if let Some(lm) = &v.last_modified {
+                req = req.header(header::IF_MODIFIED_SINCE, lm);
+            }
+        }
+        let mut resp = req.send().await.map_err(classify)?;
+        let status = resp.status();
+        let final_url = resp.url().to_string();
+        let headers = resp.headers().clone();
+        let etag = header_string(&headers, header::ETAG);
+        let last_modified = header_string(&headers, header::LAST_MODIFIED);
+        if status == StatusCode::NOT_MODIFIED {
+            return Ok(Fetched::NotModified {
+                final_url,
+                etag,
+                last_modified,
+            });
+        }
+        if let Some(len) = resp.content_length()
+            && len > self.max_body_bytes
+        {
+            return Err(AttemptError {
+                error: FetchError::TooLarge {
+                    limit: self.max_body_bytes,
+                    status: status.as_u16(),
+                },
+                retry: None,
+            });
+        }
+        let mut body = Vec::new();
+        loop {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => {
+                    if (body.len() + chunk.len()) as u64 > self.max_body_bytes {
+                        return Err(AttemptError {
+                            error: FetchError::TooLarge {
+                                limit: self.max_body_bytes,
+                                status: status.as_u16(),
+                            },
+                            retry: None,
+                        });
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) => return Err(classify(e)),
+            }
+        }
+        if let Some(reason) = bot_wall(status, &headers, &body) {
+            return Err(AttemptError {
+                error: FetchError::Blocked {
+                    status: Some(status.as_u16()),
+                    reason,
+                },
+                retry: None,
+            });
+        }
+        if !status.is_success() {
+            let retry = if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
+                match retry_after(&headers) {
+                    Some(d) if d > RETRY_AFTER_CAP => None,
+                    Some(d) => Some(Some(d)),
+                    None => Some(None),
+                }
+            } else {
+                None
+            };
+            return Err(AttemptError {
+                error: FetchError::Http {
+                    status: status.as_u16(),
+                    final_url,
+                },
+                retry,
+            });
+        }
+        Ok(Fetched::Body(Response {
+            status: status.as_u16(),
+            final_url,
+            content_type: header_string(&headers, header::CONTENT_TYPE),
+            etag,
+            last_modified,
+            body,
+        }))
+    }
+}
+
+/// A 429 that outlasts every retry is a bot wall by another name.
+fn persisting(error: FetchError) -> FetchError {
+    match error {
+        FetchError::Http { status: 429, .. } => FetchError::Blocked {
+            status: Some(429),
+            reason: "HTTP 429 Too Many Requests on every attempt".to_string(),
+        },
+        other => other,
+    }
+}
+
+fn backoff(attempt: u32) -> Duration {
+    let base = BACKOFF_BASE.saturating_mul(1 << attempt.min(16)).min(BACKOFF_MAX);
+    // ±25% jitter so that many sources retrying one host do not return in lockstep.
+    base.mul_f64(0.75 + fastrand::f64() * 0.5)
+}
+
+/// `Retry-After` as seconds or an HTTP date.
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let delta = when.with_timezone(&chrono::Utc) - chrono::Utc::now();
+    Some(delta.to_std().unwrap_or(Duration::ZERO))
+}
+
+fn header_string(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+/// Recognises bot walls, captchas and WAF challenges, which must never be taken for content.
+pub fn bot_wall(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Option<String> {
+    if headers
+        .get("cf-mitigated")
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"challenge"))
+    {
+        return Some("Cloudflare challenge (cf-mitigated: challenge)".into());
+    }
+    if let Some(action) = headers.get("x-amzn-waf-action") {
+        return Some(format!(
+            "AWS WAF action {}",
+            String::from_utf8_lossy(action.as_bytes())
+        ));
+    }
+    if !matches!(status.as_u16(), 403 | 429 | 503) && !status.is_success() {
+        return None;
+    }
+    let sample = &body[..body.len().min(32 * 1024)];
+    let lower = String::from_utf8_lossy(sample).to_lowercase();
+    let walls: &[(&[&str], &str)] = &[
+        (&["access denied", "reference"], "Akamai \"Access Denied\" page"),
+        (&["attention required", "cloudflare"], "Cloudflare block page"),
+        (&["just a moment", "challenge-platform"], "Cloudflare challenge page"),
+        (&["incapsula incident id"], "Imperva/Incapsula block page"),
+        (&["request unsuccessful", "incapsula"], "Imperva/Incapsula block page"),
+        (&["the requested url was rejected", "support id"], "F5 ASM block page"),
+        (&["g-recaptcha"], "captcha form (reCAPTCHA)"),
+        (&["h-captcha"], "captcha form (hCaptcha)"),
+        (&["captcha"], "captcha form"),
+        (&["ddos-guard"], "DDoS-Guard check page"),
+    ];
+    // A success page that merely mentions a captcha is content; only small 200 pages that are
+    // nothing but a challenge count.
+    let is_error = !status.is_success();
+    for (markers, what) in walls {
+        if markers.iter().all(|m| lower.contains(m)) && (is_error || body.len() < 16 * 1024) {
+            if status.is_success() && markers == &["captcha"] {
+                continue;
+            }
+            return Some(format!("{what} (HTTP {})", status.as_u16()));
+        }
+    }
+    None
+}
+
+fn classify(e: reqwest::Error) -> AttemptError {
+    if let Some(tls) = tls_problem(&e) {
+        return AttemptError {
+            error: FetchError::Tls(tls),
+            retry: None,
+        };
+    }
+    if e.is_redirect() {
+        return AttemptError {
+            error: FetchError::Redirect(error_chain(&e)),
+            retry: None,
+        };
+    }
+    let what = if e.is_timeout() {
+        format!("timed out: {}", error_chain(&e))
+    } else if e.is_connect() {
+        format!("cannot connect: {}", error_chain(&e))
+    } else if e.is_body() || e.is_decode() {
+        format!("connection broken while reading the body: {}", error_chain(&e))
+    } else {
+        error_chain(&e)
+    };
+    AttemptError {
+        error: FetchError::Unreachable(what),
+        retry: Some(None),
+    }
+}
+
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut cur = e.source();
+    while let Some(inner) = cur {
+        let s = inner.to_string();
+        if !parts.iter().any(|p| p.contains(&s)) {
+            parts.push(s);
+        }
+        cur = inner.source();
+    }
+    parts.join(": ")
+}
+
+/// Finds a rustls error in the chain and says what is wrong with the certificate in words.
+fn tls_problem(e: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        let rustls_err = err.downcast_ref::<rustls::Error>().or_else(|| {
+            err.downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        });
+        if let Some(r) = rustls_err {
+            return Some(describe_tls(r));
+        }
+        cur = err.source();
+    }
+    None
+}
+
+fn describe_tls(e: &rustls::Error) -> String {
+    use rustls::CertificateError as C;
+    match e {
+        rustls::Error::InvalidCertificate(c) => match c {
+            C::UnknownIssuer => "certificate has an unknown issuer (not signed by a trusted \
+                                 root, or the server sends an incomplete chain; a ca_file can \
+                                 add the missing root)"
+                .to_string(),
+            C::Expired | C::ExpiredContext { .. } => "certificate has expired".to_string(),
+            C::NotValidYet | C::NotValidYetContext { .. } => {
+                "certificate is not valid yet".to_string()
+            }
+            C::NotValidForName | C::NotValidForNameContext { .. } => {
+                "certificate is not valid for this host name".to_string()
+            }
+            C::Revoked => "certificate has been revoked".to_string(),
+            C::BadSignature => "certificate has a bad signature".to_string(),
+            other => format!("invalid certificate: {other:?}"),
+        },
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_seconds_and_date() {
+        let mut h = HeaderMap::new();
+        h.insert(header::RETRY_AFTER, "3".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(3)));
+        let later = chrono::Utc::now() + chrono::Duration::seconds(30);
+        h.insert(header::RETRY_AFTER, later.to_rfc2822().parse().unwrap());
+        let d = retry_after(&h).unwrap();
+        assert!(d > Duration::from_secs(25) && d <= Duration::from_secs(30), "{d:?}");
+    }
+
+    #[test]
+    fn backoff_grows_with_jitter() {
+        for attempt in 0..4 {
+            let d = backoff(attempt);
+            let base = BACKOFF_BASE * (1 << attempt);
+            assert!(d >= base.mul_f64(0.75) && d <= base.mul_f64(1.25), "{d:?}");
+        }
+        assert!(backoff(30) <= BACKOFF_MAX.mul_f64(1.25));
+    }
+
+    #[test]
+    fn bot_walls_are_recognised() {
+        let h = HeaderMap::new();
+        let akamai = b"<HTML><HEAD><TITLE>Access Denied</TITLE></HEAD><BODY>You don't have \
+            permission to access this server.<P>Reference&#32;#18.abc</BODY></HTML>";
+        assert!(bot_wall(StatusCode::FORBIDDEN, &h, akamai).is_some());
+        let mut cf = HeaderMap::new();
+        cf.insert("cf-mitigated", "challenge".parse().unwrap());
+        assert!(bot_wall(StatusCode::FORBIDDEN, &cf, b"").is_some());
+        // A real page that mentions captcha in passing is content.
+        let page = format!("<p>Apply online; a captcha protects the form.</p>{}", "x".repeat(20_000));
+        assert!(bot_wall(StatusCode::OK, &h, page.as_bytes()).is_none());
+        assert!(bot_wall(StatusCode::NOT_FOUND, &h, akamai).is_none());
+    }
+}

@@ -1,0 +1,146 @@
+//! One [`Report`] value per check, rendered for people (terminal text) and programs (JSON, SPEC
+//! §6). The value is also what `LAST_CHECK.json` stores, so `status` and `report` render exactly
+//! what the check saw.
+
+pub mod text;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::assess::ClosestPassage;
+use crate::outcome::{Flag, Outcome};
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub tool: String,
+    pub today: NaiveDate,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+    pub summary: Summary,
+    pub sources: Vec<SourceReport>,
+    pub facts: Vec<FactReport>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub sources: usize,
+    pub new: usize,
+    pub unchanged: usize,
+    pub changed: usize,
+    pub failed: usize,
+    pub facts: usize,
+    pub flagged: usize,
+    pub stale: usize,
+    pub source_changed: usize,
+    pub evidence_missing: usize,
+    pub unverifiable: usize,
+    pub refreshed: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SourceReport {
+    pub id: String,
+    pub url: String,
+    pub final_url: Option<String>,
+    pub outcome: Outcome,
+    pub http_status: Option<u16>,
+    pub sha256: Option<String>,
+    pub baseline_sha256: Option<String>,
+    pub error: Option<String>,
+    pub diff: Option<String>,
+    /// Extra: bytes received and time taken, for spotting slow or bloated sources.
+    pub bytes: u64,
+    pub duration_ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FactReport {
+    pub id: String,
+    pub route: String,
+    pub source: String,
+    pub claim: String,
+    pub quote: Option<String>,
+    pub last_verified: NaiveDate,
+    pub age_days: i64,
+    pub stale_after_days: u32,
+    /// Extra: the day the fact becomes stale.
+    pub due: NaiveDate,
+    pub flags: Vec<Flag>,
+    pub quote_found: Option<bool>,
+    pub closest_passage: Option<String>,
+    /// Extra: how similar `closest_passage` is to the quote, 0.0–1.0.
+    pub closest_similarity: Option<f32>,
+    pub refreshed: bool,
+}
+
+impl FactReport {
+    pub fn set_closest(&mut self, passage: Option<ClosestPassage>) {
+        self.closest_similarity = passage.as_ref().map(|p| p.similarity);
+        self.closest_passage = passage.map(|p| p.text);
+    }
+}
+
+impl Report {
+    /// Counts derived from the rows; called after the rows are final.
+    pub fn summarise(&mut self) {
+        let mut s = Summary {
+            sources: self.sources.len(),
+            facts: self.facts.len(),
+            ..Summary::default()
+        };
+        for src in &self.sources {
+            match src.outcome {
+                Outcome::New => s.new += 1,
+                Outcome::Unchanged => s.unchanged += 1,
+                Outcome::Changed => s.changed += 1,
+                _ => s.failed += 1,
+            }
+        }
+        for f in &self.facts {
+            if !f.flags.is_empty() {
+                s.flagged += 1;
+            }
+            for flag in &f.flags {
+                match flag {
+                    Flag::Stale => s.stale += 1,
+                    Flag::SourceChanged => s.source_changed += 1,
+                    Flag::EvidenceMissing => s.evidence_missing += 1,
+                    Flag::Unverifiable => s.unverifiable += 1,
+                }
+            }
+            if f.refreshed {
+                s.refreshed += 1;
+            }
+        }
+        self.summary = s;
+    }
+
+    /// Exit status 1 when anything needs a human: a flagged fact or a failed source.
+    pub fn needs_review(&self) -> bool {
+        self.summary.flagged > 0 || self.summary.failed > 0
+    }
+
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).expect("report serialises");
+        s.push('\n');
+        s
+    }
+
+    /// Ages and flags as of another day, for `status` between checks. Only `stale` depends on the
+    /// day; the other flags are what the check saw.
+    pub fn as_of(&mut self, today: NaiveDate) {
+        self.today = today;
+        for f in &mut self.facts {
+            f.age_days = (today - f.last_verified).num_days();
+            let stale = f.age_days > i64::from(f.stale_after_days);
+            f.flags.retain(|fl| *fl != Flag::Stale);
+            if stale {
+                f.flags.insert(0, Flag::Stale);
+            }
+        }
+        self.summarise();
+    }
+}

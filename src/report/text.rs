@@ -1,0 +1,162 @@
+//! The terminal summary: sources grouped by outcome, then the flagged facts, then totals.
+
+use std::fmt::Write;
+
+use super::Report;
+use crate::outcome::Outcome;
+
+fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+        out.push('…');
+        out
+    }
+}
+
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "sourcewatch check · {} · {} source(s), {} fact(s)",
+        report.today, report.summary.sources, report.summary.facts
+    );
+
+    let order = [
+        Outcome::Changed,
+        Outcome::New,
+        Outcome::Unchanged,
+        Outcome::Unreachable,
+        Outcome::HttpError,
+        Outcome::Blocked,
+        Outcome::TlsError,
+        Outcome::RobotsDisallowed,
+        Outcome::TooLarge,
+        Outcome::Empty,
+        Outcome::SelectorMissing,
+        Outcome::RenderError,
+        Outcome::ParseError,
+    ];
+    let _ = writeln!(out, "\nSources");
+    for outcome in order {
+        let group: Vec<_> = report
+            .sources
+            .iter()
+            .filter(|s| s.outcome == outcome)
+            .collect();
+        if group.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "  {outcome} ({})", group.len());
+        for s in group {
+            let detail = match (&s.error, s.http_status) {
+                (Some(e), _) => clip(e, 100),
+                (None, Some(code)) => format!("HTTP {code}"),
+                (None, None) => String::new(),
+            };
+            let _ = writeln!(out, "    {:<32} {}", s.id, detail);
+            if outcome == Outcome::Changed
+                && let Some(diff) = &s.diff
+            {
+                for line in diff.lines().filter(|l| {
+                    (l.starts_with('+') || l.starts_with('-'))
+                        && !l.starts_with("+++")
+                        && !l.starts_with("---")
+                }).take(6)
+                {
+                    let _ = writeln!(out, "      {}", clip(line, 110));
+                }
+            }
+        }
+    }
+
+    let flagged: Vec<_> = report.facts.iter().filter(|f| !f.flags.is_empty()).collect();
+    if flagged.is_empty() {
+        let _ = writeln!(out, "\nNo fact needs review.");
+    } else {
+        let _ = writeln!(out, "\nFacts that need review ({})", flagged.len());
+        let id_width = flagged.iter().map(|f| f.id.chars().count()).max().unwrap_or(0).min(48);
+        let _ = writeln!(out, "  {:<id_width$}  {:>5}  flags", "fact", "age");
+        for f in flagged {
+            let flags = f.flags.iter().map(|fl| fl.as_str()).collect::<Vec<_>>().join(", ");
+            let _ = writeln!(
+                out,
+                "  {:<id_width$}  {:>4}d  {}",
+                clip(&f.id, id_width),
+                f.age_days,
+                flags
+            );
+            if let (Some(quote), Some(passage)) = (&f.quote, &f.closest_passage) {
+                let _ = writeln!(out, "  {:id_width$}         quote:   {}", "", clip(quote, 90));
+                let sim = f.closest_similarity.map(|s| format!(" ({:.0}% similar)", s * 100.0));
+                let _ = writeln!(
+                    out,
+                    "  {:id_width$}         closest: {}{}",
+                    "",
+                    clip(passage, 90),
+                    sim.unwrap_or_default()
+                );
+            }
+        }
+    }
+
+    let s = &report.summary;
+    let _ = writeln!(
+        out,
+        "\nTotals: sources {} (new {}, unchanged {}, changed {}, failed {}) · facts {} \
+         (flagged {}: stale {}, source_changed {}, evidence_missing {}, unverifiable {}) · \
+         refreshed {}",
+        s.sources,
+        s.new,
+        s.unchanged,
+        s.changed,
+        s.failed,
+        s.facts,
+        s.flagged,
+        s.stale,
+        s.source_changed,
+        s.evidence_missing,
+        s.unverifiable,
+        s.refreshed
+    );
+    out
+}
+
+/// `status`: each fact's age, due date and flags as of today, from the last check.
+pub fn render_status(report: &Report) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "status as of {} (last check finished {})",
+        report.today,
+        report.finished_at.format("%Y-%m-%d %H:%M UTC")
+    );
+    let id_width = report.facts.iter().map(|f| f.id.chars().count()).max().unwrap_or(4).clamp(4, 48);
+    let _ = writeln!(
+        out,
+        "  {:<id_width$}  {:>5}  {:<10}  flags",
+        "fact", "age", "due"
+    );
+    for f in &report.facts {
+        let flags = if f.flags.is_empty() {
+            "verified".to_string()
+        } else {
+            f.flags.iter().map(|fl| fl.as_str()).collect::<Vec<_>>().join(", ")
+        };
+        let _ = writeln!(
+            out,
+            "  {:<id_width$}  {:>4}d  {:<10}  {}",
+            clip(&f.id, id_width),
+            f.age_days,
+            f.due,
+            flags
+        );
+    }
+    let _ = writeln!(
+        out,
+        "{} fact(s), {} flagged",
+        report.summary.facts, report.summary.flagged
+    );
+    out
+}

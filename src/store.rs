@@ -1,0 +1,477 @@
+//! `snapshots/`: what was captured, what reviewers accepted, and the history (SPEC §7).
+//!
+//! Plain files that git diffs well:
+//!
+//! ```text
+//! snapshots/
+//!   FORMAT                      "sourcewatch-snapshots 1"
+//!   .lock                       held while a run writes; says who holds it
+//!   LAST_CHECK.json             the last check's report, for `status` and `report`
+//!   <source-id>/
+//!     state.json                baseline and latest capture, validators for conditional GET
+//!     captures.jsonl            append-only log, one line per capture
+//!     text/<sha256>.txt         normalised text, stored once per distinct version
+//!     raw/<sha256>.gz           the body that first produced that text (gzip), for re-extraction
+//! ```
+//!
+//! Store-level names are upper case or dotted, which no source id can be, so a source id never
+//! collides with them. Every file except the log is replaced atomically; the log is appended one
+//! whole line per write and a torn last line is skipped when read. Text is written before the
+//! state that points at it, so a crash at any moment leaves a state whose files exist.
+
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::outcome::Outcome;
+
+pub const FORMAT_VERSION: u32 = 1;
+const FORMAT_FILE: &str = "FORMAT";
+const LOCK_FILE: &str = ".lock";
+const LAST_CHECK_FILE: &str = "LAST_CHECK.json";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{} is locked by {holder}; wait for that run to finish", dir.display())]
+    Locked { dir: PathBuf, holder: String },
+    #[error("{}: snapshot format {found:?} is not one this build reads (version {FORMAT_VERSION})", path.display())]
+    Format { path: PathBuf, found: String },
+    #[error("{}: {message}", path.display())]
+    Corrupt { path: PathBuf, message: String },
+    #[error("source {0:?} has no capture yet; run `sourcewatch check` first")]
+    NoCapture(String),
+    #[error("source {id:?}: its latest capture failed ({outcome}); nothing to accept")]
+    LatestFailed { id: String, outcome: Outcome },
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
+    move |source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// One stored version of a source's text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Version {
+    pub sha256: String,
+    pub captured_at: DateTime<Utc>,
+}
+
+/// Validators of the latest good capture, sent back as a conditional GET.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    /// The extraction settings that produced `latest`; a 304 only reuses text made the same way.
+    pub fingerprint: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SourceState {
+    pub format: u32,
+    pub baseline: Option<Version>,
+    pub latest: Option<Version>,
+    #[serde(default)]
+    pub validators: Option<Validators>,
+    /// The outcome and time of the last capture, good or not.
+    pub last_outcome: Option<Outcome>,
+    pub last_captured_at: Option<DateTime<Utc>>,
+}
+
+/// One line of `captures.jsonl`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogEntry {
+    pub at: DateTime<Utc>,
+    pub outcome: Outcome,
+    pub http_status: Option<u16>,
+    pub sha256: Option<String>,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub final_url: Option<String>,
+    pub bytes: u64,
+    pub duration_ms: u64,
+    pub error: Option<String>,
+}
+
+/// A good capture to record: text, its hash and the raw body it came from.
+pub struct GoodCapture<'a> {
+    pub text: &'a str,
+    pub sha256: &'a str,
+    pub raw: &'a [u8],
+    pub validators: Validators,
+}
+
+pub struct Store {
+    dir: PathBuf,
+    /// Held for the life of a writing store; the OS releases it if the process dies.
+    _lock: Option<File>,
+}
+
+impl Store {
+    /// Opens for writing: creates the folder, takes the lock, checks the format, sweeps temporary
+    /// files a killed run left behind.
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+        let lock_path = dir.join(LOCK_FILE);
+        let mut lock = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&lock_path)
+            .map_err(io_err(&lock_path))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let mut holder = String::new();
+                let _ = lock.read_to_string(&mut holder);
+                let holder = holder.trim();
+                return Err(StoreError::Locked {
+                    dir: dir.to_path_buf(),
+                    holder: if holder.is_empty() {
+                        "another process".to_string()
+                    } else {
+                        holder.to_string()
+                    },
+                });
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(io_err(&lock_path)(e)),
+        }
+        let stamp = format!(
+            "pid {} since {}\n",
+            std::process::id(),
+            Utc::now().format("%Y-%m-%dT%H:%M:%SZ")
+        );
+        lock.set_len(0).map_err(io_err(&lock_path))?;
+        lock.write_all(stamp.as_bytes()).map_err(io_err(&lock_path))?;
+        let store = Store {
+            dir: dir.to_path_buf(),
+            _lock: Some(lock),
+        };
+        store.check_format(true)?;
+        store.sweep_temp_files();
+        Ok(store)
+    }
+
+    /// Opens for reading only (`status`, `diff`, `report`): no lock, nothing created.
+    pub fn open_read(dir: &Path) -> Result<Store, StoreError> {
+        let store = Store {
+            dir: dir.to_path_buf(),
+            _lock: None,
+        };
+        if dir.exists() {
+            store.check_format(false)?;
+        }
+        Ok(store)
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn check_format(&self, create: bool) -> Result<(), StoreError> {
+        let path = self.dir.join(FORMAT_FILE);
+        let expected = format!("sourcewatch-snapshots {FORMAT_VERSION}\n");
+        match std::fs::read_to_string(&path) {
+            Ok(found) if found == expected => Ok(()),
+            Ok(found) => Err(StoreError::Format {
+                path,
+                found: found.trim().to_string(),
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if create {
+                    crate::atomic::write(&path, expected.as_bytes()).map_err(io_err(&path))
+                } else {
+                    Ok(())
+                }
+            }
+            Err(e) => Err(io_err(&path)(e)),
+        }
+    }
+
+    fn sweep_temp_files(&self) {
+        fn sweep(dir: &Path, depth: u32) {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                return;
+            };
+            for entry in entries.flatten() {
+                let name = entry.file_name();
+                let path = entry.path();
+                if name.to_string_lossy().starts_with(crate::atomic::TEMP_PREFIX) {
+                    let _ = std::fs::remove_file(&path);
+                } else if depth > 0 && entry.file_type().is_ok_and(|t| t.is_dir()) {
+                    sweep(&path, depth - 1);
+                }
+            }
+        }
+        sweep(&self.dir, 2);
+    }
+
+    fn source_dir(&self, id: &str) -> PathBuf {
+        // Ids are validated by the registry; this guard keeps the store safe on its own.
+        assert!(
+            !id.is_empty()
+                && !id.starts_with('.')
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b)),
+            "source id {id:?} cannot name a snapshot folder"
+        );
+        self.dir.join(id)
+    }
+
+    fn checked_sha<'s>(&self, sha: &'s str, path: &Path) -> Result<&'s str, StoreError> {
+        if sha.len() == 64 && sha.bytes().all(|b| b.is_ascii_hexdigit()) {
+            Ok(sha)
+        } else {
+            Err(StoreError::Corrupt {
+                path: path.to_path_buf(),
+                message: format!("{sha:?} is not a SHA-256"),
+            })
+        }
+    }
+
+    pub fn state(&self, id: &str) -> Result<SourceState, StoreError> {
+        let path = self.source_dir(id).join("state.json");
+        match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| StoreError::Corrupt {
+                path,
+                message: e.to_string(),
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(SourceState::default()),
+            Err(e) => Err(io_err(&path)(e)),
+        }
+    }
+
+    fn write_state(&self, id: &str, state: &SourceState) -> Result<(), StoreError> {
+        let path = self.source_dir(id).join("state.json");
+        let mut json = serde_json::to_vec_pretty(state).expect("state serialises");
+        json.push(b'\n');
+        crate::atomic::write(&path, &json).map_err(io_err(&path))
+    }
+
+    pub fn text(&self, id: &str, sha: &str) -> Result<String, StoreError> {
+        let state_path = self.source_dir(id).join("state.json");
+        let sha = self.checked_sha(sha, &state_path)?;
+        let path = self.source_dir(id).join("text").join(format!("{sha}.txt"));
+        std::fs::read_to_string(&path).map_err(io_err(&path))
+    }
+
+    fn append_log(&self, id: &str, entry: &LogEntry) -> Result<(), StoreError> {
+        let path = self.source_dir(id).join("captures.jsonl");
+        let mut line = serde_json::to_vec(entry).expect("log entry serialises");
+        line.push(b'\n');
+        let mut f = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(io_err(&path))?;
+        // One write of a whole line: a crash leaves at most a torn last line, skipped on read.
+        f.write_all(&line).map_err(io_err(&path))
+    }
+
+    /// The capture log; a torn last line (a crash mid-append) is skipped.
+    pub fn log(&self, id: &str) -> Result<Vec<LogEntry>, StoreError> {
+        let path = self.source_dir(id).join("captures.jsonl");
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(io_err(&path)(e)),
+        };
+        Ok(text
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect())
+    }
+
+    /// Records a good capture: stores the text and raw body if this version is new, moves
+    /// `latest`, makes it the baseline when there is none, and logs it. Returns the state
+    /// before the capture (its baseline is what the capture is compared with).
+    pub fn record_good(
+        &self,
+        id: &str,
+        capture: &GoodCapture<'_>,
+        entry: &LogEntry,
+    ) -> Result<SourceState, StoreError> {
+        let dir = self.source_dir(id);
+        let previous = self.state(id)?;
+        let sha = self.checked_sha(capture.sha256, &dir)?;
+        let text_path = dir.join("text").join(format!("{sha}.txt"));
+        if !text_path.exists() {
+            let text_dir = dir.join("text");
+            std::fs::create_dir_all(&text_dir).map_err(io_err(&text_dir))?;
+            crate::atomic::write(&text_path, capture.text.as_bytes()).map_err(io_err(&text_path))?;
+        }
+        let raw_path = dir.join("raw").join(format!("{sha}.gz"));
+        if !raw_path.exists() && !capture.raw.is_empty() {
+            let raw_dir = dir.join("raw");
+            std::fs::create_dir_all(&raw_dir).map_err(io_err(&raw_dir))?;
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            gz.write_all(capture.raw).map_err(io_err(&raw_path))?;
+            let packed = gz.finish().map_err(io_err(&raw_path))?;
+            crate::atomic::write(&raw_path, &packed).map_err(io_err(&raw_path))?;
+        }
+        let version = Version {
+            sha256: sha.to_string(),
+            captured_at: entry.at,
+        };
+        let mut state = previous.clone();
+        state.format = FORMAT_VERSION;
+        if state.baseline.is_none() {
+            state.baseline = Some(version.clone());
+        }
+        // Keep the first time a version was seen, so `accept` reports when the change appeared.
+        if state.latest.as_ref().map(|v| &v.sha256) != Some(&version.sha256) {
+            state.latest = Some(version);
+        }
+        state.validators = Some(capture.validators.clone());
+        state.last_outcome = Some(entry.outcome);
+        state.last_captured_at = Some(entry.at);
+        self.write_state(id, &state)?;
+        self.append_log(id, entry)?;
+        Ok(previous)
+    }
+
+    /// Records a failed capture: the baseline and latest text stay as they are.
+    pub fn record_failed(&self, id: &str, entry: &LogEntry) -> Result<(), StoreError> {
+        let dir = self.source_dir(id);
+        std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+        let mut state = self.state(id)?;
+        state.format = FORMAT_VERSION;
+        state.last_outcome = Some(entry.outcome);
+        state.last_captured_at = Some(entry.at);
+        self.write_state(id, &state)?;
+        self.append_log(id, entry)
+    }
+
+    /// Makes the latest good capture the baseline. Refuses when the last capture failed, so a
+    /// reviewer never accepts text older than what they think they reviewed.
+    pub fn accept(&self, id: &str) -> Result<Version, StoreError> {
+        let mut state = self.state(id)?;
+        let latest = state
+            .latest
+            .clone()
+            .ok_or_else(|| StoreError::NoCapture(id.to_string()))?;
+        if let Some(outcome) = state.last_outcome
+            && !outcome.is_good()
+        {
+            return Err(StoreError::LatestFailed {
+                id: id.to_string(),
+                outcome,
+            });
+        }
+        state.baseline = Some(latest.clone());
+        self.write_state(id, &state)?;
+        Ok(latest)
+    }
+
+    pub fn save_last_check(&self, json: &[u8]) -> Result<(), StoreError> {
+        let path = self.dir.join(LAST_CHECK_FILE);
+        crate::atomic::write(&path, json).map_err(io_err(&path))
+    }
+
+    pub fn load_last_check(&self) -> Result<Option<Vec<u8>>, StoreError> {
+        let path = self.dir.join(LAST_CHECK_FILE);
+        match std::fs::read(&path) {
+            Ok(b) => Ok(Some(b)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io_err(&path)(e)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(outcome: Outcome, sha: Option<&str>) -> LogEntry {
+        LogEntry {
+            at: Utc::now(),
+            outcome,
+            http_status: Some(200),
+            sha256: sha.map(str::to_string),
+            etag: None,
+            last_modified: None,
+            final_url: None,
+            bytes: 10,
+            duration_ms: 1,
+            error: None,
+        }
+    }
+
+    fn good<'a>(text: &'a str, sha: &'a str) -> GoodCapture<'a> {
+        GoodCapture {
+            text,
+            sha256: sha,
+            raw: b"<p>raw</p>",
+            validators: Validators::default(),
+        }
+    }
+
+    #[test]
+    fn baseline_moves_only_on_accept() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let (a, b) = ("a".repeat(64), "b".repeat(64));
+        store.record_good("s", &good("one", &a), &entry(Outcome::New, Some(&a))).unwrap();
+        let prev = store.record_good("s", &good("two", &b), &entry(Outcome::Changed, Some(&b))).unwrap();
+        assert_eq!(prev.baseline.unwrap().sha256, a);
+        store.record_failed("s", &entry(Outcome::Unreachable, None)).unwrap();
+        let st = store.state("s").unwrap();
+        assert_eq!(st.baseline.as_ref().unwrap().sha256, a);
+        assert_eq!(st.latest.as_ref().unwrap().sha256, b);
+        assert!(matches!(store.accept("s"), Err(StoreError::LatestFailed { .. })));
+        store.record_good("s", &good("two", &b), &entry(Outcome::Changed, Some(&b))).unwrap();
+        assert_eq!(store.accept("s").unwrap().sha256, b);
+        assert_eq!(store.text("s", &b).unwrap(), "two");
+        assert_eq!(store.log("s").unwrap().len(), 4);
+    }
+
+    #[test]
+    fn second_writer_is_refused_with_the_holder() {
+        let dir = tempfile::tempdir().unwrap();
+        let _first = Store::open(dir.path()).unwrap();
+        match Store::open(dir.path()) {
+            Err(StoreError::Locked { holder, .. }) => {
+                assert!(holder.starts_with(&format!("pid {}", std::process::id())), "{holder}")
+            }
+            other => panic!("expected Locked, got {:?}", other.err()),
+        }
+    }
+
+    #[test]
+    fn torn_log_line_is_skipped_and_temp_files_swept() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = Store::open(dir.path()).unwrap();
+            let a = "a".repeat(64);
+            store.record_good("s", &good("one", &a), &entry(Outcome::New, Some(&a))).unwrap();
+        }
+        let log = dir.path().join("s/captures.jsonl");
+        let mut f = OpenOptions::new().append(true).open(&log).unwrap();
+        f.write_all(b"{\"at\":\"2026-").unwrap();
+        std::fs::write(dir.path().join("s/.tmp-leftover"), b"x").unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.log("s").unwrap().len(), 1);
+        assert!(!dir.path().join("s/.tmp-leftover").exists());
+    }
+
+    #[test]
+    fn tampered_sha_in_state_is_rejected() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        assert!(matches!(
+            store.text("s", "../../etc/passwd"),
+            Err(StoreError::Corrupt { .. })
+        ));
+    }
+}
