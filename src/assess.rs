@@ -105,7 +105,8 @@ impl<'a> CurrentText<'a> {
                 .map(|(_, _, f)| f.as_str())
                 .collect::<Vec<_>>()
                 .join(" ");
-            let ratio = similar::TextDiff::from_chars(folded_quote.as_str(), joined.as_str()).ratio();
+            let ratio =
+                similar::TextDiff::from_chars(folded_quote.as_str(), joined.as_str()).ratio();
             if best.is_none_or(|(r, _)| ratio > r) {
                 best = Some((ratio, start));
             }
@@ -211,9 +212,16 @@ mod tests {
 
     #[test]
     fn closest_passage_of_a_long_line_is_a_window() {
-        let long = format!("{} needle in 45 days {}", "word ".repeat(80), "tail ".repeat(80));
+        let long = format!(
+            "{} needle in 45 days {}",
+            "word ".repeat(80),
+            "tail ".repeat(80)
+        );
         let text = CurrentText::new(&long);
         let p = text.closest_passage("needle in 46 days").unwrap();
-        assert_eq!(p.text, "word word word word needle in 45 days tail tail tail tail");
+        assert_eq!(
+            p.text,
+            "word word word word needle in 45 days tail tail tail tail"
+        );
     }
 }

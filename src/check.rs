@@ -119,8 +119,7 @@ pub async fn run(
             (si, rows)
         });
     }
-    let mut by_source: HashMap<usize, (SourceReport, Vec<((usize, usize), FactReport)>)> =
-        HashMap::new();
+    let mut by_source: HashMap<usize, SourceRows> = HashMap::new();
     while let Some(joined) = tasks.join_next().await {
         let (si, rows) = joined?;
         by_source.insert(si, rows?);
@@ -169,7 +168,10 @@ async fn capture_source(
     // A 304 is only as good as the stored text it points at; if that is gone, fetch it again.
     let mut reused_text = None;
     if let Ok(Fetched::NotModified { .. }) = &fetched {
-        let latest = state.latest.as_ref().expect("validators imply a latest capture");
+        let latest = state
+            .latest
+            .as_ref()
+            .expect("validators imply a latest capture");
         match store.text(&source.id, &latest.sha256) {
             Ok(t) => reused_text = Some(t),
             Err(e) => {

@@ -15,10 +15,20 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 )]
 pub struct Cli {
     /// The registry to read.
-    #[arg(long, global = true, default_value = "sources.toml", value_name = "PATH")]
+    #[arg(
+        long,
+        global = true,
+        default_value = "sources.toml",
+        value_name = "PATH"
+    )]
     pub config: PathBuf,
     /// The date used for staleness and refreshes (default: today in UTC).
-    #[arg(long, global = true, env = "SOURCEWATCH_TODAY", value_name = "YYYY-MM-DD")]
+    #[arg(
+        long,
+        global = true,
+        env = "SOURCEWATCH_TODAY",
+        value_name = "YYYY-MM-DD"
+    )]
     pub today: Option<NaiveDate>,
     /// Print only errors.
     #[arg(short, long, global = true)]
@@ -72,6 +82,7 @@ pub enum StatusFormat {
 
 impl Cli {
     pub fn today(&self) -> NaiveDate {
-        self.today.unwrap_or_else(|| chrono::Utc::now().date_naive())
+        self.today
+            .unwrap_or_else(|| chrono::Utc::now().date_naive())
     }
 }

@@ -11,8 +11,8 @@
 
 use std::borrow::Cow;
 
-use encoding_rs::Encoding;
 use ego_tree::iter::Edge;
+use encoding_rs::Encoding;
 use scraper::{ElementRef, Html, Node};
 use sha2::{Digest, Sha256};
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
@@ -53,7 +53,8 @@ pub fn decode<'a>(
         .or_else(|| Encoding::for_bom(body).map(|(enc, _)| enc))
         .or_else(|| meta_charset(body))
         .unwrap_or_else(|| {
-            let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+            let mut detector =
+                chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
             let sample = &body[..body.len().min(64 * 1024)];
             detector.feed(sample, sample.len() == body.len());
             detector.guess(None, chardetng::Utf8Detection::Allow)
@@ -88,15 +89,19 @@ fn meta_charset(body: &[u8]) -> Option<&'static Encoding> {
             if rest.next() == Some(&b'=') {
                 let label: Vec<u8> = rest
                     .skip_while(|b| b.is_ascii_whitespace() || **b == b'"' || **b == b'\'')
-                    .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b':' | b'.'))
+                    .take_while(|b| {
+                        b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b':' | b'.')
+                    })
                     .copied()
                     .collect();
                 if let Some(enc) = Encoding::for_label(&label) {
-                    return Some(if enc == encoding_rs::UTF_16LE || enc == encoding_rs::UTF_16BE {
-                        encoding_rs::UTF_8
-                    } else {
-                        enc
-                    });
+                    return Some(
+                        if enc == encoding_rs::UTF_16LE || enc == encoding_rs::UTF_16BE {
+                            encoding_rs::UTF_8
+                        } else {
+                            enc
+                        },
+                    );
                 }
             }
         }
@@ -109,13 +114,54 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
-const DROPPED: &[&str] = &["script", "style", "noscript", "template", "svg", "head", "iframe", "object"];
+const DROPPED: &[&str] = &[
+    "script", "style", "noscript", "template", "svg", "head", "iframe", "object",
+];
 
 const BLOCKS: &[&str] = &[
-    "address", "article", "aside", "blockquote", "body", "caption", "dd", "details", "dialog",
-    "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3",
-    "h4", "h5", "h6", "header", "hgroup", "hr", "html", "legend", "li", "main", "menu", "nav",
-    "ol", "option", "p", "pre", "section", "summary", "table", "tbody", "tfoot", "thead", "ul",
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "body",
+    "caption",
+    "dd",
+    "details",
+    "dialog",
+    "div",
+    "dl",
+    "dt",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hgroup",
+    "hr",
+    "html",
+    "legend",
+    "li",
+    "main",
+    "menu",
+    "nav",
+    "ol",
+    "option",
+    "p",
+    "pre",
+    "section",
+    "summary",
+    "table",
+    "tbody",
+    "tfoot",
+    "thead",
+    "ul",
 ];
 
 /// Extracts the normalised text of `html` as `source` selects it.
@@ -393,8 +439,11 @@ mod tests {
         let html = r#"<body><div class="b">second?</div><nav>menu</nav>
             <div class="a">first <span class="share">Share!</span></div>
             <div class="b">third</div></body>"#;
-        let t = text_of(html, r#"select = [".a", ".b"]
-exclude = [".share"]"#);
+        let t = text_of(
+            html,
+            r#"select = [".a", ".b"]
+exclude = [".share"]"#,
+        );
         assert_eq!(t, "second?\nfirst\nthird");
     }
 
@@ -416,7 +465,10 @@ exclude = [".share"]"#);
             Err(ExtractError::Empty)
         );
         assert_eq!(
-            extract_html(r#"<body><div class="info-block-horizontal"> </div></body>"#, &src),
+            extract_html(
+                r#"<body><div class="info-block-horizontal"> </div></body>"#,
+                &src
+            ),
             Err(ExtractError::Empty)
         );
     }
@@ -433,8 +485,16 @@ exclude = [".share"]"#);
     #[test]
     fn ignore_patterns_removed_before_hashing() {
         let extra = r#"ignore = ['Last update: \d{2}\.\d{2}\.\d{4}', 'Views: \d+']"#;
-        let a = extract_html("<p>Fee 10</p><p>Last update: 01.02.2026</p><p>Views: 5 x</p>", &source(extra)).unwrap();
-        let b = extract_html("<p>Fee 10</p><p>Last update: 09.09.2026</p><p>Views: 77 x</p>", &source(extra)).unwrap();
+        let a = extract_html(
+            "<p>Fee 10</p><p>Last update: 01.02.2026</p><p>Views: 5 x</p>",
+            &source(extra),
+        )
+        .unwrap();
+        let b = extract_html(
+            "<p>Fee 10</p><p>Last update: 09.09.2026</p><p>Views: 77 x</p>",
+            &source(extra),
+        )
+        .unwrap();
         assert_eq!(a.text, "Fee 10\nx");
         assert_eq!(a.sha256, b.sha256);
     }
@@ -449,15 +509,26 @@ exclude = [".share"]"#);
 
     #[test]
     fn charset_order() {
-        let cp1251 = encoding_rs::WINDOWS_1251.encode("<meta charset=\"windows-1251\"><p>Срок</p>").0;
+        let cp1251 = encoding_rs::WINDOWS_1251
+            .encode("<meta charset=\"windows-1251\"><p>Срок</p>")
+            .0;
         assert!(decode(&cp1251, Some("text/html"), None).contains("Срок"));
         // Content-Type wins over <meta>.
         let utf8 = "<meta charset=windows-1251><p>Срок</p>".as_bytes();
         assert!(decode(utf8, Some("text/html; charset=UTF-8"), None).contains("Срок"));
         // The source's override wins over everything.
-        assert!(decode(&cp1251, Some("text/html; charset=utf-8"), Some(encoding_rs::WINDOWS_1251)).contains("Срок"));
+        assert!(
+            decode(
+                &cp1251,
+                Some("text/html; charset=utf-8"),
+                Some(encoding_rs::WINDOWS_1251)
+            )
+            .contains("Срок")
+        );
         // No declaration at all: detection.
-        let bare = encoding_rs::WINDOWS_1251.encode("<p>Разрешение на постоянное проживание выдается</p>").0;
+        let bare = encoding_rs::WINDOWS_1251
+            .encode("<p>Разрешение на постоянное проживание выдается</p>")
+            .0;
         assert!(decode(&bare, None, None).contains("Разрешение"));
         // http-equiv form.
         let he = encoding_rs::WINDOWS_1251.encode("<meta http-equiv=\"Content-Type\" content=\"text/html; charset=windows-1251\"><p>Срок</p>").0;

@@ -34,10 +34,7 @@ pub enum FetchError {
     #[error("HTTP {status}")]
     Http { status: u16, final_url: String },
     #[error("blocked: {reason}")]
-    Blocked {
-        status: Option<u16>,
-        reason: String,
-    },
+    Blocked { status: Option<u16>, reason: String },
     #[error("TLS: {0}")]
     Tls(String),
     #[error("body larger than max_body_bytes ({limit} bytes)")]
@@ -328,7 +325,9 @@ fn persisting(error: FetchError) -> FetchError {
 }
 
 fn backoff(attempt: u32) -> Duration {
-    let base = BACKOFF_BASE.saturating_mul(1 << attempt.min(16)).min(BACKOFF_MAX);
+    let base = BACKOFF_BASE
+        .saturating_mul(1 << attempt.min(16))
+        .min(BACKOFF_MAX);
     // ±25% jitter so that many sources retrying one host do not return in lockstep.
     base.mul_f64(0.75 + fastrand::f64() * 0.5)
 }
@@ -371,12 +370,27 @@ pub fn bot_wall(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Option<
     let sample = &body[..body.len().min(32 * 1024)];
     let lower = String::from_utf8_lossy(sample).to_lowercase();
     let walls: &[(&[&str], &str)] = &[
-        (&["access denied", "reference"], "Akamai \"Access Denied\" page"),
-        (&["attention required", "cloudflare"], "Cloudflare block page"),
-        (&["just a moment", "challenge-platform"], "Cloudflare challenge page"),
+        (
+            &["access denied", "reference"],
+            "Akamai \"Access Denied\" page",
+        ),
+        (
+            &["attention required", "cloudflare"],
+            "Cloudflare block page",
+        ),
+        (
+            &["just a moment", "challenge-platform"],
+            "Cloudflare challenge page",
+        ),
         (&["incapsula incident id"], "Imperva/Incapsula block page"),
-        (&["request unsuccessful", "incapsula"], "Imperva/Incapsula block page"),
-        (&["the requested url was rejected", "support id"], "F5 ASM block page"),
+        (
+            &["request unsuccessful", "incapsula"],
+            "Imperva/Incapsula block page",
+        ),
+        (
+            &["the requested url was rejected", "support id"],
+            "F5 ASM block page",
+        ),
         (&["g-recaptcha"], "captcha form (reCAPTCHA)"),
         (&["h-captcha"], "captcha form (hCaptcha)"),
         (&["captcha"], "captcha form"),
@@ -414,7 +428,10 @@ fn classify(e: reqwest::Error) -> AttemptError {
     } else if e.is_connect() {
         format!("cannot connect: {}", error_chain(&e))
     } else if e.is_body() || e.is_decode() {
-        format!("connection broken while reading the body: {}", error_chain(&e))
+        format!(
+            "connection broken while reading the body: {}",
+            error_chain(&e)
+        )
     } else {
         error_chain(&e)
     };
@@ -424,9 +441,14 @@ fn classify(e: reqwest::Error) -> AttemptError {
     }
 }
 
-fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts = vec![e.to_string()];
-    let mut cur = e.source();
+/// The causes of an error, innermost last. reqwest's own top line only repeats the URL, which the
+/// report already shows, so it is left out when there is a cause to show.
+fn error_chain(e: &reqwest::Error) -> String {
+    let Some(first) = std::error::Error::source(e) else {
+        return e.to_string();
+    };
+    let mut parts: Vec<String> = vec![first.to_string()];
+    let mut cur = first.source();
     while let Some(inner) = cur {
         let s = inner.to_string();
         if !parts.iter().any(|p| p.contains(&s)) {
@@ -434,6 +456,7 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
         }
         cur = inner.source();
     }
+    parts.retain(|p| p != "client error (Connect)");
     parts.join(": ")
 }
 
@@ -489,7 +512,10 @@ mod tests {
         let later = chrono::Utc::now() + chrono::Duration::seconds(30);
         h.insert(header::RETRY_AFTER, later.to_rfc2822().parse().unwrap());
         let d = retry_after(&h).unwrap();
-        assert!(d > Duration::from_secs(25) && d <= Duration::from_secs(30), "{d:?}");
+        assert!(
+            d > Duration::from_secs(25) && d <= Duration::from_secs(30),
+            "{d:?}"
+        );
     }
 
     #[test]
@@ -512,7 +538,10 @@ mod tests {
         cf.insert("cf-mitigated", "challenge".parse().unwrap());
         assert!(bot_wall(StatusCode::FORBIDDEN, &cf, b"").is_some());
         // A real page that mentions captcha in passing is content.
-        let page = format!("<p>Apply online; a captcha protects the form.</p>{}", "x".repeat(20_000));
+        let page = format!(
+            "<p>Apply online; a captcha protects the form.</p>{}",
+            "x".repeat(20_000)
+        );
         assert!(bot_wall(StatusCode::OK, &h, page.as_bytes()).is_none());
         assert!(bot_wall(StatusCode::NOT_FOUND, &h, akamai).is_none());
     }

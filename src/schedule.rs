@@ -207,7 +207,10 @@ mod tests {
     #[test]
     fn new_year_only() {
         let times = next_n("0 0 1 1 *", "2026-11-25T10:00:00Z", 2);
-        assert_eq!(times, [at("2027-01-01T00:00:00Z"), at("2028-01-01T00:00:00Z")]);
+        assert_eq!(
+            times,
+            [at("2027-01-01T00:00:00Z"), at("2028-01-01T00:00:00Z")]
+        );
     }
 
     #[test]
@@ -263,7 +266,14 @@ mod tests {
             next_n("@daily", "2026-11-25T10:00:00Z", 1),
             [at("2026-11-26T00:00:00Z")]
         );
-        for bad in ["", "* * *", "61 * * * *", "0 0 * * 8", "@reboot", "0 0 * * 5-1"] {
+        for bad in [
+            "",
+            "* * *",
+            "61 * * * *",
+            "0 0 * * 8",
+            "@reboot",
+            "0 0 * * 5-1",
+        ] {
             assert!(bad.parse::<Schedule>().is_err(), "{bad:?} should fail");
         }
     }

@@ -152,7 +152,8 @@ impl Store {
             Utc::now().format("%Y-%m-%dT%H:%M:%SZ")
         );
         lock.set_len(0).map_err(io_err(&lock_path))?;
-        lock.write_all(stamp.as_bytes()).map_err(io_err(&lock_path))?;
+        lock.write_all(stamp.as_bytes())
+            .map_err(io_err(&lock_path))?;
         let store = Store {
             dir: dir.to_path_buf(),
             _lock: Some(lock),
@@ -206,7 +207,10 @@ impl Store {
             for entry in entries.flatten() {
                 let name = entry.file_name();
                 let path = entry.path();
-                if name.to_string_lossy().starts_with(crate::atomic::TEMP_PREFIX) {
+                if name
+                    .to_string_lossy()
+                    .starts_with(crate::atomic::TEMP_PREFIX)
+                {
                     let _ = std::fs::remove_file(&path);
                 } else if depth > 0 && entry.file_type().is_ok_and(|t| t.is_dir()) {
                     sweep(&path, depth - 1);
@@ -309,7 +313,8 @@ impl Store {
         if !text_path.exists() {
             let text_dir = dir.join("text");
             std::fs::create_dir_all(&text_dir).map_err(io_err(&text_dir))?;
-            crate::atomic::write(&text_path, capture.text.as_bytes()).map_err(io_err(&text_path))?;
+            crate::atomic::write(&text_path, capture.text.as_bytes())
+                .map_err(io_err(&text_path))?;
         }
         let raw_path = dir.join("raw").join(format!("{sha}.gz"));
         if !raw_path.exists() && !capture.raw.is_empty() {
@@ -422,15 +427,26 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
         let (a, b) = ("a".repeat(64), "b".repeat(64));
-        store.record_good("s", &good("one", &a), &entry(Outcome::New, Some(&a))).unwrap();
-        let prev = store.record_good("s", &good("two", &b), &entry(Outcome::Changed, Some(&b))).unwrap();
+        store
+            .record_good("s", &good("one", &a), &entry(Outcome::New, Some(&a)))
+            .unwrap();
+        let prev = store
+            .record_good("s", &good("two", &b), &entry(Outcome::Changed, Some(&b)))
+            .unwrap();
         assert_eq!(prev.baseline.unwrap().sha256, a);
-        store.record_failed("s", &entry(Outcome::Unreachable, None)).unwrap();
+        store
+            .record_failed("s", &entry(Outcome::Unreachable, None))
+            .unwrap();
         let st = store.state("s").unwrap();
         assert_eq!(st.baseline.as_ref().unwrap().sha256, a);
         assert_eq!(st.latest.as_ref().unwrap().sha256, b);
-        assert!(matches!(store.accept("s"), Err(StoreError::LatestFailed { .. })));
-        store.record_good("s", &good("two", &b), &entry(Outcome::Changed, Some(&b))).unwrap();
+        assert!(matches!(
+            store.accept("s"),
+            Err(StoreError::LatestFailed { .. })
+        ));
+        store
+            .record_good("s", &good("two", &b), &entry(Outcome::Changed, Some(&b)))
+            .unwrap();
         assert_eq!(store.accept("s").unwrap().sha256, b);
         assert_eq!(store.text("s", &b).unwrap(), "two");
         assert_eq!(store.log("s").unwrap().len(), 4);
@@ -442,7 +458,10 @@ mod tests {
         let _first = Store::open(dir.path()).unwrap();
         match Store::open(dir.path()) {
             Err(StoreError::Locked { holder, .. }) => {
-                assert!(holder.starts_with(&format!("pid {}", std::process::id())), "{holder}")
+                assert!(
+                    holder.starts_with(&format!("pid {}", std::process::id())),
+                    "{holder}"
+                )
             }
             other => panic!("expected Locked, got {:?}", other.err()),
         }
@@ -454,7 +473,9 @@ mod tests {
         {
             let store = Store::open(dir.path()).unwrap();
             let a = "a".repeat(64);
-            store.record_good("s", &good("one", &a), &entry(Outcome::New, Some(&a))).unwrap();
+            store
+                .record_good("s", &good("one", &a), &entry(Outcome::New, Some(&a)))
+                .unwrap();
         }
         let log = dir.path().join("s/captures.jsonl");
         let mut f = OpenOptions::new().append(true).open(&log).unwrap();

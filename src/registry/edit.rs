@@ -38,10 +38,12 @@ pub fn set_last_verified(
         path: shown.clone(),
         source,
     })?;
-    let mut doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| EditError::Parse {
-        path: shown.clone(),
-        message: e.message().to_string(),
-    })?;
+    let mut doc: DocumentMut =
+        text.parse()
+            .map_err(|e: toml_edit::TomlError| EditError::Parse {
+                path: shown.clone(),
+                message: e.message().to_string(),
+            })?;
     for (route_id, fact_id, date) in updates {
         let slot = find_last_verified(&mut doc, route_id, fact_id)
             .ok_or_else(|| EditError::NotFound(format!("{route_id}/{fact_id}")))?;

@@ -59,7 +59,11 @@ pub struct Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.file, self.line, self.col, self.message)
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file, self.line, self.col, self.message
+        )
     }
 }
 
@@ -367,7 +371,11 @@ impl Validator<'_> {
     fn run(mut self, raw: RawFile, path: &Path) -> Result<Registry, RegistryError> {
         let settings = self.settings(&raw.settings);
         let sources = self.sources(&raw.sources, &settings);
-        let known: HashSet<&str> = raw.sources.iter().map(|s| s.id.get_ref().as_str()).collect();
+        let known: HashSet<&str> = raw
+            .sources
+            .iter()
+            .map(|s| s.id.get_ref().as_str())
+            .collect();
         let routes = self.routes(&raw.routes, &known, settings.stale_after_days);
         if !self.problems.is_empty() {
             return Err(RegistryError::Invalid(self.problems));
@@ -633,7 +641,10 @@ impl Validator<'_> {
             Some(d) if d > self.today => {
                 self.problem(
                     &raw.span(),
-                    format!("last_verified {d} is in the future (today is {})", self.today),
+                    format!(
+                        "last_verified {d} is in the future (today is {})",
+                        self.today
+                    ),
                 );
                 None
             }
@@ -661,7 +672,10 @@ fn extract_fingerprint(src: &RawSource) -> String {
 }
 
 /// The closest candidate by edit distance, when it is close enough to be a likely typo.
-pub fn did_you_mean<'a>(wanted: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    wanted: &str,
+    candidates: impl Iterator<Item = &'a str>,
+) -> Option<&'a str> {
     candidates
         .map(|c| (similar::TextDiff::from_chars(wanted, c).ratio(), c))
         .filter(|(ratio, _)| *ratio >= 0.7)
@@ -703,7 +717,10 @@ mod tests {
     fn unknown_key_is_located() {
         let p = problems("[settings]\nstale_after_days = 3\ncolour = \"red\"\n");
         assert_eq!(p.len(), 1);
-        assert!(p[0].starts_with("sources.toml:3:1: unknown field `colour`"), "{p:?}");
+        assert!(
+            p[0].starts_with("sources.toml:3:1: unknown field `colour`"),
+            "{p:?}"
+        );
     }
 
     #[test]
@@ -735,22 +752,42 @@ last_verified = 2099-01-01
 "#;
         let p = problems(text);
         let joined = p.join("\n");
-        assert!(joined.contains("sources.toml:4:7: url must be http or https"), "{joined}");
-        assert!(joined.contains("sources.toml:5:11: bad CSS selector"), "{joined}");
+        assert!(
+            joined.contains("sources.toml:4:7: url must be http or https"),
+            "{joined}"
+        );
+        assert!(
+            joined.contains("sources.toml:5:11: bad CSS selector"),
+            "{joined}"
+        );
         assert!(joined.contains("sources.toml:6:11: bad regex"), "{joined}");
-        assert!(joined.contains("sources.toml:7:12: bad schedule"), "{joined}");
-        assert!(joined.contains("sources.toml:10:6: duplicate source id \"a\""), "{joined}");
-        assert!(joined.contains("sources.toml:14:6: source id \"Bad Id\""), "{joined}");
-        assert!(joined.contains("sources.toml:23:10: fact names unknown source \"b\""), "{joined}");
-        assert!(joined.contains("sources.toml:24:17: last_verified 2099-01-01 is in the future"), "{joined}");
+        assert!(
+            joined.contains("sources.toml:7:12: bad schedule"),
+            "{joined}"
+        );
+        assert!(
+            joined.contains("sources.toml:10:6: duplicate source id \"a\""),
+            "{joined}"
+        );
+        assert!(
+            joined.contains("sources.toml:14:6: source id \"Bad Id\""),
+            "{joined}"
+        );
+        assert!(
+            joined.contains("sources.toml:23:10: fact names unknown source \"b\""),
+            "{joined}"
+        );
+        assert!(
+            joined.contains("sources.toml:24:17: last_verified 2099-01-01 is in the future"),
+            "{joined}"
+        );
         assert_eq!(p.len(), 8, "{joined}");
     }
 
     #[test]
     fn robots_override_needs_reason() {
-        let p = problems(
-            "[[sources]]\nid = \"a\"\nurl = \"https://e.org/\"\nrespect_robots = false\n",
-        );
+        let p =
+            problems("[[sources]]\nid = \"a\"\nurl = \"https://e.org/\"\nrespect_robots = false\n");
         assert_eq!(p.len(), 1);
         assert!(p[0].contains("robots_override_reason"));
     }

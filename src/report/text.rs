@@ -59,11 +59,14 @@ pub fn render(report: &Report) -> String {
             if outcome == Outcome::Changed
                 && let Some(diff) = &s.diff
             {
-                for line in diff.lines().filter(|l| {
-                    (l.starts_with('+') || l.starts_with('-'))
-                        && !l.starts_with("+++")
-                        && !l.starts_with("---")
-                }).take(6)
+                for line in diff
+                    .lines()
+                    .filter(|l| {
+                        (l.starts_with('+') || l.starts_with('-'))
+                            && !l.starts_with("+++")
+                            && !l.starts_with("---")
+                    })
+                    .take(6)
                 {
                     let _ = writeln!(out, "      {}", clip(line, 110));
                 }
@@ -71,15 +74,29 @@ pub fn render(report: &Report) -> String {
         }
     }
 
-    let flagged: Vec<_> = report.facts.iter().filter(|f| !f.flags.is_empty()).collect();
+    let flagged: Vec<_> = report
+        .facts
+        .iter()
+        .filter(|f| !f.flags.is_empty())
+        .collect();
     if flagged.is_empty() {
         let _ = writeln!(out, "\nNo fact needs review.");
     } else {
         let _ = writeln!(out, "\nFacts that need review ({})", flagged.len());
-        let id_width = flagged.iter().map(|f| f.id.chars().count()).max().unwrap_or(0).min(48);
+        let id_width = flagged
+            .iter()
+            .map(|f| f.id.chars().count())
+            .max()
+            .unwrap_or(0)
+            .min(48);
         let _ = writeln!(out, "  {:<id_width$}  {:>5}  flags", "fact", "age");
         for f in flagged {
-            let flags = f.flags.iter().map(|fl| fl.as_str()).collect::<Vec<_>>().join(", ");
+            let flags = f
+                .flags
+                .iter()
+                .map(|fl| fl.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
             let _ = writeln!(
                 out,
                 "  {:<id_width$}  {:>4}d  {}",
@@ -88,8 +105,15 @@ pub fn render(report: &Report) -> String {
                 flags
             );
             if let (Some(quote), Some(passage)) = (&f.quote, &f.closest_passage) {
-                let _ = writeln!(out, "  {:id_width$}         quote:   {}", "", clip(quote, 90));
-                let sim = f.closest_similarity.map(|s| format!(" ({:.0}% similar)", s * 100.0));
+                let _ = writeln!(
+                    out,
+                    "  {:id_width$}         quote:   {}",
+                    "",
+                    clip(quote, 90)
+                );
+                let sim = f
+                    .closest_similarity
+                    .map(|s| format!(" ({:.0}% similar)", s * 100.0));
                 let _ = writeln!(
                     out,
                     "  {:id_width$}         closest: {}{}",
@@ -132,7 +156,13 @@ pub fn render_status(report: &Report) -> String {
         report.today,
         report.finished_at.format("%Y-%m-%d %H:%M UTC")
     );
-    let id_width = report.facts.iter().map(|f| f.id.chars().count()).max().unwrap_or(4).clamp(4, 48);
+    let id_width = report
+        .facts
+        .iter()
+        .map(|f| f.id.chars().count())
+        .max()
+        .unwrap_or(4)
+        .clamp(4, 48);
     let _ = writeln!(
         out,
         "  {:<id_width$}  {:>5}  {:<10}  flags",
@@ -142,7 +172,11 @@ pub fn render_status(report: &Report) -> String {
         let flags = if f.flags.is_empty() {
             "verified".to_string()
         } else {
-            f.flags.iter().map(|fl| fl.as_str()).collect::<Vec<_>>().join(", ")
+            f.flags
+                .iter()
+                .map(|fl| fl.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         };
         let _ = writeln!(
             out,

@@ -1,0 +1,423 @@
+//! `check`, `validate` and `status` end to end (issue: core check loop).
+
+use super::*;
+use serde_json::Value;
+
+fn registry(server: &TestServer, dead: &str) -> String {
+    format!(
+        r#"# test registry
+[settings]
+retries = 0
+timeout_secs = 5
+per_host_interval_ms = 0
+contact = "tests@example.org"
+
+[[sources]]
+id = "pr-permit"
+url = "{pr}"
+select = ["div.info-block-horizontal"]
+
+[[sources]]
+id = "footer-only"
+url = "{footer}"
+select = ["div.info-block-horizontal"]
+
+[[sources]]
+id = "dead"
+url = "{dead}"
+
+[[routes]]
+id = "kz-pr-it"
+title = "Kazakhstan · PR for IT specialists"
+
+[[routes.facts]]
+id = "processing-time"
+claim = "Typical processing: ~45 days"
+source = "pr-permit"
+quote = "issued within 45 calendar days"
+last_verified = 2026-11-01
+
+[[routes.facts]]
+id = "medical-certificate"
+claim = "A medical certificate is required"
+source = "pr-permit"
+quote = "A medical examination certificate is required to confirm the absence of prohibited diseases."
+last_verified = 2026-06-09
+
+[[routes.facts]]
+id = "fee"
+claim = "No state fee"
+source = "footer-only"
+quote = "free   OF charge"
+last_verified = 2026-11-20
+
+[[routes.facts]]
+id = "on-dead-source"
+claim = "Something on a dead page"
+source = "dead"
+last_verified = 2026-11-20
+"#,
+        pr = server.url("/pr"),
+        footer = server.url("/footer"),
+    )
+}
+
+fn source<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == id)
+        .unwrap_or_else(|| panic!("no source {id}"))
+}
+
+fn fact<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["facts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == id)
+        .unwrap_or_else(|| panic!("no fact {id}"))
+}
+
+fn flags(f: &Value) -> Vec<&str> {
+    f["flags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect()
+}
+
+#[test]
+fn first_run_then_a_change_inside_the_selection() {
+    let server = TestServer::start();
+    server.set("/pr", Reply::html(egov_page("45", "", "t1")));
+    server.set("/footer", Reply::html(egov_page("45", "", "f1")));
+    let ws = Workspace::new(&registry(&server, &dead_url()));
+
+    // 1. First run.
+    let run = ws.run(&["check", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let r = run.json();
+    assert_eq!(r["schema_version"], 1);
+    assert_eq!(r["today"], TODAY);
+    assert_eq!(source(&r, "pr-permit")["outcome"], "new");
+    assert_eq!(source(&r, "footer-only")["outcome"], "new");
+    assert_eq!(source(&r, "dead")["outcome"], "unreachable");
+    assert!(
+        source(&r, "dead")["error"]
+            .as_str()
+            .unwrap()
+            .contains("connect")
+    );
+    let pt = fact(&r, "kz-pr-it/processing-time");
+    assert_eq!(
+        flags(pt),
+        Vec::<&str>::new(),
+        "NBSP, spaces and case must not matter"
+    );
+    assert_eq!(pt["quote_found"], true);
+    let med = fact(&r, "kz-pr-it/medical-certificate");
+    assert_eq!(med["age_days"], 169);
+    assert_eq!(flags(med), ["stale"]);
+    assert_eq!(flags(fact(&r, "kz-pr-it/on-dead-source")), ["unverifiable"]);
+    assert_eq!(
+        fact(&r, "kz-pr-it/on-dead-source")["quote_found"],
+        Value::Null
+    );
+    let s = &r["summary"];
+    let expect = serde_json::json!({
+        "sources": 3, "new": 2, "unchanged": 0, "changed": 0, "failed": 1,
+        "facts": 4, "flagged": 2, "stale": 1, "source_changed": 0,
+        "evidence_missing": 0, "unverifiable": 1, "refreshed": 0
+    });
+    assert_eq!(s, &expect);
+    // Every key of SPEC §6 is present on every row.
+    for key in [
+        "id",
+        "url",
+        "final_url",
+        "outcome",
+        "http_status",
+        "sha256",
+        "baseline_sha256",
+        "error",
+        "diff",
+    ] {
+        assert!(
+            source(&r, "pr-permit").get(key).is_some(),
+            "source key {key}"
+        );
+    }
+    for key in [
+        "id",
+        "route",
+        "source",
+        "claim",
+        "quote",
+        "last_verified",
+        "age_days",
+        "stale_after_days",
+        "flags",
+        "quote_found",
+        "closest_passage",
+        "refreshed",
+    ] {
+        assert!(pt.get(key).is_some(), "fact key {key}");
+    }
+    let ua = &server.requests("/pr")[0].headers["user-agent"];
+    assert!(
+        ua.starts_with("sourcewatch/") && ua.contains("tests@example.org"),
+        "{ua}"
+    );
+
+    // 2. The number changes inside the selection; the other page changes only outside it.
+    server.set("/pr", Reply::html(egov_page("30", "", "t2")));
+    server.set("/footer", Reply::html(egov_page("45", "", "f2")));
+    let run = ws.run(&["check", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let r = run.json();
+    let pr = source(&r, "pr-permit");
+    assert_eq!(pr["outcome"], "changed");
+    assert_ne!(pr["sha256"], pr["baseline_sha256"]);
+    let diff = pr["diff"].as_str().unwrap();
+    assert!(
+        diff.contains("-The permit is issued within 45 calendar DAYS."),
+        "{diff}"
+    );
+    assert!(
+        diff.contains("+The permit is issued within 30 calendar DAYS."),
+        "{diff}"
+    );
+    assert_eq!(source(&r, "footer-only")["outcome"], "unchanged");
+    assert_eq!(source(&r, "footer-only")["diff"], Value::Null);
+    let pt = fact(&r, "kz-pr-it/processing-time");
+    assert_eq!(flags(pt), ["source_changed", "evidence_missing"]);
+    assert_eq!(pt["quote_found"], false);
+    let closest = pt["closest_passage"].as_str().unwrap();
+    assert!(closest.contains("30"), "{closest}");
+    assert_eq!(flags(fact(&r, "kz-pr-it/fee")), Vec::<&str>::new());
+    assert_eq!(r["summary"]["changed"], 1);
+    assert_eq!(r["summary"]["evidence_missing"], 1);
+
+    // The terminal report names the flagged facts and the closest passage.
+    let run = ws.run(&["check"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout.contains("kz-pr-it/processing-time"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("closest: The permit is issued within 30"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("Totals:"), "{}", run.stdout);
+
+    // `status` works offline from the last check.
+    drop(server);
+    let run = ws.run(&["status", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        fact(&run.json(), "kz-pr-it/processing-time")["flags"][0],
+        "source_changed"
+    );
+    let run = ws
+        .command(&["status"])
+        .env("SOURCEWATCH_TODAY", "2027-03-01")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        text.contains("kz-pr-it/processing-time") && text.contains("stale"),
+        "{text}"
+    );
+
+    // The store holds the text by hash, the log, and the state.
+    let snap = ws.path("snapshots/pr-permit");
+    assert!(snap.join("state.json").exists());
+    assert_eq!(std::fs::read_dir(snap.join("text")).unwrap().count(), 2);
+    let log = ws.read("snapshots/pr-permit/captures.jsonl");
+    assert_eq!(log.lines().count(), 3);
+    assert_eq!(ws.read("snapshots/FORMAT"), "sourcewatch-snapshots 1\n");
+}
+
+#[test]
+fn clean_run_exits_zero_and_output_file_is_written() {
+    let server = TestServer::start();
+    server.set("/pr", Reply::html(egov_page("45", "", "x")));
+    let ws = Workspace::new(&format!(
+        r#"[settings]
+retries = 0
+[[sources]]
+id = "pr"
+url = "{}"
+select = ["div.info-block-horizontal"]
+[[routes]]
+id = "r"
+title = "R"
+[[routes.facts]]
+id = "f"
+claim = "c"
+source = "pr"
+quote = "45 calendar days"
+last_verified = 2026-11-01
+"#,
+        server.url("/pr")
+    ));
+    let run = ws.run(&["check", "--format", "json", "--output", "out/report.json"]);
+    // The output folder does not exist: trouble, exit 2, and nothing half-written.
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    std::fs::create_dir(ws.path("out")).unwrap();
+    let run = ws.run(&[
+        "-q",
+        "check",
+        "--format",
+        "json",
+        "--output",
+        "out/report.json",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, "");
+    let report: Value = serde_json::from_str(&ws.read("out/report.json")).unwrap();
+    assert_eq!(report["summary"]["flagged"], 0);
+    assert_eq!(report["sources"][0]["outcome"], "unchanged");
+}
+
+#[test]
+fn invalid_registry_lists_every_problem_and_writes_nothing() {
+    let ws = Workspace::new(
+        r#"[settings]
+stale_after_days = 90
+
+[[sources]]
+id = "egov"
+url = "https://egov.kz/cms/en/services/for_foreigners/009pass_mvd"
+select = ["div.info-block-horizontal"]
+
+[[sources]]
+id = "egov"
+url = "https://egov.kz/cms/en/articles/vid_na_jitelstvo"
+select = ["div.info-block-horizontal >"]
+"#,
+    );
+    for cmd in [&["check"][..], &["validate"][..]] {
+        let run = ws.run(cmd);
+        assert_eq!(run.code, 2, "{cmd:?}");
+        assert!(
+            run.stderr
+                .contains("sources.toml:10:6: duplicate source id \"egov\""),
+            "{}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains("sources.toml:12:11: bad CSS selector"),
+            "{}",
+            run.stderr
+        );
+        assert!(!ws.path("snapshots").exists());
+    }
+    // Syntax errors and unknown keys are located too.
+    ws.write("sources.toml", "[settings]\nconcurency = 3\n");
+    let run = ws.run(&["validate"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("sources.toml:2:1: unknown field `concurency`"),
+        "{}",
+        run.stderr
+    );
+    assert!(!ws.path("snapshots").exists());
+}
+
+#[test]
+fn selection_flags_and_usage_errors() {
+    let server = TestServer::start();
+    server.set("/a", Reply::html("<p>alpha</p>"));
+    server.set("/b", Reply::html("<p>beta</p>"));
+    let ws = Workspace::new(&format!(
+        r#"[settings]
+retries = 0
+[[sources]]
+id = "a"
+url = "{}"
+[[sources]]
+id = "b"
+url = "{}"
+[[routes]]
+id = "route-b"
+title = "B"
+[[routes.facts]]
+id = "f"
+claim = "c"
+source = "b"
+last_verified = 2026-11-01
+"#,
+        server.url("/a"),
+        server.url("/b")
+    ));
+    let r = ws
+        .run(&["check", "--source", "a", "--format", "json"])
+        .json();
+    assert_eq!(r["sources"].as_array().unwrap().len(), 1);
+    assert_eq!(r["facts"].as_array().unwrap().len(), 0);
+    let r = ws
+        .run(&["check", "--route", "route-b", "--format", "json"])
+        .json();
+    assert_eq!(r["sources"][0]["id"], "b");
+    assert_eq!(r["facts"][0]["id"], "route-b/f");
+    let run = ws.run(&["check", "--source", "bb"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("unknown source \"bb\""),
+        "{}",
+        run.stderr
+    );
+    let run = ws.run(&["check", "--today", "yesterday"]);
+    assert_eq!(run.code, 2);
+    assert_eq!(server.requests("/a").len(), 1);
+}
+
+#[test]
+fn empty_and_missing_selector_are_failures_not_changes() {
+    let server = TestServer::start();
+    server.set(
+        "/shell",
+        Reply::html("<html><body><div id=app></div><script>render()</script></body></html>"),
+    );
+    server.set(
+        "/moved",
+        Reply::html("<html><body><div class=new-layout>45 days</div></body></html>"),
+    );
+    server.set("/gone", Reply::status(410).body("gone"));
+    let ws = Workspace::new(&format!(
+        r#"[settings]
+retries = 0
+[[sources]]
+id = "shell"
+url = "{}"
+[[sources]]
+id = "moved"
+url = "{}"
+select = ["div.info-block-horizontal"]
+[[sources]]
+id = "gone"
+url = "{}"
+"#,
+        server.url("/shell"),
+        server.url("/moved"),
+        server.url("/gone")
+    ));
+    let run = ws.run(&["check", "--format", "json"]);
+    assert_eq!(run.code, 1);
+    let r = run.json();
+    assert_eq!(source(&r, "shell")["outcome"], "empty");
+    assert_eq!(source(&r, "moved")["outcome"], "selector_missing");
+    assert_eq!(source(&r, "gone")["outcome"], "http_error");
+    assert_eq!(source(&r, "gone")["http_status"], 410);
+    assert_eq!(r["summary"]["failed"], 3);
+    assert_eq!(r["summary"]["changed"], 0);
+}

@@ -1,0 +1,104 @@
+//! Integration tests: the real `sourcewatch` binary against servers on 127.0.0.1.
+
+mod check;
+mod server;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub use server::{Fault, Reply, TestServer};
+
+pub const TODAY: &str = "2026-11-25";
+
+/// A temporary folder holding a `sources.toml`; commands run with it as working directory.
+pub struct Workspace {
+    pub dir: tempfile::TempDir,
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+}
+
+impl Workspace {
+    pub fn new(sources_toml: &str) -> Workspace {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("sources.toml"), sources_toml).unwrap();
+        Workspace { dir }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub fn write(&self, rel: &str, contents: &str) {
+        std::fs::write(self.path(rel), contents).unwrap();
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.path(rel)).unwrap()
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_sourcewatch"));
+        cmd.args(args)
+            .current_dir(self.dir.path())
+            .env("SOURCEWATCH_TODAY", TODAY)
+            .env_remove("RUST_LOG")
+            .stdin(std::process::Stdio::null());
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        let out: Output = self.command(args).output().expect("run sourcewatch");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+/// A port on 127.0.0.1 where nothing listens.
+pub fn dead_url() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    drop(l);
+    format!("http://127.0.0.1:{port}/gone")
+}
+
+/// A page shaped like an egov.kz service page: volatile bits outside the selected block.
+pub fn egov_page(days: &str, extra_li: &str, footer: &str) -> String {
+    format!(
+        r#"<!doctype html><html><head><title>Permanent residence</title>
+<script>window.nonce = "{footer}";</script></head><body>
+<header><form class="search"><input type="hidden" name="csrf" value="{footer}"></form></header>
+<div class="info-block-horizontal">
+  <h2>Processing time</h2>
+  <p>The permit is issued within {days}&nbsp;calendar&nbsp;&nbsp;DAYS.</p>
+  <ul>
+    <li>Passport of a foreign citizen</li>
+    <li>A medical examination certificate is required to confirm the absence of prohibited diseases.</li>
+    {extra_li}
+  </ul>
+  <table><tr><th>Fee</th><th>Term</th></tr><tr><td>free of charge</td><td>12 months</td></tr></table>
+</div>
+<footer>Page generated {footer}</footer></body></html>"#
+    )
+}
+
+pub fn exists(p: &Path) -> bool {
+    p.exists()
+}

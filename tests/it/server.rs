@@ -1,0 +1,238 @@
+//! A small programmable HTTP/1.1 server on 127.0.0.1 for the integration tests.
+//!
+//! Each path has a queue of replies; the last one repeats. Every request is recorded with its
+//! headers and arrival time. Fault modes cover what real portals do: reset mid-body, a body that
+//! trickles past the client's timeout. The server stops (and its thread is joined) on drop.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+#[derive(Clone, Debug)]
+pub enum Fault {
+    None,
+    /// Announce the full length, send half, then close.
+    ResetMidBody,
+    /// Send the body one byte per `Duration`.
+    SlowBody(Duration),
+}
+
+#[derive(Clone, Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    pub fault: Fault,
+}
+
+impl Reply {
+    pub fn html(body: impl Into<String>) -> Reply {
+        Reply::status(200)
+            .header("Content-Type", "text/html; charset=utf-8")
+            .body(body.into().into_bytes())
+    }
+
+    pub fn status(status: u16) -> Reply {
+        Reply {
+            status,
+            headers: Vec::new(),
+            body: Vec::new(),
+            fault: Fault::None,
+        }
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Reply {
+        self.headers.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    pub fn body(mut self, body: impl Into<Vec<u8>>) -> Reply {
+        self.body = body.into();
+        self
+    }
+
+    pub fn fault(mut self, fault: Fault) -> Reply {
+        self.fault = fault;
+        self
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Seen {
+    pub path: String,
+    pub headers: HashMap<String, String>,
+    pub at: Instant,
+}
+
+#[derive(Default)]
+struct State {
+    replies: HashMap<String, Vec<Reply>>,
+    seen: Vec<Seen>,
+}
+
+pub struct TestServer {
+    addr: SocketAddr,
+    state: Arc<Mutex<State>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl TestServer {
+    pub fn start() -> TestServer {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        listener.set_nonblocking(true).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let state = Arc::new(Mutex::new(State::default()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (st, sp) = (state.clone(), stop.clone());
+        let thread = std::thread::spawn(move || {
+            let mut workers = Vec::new();
+            while !sp.load(Ordering::SeqCst) {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        let st = st.clone();
+                        let sp = sp.clone();
+                        workers.push(std::thread::spawn(move || serve(stream, &st, &sp)));
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                        std::thread::sleep(Duration::from_millis(5));
+                    }
+                    Err(_) => break,
+                }
+                workers.retain(|w: &JoinHandle<()>| !w.is_finished());
+            }
+            for w in workers {
+                let _ = w.join();
+            }
+        });
+        TestServer {
+            addr,
+            state,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// Replaces the replies for `path` with one that repeats.
+    pub fn set(&self, path: &str, reply: Reply) {
+        self.sequence(path, vec![reply]);
+    }
+
+    /// Replies in order; the last repeats.
+    pub fn sequence(&self, path: &str, replies: Vec<Reply>) {
+        self.state
+            .lock()
+            .unwrap()
+            .replies
+            .insert(path.to_string(), replies);
+    }
+
+    pub fn requests(&self, path: &str) -> Vec<Seen> {
+        self.state
+            .lock()
+            .unwrap()
+            .seen
+            .iter()
+            .filter(|s| s.path == path)
+            .cloned()
+            .collect()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn serve(stream: TcpStream, state: &Mutex<State>, stop: &AtomicBool) {
+    stream.set_nonblocking(false).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut request_line = String::new();
+    if reader.read_line(&mut request_line).is_err() {
+        return;
+    }
+    let path = request_line
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or("/")
+        .to_string();
+    let mut headers = HashMap::new();
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+            break;
+        }
+        if let Some((k, v)) = line.split_once(':') {
+            headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
+        }
+    }
+    let reply = {
+        let mut st = state.lock().unwrap();
+        st.seen.push(Seen {
+            path: path.clone(),
+            headers,
+            at: Instant::now(),
+        });
+        match st.replies.get_mut(&path) {
+            Some(q) if q.len() > 1 => q.remove(0),
+            Some(q) => q[0].clone(),
+            None => Reply::status(404).body("not found"),
+        }
+    };
+    let mut out = stream;
+    let reason = match reply.status {
+        200 => "OK",
+        304 => "Not Modified",
+        _ => "Status",
+    };
+    let mut head = format!(
+        "HTTP/1.1 {} {}\r\nConnection: close\r\n",
+        reply.status, reason
+    );
+    for (k, v) in &reply.headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    if reply.status != 304 {
+        head.push_str(&format!("Content-Length: {}\r\n", reply.body.len()));
+    }
+    head.push_str("\r\n");
+    if out.write_all(head.as_bytes()).is_err() {
+        return;
+    }
+    match reply.fault {
+        Fault::None => {
+            let _ = out.write_all(&reply.body);
+        }
+        Fault::ResetMidBody => {
+            let _ = out.write_all(&reply.body[..reply.body.len() / 2]);
+            let _ = out.flush();
+            // Closing with unread input makes the kernel send RST.
+            let _ = out.shutdown(std::net::Shutdown::Both);
+        }
+        Fault::SlowBody(gap) => {
+            for b in &reply.body {
+                if stop.load(Ordering::SeqCst) || out.write_all(&[*b]).is_err() {
+                    break;
+                }
+                let _ = out.flush();
+                std::thread::sleep(gap);
+            }
+        }
+    }
+    let _ = out.flush();
+}
