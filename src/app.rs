@@ -23,7 +23,7 @@ pub enum Exit {
 
 pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     match &cli.command {
-        Command::Validate => {
+        Command::Validate { store } => {
             let reg = load_registry(&cli)?;
             if !cli.quiet {
                 println!(
@@ -33,6 +33,22 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
                     reg.routes.len(),
                     reg.facts().count()
                 );
+            }
+            if *store {
+                let dir = &reg.settings.snapshots_dir;
+                let damage = Store::open_read(dir)?.verify()?;
+                if !damage.is_empty() {
+                    for d in &damage {
+                        eprintln!("damaged: {d}");
+                    }
+                    anyhow::bail!("{} problem(s) in {}", damage.len(), dir.display());
+                }
+                if !cli.quiet {
+                    println!(
+                        "{}: ok (every stored text matches its SHA-256)",
+                        dir.display()
+                    );
+                }
             }
             Ok(Exit::Clean)
         }

@@ -49,8 +49,12 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = StatusFormat::Text)]
         format: StatusFormat,
     },
-    /// Check sources.toml only.
-    Validate,
+    /// Check sources.toml; with --store also re-hash every stored snapshot and report damage.
+    Validate {
+        /// Also verify the integrity of snapshots/.
+        #[arg(long)]
+        store: bool,
+    },
 }
 
 #[derive(Debug, Args)]

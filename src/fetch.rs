@@ -96,11 +96,38 @@ struct AttemptError {
 
 struct HostGate {
     permits: Semaphore,
-    next_start: tokio::sync::Mutex<Instant>,
+    /// The earliest moment the next request to this host may start.
+    next_start: Mutex<Instant>,
 }
+
+/// A host's turn: holds its permits; when dropped (the response is read or abandoned), the next
+/// request to the host waits a full interval from now. So the gap holds between the end of one
+/// exchange and the start of the next, however long the connection took to set up.
+struct Turn<'g> {
+    gate: &'g HostGate,
+    interval: Duration,
+    _host: tokio::sync::SemaphorePermit<'g>,
+    _global: tokio::sync::SemaphorePermit<'g>,
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        let mut next = self.gate.next_start.lock().expect("gate lock");
+        *next = (*next).max(Instant::now() + self.interval);
+    }
+}
+
+/// robots.txt of one origin, fetched at most once per run. `None`: no rules apply (missing,
+/// unreadable, or the server could not be asked).
+type RobotsCell = Arc<tokio::sync::OnceCell<Option<texting_robots::Robot>>>;
+
+/// The name matched against `User-agent:` lines in robots.txt.
+pub const ROBOT_NAME: &str = "sourcewatch";
+const ROBOTS_MAX_BYTES: u64 = 512 * 1024;
 
 pub struct Fetcher {
     client: Client,
+    robots: Mutex<HashMap<String, RobotsCell>>,
     /// Clients for sources with their own `ca_file`, keyed by source id.
     ca_clients: HashMap<String, Client>,
     global: Semaphore,
@@ -157,6 +184,7 @@ impl Fetcher {
         }
         Ok(Fetcher {
             client,
+            robots: Mutex::new(HashMap::new()),
             ca_clients,
             global: Semaphore::new(settings.concurrency),
             hosts: Mutex::new(HashMap::new()),
@@ -174,7 +202,7 @@ impl Fetcher {
             .or_insert_with(|| {
                 Arc::new(HostGate {
                     permits: Semaphore::new(self.per_host_concurrency),
-                    next_start: tokio::sync::Mutex::new(Instant::now()),
+                    next_start: Mutex::new(Instant::now()),
                 })
             })
             .clone()
@@ -189,16 +217,13 @@ impl Fetcher {
         let client = self.ca_clients.get(&source.id).unwrap_or(&self.client);
         let host = source.url.host_str().unwrap_or_default().to_string();
         let gate = self.gate(&host);
+        if source.respect_robots && !self.robots_allow(client, &gate, &source.url).await {
+            return Err(FetchError::RobotsDisallowed(source.url.path().to_string()));
+        }
         let mut attempt = 0;
         loop {
             let result = {
-                let _host_permit = gate.permits.acquire().await.expect("never closed");
-                {
-                    let mut next = gate.next_start.lock().await;
-                    tokio::time::sleep_until(*next).await;
-                    *next = Instant::now() + self.per_host_interval;
-                }
-                let _permit = self.global.acquire().await.expect("never closed");
+                let _turn = self.turn(&gate).await;
                 self.attempt(client, source, validators).await
             };
             match result {
@@ -215,6 +240,74 @@ impl Fetcher {
                 Err(AttemptError { error, .. }) => return Err(persisting(error)),
             }
         }
+    }
+
+    /// Waits for this host's turn: its concurrency limit, then its least interval, then a global
+    /// slot. The permits are held for as long as the returned guard lives.
+    async fn turn<'g>(&'g self, gate: &'g HostGate) -> Turn<'g> {
+        let host = gate.permits.acquire().await.expect("never closed");
+        loop {
+            let wait = {
+                let mut next = gate.next_start.lock().expect("gate lock");
+                let now = Instant::now();
+                if now >= *next {
+                    *next = now + self.per_host_interval;
+                    None
+                } else {
+                    Some(*next)
+                }
+            };
+            match wait {
+                Some(at) => tokio::time::sleep_until(at).await,
+                None => break,
+            }
+        }
+        let global = self.global.acquire().await.expect("never closed");
+        Turn {
+            gate,
+            interval: self.per_host_interval,
+            _host: host,
+            _global: global,
+        }
+    }
+
+    /// The robots.txt rules of the URL's origin, fetched once per run (RFC 9309). A missing
+    /// robots.txt (4xx) allows everything. An unreachable one or a 5xx also lets the fetch go
+    /// ahead: the page's own fetch then reports what is wrong with the server, instead of every
+    /// source on a flaky host showing up as `robots_disallowed`.
+    async fn robots_allow(&self, client: &Client, gate: &HostGate, url: &reqwest::Url) -> bool {
+        let origin = url.origin().ascii_serialization();
+        let cell = self
+            .robots
+            .lock()
+            .expect("robots map lock")
+            .entry(origin.clone())
+            .or_default()
+            .clone();
+        cell.get_or_init(|| async {
+            let robots_url = format!("{origin}/robots.txt");
+            let _turn = self.turn(gate).await;
+            let resp = match client.get(&robots_url).send().await {
+                Ok(r) if r.status().is_success() => r,
+                Ok(r) => {
+                    tracing::debug!(%robots_url, status = %r.status(), "no robots rules");
+                    return None;
+                }
+                Err(e) => {
+                    tracing::debug!(%robots_url, "robots.txt unreachable: {e}");
+                    return None;
+                }
+            };
+            if resp.content_length().is_some_and(|l| l > ROBOTS_MAX_BYTES) {
+                return None;
+            }
+            let body = resp.bytes().await.ok()?;
+            let body = &body[..body.len().min(ROBOTS_MAX_BYTES as usize)];
+            texting_robots::Robot::new(ROBOT_NAME, body).ok()
+        })
+        .await
+        .as_ref()
+        .is_none_or(|robot| robot.allowed(url.as_str()))
     }
 
     async fn attempt(

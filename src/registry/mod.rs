@@ -284,7 +284,7 @@ struct Validator<'a> {
     problems: Vec<Diagnostic>,
 }
 
-fn is_valid_id(id: &str) -> bool {
+pub fn is_valid_id(id: &str) -> bool {
     let bytes = id.as_bytes();
     !bytes.is_empty()
         && bytes.len() <= 64

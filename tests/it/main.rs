@@ -1,7 +1,9 @@
 //! Integration tests: the real `sourcewatch` binary against servers on 127.0.0.1.
 
 mod check;
+mod faults;
 mod server;
+mod store;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -19,6 +19,8 @@ pub enum Fault {
     ResetMidBody,
     /// Send the body one byte per `Duration`.
     SlowBody(Duration),
+    /// Wait before answering at all.
+    Delay(Duration),
 }
 
 #[derive(Clone, Debug)]
@@ -194,6 +196,9 @@ fn serve(stream: TcpStream, state: &Mutex<State>, stop: &AtomicBool) {
             None => Reply::status(404).body("not found"),
         }
     };
+    if let Fault::Delay(d) = reply.fault {
+        std::thread::sleep(d);
+    }
     let mut out = stream;
     let reason = match reply.status {
         200 => "OK",
@@ -215,7 +220,7 @@ fn serve(stream: TcpStream, state: &Mutex<State>, stop: &AtomicBool) {
         return;
     }
     match reply.fault {
-        Fault::None => {
+        Fault::None | Fault::Delay(_) => {
             let _ = out.write_all(&reply.body);
         }
         Fault::ResetMidBody => {

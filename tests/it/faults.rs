@@ -1,0 +1,314 @@
+//! Fault injection (issue: polite, robust fetching): every failure is reported with its outcome,
+//! the run goes on, exits 1 (not 2), and no failure ever moves a baseline.
+
+use std::io::Write;
+use std::time::Duration;
+
+use super::*;
+use serde_json::Value;
+
+fn outcome_of<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == id)
+        .unwrap_or_else(|| panic!("no source {id}"))
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(bytes).unwrap();
+    gz.finish().unwrap()
+}
+
+fn baseline_of(ws: &Workspace, id: &str) -> String {
+    let state: Value =
+        serde_json::from_str(&ws.read(&format!("snapshots/{id}/state.json"))).unwrap();
+    state["baseline"]["sha256"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn fault_suite() {
+    let server = TestServer::start();
+    let good = |s: &str| {
+        Reply::html(format!(
+            "<html><body><main><p>{s}: 45 calendar days</p></main></body></html>"
+        ))
+    };
+    server.set(
+        "/robots.txt",
+        Reply::status(200).body("User-agent: *\nDisallow: /private/\n"),
+    );
+    server.sequence(
+        "/flaky",
+        vec![
+            Reply::status(503).header("Retry-After", "1"),
+            Reply::status(503).header("Retry-After", "1"),
+            good("flaky"),
+        ],
+    );
+    server.sequence(
+        "/throttled",
+        vec![
+            Reply::status(429).header("Retry-After", "1"),
+            good("throttled"),
+        ],
+    );
+    server.set(
+        "/akamai",
+        Reply::status(403).header("Content-Type", "text/html").body(
+            "<HTML><HEAD>\n<TITLE>Access Denied</TITLE>\n</HEAD><BODY>\n<H1>Access Denied</H1>\n \
+             You don't have permission to access \"http&#58;&#47;&#47;egov&#46;kz&#47;\" on this \
+             server.<P>\nReference&#32;&#35;18&#46;5a3b1c2d&#46;1700000000&#46;abcdef\n</BODY>\n</HTML>\n",
+        ),
+    );
+    server.set("/gone", Reply::status(410).body("Gone"));
+    server.set("/loop", Reply::status(302).header("Location", "/loop"));
+    server.set(
+        "/huge",
+        Reply::html(format!("<p>{}</p>", "x".repeat(3_000_000))),
+    );
+    server.set(
+        "/bomb",
+        Reply::status(200)
+            .header("Content-Type", "text/html")
+            .header("Content-Encoding", "gzip")
+            .body(gzip(&vec![b'a'; 50_000_000])),
+    );
+    server.set("/private/page", good("private"));
+    let cp1251 = encoding_rs::WINDOWS_1251
+        .encode(
+            "<html><head><meta charset=\"windows-1251\"></head><body><main>\
+             <p>Срок оказания услуги – 45 календарных дней.</p></main></body></html>",
+        )
+        .0
+        .into_owned();
+    server.set(
+        "/cp1251",
+        Reply::status(200)
+            .header("Content-Type", "text/html")
+            .body(cp1251),
+    );
+    server.sequence(
+        "/reset",
+        vec![good("reset"), good("reset").fault(Fault::ResetMidBody)],
+    );
+    server.sequence(
+        "/slow",
+        vec![
+            good("slow"),
+            good("slow").fault(Fault::SlowBody(Duration::from_millis(100))),
+        ],
+    );
+
+    let ids = [
+        "flaky",
+        "throttled",
+        "akamai",
+        "gone",
+        "loop",
+        "huge",
+        "bomb",
+        "private",
+        "cp1251",
+        "reset",
+        "slow",
+    ];
+    let paths = [
+        "/flaky",
+        "/throttled",
+        "/akamai",
+        "/gone",
+        "/loop",
+        "/huge",
+        "/bomb",
+        "/private/page",
+        "/cp1251",
+        "/reset",
+        "/slow",
+    ];
+    let mut toml = String::from(
+        "[settings]\nretries = 2\ntimeout_secs = 2\nper_host_interval_ms = 0\n\
+         per_host_concurrency = 16\nconcurrency = 16\nmax_body_bytes = 1_000_000\n",
+    );
+    for (id, path) in ids.iter().zip(paths) {
+        toml.push_str(&format!(
+            "\n[[sources]]\nid = \"{id}\"\nurl = \"{}\"\n",
+            server.url(path)
+        ));
+    }
+    toml.push_str(
+        "\n[[routes]]\nid = \"kz\"\ntitle = \"KZ\"\n[[routes.facts]]\nid = \"cyrillic\"\n\
+         claim = \"45 days\"\nsource = \"cp1251\"\nquote = \"срок оказания услуги - 45 календарных дней\"\n\
+         last_verified = 2026-11-01\n",
+    );
+    let ws = Workspace::new(&toml);
+
+    let run = ws.run(&["check", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let r = run.json();
+    let flaky = server.requests("/flaky");
+    assert_eq!(outcome_of(&r, "flaky")["outcome"], "new");
+    assert_eq!(flaky.len(), 3, "503, 503, 200: exactly three requests");
+    assert!(
+        flaky[1].at - flaky[0].at >= Duration::from_millis(950),
+        "Retry-After honoured"
+    );
+    let throttled = server.requests("/throttled");
+    assert_eq!(outcome_of(&r, "throttled")["outcome"], "new");
+    assert!(
+        throttled[1].at - throttled[0].at >= Duration::from_millis(950),
+        "429 waits"
+    );
+    assert_eq!(outcome_of(&r, "akamai")["outcome"], "blocked");
+    assert!(
+        outcome_of(&r, "akamai")["error"]
+            .as_str()
+            .unwrap()
+            .contains("Akamai")
+    );
+    assert_eq!(
+        server.requests("/akamai").len(),
+        1,
+        "a bot wall is not retried"
+    );
+    assert_eq!(outcome_of(&r, "gone")["outcome"], "http_error");
+    assert_eq!(outcome_of(&r, "gone")["http_status"], 410);
+    assert_eq!(outcome_of(&r, "loop")["outcome"], "http_error");
+    assert!(
+        outcome_of(&r, "loop")["error"]
+            .as_str()
+            .unwrap()
+            .contains("redirect")
+    );
+    assert_eq!(outcome_of(&r, "huge")["outcome"], "too_large");
+    assert_eq!(outcome_of(&r, "bomb")["outcome"], "too_large");
+    assert_eq!(outcome_of(&r, "private")["outcome"], "robots_disallowed");
+    assert!(
+        server.requests("/private/page").is_empty(),
+        "a disallowed page is never requested"
+    );
+    assert_eq!(
+        server.requests("/robots.txt").len(),
+        1,
+        "robots.txt once per host per run"
+    );
+    assert_eq!(outcome_of(&r, "cp1251")["outcome"], "new");
+    let fact = &r["facts"][0];
+    assert_eq!(fact["quote_found"], true, "{fact}");
+    assert_eq!(outcome_of(&r, "reset")["outcome"], "new");
+    assert_eq!(outcome_of(&r, "slow")["outcome"], "new");
+    let reset_baseline = baseline_of(&ws, "reset");
+    let slow_baseline = baseline_of(&ws, "slow");
+
+    // Second run: the connection is reset mid-body, the body trickles past the timeout.
+    let run = ws.run(&[
+        "check", "--format", "json", "--source", "reset", "--source", "slow",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let r = run.json();
+    for id in ["reset", "slow"] {
+        assert_eq!(
+            outcome_of(&r, id)["outcome"],
+            "unreachable",
+            "{id}: {}",
+            outcome_of(&r, id)
+        );
+    }
+    assert!(
+        outcome_of(&r, "slow")["error"]
+            .as_str()
+            .unwrap()
+            .contains("timed out")
+    );
+    assert_eq!(r["summary"]["changed"], 0);
+    assert_eq!(baseline_of(&ws, "reset"), reset_baseline);
+    assert_eq!(baseline_of(&ws, "slow"), slow_baseline);
+}
+
+#[test]
+fn conditional_get_and_304() {
+    let server = TestServer::start();
+    let page = Reply::html("<main><p>45 calendar days</p></main>")
+        .header("ETag", "\"v1\"")
+        .header("Last-Modified", "Mon, 09 Jun 2026 10:00:00 GMT");
+    server.sequence(
+        "/p",
+        vec![page, Reply::status(304).header("ETag", "\"v1\"")],
+    );
+    let ws = Workspace::new(&format!(
+        "[settings]\nretries = 0\n[[sources]]\nid = \"p\"\nurl = \"{}\"\n",
+        server.url("/p")
+    ));
+    let first = ws.run(&["check", "--format", "json"]).json();
+    assert_eq!(first["sources"][0]["outcome"], "new");
+    let run = ws.run(&["check", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let second = run.json();
+    assert_eq!(second["sources"][0]["outcome"], "unchanged");
+    assert_eq!(second["sources"][0]["http_status"], 304);
+    assert_eq!(
+        second["sources"][0]["sha256"],
+        first["sources"][0]["sha256"]
+    );
+    let seen = server.requests("/p");
+    assert_eq!(seen.len(), 2);
+    assert!(!seen[0].headers.contains_key("if-none-match"));
+    assert_eq!(seen[1].headers["if-none-match"], "\"v1\"");
+    assert_eq!(
+        seen[1].headers["if-modified-since"],
+        "Mon, 09 Jun 2026 10:00:00 GMT"
+    );
+}
+
+#[test]
+fn per_host_interval_spaces_requests() {
+    let server = TestServer::start();
+    for p in ["/a", "/b", "/c"] {
+        server.set(p, Reply::html(format!("<p>{p}</p>")));
+    }
+    let mut toml =
+        "[settings]\nretries = 0\nper_host_interval_ms = 400\nconcurrency = 8\n".to_string();
+    for p in ["a", "b", "c"] {
+        toml.push_str(&format!(
+            "[[sources]]\nid = \"{p}\"\nurl = \"{}\"\n",
+            server.url(&format!("/{p}"))
+        ));
+    }
+    let ws = Workspace::new(&toml);
+    assert_eq!(ws.run(&["check"]).code, 0);
+    // robots.txt (a 404 here) goes through the same gate.
+    let mut times: Vec<_> = ["/robots.txt", "/a", "/b", "/c"]
+        .iter()
+        .flat_map(|p| server.requests(p))
+        .map(|s| s.at)
+        .collect();
+    times.sort();
+    assert_eq!(times.len(), 4);
+    for pair in times.windows(2) {
+        let gap = pair[1] - pair[0];
+        assert!(gap >= Duration::from_millis(400), "gap {gap:?}");
+    }
+}
+
+#[test]
+fn bad_certificate_is_a_tls_error_in_words() {
+    // A plain-HTTP server spoken to over https: the handshake fails without any certificate
+    // check, which must still come back as a failed capture, never a crash or a change.
+    let server = TestServer::start();
+    let url = server.url("/x").replace("http://", "https://");
+    let ws = Workspace::new(&format!(
+        "[settings]\nretries = 0\n[[sources]]\nid = \"x\"\nurl = \"{url}\"\n"
+    ));
+    let run = ws.run(&["check", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let outcome = run.json()["sources"][0]["outcome"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        ["tls_error", "unreachable"].contains(&outcome.as_str()),
+        "{outcome}"
+    );
+}
