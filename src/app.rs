@@ -53,6 +53,19 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
             Ok(Exit::Clean)
         }
         Command::Check(args) => check(&cli, args),
+        Command::Diff { source } => diff(&cli, source),
+        Command::Accept { sources, all } => accept(&cli, sources, *all),
+        Command::Verify { facts, date } => verify(&cli, facts, *date),
+        Command::Report { format, output } => {
+            let registry = load_registry(&cli)?;
+            let report = last_check(&cli, &registry)?;
+            emit(&cli, &report, *format, output.as_deref())?;
+            Ok(if report.needs_review() {
+                Exit::Review
+            } else {
+                Exit::Clean
+            })
+        }
         Command::Status { format } => status(&cli, *format),
     }
 }
@@ -79,6 +92,10 @@ fn check(cli: &Cli, args: &CheckArgs) -> anyhow::Result<Exit> {
         &selection,
         cli.today(),
     ))?;
+    let mut report = report;
+    if args.refresh {
+        crate::check::refresh(&registry, &store, &mut report)?;
+    }
     store.save_last_check(report.to_json().as_bytes())?;
     emit(cli, &report, args.format, args.output.as_deref())?;
     Ok(if report.needs_review() {
@@ -97,6 +114,8 @@ fn emit(
     let rendered = match format {
         ReportFormat::Text => report::text::render(report),
         ReportFormat::Json => report.to_json(),
+        ReportFormat::Markdown => report::markdown::render(report),
+        ReportFormat::Html => report::html::render(report),
     };
     match output {
         Some(path) => {
@@ -116,8 +135,7 @@ fn emit(
     Ok(())
 }
 
-fn status(cli: &Cli, format: StatusFormat) -> anyhow::Result<Exit> {
-    let registry = load_registry(cli)?;
+fn last_check(cli: &Cli, registry: &Registry) -> anyhow::Result<Report> {
     let store = Store::open_read(&registry.settings.snapshots_dir)?;
     let Some(bytes) = store.load_last_check()? else {
         anyhow::bail!(
@@ -125,8 +143,12 @@ fn status(cli: &Cli, format: StatusFormat) -> anyhow::Result<Exit> {
             cli.config.display()
         );
     };
-    let mut report: Report =
-        serde_json::from_slice(&bytes).context("reading the last check's report")?;
+    serde_json::from_slice(&bytes).context("reading the last check's report")
+}
+
+fn status(cli: &Cli, format: StatusFormat) -> anyhow::Result<Exit> {
+    let registry = load_registry(cli)?;
+    let mut report = last_check(cli, &registry)?;
     report.as_of(cli.today());
     match format {
         StatusFormat::Text => {
@@ -141,4 +163,146 @@ fn status(cli: &Cli, format: StatusFormat) -> anyhow::Result<Exit> {
     } else {
         Exit::Clean
     })
+}
+
+fn known_source<'r>(registry: &'r Registry, id: &str) -> anyhow::Result<&'r str> {
+    match registry.source(id) {
+        Some(s) => Ok(&s.id),
+        None => {
+            let hint = registry::did_you_mean(id, registry.sources.iter().map(|s| s.id.as_str()))
+                .map(|s| format!(" (did you mean {s:?}?)"))
+                .unwrap_or_default();
+            anyhow::bail!("unknown source {id:?}{hint}")
+        }
+    }
+}
+
+fn diff(cli: &Cli, id: &str) -> anyhow::Result<Exit> {
+    let registry = load_registry(cli)?;
+    let id = known_source(&registry, id)?;
+    let store = Store::open_read(&registry.settings.snapshots_dir)?;
+    let state = store.state(id)?;
+    let (Some(base), Some(latest)) = (&state.baseline, &state.latest) else {
+        anyhow::bail!("source {id:?} has no capture yet; run `sourcewatch check --source {id}`");
+    };
+    if base.sha256 == latest.sha256 {
+        if !cli.quiet {
+            println!(
+                "{id}: latest capture equals the baseline ({})",
+                &base.sha256[..12]
+            );
+        }
+        return Ok(Exit::Clean);
+    }
+    let old = store.text(id, &base.sha256)?;
+    let new = store.text(id, &latest.sha256)?;
+    let label = |what: &str, v: &crate::store::Version| {
+        format!(
+            "{id} {what} {} ({})",
+            &v.sha256[..12],
+            v.captured_at.format("%Y-%m-%d %H:%M UTC")
+        )
+    };
+    let d = crate::compare::diff(
+        &old,
+        &new,
+        &label("baseline", base),
+        &label("latest", latest),
+    )
+    .expect("different hashes, different texts");
+    let mut out = std::io::stdout().lock();
+    if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        out.write_all(report::text::colour_diff(&d.unified).as_bytes())?;
+    } else {
+        out.write_all(d.unified.as_bytes())?;
+    }
+    Ok(Exit::Review)
+}
+
+fn accept(cli: &Cli, ids: &[String], all: bool) -> anyhow::Result<Exit> {
+    let registry = load_registry(cli)?;
+    let store = Store::open(&registry.settings.snapshots_dir)?;
+    let chosen: Vec<&str> = if all {
+        let mut pending = Vec::new();
+        for s in &registry.sources {
+            let st = store.state(&s.id)?;
+            let differs =
+                matches!((&st.baseline, &st.latest), (Some(b), Some(l)) if b.sha256 != l.sha256);
+            if differs && st.last_outcome.is_some_and(|o| o.is_good()) {
+                pending.push(s.id.as_str());
+            }
+        }
+        pending
+    } else {
+        ids.iter()
+            .map(|id| known_source(&registry, id))
+            .collect::<anyhow::Result<_>>()?
+    };
+    // Check every source first: accept all or none.
+    for id in &chosen {
+        let st = store.state(id)?;
+        if st.latest.is_none() {
+            return Err(crate::store::StoreError::NoCapture(id.to_string()).into());
+        }
+        if let Some(outcome) = st.last_outcome.filter(|o| !o.is_good()) {
+            return Err(crate::store::StoreError::LatestFailed {
+                id: id.to_string(),
+                outcome,
+            }
+            .into());
+        }
+    }
+    if chosen.is_empty() && !cli.quiet {
+        println!("nothing to accept: every baseline equals its latest capture");
+    }
+    for id in chosen {
+        let v = store.accept(id)?;
+        if !cli.quiet {
+            println!(
+                "accepted {id}: baseline is now {} (captured {})",
+                &v.sha256[..12],
+                v.captured_at.format("%Y-%m-%d %H:%M UTC")
+            );
+        }
+    }
+    Ok(Exit::Clean)
+}
+
+fn verify(cli: &Cli, ids: &[String], date: Option<chrono::NaiveDate>) -> anyhow::Result<Exit> {
+    let registry = load_registry(cli)?;
+    let today = cli.today();
+    let date = date.unwrap_or(today);
+    if date > today {
+        anyhow::bail!("--date {date} is in the future (today is {today})");
+    }
+    let mut edits = Vec::new();
+    for id in ids {
+        let Some(fact) = registry.facts().find(|f| &f.id == id) else {
+            let hint = registry::did_you_mean(id, registry.facts().map(|f| f.id.as_str()))
+                .map(|s| format!(" (did you mean {s:?}?)"))
+                .unwrap_or_default();
+            anyhow::bail!("unknown fact {id:?}{hint}; fact ids are route/fact");
+        };
+        edits.push((fact.route.as_str(), &fact.id[fact.route.len() + 1..], date));
+    }
+    // The lock keeps a concurrent `check --refresh` from editing sources.toml at the same time.
+    let store = Store::open(&registry.settings.snapshots_dir)?;
+    registry::edit::set_last_verified(&registry.path, &edits)?;
+    let at = chrono::Utc::now();
+    let log: Vec<crate::store::Verification> = ids
+        .iter()
+        .map(|id| crate::store::Verification {
+            at,
+            fact: id.clone(),
+            date,
+            by: crate::report::VerifiedBy::Human,
+        })
+        .collect();
+    store.record_verifications(&log)?;
+    if !cli.quiet {
+        for id in ids {
+            println!("verified {id}: last_verified = {date}");
+        }
+    }
+    Ok(Exit::Clean)
 }

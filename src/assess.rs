@@ -68,6 +68,35 @@ impl<'a> CurrentText<'a> {
         !q.is_empty() && self.folded.contains(&q)
     }
 
+    /// The 0-based line on which the quote starts, if it is in the text.
+    pub fn line_of_quote(&self, quote: &str) -> Option<usize> {
+        let q = fold_for_match(quote);
+        if q.is_empty() {
+            return None;
+        }
+        let mut folded = String::with_capacity(self.folded.len());
+        let mut starts = Vec::new();
+        for line in self.text.lines() {
+            if !folded.is_empty() {
+                folded.push(' ');
+            }
+            starts.push(folded.len());
+            folded.push_str(&fold_for_match(line));
+        }
+        let pos = folded.find(&q)?;
+        Some(starts.partition_point(|&s| s <= pos) - 1)
+    }
+
+    /// The 0-based line holding a passage returned by [`Self::closest_passage`].
+    pub fn line_of_passage(&self, passage: &str) -> Option<usize> {
+        let first_words: String = passage
+            .split_whitespace()
+            .take(6)
+            .collect::<Vec<_>>()
+            .join(" ");
+        self.text.lines().position(|l| l.contains(&first_words))
+    }
+
     /// The window of the text most similar to `quote`, widened to its line when the line is short.
     pub fn closest_passage(&self, quote: &str) -> Option<ClosestPassage> {
         let folded_quote = fold_for_match(quote);
@@ -84,43 +113,57 @@ impl<'a> CurrentText<'a> {
         if words.is_empty() {
             return None;
         }
+        // Windows stay inside one line: a passage that runs across list items or table rows
+        // reads as nonsense. A line shorter than the quote is one window.
+        let mut windows: Vec<(usize, usize)> = Vec::new(); // (start, len)
+        let mut line_start = 0;
+        while line_start < words.len() {
+            let line = words[line_start].0;
+            let line_end = words[line_start..]
+                .iter()
+                .position(|w| w.0 != line)
+                .map_or(words.len(), |p| line_start + p);
+            let len = q.min(line_end - line_start);
+            windows.extend((line_start..=line_end - len).map(|s| (s, len)));
+            line_start = line_end;
+        }
         // Cheap first pass: how many quote words each window shares. Only the best windows get
         // the (costlier) character-level similarity.
-        let window = q.min(words.len());
-        let mut candidates: Vec<(usize, usize)> = (0..=words.len() - window)
-            .map(|start| {
-                let shared = words[start..start + window]
+        let mut candidates: Vec<(usize, usize, usize)> = windows
+            .into_iter()
+            .map(|(start, len)| {
+                let shared = words[start..start + len]
                     .iter()
                     .filter(|(_, _, f)| quote_words.contains(&f.as_str()))
                     .count();
-                (shared, start)
+                (shared, start, len)
             })
             .collect();
         candidates.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
         candidates.truncate(64);
-        let mut best: Option<(f32, usize)> = None;
-        for (_, start) in candidates {
-            let joined = words[start..start + window]
+        let mut best: Option<(f32, usize, usize)> = None;
+        for (_, start, len) in candidates {
+            let joined = words[start..start + len]
                 .iter()
                 .map(|(_, _, f)| f.as_str())
                 .collect::<Vec<_>>()
                 .join(" ");
             let ratio =
                 similar::TextDiff::from_chars(folded_quote.as_str(), joined.as_str()).ratio();
-            if best.is_none_or(|(r, _)| ratio > r) {
-                best = Some((ratio, start));
+            if best.is_none_or(|(r, _, _)| ratio > r) {
+                best = Some((ratio, start, len));
             }
         }
-        let (similarity, start) = best?;
-        let first_line = words[start].0;
-        let last_line = words[start + window - 1].0;
-        let text = if first_line == last_line && lines[first_line].chars().count() <= 240 {
-            lines[first_line].trim().to_string()
+        let (similarity, start, window) = best?;
+        let line = words[start].0;
+        let text = if lines[line].chars().count() <= 240 {
+            lines[line].trim().to_string()
         } else {
             let from = start.saturating_sub(4);
             let to = (start + window + 4).min(words.len());
             words[from..to]
                 .iter()
+                .filter(|(l, _, _)| *l == line)
                 .map(|(_, w, _)| *w)
                 .collect::<Vec<_>>()
                 .join(" ")
@@ -208,6 +251,15 @@ mod tests {
         let p = text.closest_passage("45 calendar days").unwrap();
         assert_eq!(p.text, "The permit is issued within 30 calendar days.");
         assert!(p.similarity > 0.7, "{}", p.similarity);
+    }
+
+    #[test]
+    fn lines_of_quotes_and_passages() {
+        let text = CurrentText::new("Title\nFee: free\nIssued within 45\ncalendar days\nEnd");
+        assert_eq!(text.line_of_quote("45 calendar days"), Some(2));
+        assert_eq!(text.line_of_quote("fee: FREE"), Some(1));
+        assert_eq!(text.line_of_quote("absent"), None);
+        assert_eq!(text.line_of_passage("calendar days"), Some(3));
     }
 
     #[test]

@@ -19,8 +19,8 @@ use crate::extract::{self, ExtractError};
 use crate::fetch::{FetchError, Fetched, Fetcher};
 use crate::outcome::Outcome;
 use crate::registry::{Registry, Source};
-use crate::report::{FactReport, Report, SCHEMA_VERSION, SourceReport, Summary};
-use crate::store::{GoodCapture, LogEntry, Store, StoreError, Validators};
+use crate::report::{DiffHunk, FactReport, Report, SCHEMA_VERSION, SourceReport, Summary};
+use crate::store::{GoodCapture, LogEntry, Store, StoreError, Validators, Verification};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CheckError {
@@ -100,6 +100,66 @@ fn plan(registry: &Registry, selection: &Selection) -> Result<Plan, CheckError> 
     })
 }
 
+/// `check --refresh`: moves `last_verified` to today for every fact re-verified by this run (its
+/// quote found on a source that is `unchanged`, or `new` today; without a quote, its source
+/// `unchanged`), in `sources.toml` and in the report, and records that a machine did it.
+pub fn refresh(
+    registry: &Registry,
+    store: &Store,
+    report: &mut Report,
+) -> Result<usize, RefreshError> {
+    let today = report.today;
+    let mut updates = Vec::new();
+    for f in &mut report.facts {
+        let Some(src) = report.sources.iter().find(|s| s.id == f.source) else {
+            continue;
+        };
+        let reverified = match (f.quote.is_some(), src.outcome) {
+            (true, Outcome::Unchanged | Outcome::New) => f.quote_found == Some(true),
+            (false, Outcome::Unchanged) => true,
+            _ => false,
+        };
+        if reverified && f.last_verified != today {
+            updates.push((f.route.clone(), f.id.clone()));
+            f.last_verified = today;
+            f.age_days = 0;
+            f.due = today + chrono::Days::new(f.stale_after_days.into());
+            f.flags.retain(|fl| *fl != crate::outcome::Flag::Stale);
+            f.refreshed = true;
+            f.verified_by = Some(crate::report::VerifiedBy::Machine);
+        }
+    }
+    if updates.is_empty() {
+        return Ok(0);
+    }
+    let edits: Vec<(&str, &str, NaiveDate)> = updates
+        .iter()
+        .map(|(route, id)| (route.as_str(), &id[route.len() + 1..], today))
+        .collect();
+    crate::registry::edit::set_last_verified(&registry.path, &edits)?;
+    let at = Utc::now();
+    let log: Vec<Verification> = updates
+        .iter()
+        .map(|(_, id)| Verification {
+            at,
+            fact: id.clone(),
+            date: today,
+            by: crate::report::VerifiedBy::Machine,
+        })
+        .collect();
+    store.record_verifications(&log)?;
+    report.summarise();
+    Ok(updates.len())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RefreshError {
+    #[error(transparent)]
+    Edit(#[from] crate::registry::edit::EditError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 /// Runs one check and records every capture in `store`. The caller saves and renders the report.
 pub async fn run(
     registry: Arc<Registry>,
@@ -110,12 +170,23 @@ pub async fn run(
     let started_at = Utc::now();
     let plan = plan(&registry, selection)?;
     let fetcher = Arc::new(Fetcher::new(&registry.settings, &registry.sources)?);
+    let verifications = Arc::new(store.verifications()?);
     let mut tasks = tokio::task::JoinSet::new();
     for &si in &plan.sources {
         let facts = plan.facts.get(&si).cloned().unwrap_or_default();
         let (registry, store, fetcher) = (registry.clone(), store.clone(), fetcher.clone());
+        let verifications = verifications.clone();
         tasks.spawn(async move {
-            let rows = capture_source(&registry, &store, &fetcher, si, &facts, today).await;
+            let rows = capture_source(
+                &registry,
+                &store,
+                &fetcher,
+                si,
+                &facts,
+                today,
+                verifications,
+            )
+            .await;
             (si, rows)
         });
     }
@@ -148,7 +219,48 @@ pub async fn run(
 }
 
 type SourceRows = (SourceReport, Vec<((usize, usize), FactReport)>);
+type Verifications = HashMap<String, Verification>;
 
+/// For each hunk of a changed source, the facts whose evidence lies in it: the quote's line in the
+/// baseline, or the quote's (else the closest passage's) line in the new text. Hunks carry three
+/// lines of context, so "next to" a change counts too.
+fn hunks_with_facts(
+    d: &compare::Diff,
+    old: &CurrentText<'_>,
+    new: &CurrentText<'_>,
+    fact_rows: &[((usize, usize), FactReport)],
+) -> Vec<DiffHunk> {
+    let located: Vec<(&str, Option<usize>, Option<usize>)> = fact_rows
+        .iter()
+        .filter_map(|(_, f)| {
+            let quote = f.quote.as_deref()?;
+            let new_line = new.line_of_quote(quote).or_else(|| {
+                f.closest_passage
+                    .as_deref()
+                    .and_then(|p| new.line_of_passage(p))
+            });
+            Some((f.id.as_str(), old.line_of_quote(quote), new_line))
+        })
+        .collect();
+    d.hunks
+        .iter()
+        .map(|h| DiffHunk {
+            old_start: h.old.start + 1,
+            old_lines: h.old.len(),
+            new_start: h.new.start + 1,
+            new_lines: h.new.len(),
+            facts: located
+                .iter()
+                .filter(|(_, o, n)| {
+                    o.is_some_and(|l| h.old.contains(&l)) || n.is_some_and(|l| h.new.contains(&l))
+                })
+                .map(|(id, _, _)| id.to_string())
+                .collect(),
+        })
+        .collect()
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn capture_source(
     registry: &Arc<Registry>,
     store: &Arc<Store>,
@@ -156,6 +268,7 @@ async fn capture_source(
     si: usize,
     facts: &[(usize, usize)],
     today: NaiveDate,
+    verifications: Arc<Verifications>,
 ) -> Result<SourceRows, StoreError> {
     let source = registry.sources[si].clone();
     let state = store.state(&source.id)?;
@@ -193,6 +306,7 @@ async fn capture_source(
             elapsed_ms,
             &facts,
             today,
+            &verifications,
         )
     })
     .await
@@ -279,6 +393,7 @@ fn process(
     duration_ms: u64,
     facts: &[(usize, usize)],
     today: NaiveDate,
+    verifications: &Verifications,
 ) -> Result<SourceRows, StoreError> {
     let bytes = match &fetched {
         Ok(Fetched::Body(r)) => r.body.len() as u64,
@@ -309,7 +424,9 @@ fn process(
         diff: None,
         bytes,
         duration_ms,
+        hunks: Vec::new(),
     };
+    let mut changed_from: Option<(String, compare::Diff)> = None;
     let text = match captured.text {
         Ok((text, sha)) => {
             let state = store.state(&source.id)?;
@@ -329,12 +446,16 @@ fn process(
             )?;
             if let (Outcome::Changed, Some(b)) = (outcome, baseline) {
                 let old = store.text(&source.id, &b.sha256)?;
-                row.diff = compare::unified_diff(
+                let d = compare::diff(
                     &old,
                     &text,
                     &format!("{} baseline {}", source.id, &b.sha256[..12]),
                     &format!("{} capture {}", source.id, &sha[..12]),
                 );
+                if let Some(d) = d {
+                    row.diff = Some(d.unified.clone());
+                    changed_from = Some((old, d));
+                }
             }
             row.outcome = outcome;
             row.sha256 = Some(sha);
@@ -356,7 +477,7 @@ fn process(
         }
     };
     let current = text.as_deref().map(CurrentText::new);
-    let fact_rows = facts
+    let fact_rows: Vec<((usize, usize), FactReport)> = facts
         .iter()
         .map(|&(ri, fi)| {
             let fact = &registry.routes[ri].facts[fi];
@@ -376,10 +497,17 @@ fn process(
                 closest_passage: None,
                 closest_similarity: None,
                 refreshed: false,
+                verified_by: verifications
+                    .get(&fact.id)
+                    .filter(|v| v.date == fact.last_verified)
+                    .map(|v| v.by),
             };
             fr.set_closest(a.closest_passage);
             ((ri, fi), fr)
         })
         .collect();
+    if let (Some((old, d)), Some(current)) = (changed_from, current.as_ref()) {
+        row.hunks = hunks_with_facts(&d, &CurrentText::new(&old), current, &fact_rows);
+    }
     Ok((row, fact_rows))
 }

@@ -49,6 +49,33 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = StatusFormat::Text)]
         format: StatusFormat,
     },
+    /// Baseline vs latest capture of one source, as a unified diff (word highlights on a terminal).
+    Diff {
+        #[arg(value_name = "SOURCE_ID")]
+        source: String,
+    },
+    /// Make the latest capture the baseline, after review.
+    Accept {
+        #[arg(value_name = "SOURCE_ID", required_unless_present = "all")]
+        sources: Vec<String>,
+        /// Every source whose latest capture differs from its baseline.
+        #[arg(long, conflicts_with = "sources")]
+        all: bool,
+    },
+    /// Set last_verified (default today) after a human checked the facts.
+    Verify {
+        #[arg(value_name = "FACT_ID", required = true)]
+        facts: Vec<String>,
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: Option<NaiveDate>,
+    },
+    /// Render the last check's report again.
+    Report {
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
     /// Check sources.toml; with --store also re-hash every stored snapshot and report damage.
     Validate {
         /// Also verify the integrity of snapshots/.
@@ -65,6 +92,9 @@ pub struct CheckArgs {
     /// Only the facts of this route and their sources (repeatable).
     #[arg(long = "route", value_name = "ID")]
     pub routes: Vec<String>,
+    /// Set last_verified = today for facts re-verified by this run.
+    #[arg(long)]
+    pub refresh: bool,
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
     /// Write the report here instead of standard output.
@@ -76,6 +106,8 @@ pub struct CheckArgs {
 pub enum ReportFormat {
     Text,
     Json,
+    Markdown,
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -5,7 +5,9 @@
 
 use std::time::Duration;
 
-use similar::{Algorithm, TextDiff};
+use std::ops::Range;
+
+use similar::{Algorithm, ChangeTag, TextDiff};
 
 use crate::outcome::Outcome;
 
@@ -27,21 +29,154 @@ pub fn line_diff<'a>(old: &'a str, new: &'a str) -> TextDiff<'a, 'a, str> {
         .diff_lines(old, new)
 }
 
+/// Where one hunk of a unified diff sits in the old and the new text (0-based line ranges).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HunkRange {
+    pub old: Range<usize>,
+    pub new: Range<usize>,
+}
+
+/// A unified diff and the line ranges of its hunks, in the same order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diff {
+    pub unified: String,
+    pub hunks: Vec<HunkRange>,
+}
+
 /// A unified diff with three lines of context; `None` when the texts are equal.
-pub fn unified_diff(old: &str, new: &str, old_label: &str, new_label: &str) -> Option<String> {
+pub fn diff(old: &str, new: &str, old_label: &str, new_label: &str) -> Option<Diff> {
     if old == new {
         return None;
     }
     let diff = line_diff(old, new);
-    let mut out = diff
-        .unified_diff()
+    let mut udiff = diff.unified_diff();
+    // Normalised text never ends with a newline; the hint would only add noise.
+    udiff
         .context_radius(3)
         .header(old_label, new_label)
-        .to_string();
-    if !out.ends_with('\n') {
-        out.push('\n');
+        .missing_newline_hint(false);
+    let hunks = udiff
+        .iter_hunks()
+        .map(|h| {
+            let ops = h.ops();
+            let (first, last) = (ops[0], ops[ops.len() - 1]);
+            HunkRange {
+                old: first.old_range().start..last.old_range().end,
+                new: first.new_range().start..last.new_range().end,
+            }
+        })
+        .collect();
+    let mut unified = udiff.to_string();
+    if !unified.ends_with('\n') {
+        unified.push('\n');
     }
-    Some(out)
+    Some(Diff { unified, hunks })
+}
+
+pub fn unified_diff(old: &str, new: &str, old_label: &str, new_label: &str) -> Option<String> {
+    diff(old, new, old_label, new_label).map(|d| d.unified)
+}
+
+/// One line of a unified diff, as renderers need it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DiffLine<'a> {
+    /// `--- a` / `+++ b`
+    File(&'a str),
+    /// `@@ -1,3 +1,3 @@`, with its 0-based index among the hunks.
+    Hunk(&'a str, usize),
+    Context(&'a str),
+    /// A removed line and, when it pairs with an added one, the word-level segments.
+    Removed(&'a str, Option<Vec<Segment>>),
+    Added(&'a str, Option<Vec<Segment>>),
+}
+
+/// A run of words in a changed line; `changed` marks what differs from the paired line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Segment {
+    pub text: String,
+    pub changed: bool,
+}
+
+/// Reads a unified diff back into lines and pairs each block of removed lines with the added
+/// lines that follow it, word-diffing each pair. Works on the stored report alone, so `report`
+/// can render word highlights long after the check.
+pub fn parse_unified(unified: &str) -> Vec<DiffLine<'_>> {
+    let mut out: Vec<DiffLine<'_>> = Vec::new();
+    let lines: Vec<&str> = unified.lines().collect();
+    let mut hunk_no = 0;
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i];
+        if line.starts_with("--- ") || line.starts_with("+++ ") {
+            out.push(DiffLine::File(line));
+            i += 1;
+        } else if line.starts_with("@@") {
+            out.push(DiffLine::Hunk(line, hunk_no));
+            hunk_no += 1;
+            i += 1;
+        } else if line.starts_with('-') {
+            let removed_start = i;
+            while i < lines.len() && lines[i].starts_with('-') && !lines[i].starts_with("--- ") {
+                i += 1;
+            }
+            let added_start = i;
+            while i < lines.len() && lines[i].starts_with('+') && !lines[i].starts_with("+++ ") {
+                i += 1;
+            }
+            let removed = &lines[removed_start..added_start];
+            let added = &lines[added_start..i];
+            let pairs = removed.len().min(added.len());
+            let mut words: Vec<(Vec<Segment>, Vec<Segment>)> = (0..pairs)
+                .map(|k| word_diff(&removed[k][1..], &added[k][1..]))
+                .collect();
+            for (k, r) in removed.iter().enumerate() {
+                out.push(DiffLine::Removed(
+                    &r[1..],
+                    words.get_mut(k).map(|w| std::mem::take(&mut w.0)),
+                ));
+            }
+            for (k, a) in added.iter().enumerate() {
+                out.push(DiffLine::Added(
+                    &a[1..],
+                    words.get_mut(k).map(|w| std::mem::take(&mut w.1)),
+                ));
+            }
+        } else if let Some(rest) = line.strip_prefix('+') {
+            out.push(DiffLine::Added(rest, None));
+            i += 1;
+        } else {
+            out.push(DiffLine::Context(line.strip_prefix(' ').unwrap_or(line)));
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Word-level difference of two lines: (old segments, new segments).
+pub fn word_diff(old: &str, new: &str) -> (Vec<Segment>, Vec<Segment>) {
+    let diff = TextDiff::configure()
+        .timeout(Duration::from_millis(200))
+        .diff_words(old, new);
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    let push = |v: &mut Vec<Segment>, text: &str, changed: bool| match v.last_mut() {
+        Some(last) if last.changed == changed => last.text.push_str(text),
+        _ => v.push(Segment {
+            text: text.to_string(),
+            changed,
+        }),
+    };
+    for change in diff.iter_all_changes() {
+        let text = change.value();
+        match change.tag() {
+            ChangeTag::Equal => {
+                push(&mut a, text, false);
+                push(&mut b, text, false);
+            }
+            ChangeTag::Delete => push(&mut a, text, !text.trim().is_empty()),
+            ChangeTag::Insert => push(&mut b, text, !text.trim().is_empty()),
+        }
+    }
+    (a, b)
 }
 
 #[cfg(test)]
@@ -62,5 +197,42 @@ mod tests {
         assert!(d.contains("-45 days"));
         assert!(d.contains("+30 days"));
         assert!(unified_diff("x", "x", "a", "b").is_none());
+    }
+
+    #[test]
+    fn hunk_ranges_match_the_unified_text() {
+        let old: String = (0..30).map(|i| format!("line {i}\n")).collect();
+        let new = old
+            .replace("line 3\n", "line three\n")
+            .replace("line 25\n", "");
+        let d = diff(&old, &new, "a", "b").unwrap();
+        assert_eq!(d.hunks.len(), 2);
+        assert_eq!(d.hunks[0].old, 0..7);
+        assert!(d.hunks[1].old.contains(&25));
+        assert_eq!(d.unified.matches("@@ -").count(), 2);
+    }
+
+    #[test]
+    fn paired_lines_get_word_segments() {
+        let d = unified_diff(
+            "a\nissued within 45 days\nc\n",
+            "a\nissued within 30 days\nc\n",
+            "x",
+            "y",
+        )
+        .unwrap();
+        let lines = parse_unified(&d);
+        let removed = lines.iter().find_map(|l| match l {
+            DiffLine::Removed(_, Some(w)) => Some(w.clone()),
+            _ => None,
+        });
+        let changed: Vec<String> = removed
+            .unwrap()
+            .into_iter()
+            .filter(|s| s.changed)
+            .map(|s| s.text)
+            .collect();
+        assert_eq!(changed, ["45"]);
+        assert!(lines.iter().any(|l| matches!(l, DiffLine::Hunk(_, 0))));
     }
 }

@@ -7,6 +7,7 @@
 //!   FORMAT                      "sourcewatch-snapshots 1"
 //!   .lock                       held while a run writes; says who holds it
 //!   LAST_CHECK.json             the last check's report, for `status` and `report`
+//!   VERIFICATIONS.jsonl         who moved which last_verified, when (refresh or verify)
 //!   <source-id>/
 //!     state.json                baseline and latest capture, validators for conditional GET
 //!     captures.jsonl            append-only log, one line per capture
@@ -32,6 +33,7 @@ pub const FORMAT_VERSION: u32 = 1;
 const FORMAT_FILE: &str = "FORMAT";
 const LOCK_FILE: &str = ".lock";
 const LAST_CHECK_FILE: &str = "LAST_CHECK.json";
+const VERIFICATIONS_FILE: &str = "VERIFICATIONS.jsonl";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -100,6 +102,15 @@ pub struct LogEntry {
     pub bytes: u64,
     pub duration_ms: u64,
     pub error: Option<String>,
+}
+
+/// One line of `VERIFICATIONS.jsonl`: a fact's `last_verified` was set to `date`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verification {
+    pub at: DateTime<Utc>,
+    pub fact: String,
+    pub date: chrono::NaiveDate,
+    pub by: crate::report::VerifiedBy,
 }
 
 /// A good capture to record: text, its hash and the raw body it came from.
@@ -271,30 +282,30 @@ impl Store {
     }
 
     fn append_log(&self, id: &str, entry: &LogEntry) -> Result<(), StoreError> {
-        let path = self.source_dir(id).join("captures.jsonl");
-        let mut line = serde_json::to_vec(entry).expect("log entry serialises");
-        line.push(b'\n');
-        let mut f = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .map_err(io_err(&path))?;
-        // One write of a whole line: a crash leaves at most a torn last line, skipped on read.
-        f.write_all(&line).map_err(io_err(&path))
+        append_lines(
+            &self.source_dir(id).join("captures.jsonl"),
+            std::slice::from_ref(entry),
+        )
     }
 
     /// The capture log; a torn last line (a crash mid-append) is skipped.
     pub fn log(&self, id: &str) -> Result<Vec<LogEntry>, StoreError> {
-        let path = self.source_dir(id).join("captures.jsonl");
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(io_err(&path)(e)),
-        };
-        Ok(text
-            .lines()
-            .filter_map(|l| serde_json::from_str(l).ok())
-            .collect())
+        read_lines(&self.source_dir(id).join("captures.jsonl"))
+    }
+
+    pub fn record_verifications(&self, entries: &[Verification]) -> Result<(), StoreError> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        append_lines(&self.dir.join(VERIFICATIONS_FILE), entries)
+    }
+
+    /// The latest recorded verification of each fact.
+    pub fn verifications(
+        &self,
+    ) -> Result<std::collections::HashMap<String, Verification>, StoreError> {
+        let all: Vec<Verification> = read_lines(&self.dir.join(VERIFICATIONS_FILE))?;
+        Ok(all.into_iter().map(|v| (v.fact.clone(), v)).collect())
     }
 
     /// Records a good capture: stores the text and raw body if this version is new, moves
@@ -463,6 +474,34 @@ impl Store {
             Err(e) => Err(io_err(&path)(e)),
         }
     }
+}
+
+/// Appends whole JSON lines in one write: a crash leaves at most a torn last line.
+fn append_lines<T: Serialize>(path: &Path, entries: &[T]) -> Result<(), StoreError> {
+    let mut buf = Vec::new();
+    for e in entries {
+        serde_json::to_writer(&mut buf, e).expect("log entry serialises");
+        buf.push(b'\n');
+    }
+    let mut f = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(io_err(path))?;
+    f.write_all(&buf).map_err(io_err(path))
+}
+
+/// Reads a JSON-lines log, skipping lines that do not parse (a torn tail after a crash).
+fn read_lines<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Vec<T>, StoreError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(io_err(path)(e)),
+    };
+    Ok(text
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect())
 }
 
 #[cfg(test)]

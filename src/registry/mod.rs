@@ -678,7 +678,7 @@ pub fn did_you_mean<'a>(
 ) -> Option<&'a str> {
     candidates
         .map(|c| (similar::TextDiff::from_chars(wanted, c).ratio(), c))
-        .filter(|(ratio, _)| *ratio >= 0.7)
+        .filter(|(ratio, _)| *ratio >= 0.5)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| c)
 }

@@ -2,6 +2,8 @@
 //! §6). The value is also what `LAST_CHECK.json` stores, so `status` and `report` render exactly
 //! what the check saw.
 
+pub mod html;
+pub mod markdown;
 pub mod text;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -54,6 +56,31 @@ pub struct SourceReport {
     /// Extra: bytes received and time taken, for spotting slow or bloated sources.
     pub bytes: u64,
     pub duration_ms: u64,
+    /// Extra: the hunks of `diff` in order, each with the facts whose quote (or closest passage)
+    /// lies in or next to it.
+    #[serde(default)]
+    pub hunks: Vec<DiffHunk>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiffHunk {
+    /// 1-based first line and line count in the baseline, as in the `@@` header.
+    pub old_start: usize,
+    pub old_lines: usize,
+    pub new_start: usize,
+    pub new_lines: usize,
+    /// Full fact ids.
+    pub facts: Vec<String>,
+}
+
+/// Who last moved a fact's `last_verified`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VerifiedBy {
+    /// `check --refresh`: the quote was found on an unchanged source.
+    Machine,
+    /// `verify`: a person checked the fact.
+    Human,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -74,6 +101,9 @@ pub struct FactReport {
     /// Extra: how similar `closest_passage` is to the quote, 0.0–1.0.
     pub closest_similarity: Option<f32>,
     pub refreshed: bool,
+    /// Extra: who set the current `last_verified`, when sourcewatch recorded it.
+    #[serde(default)]
+    pub verified_by: Option<VerifiedBy>,
 }
 
 impl FactReport {
@@ -121,6 +151,29 @@ impl Report {
     /// Exit status 1 when anything needs a human: a flagged fact or a failed source.
     pub fn needs_review(&self) -> bool {
         self.summary.flagged > 0 || self.summary.failed > 0
+    }
+
+    /// Flagged facts in review order: facts inside a changed hunk first (they are where the page
+    /// moved), then the rest, each group in registry order.
+    pub fn facts_for_review(&self) -> Vec<&FactReport> {
+        let touched: std::collections::HashSet<&str> = self
+            .sources
+            .iter()
+            .flat_map(|s| {
+                s.hunks
+                    .iter()
+                    .flat_map(|h| h.facts.iter().map(String::as_str))
+            })
+            .collect();
+        let flagged = self.facts.iter().filter(|f| !f.flags.is_empty());
+        let (mut first, rest): (Vec<_>, Vec<_>) =
+            flagged.partition(|f| touched.contains(f.id.as_str()));
+        first.extend(rest);
+        first
+    }
+
+    pub fn source(&self, id: &str) -> Option<&SourceReport> {
+        self.sources.iter().find(|s| s.id == id)
     }
 
     pub fn to_json(&self) -> String {

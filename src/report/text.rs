@@ -194,3 +194,43 @@ pub fn render_status(report: &Report) -> String {
     );
     out
 }
+
+/// A unified diff with ANSI colours and the changed words of paired lines emphasised.
+pub fn colour_diff(unified: &str) -> String {
+    use crate::compare::{DiffLine, Segment, parse_unified};
+    const RED: &str = "\x1b[31m";
+    const GREEN: &str = "\x1b[32m";
+    const CYAN: &str = "\x1b[36m";
+    const BOLD: &str = "\x1b[1m";
+    const STRONG_RED: &str = "\x1b[1;37;41m";
+    const STRONG_GREEN: &str = "\x1b[1;37;42m";
+    const RESET: &str = "\x1b[0m";
+    let words = |segs: &[Segment], base: &str, strong: &str| -> String {
+        segs.iter()
+            .map(|s| {
+                if s.changed {
+                    format!("{strong}{}{RESET}{base}", s.text)
+                } else {
+                    s.text.clone()
+                }
+            })
+            .collect()
+    };
+    let mut out = String::new();
+    for line in parse_unified(unified) {
+        let _ = match line {
+            DiffLine::File(t) => writeln!(out, "{BOLD}{t}{RESET}"),
+            DiffLine::Hunk(t, _) => writeln!(out, "{CYAN}{t}{RESET}"),
+            DiffLine::Context(t) => writeln!(out, " {t}"),
+            DiffLine::Removed(t, segs) => {
+                let body = segs.map_or_else(|| t.to_string(), |s| words(&s, RED, STRONG_RED));
+                writeln!(out, "{RED}-{body}{RESET}")
+            }
+            DiffLine::Added(t, segs) => {
+                let body = segs.map_or_else(|| t.to_string(), |s| words(&s, GREEN, STRONG_GREEN));
+                writeln!(out, "{GREEN}+{body}{RESET}")
+            }
+        };
+    }
+    out
+}

@@ -2,11 +2,13 @@
 
 mod check;
 mod faults;
+mod golden;
+mod review;
 mod server;
 mod store;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+pub use std::process::{Command, Output};
 
 pub use server::{Fault, Reply, TestServer};
 

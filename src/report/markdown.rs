@@ -1,0 +1,229 @@
+//! The Markdown report: fit for the body of a pull request or an issue.
+//!
+//! Summary line, a table of flagged facts, then per changed source a fenced `diff` block with the
+//! facts each hunk touches; long diffs fold into `<details>`. Text from pages and from
+//! `sources.toml` is escaped so it renders as text, never as markup.
+
+use std::fmt::Write;
+
+use super::{FactReport, Report};
+use crate::outcome::Outcome;
+
+/// Diffs longer than this fold into `<details>`.
+const FOLD_AFTER_LINES: usize = 40;
+
+/// Escapes text for a Markdown paragraph or table cell.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '|' => out.push_str("\\|"),
+            '\n' | '\r' => out.push(' '),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '#' => {
+                out.push('\\');
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// A code fence longer than any run of backticks inside `body`.
+fn fence_for(body: &str) -> String {
+    let mut longest = 0;
+    let mut run = 0;
+    for c in body.chars() {
+        if c == '`' {
+            run += 1;
+            longest = longest.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    "`".repeat((longest + 1).max(3))
+}
+
+fn flags(f: &FactReport) -> String {
+    f.flags
+        .iter()
+        .map(|fl| format!("`{fl}`"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    let s = &report.summary;
+    let _ = writeln!(out, "## sourcewatch report · {}\n", report.today);
+    let _ = writeln!(
+        out,
+        "**{} of {} facts need review** · sources: {} (new {}, unchanged {}, changed {}, failed {}) · \
+         stale {} · source_changed {} · evidence_missing {} · unverifiable {} · refreshed {}\n",
+        s.flagged,
+        s.facts,
+        s.sources,
+        s.new,
+        s.unchanged,
+        s.changed,
+        s.failed,
+        s.stale,
+        s.source_changed,
+        s.evidence_missing,
+        s.unverifiable,
+        s.refreshed
+    );
+
+    let review = report.facts_for_review();
+    if review.is_empty() {
+        let _ = writeln!(out, "No fact needs review.\n");
+    } else {
+        let _ = writeln!(out, "### Facts that need review\n");
+        let _ = writeln!(out, "| Route | Fact | Flags | Age | Source |");
+        let _ = writeln!(out, "|---|---|---|---|---|");
+        for f in &review {
+            let fact = f.id.rsplit('/').next().unwrap_or(&f.id);
+            let source = match report.source(&f.source) {
+                Some(src) => format!("[{}]({})", escape(&f.source), src.url),
+                None => escape(&f.source),
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} d | {} |",
+                escape(&f.route),
+                escape(fact),
+                flags(f),
+                f.age_days,
+                source
+            );
+        }
+        let _ = writeln!(out);
+        for f in review.iter().filter(|f| f.closest_passage.is_some()) {
+            let sim = f
+                .closest_similarity
+                .map(|x| format!(" ({:.0}% similar)", x * 100.0))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "- **{}**: quote “{}” not found; closest now: “{}”{}",
+                escape(&f.id),
+                escape(f.quote.as_deref().unwrap_or("")),
+                escape(f.closest_passage.as_deref().unwrap_or("")),
+                sim
+            );
+        }
+        if review.iter().any(|f| f.closest_passage.is_some()) {
+            let _ = writeln!(out);
+        }
+    }
+
+    for src in report
+        .sources
+        .iter()
+        .filter(|s| s.outcome == Outcome::Changed)
+    {
+        let _ = writeln!(out, "### Changed: {}\n", escape(&src.id));
+        let (from, to) = (
+            src.baseline_sha256.as_deref().unwrap_or(""),
+            src.sha256.as_deref().unwrap_or(""),
+        );
+        let _ = writeln!(
+            out,
+            "[Official page]({}) · baseline `{}` → capture `{}` · `sourcewatch accept {}` after review\n",
+            src.url,
+            &from[..from.len().min(12)],
+            &to[..to.len().min(12)],
+            src.id
+        );
+        for (i, h) in src
+            .hunks
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| !h.facts.is_empty())
+        {
+            let ids = h
+                .facts
+                .iter()
+                .map(|f| format!("`{f}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let _ = writeln!(
+                out,
+                "- hunk {} (`@@ -{},{} +{},{} @@`) touches {}",
+                i + 1,
+                h.old_start,
+                h.old_lines,
+                h.new_start,
+                h.new_lines,
+                ids
+            );
+        }
+        if src.hunks.iter().any(|h| !h.facts.is_empty()) {
+            let _ = writeln!(out);
+        }
+        if let Some(diff) = &src.diff {
+            let fence = fence_for(diff);
+            let lines = diff.lines().count();
+            let fold = lines > FOLD_AFTER_LINES;
+            if fold {
+                let _ = writeln!(out, "<details><summary>Diff ({lines} lines)</summary>\n");
+            }
+            let _ = writeln!(out, "{fence}diff\n{}{fence}\n", diff);
+            if fold {
+                let _ = writeln!(out, "</details>\n");
+            }
+        }
+    }
+
+    let failed: Vec<_> = report
+        .sources
+        .iter()
+        .filter(|s| !s.outcome.is_good())
+        .collect();
+    if !failed.is_empty() {
+        let _ = writeln!(out, "### Failed sources\n");
+        let _ = writeln!(out, "| Source | Outcome | Detail |");
+        let _ = writeln!(out, "|---|---|---|");
+        for s in failed {
+            let detail = s
+                .error
+                .clone()
+                .or_else(|| s.http_status.map(|c| format!("HTTP {c}")))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "| [{}]({}) | `{}` | {} |",
+                escape(&s.id),
+                s.url,
+                s.outcome,
+                escape(&detail)
+            );
+        }
+        let _ = writeln!(out);
+    }
+    let _ = writeln!(
+        out,
+        "<sub>{} · {}</sub>",
+        escape(&report.tool),
+        report.finished_at.format("%Y-%m-%d %H:%M UTC")
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_neutralises_markup() {
+        assert_eq!(
+            escape("<script>a|b</script>"),
+            "&lt;script&gt;a\\|b&lt;/script&gt;"
+        );
+        assert_eq!(fence_for("no ticks"), "```");
+        assert_eq!(fence_for("has ```` four"), "`````");
+    }
+}
