@@ -557,15 +557,18 @@ fn error_chain(e: &reqwest::Error) -> String {
 fn tls_problem(e: &(dyn std::error::Error + 'static)) -> Option<String> {
     let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(err) = cur {
-        let rustls_err = err.downcast_ref::<rustls::Error>().or_else(|| {
-            err.downcast_ref::<std::io::Error>()
-                .and_then(|io| io.get_ref())
-                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-        });
-        if let Some(r) = rustls_err {
+        if let Some(r) = err.downcast_ref::<rustls::Error>() {
             return Some(describe_tls(r));
         }
-        cur = err.source();
+        // `io::Error::source()` skips the error it wraps (hyper-rustls nests two of them), so
+        // step into the wrapped error itself.
+        cur = match err
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => err.source(),
+        };
     }
     None
 }

@@ -2,6 +2,7 @@
 //! the run goes on, exits 1 (not 2), and no failure ever moves a baseline.
 
 use std::io::Write;
+use std::path::Path;
 use std::time::Duration;
 
 use super::*;
@@ -292,10 +293,81 @@ fn per_host_interval_spaces_requests() {
     }
 }
 
+const TLS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tls");
+
+fn tls_server(leaf: &str) -> TestServer {
+    let server = TestServer::start_tls(
+        Path::new(&format!("{TLS}/{leaf}.pem")),
+        Path::new(&format!("{TLS}/{leaf}.key")),
+    );
+    server.set(
+        "/p",
+        Reply::html("<main><p>Issued within 45 calendar days.</p></main>"),
+    );
+    server
+}
+
 #[test]
-fn bad_certificate_is_a_tls_error_in_words() {
-    // A plain-HTTP server spoken to over https: the handshake fails without any certificate
-    // check, which must still come back as a failed capture, never a crash or a change.
+fn certificate_problems_are_tls_errors_in_words() {
+    let (good, expired, wrong) = (
+        tls_server("good"),
+        tls_server("expired"),
+        tls_server("wrongname"),
+    );
+    let source = |id: &str, server: &TestServer, ca: bool| {
+        let ca = if ca {
+            format!("ca_file = \"{TLS}/ca.pem\"\n")
+        } else {
+            String::new()
+        };
+        format!(
+            "[[sources]]\nid = \"{id}\"\nurl = \"{}\"\n{ca}",
+            server.url("/p")
+        )
+    };
+    let toml = [
+        "[settings]\nretries = 2\nper_host_interval_ms = 0\n".to_string(),
+        source("unknown-issuer", &good, false),
+        source("trusted-by-ca-file", &good, true),
+        source("expired", &expired, true),
+        source("wrong-name", &wrong, true),
+    ]
+    .concat();
+    let ws = Workspace::new(&toml);
+    let run = ws.run(&["check", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let r = run.json();
+    let error = |id: &str| {
+        outcome_of(&r, id)["error"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    };
+    assert_eq!(
+        outcome_of(&r, "trusted-by-ca-file")["outcome"],
+        "new",
+        "{}",
+        error("trusted-by-ca-file")
+    );
+    for (id, words) in [
+        ("unknown-issuer", "unknown issuer"),
+        ("expired", "expired"),
+        ("wrong-name", "not valid for this host name"),
+    ] {
+        assert_eq!(
+            outcome_of(&r, id)["outcome"],
+            "tls_error",
+            "{id}: {}",
+            error(id)
+        );
+        assert!(error(id).contains(words), "{id}: {}", error(id));
+    }
+    // A certificate problem is not retried: the same answer would come back.
+    assert!(expired.requests("/p").is_empty());
+}
+
+#[test]
+fn plain_http_spoken_to_over_https_fails_cleanly() {
     let server = TestServer::start();
     let url = server.url("/x").replace("http://", "https://");
     let ws = Workspace::new(&format!(

@@ -5,8 +5,9 @@
 //! trickles past the client's timeout. The server stops (and its thread is joined) on drop.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -77,6 +78,7 @@ struct State {
 }
 
 pub struct TestServer {
+    scheme: &'static str,
     addr: SocketAddr,
     state: Arc<Mutex<State>>,
     stop: Arc<AtomicBool>,
@@ -85,6 +87,31 @@ pub struct TestServer {
 
 impl TestServer {
     pub fn start() -> TestServer {
+        TestServer::spawn(None)
+    }
+
+    /// An HTTPS server presenting `cert_pem` (leaf first) with `key_pem`.
+    pub fn start_tls(cert_pem: &Path, key_pem: &Path) -> TestServer {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert_pem)
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let key = PrivateKeyDer::from_pem_file(key_pem).unwrap();
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .unwrap();
+        TestServer::spawn(Some(Arc::new(config)))
+    }
+
+    fn spawn(tls: Option<Arc<rustls::ServerConfig>>) -> TestServer {
+        let scheme = if tls.is_some() { "https" } else { "http" };
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
         listener.set_nonblocking(true).unwrap();
         let addr = listener.local_addr().unwrap();
@@ -98,7 +125,22 @@ impl TestServer {
                     Ok((stream, _)) => {
                         let st = st.clone();
                         let sp = sp.clone();
-                        workers.push(std::thread::spawn(move || serve(stream, &st, &sp)));
+                        let tls = tls.clone();
+                        workers.push(std::thread::spawn(move || {
+                            stream.set_nonblocking(false).unwrap();
+                            stream
+                                .set_read_timeout(Some(Duration::from_secs(5)))
+                                .unwrap();
+                            match tls {
+                                Some(config) => {
+                                    let Ok(conn) = rustls::ServerConnection::new(config) else {
+                                        return;
+                                    };
+                                    serve(rustls::StreamOwned::new(conn, stream), &st, &sp)
+                                }
+                                None => serve(stream, &st, &sp),
+                            }
+                        }));
                     }
                     Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
                         std::thread::sleep(Duration::from_millis(5));
@@ -112,6 +154,7 @@ impl TestServer {
             }
         });
         TestServer {
+            scheme,
             addr,
             state,
             stop,
@@ -120,7 +163,7 @@ impl TestServer {
     }
 
     pub fn url(&self, path: &str) -> String {
-        format!("http://{}{}", self.addr, path)
+        format!("{}://{}{}", self.scheme, self.addr, path)
     }
 
     /// Replaces the replies for `path` with one that repeats.
@@ -158,27 +201,26 @@ impl Drop for TestServer {
     }
 }
 
-fn serve(stream: TcpStream, state: &Mutex<State>, stop: &AtomicBool) {
-    stream.set_nonblocking(false).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut request_line = String::new();
-    if reader.read_line(&mut request_line).is_err() {
-        return;
+fn serve<S: Read + Write>(mut stream: S, state: &Mutex<State>, stop: &AtomicBool) {
+    // Read the request head (GET only, no body).
+    let mut head = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 64 * 1024 {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+        }
     }
+    let head = String::from_utf8_lossy(&head).into_owned();
+    let mut lines = head.split("\r\n");
+    let request_line = lines.next().unwrap_or_default();
     let path = request_line
         .split_whitespace()
         .nth(1)
         .unwrap_or("/")
         .to_string();
     let mut headers = HashMap::new();
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-            break;
-        }
+    for line in lines.take_while(|l| !l.is_empty()) {
         if let Some((k, v)) = line.split_once(':') {
             headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
         }
@@ -224,10 +266,10 @@ fn serve(stream: TcpStream, state: &Mutex<State>, stop: &AtomicBool) {
             let _ = out.write_all(&reply.body);
         }
         Fault::ResetMidBody => {
+            // Half the announced body, then the connection goes away.
             let _ = out.write_all(&reply.body[..reply.body.len() / 2]);
             let _ = out.flush();
-            // Closing with unread input makes the kernel send RST.
-            let _ = out.shutdown(std::net::Shutdown::Both);
+            return;
         }
         Fault::SlowBody(gap) => {
             for b in &reply.body {
