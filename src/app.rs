@@ -54,6 +54,20 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         }
         Command::Check(args) => check(&cli, args),
         Command::Diff { source } => diff(&cli, source),
+        Command::Watch {
+            report_dir,
+            keep_reports,
+            notify,
+        } => {
+            crate::watch::run(crate::watch::WatchOptions {
+                config: cli.config.clone(),
+                today: cli.today,
+                report_dir: report_dir.clone(),
+                keep_reports: *keep_reports,
+                notify: notify.clone(),
+            })?;
+            Ok(Exit::Clean)
+        }
         Command::Accept { sources, all } => accept(&cli, sources, *all),
         Command::Verify { facts, date } => verify(&cli, facts, *date),
         Command::Report { format, output } => {
@@ -86,17 +100,26 @@ fn check(cli: &Cli, args: &CheckArgs) -> anyhow::Result<Exit> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    let report = runtime.block_on(crate::check::run(
+    let mut report = runtime.block_on(crate::check::run(
         registry.clone(),
         store.clone(),
         &selection,
         cli.today(),
     ))?;
-    let mut report = report;
     if args.refresh {
         crate::check::refresh(&registry, &store, &mut report)?;
     }
     store.save_last_check(report.to_json().as_bytes())?;
+    let webhook = args
+        .notify
+        .clone()
+        .or_else(|| registry.settings.notify_webhook.clone());
+    if let Some(url) = webhook {
+        let client = crate::fetch::client_builder(&registry.settings)
+            .timeout(crate::notify::TIME_LIMIT)
+            .build()?;
+        runtime.block_on(crate::notify::announce(&client, &url, &store, &report));
+    }
     emit(cli, &report, args.format, args.output.as_deref())?;
     Ok(if report.needs_review() {
         Exit::Review
@@ -150,15 +173,32 @@ fn status(cli: &Cli, format: StatusFormat) -> anyhow::Result<Exit> {
     let registry = load_registry(cli)?;
     let mut report = last_check(cli, &registry)?;
     report.as_of(cli.today());
+    let store = Store::open_read(&registry.settings.snapshots_dir)?;
+    let missed = crate::watch::missed(&registry, &store, chrono::Utc::now());
     match format {
         StatusFormat::Text => {
             if !cli.quiet {
                 print!("{}", report::text::render_status(&report));
+                for (id, due) in &missed {
+                    println!(
+                        "missed run: {id} was due {} and has not been checked since",
+                        due.format("%Y-%m-%d %H:%M UTC")
+                    );
+                }
             }
         }
-        StatusFormat::Json => print!("{}", report.to_json()),
+        StatusFormat::Json => {
+            let mut value = serde_json::to_value(&report)?;
+            value["missed_runs"] = serde_json::json!(
+                missed
+                    .iter()
+                    .map(|(id, due)| serde_json::json!({"source": id, "due": due}))
+                    .collect::<Vec<_>>()
+            );
+            println!("{}", serde_json::to_string_pretty(&value)?);
+        }
     }
-    Ok(if report.needs_review() {
+    Ok(if report.needs_review() || !missed.is_empty() {
         Exit::Review
     } else {
         Exit::Clean

@@ -76,6 +76,18 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Run checks on the schedules until SIGINT/SIGTERM, writing a report after each run.
+    Watch {
+        /// Where reports go (default: reports/ beside sources.toml).
+        #[arg(long, value_name = "DIR")]
+        report_dir: Option<PathBuf>,
+        /// How many runs' reports to keep.
+        #[arg(long, default_value_t = 200, value_name = "N")]
+        keep_reports: usize,
+        /// POST new findings here (overrides [settings] notify_webhook).
+        #[arg(long, value_name = "URL")]
+        notify: Option<reqwest::Url>,
+    },
     /// Check sources.toml; with --store also re-hash every stored snapshot and report damage.
     Validate {
         /// Also verify the integrity of snapshots/.
@@ -95,6 +107,9 @@ pub struct CheckArgs {
     /// Set last_verified = today for facts re-verified by this run.
     #[arg(long)]
     pub refresh: bool,
+    /// POST new findings here (overrides [settings] notify_webhook).
+    #[arg(long, value_name = "URL")]
+    pub notify: Option<reqwest::Url>,
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
     /// Write the report here instead of standard output.

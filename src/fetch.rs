@@ -147,7 +147,9 @@ pub fn user_agent(contact: Option<&str>) -> String {
     }
 }
 
-fn client_builder(settings: &Settings) -> reqwest::ClientBuilder {
+/// The client every request of sourcewatch uses: honest User-Agent, timeouts, redirect policy,
+/// compression, no proxy.
+pub fn client_builder(settings: &Settings) -> reqwest::ClientBuilder {
     // The ring provider builds much faster than aws-lc; it must be installed before the first
     // client. A second install (tests, `watch` reloads) is harmless.
     let _ = rustls::crypto::ring::default_provider().install_default();

@@ -16,7 +16,8 @@
 //!            report (terminal text, JSON)
 //! ```
 //!
-//! [`check`] runs the pipe once; [`app`] maps commands to it and to exit codes.
+//! [`check`] runs the pipe once; [`watch`] runs it on schedules ([`schedule`]) and [`notify`]
+//! announces new findings; [`app`] maps commands to all of it and to exit codes.
 
 pub mod app;
 pub mod assess;
@@ -26,8 +27,10 @@ pub mod cli;
 pub mod compare;
 pub mod extract;
 pub mod fetch;
+pub mod notify;
 pub mod outcome;
 pub mod registry;
 pub mod report;
 pub mod schedule;
 pub mod store;
+pub mod watch;

@@ -16,7 +16,9 @@ fn main() -> ExitCode {
             });
         }
     };
-    init_tracing(cli.verbose, cli.quiet);
+    // A long-running service logs its schedule by default.
+    let service = matches!(cli.command, sourcewatch::cli::Command::Watch { .. });
+    init_tracing(cli.verbose + u8::from(service), cli.quiet);
     match app::run(cli) {
         Ok(exit) => ExitCode::from(exit as u8),
         Err(e) => {

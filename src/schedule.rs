@@ -105,6 +105,28 @@ impl FromStr for Schedule {
 }
 
 impl Schedule {
+    /// The first fire time strictly after `after`, reading the schedule in zone `tz`.
+    pub fn next_in(
+        &self,
+        tz: chrono_tz::Tz,
+        after: &DateTime<chrono::Utc>,
+    ) -> Option<DateTime<chrono::Utc>> {
+        self.next_after(&after.with_timezone(&tz))
+            .map(|t| t.with_timezone(&chrono::Utc))
+    }
+
+    /// When a run was missed: the first fire time after `last_run` that is more than `grace`
+    /// ago. `None` when the schedule has been kept.
+    pub fn missed_since(
+        &self,
+        tz: chrono_tz::Tz,
+        last_run: &DateTime<chrono::Utc>,
+        now: &DateTime<chrono::Utc>,
+        grace: chrono::Duration,
+    ) -> Option<DateTime<chrono::Utc>> {
+        self.next_in(tz, last_run).filter(|due| *due + grace < *now)
+    }
+
     /// The first fire time strictly after `after`.
     pub fn next_after<Z: TimeZone>(&self, after: &DateTime<Z>) -> Option<DateTime<Z>> {
         self.parts
@@ -258,6 +280,25 @@ mod tests {
         let times = next_n("0 12 * * 5-7", "2026-11-25T10:00:00Z", 3);
         let days2: Vec<Weekday> = times.iter().map(|t| t.weekday()).collect();
         assert_eq!(days, days2);
+    }
+
+    #[test]
+    fn time_zones_shift_the_fire_time() {
+        let s: Schedule = "0 9 * * *".parse().unwrap();
+        let almaty: chrono_tz::Tz = "Asia/Almaty".parse().unwrap();
+        let next = s.next_in(almaty, &at("2026-11-25T10:00:00Z")).unwrap();
+        // 09:00 in Almaty (UTC+5) is 04:00 UTC.
+        assert_eq!(next, at("2026-11-26T04:00:00Z"));
+        let grace = chrono::Duration::minutes(15);
+        let last = at("2026-11-24T09:00:05Z");
+        assert_eq!(
+            s.missed_since(chrono_tz::UTC, &last, &at("2026-11-25T09:10:00Z"), grace),
+            None
+        );
+        assert_eq!(
+            s.missed_since(chrono_tz::UTC, &last, &at("2026-11-25T10:00:00Z"), grace),
+            Some(at("2026-11-25T09:00:00Z"))
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //!   .lock                       held while a run writes; says who holds it
 //!   LAST_CHECK.json             the last check's report, for `status` and `report`
 //!   VERIFICATIONS.jsonl         who moved which last_verified, when (refresh or verify)
+//!   NOTIFIED.json               findings already announced to the webhook
 //!   <source-id>/
 //!     state.json                baseline and latest capture, validators for conditional GET
 //!     captures.jsonl            append-only log, one line per capture
@@ -34,6 +35,7 @@ const FORMAT_FILE: &str = "FORMAT";
 const LOCK_FILE: &str = ".lock";
 const LAST_CHECK_FILE: &str = "LAST_CHECK.json";
 const VERIFICATIONS_FILE: &str = "VERIFICATIONS.jsonl";
+const NOTIFIED_FILE: &str = "NOTIFIED.json";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -459,6 +461,27 @@ impl Store {
             }
         }
         Ok(damage)
+    }
+
+    pub fn load_notified(&self) -> Result<std::collections::BTreeSet<String>, StoreError> {
+        let path = self.dir.join(NOTIFIED_FILE);
+        match std::fs::read(&path) {
+            Ok(b) => serde_json::from_slice(&b).map_err(|e| StoreError::Corrupt {
+                path,
+                message: e.to_string(),
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Default::default()),
+            Err(e) => Err(io_err(&path)(e)),
+        }
+    }
+
+    pub fn save_notified(
+        &self,
+        keys: &std::collections::BTreeSet<String>,
+    ) -> Result<(), StoreError> {
+        let path = self.dir.join(NOTIFIED_FILE);
+        let json = serde_json::to_vec_pretty(keys).expect("keys serialise");
+        crate::atomic::write(&path, &json).map_err(io_err(&path))
     }
 
     pub fn save_last_check(&self, json: &[u8]) -> Result<(), StoreError> {

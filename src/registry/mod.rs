@@ -90,6 +90,10 @@ pub struct Settings {
     pub schedule: Schedule,
     /// Resolved against the directory of `sources.toml`.
     pub snapshots_dir: PathBuf,
+    /// The zone schedules are read in (default UTC).
+    pub timezone: chrono_tz::Tz,
+    /// Where a JSON summary of new findings is POSTed after a run.
+    pub notify_webhook: Option<Url>,
 }
 
 #[derive(Debug)]
@@ -133,6 +137,11 @@ pub struct Fact {
 impl Registry {
     pub fn source(&self, id: &str) -> Option<&Arc<Source>> {
         self.sources.iter().find(|s| s.id == id)
+    }
+
+    /// The schedule a source runs on in `watch`: its own, else the settings'.
+    pub fn schedule_of<'a>(&'a self, source: &'a Source) -> &'a Schedule {
+        source.schedule.as_ref().unwrap_or(&self.settings.schedule)
     }
 
     pub fn facts(&self) -> impl Iterator<Item = &Fact> {
@@ -194,6 +203,8 @@ struct RawSettings {
     respect_robots: Option<bool>,
     schedule: Option<Spanned<String>>,
     snapshots_dir: Option<Spanned<String>>,
+    timezone: Option<Spanned<String>>,
+    notify_webhook: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -409,7 +420,26 @@ impl Validator<'_> {
             Some(dir) => self.base.join(dir.get_ref()),
             None => self.base.join("snapshots"),
         };
+        let timezone = match &raw.timezone {
+            Some(tz) => tz.get_ref().parse::<chrono_tz::Tz>().unwrap_or_else(|_| {
+                self.problem(
+                    &tz.span(),
+                    format!(
+                        "unknown time zone {:?} (use an IANA name such as \"Asia/Almaty\")",
+                        tz.get_ref()
+                    ),
+                );
+                chrono_tz::UTC
+            }),
+            None => chrono_tz::UTC,
+        };
+        let notify_webhook = raw
+            .notify_webhook
+            .as_ref()
+            .and_then(|u| self.url(u, "notify_webhook"));
         Settings {
+            timezone,
+            notify_webhook,
             stale_after_days: stale_after_days.min(u32::MAX as i64) as u32,
             contact: raw.contact.clone(),
             concurrency: concurrency as usize,

@@ -6,6 +6,7 @@ mod golden;
 mod review;
 mod server;
 mod store;
+mod watch;
 
 use std::path::{Path, PathBuf};
 pub use std::process::{Command, Output};

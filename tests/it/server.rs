@@ -66,6 +66,8 @@ impl Reply {
 
 #[derive(Clone, Debug)]
 pub struct Seen {
+    pub method: String,
+    pub body: Vec<u8>,
     pub path: String,
     pub headers: HashMap<String, String>,
     pub at: Instant,
@@ -202,7 +204,7 @@ impl Drop for TestServer {
 }
 
 fn serve<S: Read + Write>(mut stream: S, state: &Mutex<State>, stop: &AtomicBool) {
-    // Read the request head (GET only, no body).
+    // Read the request head, then a body of Content-Length bytes if there is one.
     let mut head = Vec::new();
     let mut buf = [0u8; 1024];
     while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 64 * 1024 {
@@ -211,23 +213,38 @@ fn serve<S: Read + Write>(mut stream: S, state: &Mutex<State>, stop: &AtomicBool
             Ok(n) => head.extend_from_slice(&buf[..n]),
         }
     }
+    let split = head
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map_or(head.len(), |p| p + 4);
+    let mut body = head.split_off(split);
     let head = String::from_utf8_lossy(&head).into_owned();
     let mut lines = head.split("\r\n");
     let request_line = lines.next().unwrap_or_default();
-    let path = request_line
-        .split_whitespace()
-        .nth(1)
-        .unwrap_or("/")
-        .to_string();
+    let mut words = request_line.split_whitespace();
+    let method = words.next().unwrap_or("GET").to_string();
+    let path = words.next().unwrap_or("/").to_string();
     let mut headers = HashMap::new();
     for line in lines.take_while(|l| !l.is_empty()) {
         if let Some((k, v)) = line.split_once(':') {
             headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
         }
     }
+    let length: usize = headers
+        .get("content-length")
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(0);
+    while body.len() < length {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => body.extend_from_slice(&buf[..n]),
+        }
+    }
     let reply = {
         let mut st = state.lock().unwrap();
         st.seen.push(Seen {
+            method,
+            body,
             path: path.clone(),
             headers,
             at: Instant::now(),
@@ -239,7 +256,10 @@ fn serve<S: Read + Write>(mut stream: S, state: &Mutex<State>, stop: &AtomicBool
         }
     };
     if let Fault::Delay(d) = reply.fault {
-        std::thread::sleep(d);
+        let until = Instant::now() + d;
+        while Instant::now() < until && !stop.load(Ordering::SeqCst) {
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
     let mut out = stream;
     let reason = match reply.status {

@@ -1,0 +1,142 @@
+//! Webhook notifications: after a run with new findings, POST a JSON summary.
+//!
+//! "New" means a fact flag that was not announced before, so the same stale fact is not announced
+//! every night; what was announced is kept in the store (`NOTIFIED.json`). The body has a `text`
+//! field that Slack and Mattermost display as the message. Delivery is retried within a time
+//! limit and never fails the run: a webhook that hangs or refuses costs at most that limit.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use reqwest::Url;
+use serde_json::json;
+
+use crate::report::{FactReport, Report};
+
+/// The most a notification may add to a run.
+pub const TIME_LIMIT: Duration = Duration::from_secs(10);
+const ATTEMPTS: u32 = 3;
+
+/// `fact-id:flag` for every flag in the report.
+pub fn finding_keys(report: &Report) -> BTreeSet<String> {
+    report
+        .facts
+        .iter()
+        .flat_map(|f| f.flags.iter().map(move |fl| format!("{}:{fl}", f.id)))
+        .collect()
+}
+
+/// Flagged facts with at least one flag not announced before.
+pub fn new_findings<'r>(report: &'r Report, announced: &BTreeSet<String>) -> Vec<&'r FactReport> {
+    report
+        .facts
+        .iter()
+        .filter(|f| {
+            f.flags
+                .iter()
+                .any(|fl| !announced.contains(&format!("{}:{fl}", f.id)))
+        })
+        .collect()
+}
+
+/// What to remember after this run: the findings of the facts this run assessed, plus what was
+/// remembered of facts it did not assess (a `--source` run must not forget the others).
+pub fn remembered(report: &Report, announced: &BTreeSet<String>) -> BTreeSet<String> {
+    let assessed: BTreeSet<&str> = report.facts.iter().map(|f| f.id.as_str()).collect();
+    announced
+        .iter()
+        .filter(|k| {
+            let fact = k.rsplit_once(':').map_or(k.as_str(), |(id, _)| id);
+            !assessed.contains(fact)
+        })
+        .cloned()
+        .chain(finding_keys(report))
+        .collect()
+}
+
+pub fn payload(report: &Report, new: &[&FactReport]) -> serde_json::Value {
+    let mut text = format!(
+        "sourcewatch {}: {} new finding(s); {} of {} facts need review",
+        report.today,
+        new.len(),
+        report.summary.flagged,
+        report.summary.facts
+    );
+    for f in new.iter().take(20) {
+        let flags: Vec<&str> = f.flags.iter().map(|fl| fl.as_str()).collect();
+        text.push_str(&format!("\n• {} ({}): {}", f.id, flags.join(", "), f.claim));
+    }
+    if new.len() > 20 {
+        text.push_str(&format!("\n… and {} more", new.len() - 20));
+    }
+    json!({
+        "text": text,
+        "tool": report.tool,
+        "today": report.today,
+        "summary": report.summary,
+        "new_findings": new.iter().map(|f| json!({
+            "id": f.id, "route": f.route, "source": f.source, "claim": f.claim,
+            "flags": f.flags, "age_days": f.age_days, "closest_passage": f.closest_passage,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// POSTs `body`, retrying failures, all within [`TIME_LIMIT`].
+pub async fn post(
+    client: &reqwest::Client,
+    url: &Url,
+    body: &serde_json::Value,
+) -> Result<(), String> {
+    let attempts = async {
+        let mut last = String::new();
+        for attempt in 0..ATTEMPTS {
+            if attempt > 0 {
+                tokio::time::sleep(Duration::from_millis(500 << attempt)).await;
+            }
+            let request = client
+                .post(url.clone())
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body.to_string());
+            match request.send().await {
+                Ok(r) if r.status().is_success() => return Ok(()),
+                Ok(r) => last = format!("HTTP {}", r.status()),
+                Err(e) => last = e.to_string(),
+            }
+        }
+        Err(last)
+    };
+    match tokio::time::timeout(TIME_LIMIT, attempts).await {
+        Ok(result) => result,
+        Err(_) => Err(format!("no answer within {} s", TIME_LIMIT.as_secs())),
+    }
+}
+
+/// Announces the report's new findings, if any, and remembers what was announced. Problems are
+/// logged, never returned: a notification must not fail the run.
+pub async fn announce(
+    client: &reqwest::Client,
+    url: &Url,
+    store: &crate::store::Store,
+    report: &Report,
+) {
+    let announced = match store.load_notified() {
+        Ok(a) => a,
+        Err(e) => {
+            tracing::warn!("notification skipped: {e}");
+            return;
+        }
+    };
+    let new = new_findings(report, &announced);
+    if !new.is_empty() {
+        if let Err(e) = post(client, url, &payload(report, &new)).await {
+            tracing::warn!(
+                "notification to {url} failed: {e}; it will be retried after the next run"
+            );
+            return;
+        }
+        tracing::info!("announced {} new finding(s) to {url}", new.len());
+    }
+    if let Err(e) = store.save_notified(&remembered(report, &announced)) {
+        tracing::warn!("cannot remember notified findings: {e}");
+    }
+}

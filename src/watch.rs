@@ -1,0 +1,353 @@
+//! `watch`: one scheduler for all sources, until SIGINT or SIGTERM.
+//!
+//! Each source has its own next due time from its schedule (or the settings'). The loop sleeps
+//! until the earliest, runs every source due by then as one check, writes that run's reports
+//! (JSON and Markdown, timestamped, plus `latest.json`), notifies, and computes the next due
+//! times of the sources that ran from the moment the run ended, so a run that overruns a fire
+//! time coalesces instead of piling up. `sources.toml` is reloaded when it changes; an invalid new
+//! file is logged and the old one kept. Sources that missed their last scheduled run (the job
+//! was down) run once at start. A signal ends the sleep at once; a run in flight is abandoned,
+//! which the store is built to survive (every write is atomic), and the process exits 0.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use reqwest::Url;
+
+use crate::check::{self, Selection};
+use crate::registry::{self, Registry};
+use crate::report::{self, Report};
+use crate::store::{Store, StoreError};
+
+/// How late a scheduled run may be before `status` and `watch` call it missed.
+pub const MISSED_GRACE: chrono::Duration = chrono::Duration::minutes(15);
+
+pub struct WatchOptions {
+    pub config: PathBuf,
+    pub today: Option<NaiveDate>,
+    pub report_dir: Option<PathBuf>,
+    pub keep_reports: usize,
+    pub notify: Option<Url>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WatchError {
+    #[error(transparent)]
+    Registry(#[from] registry::RegistryError),
+    #[error("cannot write reports to {}: {source}", dir.display())]
+    Reports {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+/// The sources missing their last scheduled run, per the store's last capture times.
+pub fn missed(
+    registry: &Registry,
+    store: &Store,
+    now: DateTime<Utc>,
+) -> Vec<(String, DateTime<Utc>)> {
+    registry
+        .sources
+        .iter()
+        .filter_map(|s| {
+            let last = store.state(&s.id).ok()?.last_captured_at?;
+            let due = registry.schedule_of(s).missed_since(
+                registry.settings.timezone,
+                &last,
+                &now,
+                MISSED_GRACE,
+            )?;
+            Some((s.id.clone(), due))
+        })
+        .collect()
+}
+
+fn file_stamp(path: &Path) -> Option<(SystemTime, u64)> {
+    let m = std::fs::metadata(path).ok()?;
+    Some((m.modified().ok()?, m.len()))
+}
+
+pub fn run(opts: WatchOptions) -> Result<(), WatchError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let result = runtime.block_on(watch_loop(opts));
+    // Blocking work of an abandoned run (a parse, an atomic write) gets a moment to finish.
+    runtime.shutdown_timeout(Duration::from_secs(2));
+    result
+}
+
+async fn shutdown_signal() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("SIGTERM handler");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}
+
+async fn watch_loop(opts: WatchOptions) -> Result<(), WatchError> {
+    let today = || opts.today.unwrap_or_else(|| Utc::now().date_naive());
+    let mut registry = Arc::new(registry::load(&opts.config, today())?);
+    let mut stamp = file_stamp(&opts.config);
+    let report_dir = opts.report_dir.clone().unwrap_or_else(|| {
+        opts.config
+            .parent()
+            .unwrap_or(Path::new("."))
+            .join("reports")
+    });
+    std::fs::create_dir_all(&report_dir).map_err(|source| WatchError::Reports {
+        dir: report_dir.clone(),
+        source,
+    })?;
+    let notifier = notifier(&registry, opts.notify.as_ref());
+    let mut shutdown = Box::pin(shutdown_signal());
+
+    let now = Utc::now();
+    let mut due: HashMap<String, DateTime<Utc>> = HashMap::new();
+    schedule_all(&registry, &mut due, now);
+    if let Ok(store) = Store::open_read(&registry.settings.snapshots_dir) {
+        for (id, missed_at) in missed(&registry, &store, now) {
+            tracing::warn!(source = %id, "missed its run due {missed_at}; running it now");
+            due.insert(id, now);
+        }
+    }
+
+    loop {
+        let Some(next) = due.values().min().copied() else {
+            tracing::warn!("no sources to watch; waiting for sources.toml to change");
+            tokio::select! {
+                _ = &mut shutdown => break,
+                _ = tokio::time::sleep(Duration::from_secs(2)) => {}
+            }
+            reload(&opts.config, &mut registry, &mut stamp, &mut due, today());
+            continue;
+        };
+        let mut batch: Vec<&String> = due
+            .iter()
+            .filter(|(_, t)| **t <= next)
+            .map(|(id, _)| id)
+            .collect();
+        batch.sort();
+        tracing::info!(
+            "next run at {} for {} source(s): {}",
+            next.format("%Y-%m-%d %H:%M:%S UTC"),
+            batch.len(),
+            batch
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        // Sleep in short steps so a changed sources.toml is picked up while waiting.
+        loop {
+            let wait = (next - Utc::now()).to_std().unwrap_or(Duration::ZERO);
+            if wait.is_zero() {
+                break;
+            }
+            tokio::select! {
+                _ = &mut shutdown => {
+                    tracing::info!("stopping");
+                    return Ok(());
+                }
+                _ = tokio::time::sleep(wait.min(Duration::from_secs(2))) => {}
+            }
+            if reload(&opts.config, &mut registry, &mut stamp, &mut due, today()) {
+                break;
+            }
+        }
+        let now = Utc::now();
+        let ready: Vec<String> = due
+            .iter()
+            .filter(|(_, t)| **t <= now)
+            .map(|(id, _)| id.clone())
+            .collect();
+        if ready.is_empty() {
+            continue; // the registry changed under us; recompute
+        }
+        let run = run_once(
+            &registry,
+            &ready,
+            today(),
+            &report_dir,
+            opts.keep_reports,
+            notifier.as_ref(),
+        );
+        tokio::select! {
+            _ = &mut shutdown => {
+                tracing::info!("stopping: the run in flight is abandoned (captures already recorded are kept)");
+                return Ok(());
+            }
+            result = run => {
+                if let Err(e) = result {
+                    tracing::error!("run failed: {e:#}");
+                }
+            }
+        }
+        let after = Utc::now();
+        for id in &ready {
+            if let Some(source) = registry.source(id) {
+                let next = registry
+                    .schedule_of(source)
+                    .next_in(registry.settings.timezone, &after);
+                match next {
+                    Some(t) => due.insert(id.clone(), t),
+                    None => due.remove(id),
+                };
+            }
+        }
+    }
+    tracing::info!("stopping");
+    Ok(())
+}
+
+fn schedule_all(registry: &Registry, due: &mut HashMap<String, DateTime<Utc>>, now: DateTime<Utc>) {
+    let tz = registry.settings.timezone;
+    for s in &registry.sources {
+        if let Some(t) = registry.schedule_of(s).next_in(tz, &now) {
+            due.entry(s.id.clone()).or_insert(t);
+        }
+    }
+}
+
+/// Reloads `sources.toml` if it changed. Returns true when the schedule was replaced.
+fn reload(
+    config: &Path,
+    registry: &mut Arc<Registry>,
+    stamp: &mut Option<(SystemTime, u64)>,
+    due: &mut HashMap<String, DateTime<Utc>>,
+    today: NaiveDate,
+) -> bool {
+    let now_stamp = file_stamp(config);
+    if now_stamp == *stamp {
+        return false;
+    }
+    *stamp = now_stamp;
+    match registry::load(config, today) {
+        Ok(new) => {
+            tracing::info!("reloaded {}", config.display());
+            // Keep due times of sources whose schedule is unchanged.
+            let old = registry.clone();
+            due.retain(|id, _| match (old.source(id), new.source(id)) {
+                (Some(a), Some(b)) => {
+                    old.schedule_of(a).to_string() == new.schedule_of(b).to_string()
+                        && old.settings.timezone == new.settings.timezone
+                }
+                _ => false,
+            });
+            schedule_all(&new, due, Utc::now());
+            *registry = Arc::new(new);
+            true
+        }
+        Err(e) => {
+            tracing::error!(
+                "{} is invalid; keeping the previous version:\n{e}",
+                config.display()
+            );
+            false
+        }
+    }
+}
+
+fn notifier(registry: &Registry, flag: Option<&Url>) -> Option<(reqwest::Client, Url)> {
+    let url = flag
+        .cloned()
+        .or_else(|| registry.settings.notify_webhook.clone())?;
+    let client = crate::fetch::client_builder(&registry.settings)
+        .timeout(crate::notify::TIME_LIMIT)
+        .build()
+        .ok()?;
+    Some((client, url))
+}
+
+async fn run_once(
+    registry: &Arc<Registry>,
+    ids: &[String],
+    today: NaiveDate,
+    report_dir: &Path,
+    keep: usize,
+    notifier: Option<&(reqwest::Client, Url)>,
+) -> anyhow::Result<()> {
+    let store = match Store::open(&registry.settings.snapshots_dir) {
+        Ok(s) => Arc::new(s),
+        Err(e @ StoreError::Locked { .. }) => {
+            tracing::warn!("skipping this run: {e}");
+            return Ok(());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let selection = Selection {
+        sources: ids.to_vec(),
+        routes: Vec::new(),
+    };
+    let report = check::run(registry.clone(), store.clone(), &selection, today).await?;
+    store.save_last_check(report.to_json().as_bytes())?;
+    write_reports(report_dir, &report, keep)?;
+    tracing::info!(
+        "run done: {} source(s) ({} changed, {} failed), {} fact(s) flagged",
+        report.summary.sources,
+        report.summary.changed,
+        report.summary.failed,
+        report.summary.flagged
+    );
+    if let Some((client, url)) = notifier {
+        crate::notify::announce(client, url, &store, &report).await;
+    }
+    Ok(())
+}
+
+fn is_report_file(name: &str) -> bool {
+    let stem = name
+        .strip_suffix(".json")
+        .or_else(|| name.strip_suffix(".md"));
+    stem.is_some_and(|s| s.len() == 19 && s.as_bytes()[8] == b'T' && s.ends_with('Z'))
+}
+
+/// `<stamp>.json`, `<stamp>.md` and `latest.json`; only the newest `keep` runs are kept.
+pub fn write_reports(dir: &Path, report: &Report, keep: usize) -> std::io::Result<()> {
+    let stamp = report.finished_at.format("%Y%m%dT%H%M%S%3fZ").to_string();
+    let json = report.to_json();
+    crate::atomic::write(&dir.join(format!("{stamp}.json")), json.as_bytes())?;
+    crate::atomic::write(
+        &dir.join(format!("{stamp}.md")),
+        report::markdown::render(report).as_bytes(),
+    )?;
+    crate::atomic::write(&dir.join("latest.json"), json.as_bytes())?;
+    let mut runs: Vec<String> = std::fs::read_dir(dir)?
+        .flatten()
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| is_report_file(n))
+        .collect();
+    runs.sort();
+    let stems: std::collections::BTreeSet<String> = runs
+        .iter()
+        .map(|n| n.split('.').next().unwrap_or("").to_string())
+        .collect();
+    let excess = stems.len().saturating_sub(keep.max(1));
+    for old in stems.iter().take(excess) {
+        for ext in ["json", "md"] {
+            let _ = std::fs::remove_file(dir.join(format!("{old}.{ext}")));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_names_are_recognised() {
+        assert!(is_report_file("20261125T101502123Z.json"));
+        assert!(is_report_file("20261125T101502123Z.md"));
+        assert!(!is_report_file("latest.json"));
+        assert!(!is_report_file("notes.md"));
+    }
+}
