@@ -268,7 +268,10 @@ fn accept(cli: &Cli, ids: &[String], all: bool) -> anyhow::Result<Exit> {
             let st = store.state(&s.id)?;
             let differs =
                 matches!((&st.baseline, &st.latest), (Some(b), Some(l)) if b.sha256 != l.sha256);
-            if differs && st.last_outcome.is_some_and(|o| o.is_good()) {
+            let last_good = store
+                .last_capture(&s.id)?
+                .is_some_and(|c| c.outcome.is_good());
+            if differs && last_good {
                 pending.push(s.id.as_str());
             }
         }
@@ -284,7 +287,11 @@ fn accept(cli: &Cli, ids: &[String], all: bool) -> anyhow::Result<Exit> {
         if st.latest.is_none() {
             return Err(crate::store::StoreError::NoCapture(id.to_string()).into());
         }
-        if let Some(outcome) = st.last_outcome.filter(|o| !o.is_good()) {
+        if let Some(outcome) = store
+            .last_capture(id)?
+            .map(|c| c.outcome)
+            .filter(|o| !o.is_good())
+        {
             return Err(crate::store::StoreError::LatestFailed {
                 id: id.to_string(),
                 outcome,
@@ -339,6 +346,7 @@ fn verify(cli: &Cli, ids: &[String], date: Option<chrono::NaiveDate>) -> anyhow:
         })
         .collect();
     store.record_verifications(&log)?;
+    store.sync()?;
     if !cli.quiet {
         for id in ids {
             println!("verified {id}: last_verified = {date}");

@@ -20,7 +20,9 @@ use crate::fetch::{FetchError, Fetched, Fetcher};
 use crate::outcome::Outcome;
 use crate::registry::{Registry, Source};
 use crate::report::{DiffHunk, FactReport, Report, SCHEMA_VERSION, SourceReport, Summary};
-use crate::store::{GoodCapture, LogEntry, Store, StoreError, Validators, Verification};
+use crate::store::{
+    GoodCapture, LogEntry, SourceState, Store, StoreError, Validators, Verification,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CheckError {
@@ -148,6 +150,7 @@ pub fn refresh(
         })
         .collect();
     store.record_verifications(&log)?;
+    store.sync()?;
     report.summarise();
     Ok(updates.len())
 }
@@ -171,24 +174,22 @@ pub async fn run(
     let plan = plan(&registry, selection)?;
     let fetcher = Arc::new(Fetcher::new(&registry.settings, &registry.sources)?);
     let verifications = Arc::new(store.verifications()?);
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let cpu = Arc::new(tokio::sync::Semaphore::new(cores));
     let mut tasks = tokio::task::JoinSet::new();
     for &si in &plan.sources {
-        let facts = plan.facts.get(&si).cloned().unwrap_or_default();
-        let (registry, store, fetcher) = (registry.clone(), store.clone(), fetcher.clone());
-        let verifications = verifications.clone();
-        tasks.spawn(async move {
-            let rows = capture_source(
-                &registry,
-                &store,
-                &fetcher,
-                si,
-                &facts,
-                today,
-                verifications,
-            )
-            .await;
-            (si, rows)
-        });
+        let source = registry.sources[si].clone();
+        let job = Job {
+            state: store.state(&source.id)?,
+            registry: registry.clone(),
+            store: store.clone(),
+            source,
+            facts: plan.facts.get(&si).cloned().unwrap_or_default(),
+            today,
+            verifications: verifications.clone(),
+        };
+        let (fetcher, cpu) = (fetcher.clone(), cpu.clone());
+        tasks.spawn(async move { (si, capture_source(job, &fetcher, &cpu).await) });
     }
     let mut by_source: HashMap<usize, SourceRows> = HashMap::new();
     while let Some(joined) = tasks.join_next().await {
@@ -215,6 +216,7 @@ pub async fn run(
         facts: facts.into_iter().map(|(_, f)| f).collect(),
     };
     report.summarise();
+    store.sync()?;
     Ok(report)
 }
 
@@ -260,57 +262,52 @@ fn hunks_with_facts(
         .collect()
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn capture_source(
-    registry: &Arc<Registry>,
-    store: &Arc<Store>,
-    fetcher: &Fetcher,
-    si: usize,
-    facts: &[(usize, usize)],
+/// Everything one source's capture needs, moved onto a blocking thread for the CPU and file work.
+struct Job {
+    registry: Arc<Registry>,
+    store: Arc<Store>,
+    source: Arc<Source>,
+    /// The store's state before this capture: its baseline is what the capture is compared with.
+    state: SourceState,
+    facts: Vec<(usize, usize)>,
     today: NaiveDate,
     verifications: Arc<Verifications>,
+}
+
+async fn capture_source(
+    job: Job,
+    fetcher: &Fetcher,
+    cpu: &tokio::sync::Semaphore,
 ) -> Result<SourceRows, StoreError> {
-    let source = registry.sources[si].clone();
-    let state = store.state(&source.id)?;
-    let validators = match (&state.latest, &state.validators) {
+    let source = &job.source;
+    let validators = match (&job.state.latest, &job.state.validators) {
         (Some(_), Some(v)) if v.fingerprint == source.extract_fingerprint => Some(v.clone()),
         _ => None,
     };
     let started = Instant::now();
-    let mut fetched = fetcher.fetch(&source, validators.as_ref()).await;
+    let mut fetched = fetcher.fetch(source, validators.as_ref()).await;
     // A 304 is only as good as the stored text it points at; if that is gone, fetch it again.
     let mut reused_text = None;
     if let Ok(Fetched::NotModified { .. }) = &fetched {
-        let latest = state
+        let latest = job
+            .state
             .latest
             .as_ref()
             .expect("validators imply a latest capture");
-        match store.text(&source.id, &latest.sha256) {
+        match job.store.text(&source.id, &latest.sha256) {
             Ok(t) => reused_text = Some(t),
             Err(e) => {
                 tracing::warn!(source = %source.id, "stored text unreadable ({e}); fetching again");
-                fetched = fetcher.fetch(&source, None).await;
+                fetched = fetcher.fetch(source, None).await;
             }
         }
     }
     let elapsed_ms = started.elapsed().as_millis() as u64;
-    let (registry, store) = (registry.clone(), store.clone());
-    let facts = facts.to_vec();
-    tokio::task::spawn_blocking(move || {
-        process(
-            &registry,
-            &store,
-            &source,
-            fetched,
-            reused_text,
-            elapsed_ms,
-            &facts,
-            today,
-            &verifications,
-        )
-    })
-    .await
-    .expect("capture processing does not panic")
+    // One parse per core at a time: more would only hold more DOMs in memory at once.
+    let _cpu = cpu.acquire().await.expect("never closed");
+    tokio::task::spawn_blocking(move || job.process(fetched, reused_text, elapsed_ms))
+        .await
+        .expect("capture processing does not panic")
 }
 
 /// What a capture came to before comparison: text, or a failure with its outcome.
@@ -383,131 +380,136 @@ fn captured_from(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn process(
-    registry: &Registry,
-    store: &Store,
-    source: &Source,
-    fetched: Result<Fetched, FetchError>,
-    reused_text: Option<String>,
-    duration_ms: u64,
-    facts: &[(usize, usize)],
-    today: NaiveDate,
-    verifications: &Verifications,
-) -> Result<SourceRows, StoreError> {
-    let bytes = match &fetched {
-        Ok(Fetched::Body(r)) => r.body.len() as u64,
-        _ => 0,
-    };
-    let captured = captured_from(source, fetched, reused_text);
-    let mut entry = LogEntry {
-        at: Utc::now(),
-        outcome: Outcome::Unreachable,
-        http_status: captured.http_status,
-        sha256: None,
-        etag: captured.validators.etag.clone(),
-        last_modified: captured.validators.last_modified.clone(),
-        final_url: captured.final_url.clone(),
-        bytes,
-        duration_ms,
-        error: None,
-    };
-    let mut row = SourceReport {
-        id: source.id.clone(),
-        url: source.url.to_string(),
-        final_url: captured.final_url.clone(),
-        outcome: Outcome::Unreachable,
-        http_status: captured.http_status,
-        sha256: None,
-        baseline_sha256: None,
-        error: None,
-        diff: None,
-        bytes,
-        duration_ms,
-        hunks: Vec::new(),
-    };
-    let mut changed_from: Option<(String, compare::Diff)> = None;
-    let text = match captured.text {
-        Ok((text, sha)) => {
-            let state = store.state(&source.id)?;
-            let baseline = state.baseline.as_ref();
-            let outcome = compare::outcome(baseline.map(|b| b.sha256.as_str()), &sha);
-            entry.outcome = outcome;
-            entry.sha256 = Some(sha.clone());
-            store.record_good(
-                &source.id,
-                &GoodCapture {
-                    text: &text,
-                    sha256: &sha,
-                    raw: &captured.raw,
-                    validators: captured.validators,
-                },
-                &entry,
-            )?;
-            if let (Outcome::Changed, Some(b)) = (outcome, baseline) {
-                let old = store.text(&source.id, &b.sha256)?;
-                let d = compare::diff(
-                    &old,
-                    &text,
-                    &format!("{} baseline {}", source.id, &b.sha256[..12]),
-                    &format!("{} capture {}", source.id, &sha[..12]),
-                );
-                if let Some(d) = d {
-                    row.diff = Some(d.unified.clone());
-                    changed_from = Some((old, d));
+impl Job {
+    fn process(
+        self,
+        fetched: Result<Fetched, FetchError>,
+        reused_text: Option<String>,
+        duration_ms: u64,
+    ) -> Result<SourceRows, StoreError> {
+        let Job {
+            registry,
+            store,
+            source,
+            state,
+            facts,
+            today,
+            verifications,
+        } = self;
+        let source = &*source;
+        let bytes = match &fetched {
+            Ok(Fetched::Body(r)) => r.body.len() as u64,
+            _ => 0,
+        };
+        let captured = captured_from(source, fetched, reused_text);
+        let mut entry = LogEntry {
+            at: Utc::now(),
+            outcome: Outcome::Unreachable,
+            http_status: captured.http_status,
+            sha256: None,
+            etag: captured.validators.etag.clone(),
+            last_modified: captured.validators.last_modified.clone(),
+            final_url: captured.final_url.clone(),
+            bytes,
+            duration_ms,
+            error: None,
+        };
+        let mut row = SourceReport {
+            id: source.id.clone(),
+            url: source.url.to_string(),
+            final_url: captured.final_url.clone(),
+            outcome: Outcome::Unreachable,
+            http_status: captured.http_status,
+            sha256: None,
+            baseline_sha256: None,
+            error: None,
+            diff: None,
+            bytes,
+            duration_ms,
+            hunks: Vec::new(),
+        };
+        let mut changed_from: Option<(String, compare::Diff)> = None;
+        let text = match captured.text {
+            Ok((text, sha)) => {
+                let baseline = state.baseline.as_ref();
+                let outcome = compare::outcome(baseline.map(|b| b.sha256.as_str()), &sha);
+                entry.outcome = outcome;
+                entry.sha256 = Some(sha.clone());
+                store.record_good(
+                    &source.id,
+                    &state,
+                    &GoodCapture {
+                        text: &text,
+                        sha256: &sha,
+                        raw: &captured.raw,
+                        validators: captured.validators,
+                    },
+                    &entry,
+                )?;
+                if let (Outcome::Changed, Some(b)) = (outcome, baseline) {
+                    let old = store.text(&source.id, &b.sha256)?;
+                    let d = compare::diff(
+                        &old,
+                        &text,
+                        &format!("{} baseline {}", source.id, &b.sha256[..12]),
+                        &format!("{} capture {}", source.id, &sha[..12]),
+                    );
+                    if let Some(d) = d {
+                        row.diff = Some(d.unified.clone());
+                        changed_from = Some((old, d));
+                    }
                 }
+                row.outcome = outcome;
+                row.sha256 = Some(sha);
+                row.baseline_sha256 = Some(baseline.map_or_else(
+                    || row.sha256.clone().unwrap_or_default(),
+                    |b| b.sha256.clone(),
+                ));
+                Some(text)
             }
-            row.outcome = outcome;
-            row.sha256 = Some(sha);
-            row.baseline_sha256 = Some(baseline.map_or_else(
-                || row.sha256.clone().unwrap_or_default(),
-                |b| b.sha256.clone(),
-            ));
-            Some(text)
+            Err((outcome, error)) => {
+                entry.outcome = outcome;
+                entry.error = Some(error.clone());
+                store.record_failed(&source.id, &entry)?;
+                row.outcome = outcome;
+                row.error = Some(error);
+                row.baseline_sha256 = state.baseline.as_ref().map(|b| b.sha256.clone());
+                None
+            }
+        };
+        let current = text.as_deref().map(CurrentText::new);
+        let fact_rows: Vec<((usize, usize), FactReport)> = facts
+            .iter()
+            .map(|&(ri, fi)| {
+                let fact = &registry.routes[ri].facts[fi];
+                let a = assess(fact, today, row.outcome, current.as_ref());
+                let mut fr = FactReport {
+                    id: fact.id.clone(),
+                    route: fact.route.clone(),
+                    source: fact.source.clone(),
+                    claim: fact.claim.clone(),
+                    quote: fact.quote.clone(),
+                    last_verified: fact.last_verified,
+                    age_days: a.age_days,
+                    stale_after_days: fact.stale_after_days,
+                    due: a.due,
+                    flags: a.flags,
+                    quote_found: a.quote_found,
+                    closest_passage: None,
+                    closest_similarity: None,
+                    refreshed: false,
+                    verified_by: verifications
+                        .get(&fact.id)
+                        .filter(|v| v.date == fact.last_verified)
+                        .map(|v| v.by),
+                };
+                fr.set_closest(a.closest_passage);
+                ((ri, fi), fr)
+            })
+            .collect();
+        if let (Some((old, d)), Some(current)) = (changed_from, current.as_ref()) {
+            row.hunks = hunks_with_facts(&d, &CurrentText::new(&old), current, &fact_rows);
         }
-        Err((outcome, error)) => {
-            entry.outcome = outcome;
-            entry.error = Some(error.clone());
-            store.record_failed(&source.id, &entry)?;
-            let state = store.state(&source.id)?;
-            row.outcome = outcome;
-            row.error = Some(error);
-            row.baseline_sha256 = state.baseline.map(|b| b.sha256);
-            None
-        }
-    };
-    let current = text.as_deref().map(CurrentText::new);
-    let fact_rows: Vec<((usize, usize), FactReport)> = facts
-        .iter()
-        .map(|&(ri, fi)| {
-            let fact = &registry.routes[ri].facts[fi];
-            let a = assess(fact, today, row.outcome, current.as_ref());
-            let mut fr = FactReport {
-                id: fact.id.clone(),
-                route: fact.route.clone(),
-                source: fact.source.clone(),
-                claim: fact.claim.clone(),
-                quote: fact.quote.clone(),
-                last_verified: fact.last_verified,
-                age_days: a.age_days,
-                stale_after_days: fact.stale_after_days,
-                due: a.due,
-                flags: a.flags,
-                quote_found: a.quote_found,
-                closest_passage: None,
-                closest_similarity: None,
-                refreshed: false,
-                verified_by: verifications
-                    .get(&fact.id)
-                    .filter(|v| v.date == fact.last_verified)
-                    .map(|v| v.by),
-            };
-            fr.set_closest(a.closest_passage);
-            ((ri, fi), fr)
-        })
-        .collect();
-    if let (Some((old, d)), Some(current)) = (changed_from, current.as_ref()) {
-        row.hunks = hunks_with_facts(&d, &CurrentText::new(&old), current, &fact_rows);
+        Ok((row, fact_rows))
     }
-    Ok((row, fact_rows))
 }

@@ -86,9 +86,6 @@ pub struct SourceState {
     pub latest: Option<Version>,
     #[serde(default)]
     pub validators: Option<Validators>,
-    /// The outcome and time of the last capture, good or not.
-    pub last_outcome: Option<Outcome>,
-    pub last_captured_at: Option<DateTime<Utc>>,
 }
 
 /// One line of `captures.jsonl`.
@@ -310,17 +307,23 @@ impl Store {
         Ok(all.into_iter().map(|v| (v.fact.clone(), v)).collect())
     }
 
+    /// The last capture of a source, good or not (the log's last entry).
+    pub fn last_capture(&self, id: &str) -> Result<Option<LogEntry>, StoreError> {
+        Ok(self.log(id)?.pop())
+    }
+
     /// Records a good capture: stores the text and raw body if this version is new, moves
-    /// `latest`, makes it the baseline when there is none, and logs it. Returns the state
-    /// before the capture (its baseline is what the capture is compared with).
+    /// `latest`, makes it the baseline when there is none, and logs it. `previous` is the state
+    /// the capture was compared with. `state.json` is only rewritten when it changes, so an
+    /// unchanged source costs one log line.
     pub fn record_good(
         &self,
         id: &str,
+        previous: &SourceState,
         capture: &GoodCapture<'_>,
         entry: &LogEntry,
-    ) -> Result<SourceState, StoreError> {
+    ) -> Result<(), StoreError> {
         let dir = self.source_dir(id);
-        let previous = self.state(id)?;
         let sha = self.checked_sha(capture.sha256, &dir)?;
         let text_path = dir.join("text").join(format!("{sha}.txt"));
         if !text_path.exists() {
@@ -352,23 +355,23 @@ impl Store {
             state.latest = Some(version);
         }
         state.validators = Some(capture.validators.clone());
-        state.last_outcome = Some(entry.outcome);
-        state.last_captured_at = Some(entry.at);
-        self.write_state(id, &state)?;
-        self.append_log(id, entry)?;
-        Ok(previous)
+        if state != *previous {
+            std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+            self.write_state(id, &state)?;
+        }
+        self.append_log(id, entry)
     }
 
-    /// Records a failed capture: the baseline and latest text stay as they are.
+    /// Records a failed capture: only the log grows; baseline and latest stay as they are.
     pub fn record_failed(&self, id: &str, entry: &LogEntry) -> Result<(), StoreError> {
         let dir = self.source_dir(id);
         std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
-        let mut state = self.state(id)?;
-        state.format = FORMAT_VERSION;
-        state.last_outcome = Some(entry.outcome);
-        state.last_captured_at = Some(entry.at);
-        self.write_state(id, &state)?;
         self.append_log(id, entry)
+    }
+
+    /// Flushes the run's writes to disk (one `syncfs`; see `atomic`).
+    pub fn sync(&self) -> Result<(), StoreError> {
+        crate::atomic::sync_filesystem(&self.dir).map_err(io_err(&self.dir))
     }
 
     /// Makes the latest good capture the baseline. Refuses when the last capture failed, so a
@@ -379,7 +382,7 @@ impl Store {
             .latest
             .clone()
             .ok_or_else(|| StoreError::NoCapture(id.to_string()))?;
-        if let Some(outcome) = state.last_outcome
+        if let Some(outcome) = self.last_capture(id)?.map(|c| c.outcome)
             && !outcome.is_good()
         {
             return Err(StoreError::LatestFailed {
@@ -389,6 +392,7 @@ impl Store {
         }
         state.baseline = Some(latest.clone());
         self.write_state(id, &state)?;
+        self.sync()?;
         Ok(latest)
     }
 
@@ -560,13 +564,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
         let (a, b) = ("a".repeat(64), "b".repeat(64));
-        store
-            .record_good("s", &good("one", &a), &entry(Outcome::New, Some(&a)))
-            .unwrap();
-        let prev = store
-            .record_good("s", &good("two", &b), &entry(Outcome::Changed, Some(&b)))
-            .unwrap();
-        assert_eq!(prev.baseline.unwrap().sha256, a);
+        let record = |text, sha: &str, outcome| {
+            let prev = store.state("s").unwrap();
+            store
+                .record_good("s", &prev, &good(text, sha), &entry(outcome, Some(sha)))
+                .unwrap();
+        };
+        record("one", &a, Outcome::New);
+        record("two", &b, Outcome::Changed);
+        assert_eq!(store.state("s").unwrap().baseline.unwrap().sha256, a);
         store
             .record_failed("s", &entry(Outcome::Unreachable, None))
             .unwrap();
@@ -577,9 +583,7 @@ mod tests {
             store.accept("s"),
             Err(StoreError::LatestFailed { .. })
         ));
-        store
-            .record_good("s", &good("two", &b), &entry(Outcome::Changed, Some(&b)))
-            .unwrap();
+        record("two", &b, Outcome::Changed);
         assert_eq!(store.accept("s").unwrap().sha256, b);
         assert_eq!(store.text("s", &b).unwrap(), "two");
         assert_eq!(store.log("s").unwrap().len(), 4);
@@ -607,7 +611,12 @@ mod tests {
             let store = Store::open(dir.path()).unwrap();
             let a = "a".repeat(64);
             store
-                .record_good("s", &good("one", &a), &entry(Outcome::New, Some(&a)))
+                .record_good(
+                    "s",
+                    &SourceState::default(),
+                    &good("one", &a),
+                    &entry(Outcome::New, Some(&a)),
+                )
                 .unwrap();
         }
         let log = dir.path().join("s/captures.jsonl");

@@ -56,7 +56,7 @@ pub fn missed(
         .sources
         .iter()
         .filter_map(|s| {
-            let last = store.state(&s.id).ok()?.last_captured_at?;
+            let last = store.last_capture(&s.id).ok()??.at;
             let due = registry.schedule_of(s).missed_since(
                 registry.settings.timezone,
                 &last,

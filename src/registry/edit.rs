@@ -64,7 +64,7 @@ pub fn set_last_verified(
     if out == text {
         return Ok(());
     }
-    crate::atomic::write(path, out.as_bytes()).map_err(|source| EditError::Write {
+    crate::atomic::write_synced(path, out.as_bytes()).map_err(|source| EditError::Write {
         path: shown,
         source,
     })

@@ -128,12 +128,12 @@ fn status_reports_missed_runs() {
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert_eq!(run.json()["missed_runs"].as_array().unwrap().len(), 0);
     // Pretend the last capture was three days ago: the nightly job silently stopped.
-    let state_path = ws.path("snapshots/a/state.json");
-    let mut state: serde_json::Value =
-        serde_json::from_str(&ws.read("snapshots/a/state.json")).unwrap();
+    let log_path = ws.path("snapshots/a/captures.jsonl");
+    let mut entry: serde_json::Value =
+        serde_json::from_str(ws.read("snapshots/a/captures.jsonl").trim()).unwrap();
     let old = (chrono_now() - 3 * 86_400).to_string();
-    state["last_captured_at"] = serde_json::Value::String(rfc3339(&old));
-    std::fs::write(&state_path, serde_json::to_string(&state).unwrap()).unwrap();
+    entry["at"] = serde_json::Value::String(rfc3339(&old));
+    std::fs::write(&log_path, format!("{entry}\n")).unwrap();
     let run = ws.run(&["status"]);
     assert_eq!(run.code, 1);
     assert!(
