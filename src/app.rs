@@ -54,6 +54,24 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         }
         Command::Check(args) => check(&cli, args),
         Command::Diff { source } => diff(&cli, source),
+        Command::Demo { dir } => {
+            let outcome = crate::demo::run(dir.clone(), cli.today())?;
+            if !cli.quiet {
+                print!("{}", report::text::render(&outcome.report));
+                println!(
+                    "
+Reports of the second check:"
+                );
+                for name in ["report.md", "report.html", "report.json"] {
+                    println!("  {}", outcome.dir.join(name).display());
+                }
+                println!(
+                    "Try: sourcewatch --config {} diff egov-009pass-mvd-en",
+                    outcome.dir.join("sources.toml").display()
+                );
+            }
+            Ok(Exit::Clean)
+        }
         Command::Watch {
             report_dir,
             keep_reports,

@@ -88,6 +88,12 @@ pub enum Command {
         #[arg(long, value_name = "URL")]
         notify: Option<reqwest::Url>,
     },
+    /// See the whole loop offline: a local copy-site, two checks, the reports.
+    Demo {
+        /// Folder for the demo's registry, snapshots and reports (default: a new temporary one).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// Check sources.toml; with --store also re-hash every stored snapshot and report damage.
     Validate {
         /// Also verify the integrity of snapshots/.

@@ -25,6 +25,7 @@ pub mod atomic;
 pub mod check;
 pub mod cli;
 pub mod compare;
+pub mod demo;
 pub mod extract;
 pub mod fetch;
 pub mod notify;

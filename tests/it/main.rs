@@ -1,8 +1,10 @@
 //! Integration tests: the real `sourcewatch` binary against servers on 127.0.0.1.
 
 mod check;
+mod demo;
 mod faults;
 mod golden;
+mod registry;
 mod review;
 mod server;
 mod store;

@@ -1,0 +1,198 @@
+//! `sourcewatch demo`: the whole review loop in a few seconds, offline.
+//!
+//! Serves a small copy-site of demo fixtures on 127.0.0.1 (pages shaped like egov.kz service
+//! pages, carrying the seed page's facts, each labelled as a demo fixture), writes a demo
+//! registry pointing at it into a folder, runs `check`, then changes the site the way official
+//! pages change (the processing time goes from 45 to 30 days, a document disappears from the list,
+//! a bot wall appears in front of a third page), runs `check` again and leaves the terminal,
+//! Markdown, HTML and JSON reports in the folder.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use anyhow::Context;
+use chrono::NaiveDate;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::report::{self, Report};
+use crate::store::Store;
+
+const REGISTRY: &str = include_str!("../examples/demo/sources.toml");
+
+/// The seed page's documents for the IT-specialist route, in its order.
+const DOCUMENTS: [&str; 14] = [
+    "Application for the issuance of a permanent residence permit",
+    "Certificate on passing the eligibility assessment for immigrants",
+    "Copy and original of the national passport or document of stateless person (valid over 180 days)",
+    "Document confirming financial solvency as per rules or exemption grounds",
+    "Criminal record certificate (no criminal record certificate) from the state of nationality/permanent residence (where applicable)",
+    "Notarized consent of a child aged 14 to 18 years for permanent residence (where applicable)",
+    "Notarized agreement or statement confirming provision of housing or ownership certificate",
+    "Medical examination certificate (form 028/u) confirming absence of prohibited diseases",
+    "One photo (35x45 mm)",
+    "Receipt on payment of national duty",
+    "Petition from relevant state authority indicating occupational group and confirming compliance with NCO requirements (for in-demand IT specialists)",
+    "Certificate of fingerprinting",
+    "Written consent of the state of nationality or departure slip or other document permitting emigration (where applicable)",
+    "Consent to personal data processing and cross-border transfer of personal data",
+];
+const REMOVED_IN_ROUND_TWO: &str = "Certificate of fingerprinting";
+
+/// The state of the copy-site: before or after the official pages "changed".
+struct Site {
+    changed: AtomicBool,
+}
+
+const BANNER: &str = "<div class=\"demo-banner\">DEMO FIXTURE served by <code>sourcewatch demo</code> \
+    on 127.0.0.1: shaped like an egov.kz page, not the official page.</div>";
+
+impl Site {
+    fn page(&self, path: &str) -> (u16, String) {
+        let changed = self.changed.load(Ordering::SeqCst);
+        // A token that differs on every request, outside the selected blocks, as on real portals.
+        let token = format!("{:016x}", fastrand::u64(..));
+        let head = |title: &str| {
+            format!(
+                "<!doctype html><html><head><meta charset=\"utf-8\"><title>DEMO FIXTURE · {title}</title>\
+                 <script>window.csrf = \"{token}\";</script></head><body>{BANNER}\
+                 <header><form class=\"search\"><input type=\"hidden\" name=\"csrf\" value=\"{token}\">\
+                 <input name=\"q\"></form></header>"
+            )
+        };
+        let foot = format!("<footer>Generated {token}</footer></body></html>");
+        match path {
+            "/cms/en/services/for_foreigners/009pass_mvd" => {
+                let days = if changed { 30 } else { 45 };
+                let docs: String = DOCUMENTS
+                    .iter()
+                    .filter(|d| !(changed && **d == REMOVED_IN_ROUND_TWO))
+                    .map(|d| format!("<li>{d}</li>"))
+                    .collect();
+                let body = format!(
+                    "<div class=\"info-block-horizontal\"><h2>Issuance of permit to foreign IT \
+                     specialists for permanent residence in the Republic of Kazakhstan</h2></div>\
+                     <div class=\"info-block-horizontal\"><h3>Term of rendering the service</h3>\
+                     <p>The service is rendered within {days} calendar days.</p></div>\
+                     <div class=\"info-block-horizontal\"><h3>List of documents</h3><ul>{docs}</ul></div>"
+                );
+                (
+                    200,
+                    format!("{}{body}{foot}", head("Permanent residence permit")),
+                )
+            }
+            "/cms/en/articles/vid_na_jitelstvo" => {
+                let body = "<div class=\"info-block-horizontal\"><h2>Residence permits</h2>\
+                    <p>Foreigners may hold temporary and permanent residence permits.</p></div>";
+                (200, format!("{}{body}{foot}", head("Residence permits")))
+            }
+            "/cms/en/articles/for_foreigners/visa_classification" if changed => (
+                403,
+                "<HTML><HEAD><TITLE>Access Denied</TITLE></HEAD><BODY><H1>Access Denied</H1>\
+                 You don't have permission to access this page on this server.<P>\
+                 Reference&#32;&#35;18&#46;demo</BODY></HTML>"
+                    .to_string(),
+            ),
+            "/cms/en/articles/for_foreigners/visa_classification" => {
+                let body = "<div class=\"info-block-horizontal\"><h2>Visa classification</h2>\
+                    <table><tr><th>Class</th><th>Purpose</th></tr>\
+                    <tr><td>B9-1</td><td>demo text for the digital nomad class</td></tr></table></div>";
+                (200, format!("{}{body}{foot}", head("Visa classification")))
+            }
+            _ => (404, "not found".to_string()),
+        }
+    }
+}
+
+async fn serve(listener: tokio::net::TcpListener, site: Arc<Site>) {
+    while let Ok((mut sock, _)) = listener.accept().await {
+        let site = site.clone();
+        tokio::spawn(async move {
+            let mut buf = Vec::with_capacity(1024);
+            let mut chunk = [0u8; 1024];
+            while !buf.windows(4).any(|w| w == b"\r\n\r\n") && buf.len() < 16 * 1024 {
+                match sock.read(&mut chunk).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                }
+            }
+            let request = String::from_utf8_lossy(&buf);
+            let path = request.split_whitespace().nth(1).unwrap_or("/").to_string();
+            let (status, body) = site.page(&path);
+            let reason = if status == 200 { "OK" } else { "Error" };
+            let response = format!(
+                "HTTP/1.1 {status} {reason}\r\nContent-Type: text/html; charset=utf-8\r\n\
+                 Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = sock.write_all(response.as_bytes()).await;
+        });
+    }
+}
+
+pub struct DemoOutcome {
+    pub dir: PathBuf,
+    pub report: Report,
+}
+
+/// Runs the demo in `dir` (a new temporary folder, kept, when `None`).
+pub fn run(dir: Option<PathBuf>, today: NaiveDate) -> anyhow::Result<DemoOutcome> {
+    let dir = match dir {
+        Some(d) => {
+            std::fs::create_dir_all(&d).with_context(|| format!("creating {}", d.display()))?;
+            d
+        }
+        None => tempfile::Builder::new()
+            .prefix("sourcewatch-demo-")
+            .tempdir()?
+            .keep(),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let base = format!("http://{}", listener.local_addr()?);
+        let site = Arc::new(Site {
+            changed: AtomicBool::new(false),
+        });
+        let server = tokio::spawn(serve(listener, site.clone()));
+
+        let recent = today - chrono::Days::new(14);
+        let registry_text = REGISTRY
+            .replace("{base}", &base)
+            .replace("{recent}", &recent.to_string())
+            .replace("{seed}", "2026-06-09");
+        let config = dir.join("sources.toml");
+        crate::atomic::write(&config, registry_text.as_bytes())?;
+        let registry = Arc::new(crate::registry::load(&config, today)?);
+        let store = Arc::new(Store::open(&registry.settings.snapshots_dir)?);
+        let selection = crate::check::Selection::default();
+
+        let first = crate::check::run(registry.clone(), store.clone(), &selection, today).await?;
+        println!(
+            "demo: copy-site on {base}; first check: {} source(s) new, {} fact(s) flagged",
+            first.summary.new, first.summary.flagged
+        );
+        println!(
+            "demo: the site changes: processing time 45 → 30 days, \"{REMOVED_IN_ROUND_TWO}\" \
+             removed, a bot wall in front of the visa page\n"
+        );
+        site.changed.store(true, Ordering::SeqCst);
+        let second = crate::check::run(registry.clone(), store.clone(), &selection, today).await?;
+        server.abort();
+        store.save_last_check(second.to_json().as_bytes())?;
+        for (name, text) in [
+            ("report.md", report::markdown::render(&second)),
+            ("report.html", report::html::render(&second)),
+            ("report.json", second.to_json()),
+        ] {
+            crate::atomic::write(&dir.join(name), text.as_bytes())?;
+        }
+        anyhow::Ok(DemoOutcome {
+            dir: dir.clone(),
+            report: second,
+        })
+    })
+}

@@ -1,0 +1,90 @@
+//! `sourcewatch demo` (issue: the real registry, an offline demo, a benchmark).
+
+use std::time::{Duration, Instant};
+
+use super::*;
+
+#[test]
+fn demo_runs_offline_and_reports_the_three_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = Workspace::new("");
+    let started = Instant::now();
+    let run = ws.run(&["demo", "--dir", dir.path().to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(started.elapsed() < Duration::from_secs(10), "a few seconds");
+    assert!(run.stdout.contains("report.html"), "{}", run.stdout);
+
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
+            .unwrap();
+    let source = |id: &str| {
+        report["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    let fact = |id: &str| {
+        report["facts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["id"] == id)
+            .unwrap()
+            .clone()
+    };
+
+    // 45 -> 30 under the processing-time fact.
+    let pr = source("egov-009pass-mvd-en");
+    assert_eq!(pr["outcome"], "changed");
+    let diff = pr["diff"].as_str().unwrap();
+    assert!(
+        diff.contains("-The service is rendered within 45 calendar days."),
+        "{diff}"
+    );
+    assert!(
+        diff.contains("+The service is rendered within 30 calendar days."),
+        "{diff}"
+    );
+    assert!(
+        pr["hunks"][0]["facts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f == "kz-pr-it-specialists/processing-time")
+    );
+    let pt = fact("kz-pr-it-specialists/processing-time");
+    assert!(
+        pt["closest_passage"]
+            .as_str()
+            .unwrap()
+            .contains("30 calendar days")
+    );
+    // The removed document is evidence_missing.
+    let fp = fact("kz-pr-it-specialists/fingerprinting");
+    assert!(
+        fp["flags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f == "evidence_missing"),
+        "{fp}"
+    );
+    // The bot wall is blocked, and its fact unverifiable, never "changed".
+    assert_eq!(source("egov-visa-classification")["outcome"], "blocked");
+    assert_eq!(
+        fact("kz-b9-1-digital-nomad/visa-class")["flags"][0],
+        "unverifiable"
+    );
+
+    let md = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
+    assert!(
+        md.contains("touches `kz-pr-it-specialists/processing-time`"),
+        "{md}"
+    );
+    assert!(md.contains("| `blocked` |"), "{md}");
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert!(html.contains("<del>45</del>") && html.contains("<ins>30</ins>"));
+}
