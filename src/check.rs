@@ -285,7 +285,7 @@ async fn capture_source(
         _ => None,
     };
     let started = Instant::now();
-    let mut fetched = fetcher.fetch(source, validators.as_ref()).await;
+    let (mut fetched, mut _slot) = split(fetcher.fetch(source, validators.as_ref()).await);
     // A 304 is only as good as the stored text it points at; if that is gone, fetch it again.
     let mut reused_text = None;
     if let Ok(Fetched::NotModified { .. }) = &fetched {
@@ -298,7 +298,7 @@ async fn capture_source(
             Ok(t) => reused_text = Some(t),
             Err(e) => {
                 tracing::warn!(source = %source.id, "stored text unreadable ({e}); fetching again");
-                fetched = fetcher.fetch(source, None).await;
+                (fetched, _slot) = split(fetcher.fetch(source, None).await);
             }
         }
     }
@@ -308,6 +308,15 @@ async fn capture_source(
     tokio::task::spawn_blocking(move || job.process(fetched, reused_text, elapsed_ms))
         .await
         .expect("capture processing does not panic")
+}
+
+fn split(
+    r: Result<(Fetched, crate::fetch::Slot), FetchError>,
+) -> (Result<Fetched, FetchError>, Option<crate::fetch::Slot>) {
+    match r {
+        Ok((f, slot)) => (Ok(f), Some(slot)),
+        Err(e) => (Err(e), None),
+    }
 }
 
 /// What a capture came to before comparison: text, or a failure with its outcome.
@@ -477,7 +486,11 @@ impl Job {
                 None
             }
         };
-        let current = text.as_deref().map(CurrentText::new);
+        // Folding the text for quote matching is only worth it when facts will be matched.
+        let current = text
+            .as_deref()
+            .filter(|_| !facts.is_empty())
+            .map(CurrentText::new);
         let fact_rows: Vec<((usize, usize), FactReport)> = facts
             .iter()
             .map(|&(ri, fi)| {

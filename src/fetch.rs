@@ -86,6 +86,9 @@ pub enum Fetched {
     },
 }
 
+/// A place among the requests in flight, held while a fetched body waits to be processed.
+pub struct Slot(#[allow(dead_code)] Option<tokio::sync::OwnedSemaphorePermit>);
+
 /// What went wrong in one attempt, and whether another attempt may help.
 struct AttemptError {
     error: FetchError,
@@ -107,7 +110,8 @@ struct Turn<'g> {
     gate: &'g HostGate,
     interval: Duration,
     _host: tokio::sync::SemaphorePermit<'g>,
-    _global: tokio::sync::SemaphorePermit<'g>,
+    /// Taken by a successful fetch, so the body's processing counts against the global limit.
+    global: Option<tokio::sync::OwnedSemaphorePermit>,
 }
 
 impl Drop for Turn<'_> {
@@ -130,7 +134,7 @@ pub struct Fetcher {
     robots: Mutex<HashMap<String, RobotsCell>>,
     /// Clients for sources with their own `ca_file`, keyed by source id.
     ca_clients: HashMap<String, Client>,
-    global: Semaphore,
+    global: Arc<Semaphore>,
     hosts: Mutex<HashMap<String, Arc<HostGate>>>,
     per_host_concurrency: usize,
     per_host_interval: Duration,
@@ -188,7 +192,7 @@ impl Fetcher {
             client,
             robots: Mutex::new(HashMap::new()),
             ca_clients,
-            global: Semaphore::new(settings.concurrency),
+            global: Arc::new(Semaphore::new(settings.concurrency)),
             hosts: Mutex::new(HashMap::new()),
             per_host_concurrency: settings.per_host_concurrency,
             per_host_interval: settings.per_host_interval,
@@ -211,11 +215,15 @@ impl Fetcher {
     }
 
     /// Fetches a source, retrying what may succeed on another try.
+    ///
+    /// On success the global slot of the request comes back with the body: the caller keeps it
+    /// until the body is processed, so no more bodies wait in memory than requests may be in
+    /// flight.
     pub async fn fetch(
         &self,
         source: &Source,
         validators: Option<&Validators>,
-    ) -> Result<Fetched, FetchError> {
+    ) -> Result<(Fetched, Slot), FetchError> {
         let client = self.ca_clients.get(&source.id).unwrap_or(&self.client);
         let host = source.url.host_str().unwrap_or_default().to_string();
         let gate = self.gate(&host);
@@ -224,12 +232,12 @@ impl Fetcher {
         }
         let mut attempt = 0;
         loop {
-            let result = {
-                let _turn = self.turn(&gate).await;
-                self.attempt(client, source, validators).await
-            };
+            let mut turn = self.turn(&gate).await;
+            let result = self.attempt(client, source, validators).await;
+            let slot = Slot(turn.global.take());
+            drop(turn);
             match result {
-                Ok(fetched) => return Ok(fetched),
+                Ok(fetched) => return Ok((fetched, slot)),
                 Err(AttemptError {
                     error,
                     retry: Some(after),
@@ -264,12 +272,17 @@ impl Fetcher {
                 None => break,
             }
         }
-        let global = self.global.acquire().await.expect("never closed");
+        let global = self
+            .global
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("never closed");
         Turn {
             gate,
             interval: self.per_host_interval,
             _host: host,
-            _global: global,
+            global: Some(global),
         }
     }
 
