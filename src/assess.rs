@@ -8,7 +8,6 @@
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use unicode_normalization::UnicodeNormalization;
 
 use crate::outcome::{Flag, Outcome};
 use crate::registry::Fact;
@@ -18,7 +17,7 @@ use crate::registry::Fact;
 pub fn fold_for_match(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut pending_space = false;
-    for c in s.nfc() {
+    for c in crate::extract::nfc(s).chars() {
         if c.is_whitespace() {
             pending_space = !out.is_empty();
             continue;

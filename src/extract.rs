@@ -15,7 +15,6 @@ use ego_tree::iter::Edge;
 use encoding_rs::Encoding;
 use scraper::{ElementRef, Html, Node};
 use sha2::{Digest, Sha256};
-use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
 use crate::registry::Source;
 
@@ -114,55 +113,28 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
-const DROPPED: &[&str] = &[
-    "script", "style", "noscript", "template", "svg", "head", "iframe", "object",
-];
+/// Unicode NFC; borrowed (no copy) when the text already is, as nearly all pages are.
+pub fn nfc(text: &str) -> Cow<'_, str> {
+    const NFC: icu_normalizer::ComposingNormalizerBorrowed<'static> =
+        icu_normalizer::ComposingNormalizerBorrowed::new_nfc();
+    NFC.normalize(text)
+}
 
-const BLOCKS: &[&str] = &[
-    "address",
-    "article",
-    "aside",
-    "blockquote",
-    "body",
-    "caption",
-    "dd",
-    "details",
-    "dialog",
-    "div",
-    "dl",
-    "dt",
-    "fieldset",
-    "figcaption",
-    "figure",
-    "footer",
-    "form",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "header",
-    "hgroup",
-    "hr",
-    "html",
-    "legend",
-    "li",
-    "main",
-    "menu",
-    "nav",
-    "ol",
-    "option",
-    "p",
-    "pre",
-    "section",
-    "summary",
-    "table",
-    "tbody",
-    "tfoot",
-    "thead",
-    "ul",
-];
+/// Elements whose content is never visible text.
+fn is_dropped(name: &str) -> bool {
+    matches!(
+        name,
+        "script" | "style" | "noscript" | "template" | "svg" | "head" | "iframe" | "object"
+    )
+}
+
+/// Elements that start a new line.
+fn is_block(name: &str) -> bool {
+    matches!(
+        name,
+        "address" | "article" | "aside" | "blockquote" | "body" | "caption" | "dd" | "details" | "dialog" | "div" | "dl" | "dt" | "fieldset" | "figcaption" | "figure" | "footer" | "form" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "header" | "hgroup" | "hr" | "html" | "legend" | "li" | "main" | "menu" | "nav" | "ol" | "option" | "p" | "pre" | "section" | "summary" | "table" | "tbody" | "tfoot" | "thead" | "ul"
+    )
+}
 
 /// Extracts the normalised text of `html` as `source` selects it.
 pub fn extract_html(html: &str, source: &Source) -> Result<Extracted, ExtractError> {
@@ -184,7 +156,7 @@ pub fn extract_html(html: &str, source: &Source) -> Result<Extracted, ExtractErr
                     Node::Element(el) => {
                         let name = el.name();
                         let el_ref = ElementRef::wrap(node).expect("element node");
-                        if DROPPED.contains(&name)
+                        if is_dropped(name)
                             || source.exclude.iter().any(|s| s.matches(&el_ref))
                         {
                             skip_until = Some(node.id());
@@ -250,10 +222,9 @@ fn finish(mut raw: String, source: &Source) -> String {
     while raw.ends_with('\n') {
         raw.pop();
     }
-    let text = if is_nfc_quick(raw.chars()) == IsNormalized::Yes {
-        raw
-    } else {
-        raw.nfc().collect()
+    let text = match nfc(&raw) {
+        Cow::Borrowed(_) => raw,
+        Cow::Owned(normalised) => normalised,
     };
     if source.ignore.is_empty() {
         return text;
@@ -366,7 +337,7 @@ impl TextWriter {
                     self.literal("- ");
                 }
             }
-            _ if BLOCKS.contains(&name) => self.soft_break(),
+            _ if is_block(name) => self.soft_break(),
             _ => {}
         }
     }
@@ -377,7 +348,7 @@ impl TextWriter {
                 self.rows.pop();
                 self.hard_break();
             }
-            _ if BLOCKS.contains(&name) => self.soft_break(),
+            _ if is_block(name) => self.soft_break(),
             _ => {}
         }
     }
@@ -445,6 +416,12 @@ mod tests {
 exclude = [".share"]"#,
         );
         assert_eq!(t, "second?\nfirst\nthird");
+    }
+
+    #[test]
+    fn exclude_removes_selected_elements_inside_it() {
+        let html = r#"<body><aside class="promo"><p>ad</p></aside><p>kept</p></body>"#;
+        assert_eq!(text_of(html, "select = [\"p\"]\nexclude = [\".promo\"]"), "kept");
     }
 
     #[test]

@@ -364,7 +364,11 @@ impl Fetcher {
                 retry: None,
             });
         }
-        let mut body = Vec::new();
+        let mut body = Vec::with_capacity(
+            resp.content_length()
+                .unwrap_or(64 * 1024)
+                .min(self.max_body_bytes) as usize,
+        );
         loop {
             match resp.chunk().await {
                 Ok(Some(chunk)) => {
@@ -475,8 +479,18 @@ pub fn bot_wall(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Option<
     if !matches!(status.as_u16(), 403 | 429 | 503) && !status.is_success() {
         return None;
     }
+    // A success page that merely mentions a captcha is content; only small 200 pages that are
+    // nothing but a challenge count. Large 200 pages are not scanned at all.
+    let is_error = !status.is_success();
+    if !is_error && body.len() >= 16 * 1024 {
+        return None;
+    }
     let sample = &body[..body.len().min(32 * 1024)];
-    let lower = String::from_utf8_lossy(sample).to_lowercase();
+    let has = |marker: &str| {
+        sample
+            .windows(marker.len())
+            .any(|w| w.eq_ignore_ascii_case(marker.as_bytes()))
+    };
     let walls: &[(&[&str], &str)] = &[
         (
             &["access denied", "reference"],
@@ -504,11 +518,8 @@ pub fn bot_wall(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Option<
         (&["captcha"], "captcha form"),
         (&["ddos-guard"], "DDoS-Guard check page"),
     ];
-    // A success page that merely mentions a captcha is content; only small 200 pages that are
-    // nothing but a challenge count.
-    let is_error = !status.is_success();
     for (markers, what) in walls {
-        if markers.iter().all(|m| lower.contains(m)) && (is_error || body.len() < 16 * 1024) {
+        if markers.iter().all(|m| has(m)) {
             if status.is_success() && markers == &["captcha"] {
                 continue;
             }
