@@ -280,12 +280,27 @@ async fn capture_source(
     cpu: &tokio::sync::Semaphore,
 ) -> Result<SourceRows, StoreError> {
     let source = &job.source;
-    let validators = match (&job.state.latest, &job.state.validators) {
-        (Some(_), Some(v)) if v.fingerprint == source.extract_fingerprint => Some(v.clone()),
-        _ => None,
-    };
+    let validators = job
+        .store
+        .validators(&source.id, &job.state)?
+        .filter(|v| v.fingerprint == source.extract_fingerprint);
     let started = Instant::now();
     let (mut fetched, mut _slot) = split(fetcher.fetch(source, validators.as_ref()).await);
+    // A 304 need not repeat the validators; keep the ones it answered to for the next run.
+    if let (
+        Ok(Fetched::NotModified {
+            etag,
+            last_modified,
+            ..
+        }),
+        Some(v),
+    ) = (&mut fetched, &validators)
+    {
+        etag.get_or_insert_with(|| v.etag.clone().unwrap_or_default());
+        last_modified.get_or_insert_with(|| v.last_modified.clone().unwrap_or_default());
+        etag.take_if(|e| e.is_empty());
+        last_modified.take_if(|l| l.is_empty());
+    }
     // A 304 is only as good as the stored text it points at; if that is gone, fetch it again.
     let mut reused_text = None;
     if let Ok(Fetched::NotModified { .. }) = &fetched {
@@ -422,6 +437,7 @@ impl Job {
             bytes,
             duration_ms,
             error: None,
+            fingerprint: None,
         };
         let mut row = SourceReport {
             id: source.id.clone(),
@@ -444,6 +460,7 @@ impl Job {
                 let outcome = compare::outcome(baseline.map(|b| b.sha256.as_str()), &sha);
                 entry.outcome = outcome;
                 entry.sha256 = Some(sha.clone());
+                entry.fingerprint = Some(captured.validators.fingerprint.clone());
                 store.record_good(
                     &source.id,
                     &state,
@@ -451,7 +468,6 @@ impl Job {
                         text: &text,
                         sha256: &sha,
                         raw: &captured.raw,
-                        validators: captured.validators,
                     },
                     &entry,
                 )?;

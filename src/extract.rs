@@ -132,7 +132,49 @@ fn is_dropped(name: &str) -> bool {
 fn is_block(name: &str) -> bool {
     matches!(
         name,
-        "address" | "article" | "aside" | "blockquote" | "body" | "caption" | "dd" | "details" | "dialog" | "div" | "dl" | "dt" | "fieldset" | "figcaption" | "figure" | "footer" | "form" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "header" | "hgroup" | "hr" | "html" | "legend" | "li" | "main" | "menu" | "nav" | "ol" | "option" | "p" | "pre" | "section" | "summary" | "table" | "tbody" | "tfoot" | "thead" | "ul"
+        "address"
+            | "article"
+            | "aside"
+            | "blockquote"
+            | "body"
+            | "caption"
+            | "dd"
+            | "details"
+            | "dialog"
+            | "div"
+            | "dl"
+            | "dt"
+            | "fieldset"
+            | "figcaption"
+            | "figure"
+            | "footer"
+            | "form"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "header"
+            | "hgroup"
+            | "hr"
+            | "html"
+            | "legend"
+            | "li"
+            | "main"
+            | "menu"
+            | "nav"
+            | "ol"
+            | "option"
+            | "p"
+            | "pre"
+            | "section"
+            | "summary"
+            | "table"
+            | "tbody"
+            | "tfoot"
+            | "thead"
+            | "ul"
     )
 }
 
@@ -156,9 +198,7 @@ pub fn extract_html(html: &str, source: &Source) -> Result<Extracted, ExtractErr
                     Node::Element(el) => {
                         let name = el.name();
                         let el_ref = ElementRef::wrap(node).expect("element node");
-                        if is_dropped(name)
-                            || source.exclude.iter().any(|s| s.matches(&el_ref))
-                        {
+                        if is_dropped(name) || source.exclude.iter().any(|s| s.matches(&el_ref)) {
                             skip_until = Some(node.id());
                             continue;
                         }
@@ -265,20 +305,38 @@ struct TextWriter {
 }
 
 impl TextWriter {
+    /// Appends text, word by word: runs of whitespace (NBSP too) become one pending space.
     fn text(&mut self, s: &str) {
-        for c in s.chars() {
-            if c.is_whitespace() {
+        let invisible = |c: char| matches!(c, '\u{200B}' | '\u{FEFF}' | '\u{00AD}');
+        let mut rest = s;
+        loop {
+            let word_start = rest.trim_start_matches(char::is_whitespace);
+            if word_start.len() != rest.len() {
                 self.pending_space = self.line_has_content;
-            } else if matches!(c, '\u{200B}' | '\u{FEFF}' | '\u{00AD}') {
-                // Invisible: zero-width space, BOM, soft hyphen.
-            } else {
-                if self.pending_space && !self.out.ends_with(' ') {
-                    self.out.push(' ');
-                }
-                self.pending_space = false;
-                self.out.push(c);
-                self.line_has_content = true;
             }
+            if word_start.is_empty() {
+                return;
+            }
+            let end = word_start
+                .find(char::is_whitespace)
+                .unwrap_or(word_start.len());
+            let (word, after) = word_start.split_at(end);
+            rest = after;
+            // Zero-width space, BOM and soft hyphen are invisible: dropped, never a word.
+            let visible: Cow<'_, str> = if word.contains(invisible) {
+                Cow::Owned(word.chars().filter(|c| !invisible(*c)).collect())
+            } else {
+                Cow::Borrowed(word)
+            };
+            if visible.is_empty() {
+                continue;
+            }
+            if self.pending_space && !self.out.ends_with(' ') {
+                self.out.push(' ');
+            }
+            self.pending_space = false;
+            self.out.push_str(&visible);
+            self.line_has_content = true;
         }
     }
 
@@ -421,7 +479,10 @@ exclude = [".share"]"#,
     #[test]
     fn exclude_removes_selected_elements_inside_it() {
         let html = r#"<body><aside class="promo"><p>ad</p></aside><p>kept</p></body>"#;
-        assert_eq!(text_of(html, "select = [\"p\"]\nexclude = [\".promo\"]"), "kept");
+        assert_eq!(
+            text_of(html, "select = [\"p\"]\nexclude = [\".promo\"]"),
+            "kept"
+        );
     }
 
     #[test]
@@ -481,7 +542,8 @@ exclude = [".share"]"#,
         let mut w = TextWriter::default();
         w.text("  a ");
         w.text(" b\n\tc ");
-        assert_eq!(w.finish_plain(), "a b c");
+        w.text("\u{200B} d\u{00AD}e \u{FEFF}");
+        assert_eq!(w.finish_plain(), "a b c de");
     }
 
     #[test]

@@ -10,8 +10,9 @@
 //!   VERIFICATIONS.jsonl         who moved which last_verified, when (refresh or verify)
 //!   NOTIFIED.json               findings already announced to the webhook
 //!   <source-id>/
-//!     state.json                baseline and latest capture, validators for conditional GET
-//!     captures.jsonl            append-only log, one line per capture
+//!     state.json                baseline and latest capture (rewritten only when they move)
+//!     captures.jsonl            append-only log, one line per capture; its last good line also
+//!                               holds the validators (ETag, Last-Modified) for conditional GET
 //!     text/<sha256>.txt         normalised text, stored once per distinct version
 //!     raw/<sha256>.gz           the body that first produced that text (gzip), for re-extraction
 //! ```
@@ -70,7 +71,9 @@ pub struct Version {
     pub captured_at: DateTime<Utc>,
 }
 
-/// Validators of the latest good capture, sent back as a conditional GET.
+/// Validators of the latest good capture, sent back as a conditional GET. They live in the
+/// capture log rather than in `state.json`, so a page whose ETag changes every night but whose
+/// text does not costs one appended line, not a rewritten file.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Validators {
     pub etag: Option<String>,
@@ -84,8 +87,6 @@ pub struct SourceState {
     pub format: u32,
     pub baseline: Option<Version>,
     pub latest: Option<Version>,
-    #[serde(default)]
-    pub validators: Option<Validators>,
 }
 
 /// One line of `captures.jsonl`.
@@ -101,6 +102,9 @@ pub struct LogEntry {
     pub bytes: u64,
     pub duration_ms: u64,
     pub error: Option<String>,
+    /// For a good capture: the extraction settings that made its text (see `Validators`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
 }
 
 /// One line of `VERIFICATIONS.jsonl`: a fact's `last_verified` was set to `date`.
@@ -117,7 +121,6 @@ pub struct GoodCapture<'a> {
     pub text: &'a str,
     pub sha256: &'a str,
     pub raw: &'a [u8],
-    pub validators: Validators,
 }
 
 pub struct Store {
@@ -307,9 +310,48 @@ impl Store {
         Ok(all.into_iter().map(|v| (v.fact.clone(), v)).collect())
     }
 
-    /// The last capture of a source, good or not (the log's last entry).
+    /// The last capture of a source, good or not (the log's last entry). Reads only the
+    /// log's tail, so the cost does not grow with the history.
     pub fn last_capture(&self, id: &str) -> Result<Option<LogEntry>, StoreError> {
-        Ok(self.log(id)?.pop())
+        use std::io::{Seek, SeekFrom};
+        const TAIL: u64 = 16 * 1024;
+        let path = self.source_dir(id).join("captures.jsonl");
+        let mut f = match File::open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(io_err(&path)(e)),
+        };
+        let len = f.metadata().map_err(io_err(&path))?.len();
+        if len > TAIL {
+            f.seek(SeekFrom::Start(len - TAIL)).map_err(io_err(&path))?;
+        }
+        let mut tail = Vec::with_capacity(TAIL.min(len) as usize);
+        f.read_to_end(&mut tail).map_err(io_err(&path))?;
+        let text = String::from_utf8_lossy(&tail);
+        Ok(text
+            .lines()
+            .rev()
+            .find_map(|l| serde_json::from_str::<LogEntry>(l).ok()))
+    }
+
+    /// The validators to send for a conditional GET: those of the last capture, when it was good
+    /// and its text is the latest version.
+    pub fn validators(
+        &self,
+        id: &str,
+        state: &SourceState,
+    ) -> Result<Option<Validators>, StoreError> {
+        let Some(latest) = &state.latest else {
+            return Ok(None);
+        };
+        Ok(self.last_capture(id)?.and_then(|last| {
+            let usable = last.outcome.is_good() && last.sha256.as_ref() == Some(&latest.sha256);
+            usable.then(|| Validators {
+                etag: last.etag,
+                last_modified: last.last_modified,
+                fingerprint: last.fingerprint.unwrap_or_default(),
+            })
+        }))
     }
 
     /// Records a good capture: stores the text and raw body if this version is new, moves
@@ -354,7 +396,6 @@ impl Store {
         if state.latest.as_ref().map(|v| &v.sha256) != Some(&version.sha256) {
             state.latest = Some(version);
         }
-        state.validators = Some(capture.validators.clone());
         if state != *previous {
             std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
             self.write_state(id, &state)?;
@@ -547,6 +588,7 @@ mod tests {
             bytes: 10,
             duration_ms: 1,
             error: None,
+            fingerprint: None,
         }
     }
 
@@ -555,7 +597,6 @@ mod tests {
             text,
             sha256: sha,
             raw: b"<p>raw</p>",
-            validators: Validators::default(),
         }
     }
 
