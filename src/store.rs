@@ -6,6 +6,7 @@
 //! snapshots/
 //!   FORMAT                      "sourcewatch-snapshots 1"
 //!   .lock                       held while a run writes; says who holds it
+//!   .dirty                      present while a run writes (a killed run leaves it: sweep)
 //!   LAST_CHECK.json             the last check's report, for `status` and `report`
 //!   VERIFICATIONS.jsonl         who moved which last_verified, when (refresh or verify)
 //!   NOTIFIED.json               findings already announced to the webhook
@@ -37,6 +38,8 @@ const LOCK_FILE: &str = ".lock";
 const LAST_CHECK_FILE: &str = "LAST_CHECK.json";
 const VERIFICATIONS_FILE: &str = "VERIFICATIONS.jsonl";
 const NOTIFIED_FILE: &str = "NOTIFIED.json";
+/// Present while a writing run is under way; left behind by a run that was killed.
+const DIRTY_FILE: &str = ".dirty";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -172,7 +175,13 @@ impl Store {
             _lock: Some(lock),
         };
         store.check_format(true)?;
-        store.sweep_temp_files();
+        // Temporary files can only be left behind by a run that did not finish: sweep (a walk of
+        // every source folder) only then.
+        let dirty = dir.join(DIRTY_FILE);
+        if dirty.exists() {
+            store.sweep_temp_files();
+        }
+        std::fs::write(&dirty, b"").map_err(io_err(&dirty))?;
         Ok(store)
     }
 
@@ -544,6 +553,17 @@ impl Store {
     }
 }
 
+impl Drop for Store {
+    fn drop(&mut self) {
+        if self._lock.is_some() {
+            // A clean end: everything reached the disk, nothing to sweep next time.
+            if self.sync().is_ok() {
+                let _ = std::fs::remove_file(self.dir.join(DIRTY_FILE));
+            }
+        }
+    }
+}
+
 /// Appends whole JSON lines in one write: a crash leaves at most a torn last line.
 fn append_lines<T: Serialize>(path: &Path, entries: &[T]) -> Result<(), StoreError> {
     let mut buf = Vec::new();
@@ -663,7 +683,9 @@ mod tests {
         let log = dir.path().join("s/captures.jsonl");
         let mut f = OpenOptions::new().append(true).open(&log).unwrap();
         f.write_all(b"{\"at\":\"2026-").unwrap();
+        // What a killed run leaves: a temporary file and the dirty marker.
         std::fs::write(dir.path().join("s/.tmp-leftover"), b"x").unwrap();
+        std::fs::write(dir.path().join(DIRTY_FILE), b"").unwrap();
         let store = Store::open(dir.path()).unwrap();
         assert_eq!(store.log("s").unwrap().len(), 1);
         assert!(!dir.path().join("s/.tmp-leftover").exists());
