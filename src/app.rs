@@ -118,12 +118,20 @@ fn check(cli: &Cli, args: &CheckArgs) -> anyhow::Result<Exit> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    let mut report = runtime.block_on(crate::check::run(
-        registry.clone(),
-        store.clone(),
-        &selection,
-        cli.today(),
-    ))?;
+    let run = crate::check::run(registry.clone(), store.clone(), &selection, cli.today());
+    let finished = runtime.block_on(async {
+        tokio::select! {
+            report = run => report.map(Some),
+            _ = crate::watch::shutdown_signal() => Ok(None),
+        }
+    })?;
+    let Some(mut report) = finished else {
+        // The run future is gone: its tasks are cancelled (a browser in flight is killed with its
+        // process group); captures already recorded stay, each written atomically.
+        runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+        eprintln!("interrupted: captures recorded before the signal are kept");
+        return Ok(Exit::Trouble);
+    };
     if args.refresh {
         crate::check::refresh(&registry, &store, &mut report)?;
     }

@@ -18,7 +18,7 @@ use crate::compare;
 use crate::extract::{self, ExtractError};
 use crate::fetch::{FetchError, Fetched, Fetcher};
 use crate::outcome::Outcome;
-use crate::registry::{Registry, Source};
+use crate::registry::{Format, Registry, Render, Source};
 use crate::report::{DiffHunk, FactReport, Report, SCHEMA_VERSION, SourceReport, Summary};
 use crate::store::{
     GoodCapture, LogEntry, SourceState, Store, StoreError, Validators, Verification,
@@ -285,7 +285,10 @@ async fn capture_source(
         .validators(&source.id, &job.state)?
         .filter(|v| v.fingerprint == source.extract_fingerprint);
     let started = Instant::now();
-    let (mut fetched, mut _slot) = split(fetcher.fetch(source, validators.as_ref()).await);
+    let (mut fetched, mut _slot) = match source.render {
+        Render::Http => split(fetcher.fetch(source, validators.as_ref()).await),
+        Render::Browser => split(fetcher.render(source).await),
+    };
     // A 304 need not repeat the validators; keep the ones it answered to for the next run.
     if let (
         Ok(Fetched::NotModified {
@@ -347,6 +350,7 @@ fn captured_from(
     source: &Source,
     fetched: Result<Fetched, FetchError>,
     reused_text: Option<String>,
+    pdf_timeout: std::time::Duration,
 ) -> Captured {
     let fingerprint = source.extract_fingerprint.clone();
     match fetched {
@@ -380,15 +384,31 @@ fn captured_from(
             }
         }
         Ok(Fetched::Body(resp)) => {
-            let html = extract::decode(&resp.body, resp.content_type.as_deref(), source.charset);
-            let text = match extract::extract_html(&html, source) {
+            let format = source
+                .format
+                .unwrap_or_else(|| Format::from_content_type(resp.content_type.as_deref()));
+            let extracted = match format {
+                Format::Html => {
+                    let html =
+                        extract::decode(&resp.body, resp.content_type.as_deref(), source.charset);
+                    extract::extract_html(&html, source)
+                }
+                Format::Json if !source.select.is_empty() => Err(ExtractError::Parse(
+                    "the server sent JSON but select holds CSS selectors; set format = \"json\" \
+                     and use JSON Pointers"
+                        .into(),
+                )),
+                Format::Json => extract::extract_json(&resp.body, source),
+                Format::Pdf => extract::extract_pdf(&resp.body, source, pdf_timeout),
+            };
+            let text = match extracted {
                 Ok(x) => Ok((x.text, x.sha256)),
                 Err(e @ ExtractError::Empty) => Err((Outcome::Empty, e.to_string())),
                 Err(e @ ExtractError::SelectorMissing(_)) => {
                     Err((Outcome::SelectorMissing, e.to_string()))
                 }
+                Err(e @ ExtractError::Parse(_)) => Err((Outcome::ParseError, e.to_string())),
             };
-            drop(html);
             Captured {
                 text,
                 http_status: Some(resp.status),
@@ -425,7 +445,7 @@ impl Job {
             Ok(Fetched::Body(r)) => r.body.len() as u64,
             _ => 0,
         };
-        let captured = captured_from(source, fetched, reused_text);
+        let captured = captured_from(source, fetched, reused_text, registry.settings.timeout);
         let mut entry = LogEntry {
             at: Utc::now(),
             outcome: Outcome::Unreachable,

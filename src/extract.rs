@@ -13,7 +13,7 @@ use std::borrow::Cow;
 
 use ego_tree::iter::Edge;
 use encoding_rs::Encoding;
-use scraper::{ElementRef, Html, Node};
+use scraper::{ElementRef, Html, Node, Selector};
 use sha2::{Digest, Sha256};
 
 use crate::registry::Source;
@@ -26,6 +26,8 @@ pub const NORMALISER_VERSION: u32 = 1;
 pub enum ExtractError {
     #[error("no text left after extraction")]
     Empty,
+    #[error("{0}")]
+    Parse(String),
     #[error("the page loaded but no element matched {0}")]
     SelectorMissing(String),
 }
@@ -198,11 +200,38 @@ fn is_block(name: &str) -> bool {
 /// Extracts the normalised text of `html` as `source` selects it.
 pub fn extract_html(html: &str, source: &Source) -> Result<Extracted, ExtractError> {
     let doc = Html::parse_document(html);
+    let scope = if source.select.is_empty() {
+        Scope::Body
+    } else {
+        Scope::Selected(&source.select)
+    };
     let mut writer = TextWriter::default();
-    let mut capture_depth = 0usize; // >0 while inside a selected element
+    let matched_any = walk(&doc, scope, &source.exclude, &mut writer);
+    if !matched_any {
+        return Err(ExtractError::SelectorMissing(describe_selectors(source)));
+    }
+    finished(writer, source)
+}
+
+/// What part of a document is text.
+#[derive(Clone, Copy)]
+enum Scope<'a> {
+    /// The `<body>` of a page.
+    Body,
+    /// Every element matching one of these, in document order, each once.
+    Selected(&'a [Selector]),
+    /// Everything (a fragment, such as HTML inside a JSON string).
+    All,
+}
+
+/// Writes the visible text of `doc` within `scope`; false when a selector scope matched nothing.
+fn walk(doc: &Html, scope: Scope<'_>, exclude: &[Selector], writer: &mut TextWriter) -> bool {
+    let mut capture_depth = match scope {
+        Scope::All => 1,
+        _ => 0,
+    };
     let mut skip_until: Option<ego_tree::NodeId> = None;
-    let mut matched_any = false;
-    let select_body = source.select.is_empty();
+    let mut matched_any = matches!(scope, Scope::Body | Scope::All);
 
     for edge in doc.tree.root().traverse() {
         match edge {
@@ -215,14 +244,16 @@ pub fn extract_html(html: &str, source: &Source) -> Result<Extracted, ExtractErr
                     Node::Element(el) => {
                         let name = el.name();
                         let el_ref = ElementRef::wrap(node).expect("element node");
-                        if is_dropped(name) || source.exclude.iter().any(|s| s.matches(&el_ref)) {
+                        if is_dropped(name) || exclude.iter().any(|s| s.matches(&el_ref)) {
                             skip_until = Some(node.id());
                             continue;
                         }
-                        let starts_capture = if select_body {
-                            name == "body"
-                        } else {
-                            capture_depth == 0 && source.select.iter().any(|s| s.matches(&el_ref))
+                        let starts_capture = match scope {
+                            Scope::Body => name == "body",
+                            Scope::Selected(select) => {
+                                capture_depth == 0 && select.iter().any(|s| s.matches(&el_ref))
+                            }
+                            Scope::All => false,
                         };
                         if starts_capture {
                             matched_any = true;
@@ -257,15 +288,163 @@ pub fn extract_html(html: &str, source: &Source) -> Result<Extracted, ExtractErr
             }
         }
     }
-    if !matched_any && !select_body {
-        return Err(ExtractError::SelectorMissing(describe_selectors(source)));
-    }
+    matched_any
+}
+
+/// The end of every extraction: NFC, `ignore` patterns, the empty check and the hash.
+fn finished(mut writer: TextWriter, source: &Source) -> Result<Extracted, ExtractError> {
+    writer.hard_break();
     let text = finish(writer.out, source);
     if text.is_empty() {
         return Err(ExtractError::Empty);
     }
     let sha256 = sha256_hex(&text);
     Ok(Extracted { text, sha256 })
+}
+
+/// A JSON document: the values at the source's JSON Pointers (the whole document without any),
+/// in order. A string holding HTML is read as HTML; other values become canonical JSON (keys
+/// sorted, one member per line), so reordered keys are not a change.
+pub fn extract_json(body: &[u8], source: &Source) -> Result<Extracted, ExtractError> {
+    let doc: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|e| ExtractError::Parse(format!("invalid JSON: {e}")))?;
+    let values: Vec<&serde_json::Value> = if source.pointers.is_empty() {
+        vec![&doc]
+    } else {
+        source
+            .pointers
+            .iter()
+            .filter_map(|p| doc.pointer(p))
+            .collect()
+    };
+    if values.is_empty() {
+        return Err(ExtractError::SelectorMissing(format!(
+            "JSON Pointer(s) {}",
+            source.pointers.join(", ")
+        )));
+    }
+    let mut writer = TextWriter::default();
+    for value in values {
+        match value {
+            serde_json::Value::String(s) if looks_like_html(s) => {
+                let fragment = Html::parse_fragment(s);
+                walk(&fragment, Scope::All, &[], &mut writer);
+            }
+            serde_json::Value::String(s) => plain_lines(s, &mut writer),
+            other => plain_lines(&canonical_json(other), &mut writer),
+        }
+        writer.hard_break();
+    }
+    finished(writer, source)
+}
+
+fn looks_like_html(s: &str) -> bool {
+    let t = s.trim_start();
+    t.starts_with('<') || (s.contains("</") && s.contains('>')) || s.contains("<br")
+}
+
+fn plain_lines(text: &str, writer: &mut TextWriter) {
+    for line in text.lines() {
+        writer.text(line);
+        writer.hard_break();
+    }
+}
+
+/// Pretty JSON with object keys sorted at every level.
+fn canonical_json(value: &serde_json::Value) -> String {
+    fn sorted(v: &serde_json::Value) -> serde_json::Value {
+        match v {
+            serde_json::Value::Object(map) => {
+                let mut entries: Vec<(&String, &serde_json::Value)> = map.iter().collect();
+                entries.sort_by(|a, b| a.0.cmp(b.0));
+                let mut out = serde_json::Map::new();
+                for (k, v) in entries {
+                    out.insert(k.clone(), sorted(v));
+                }
+                serde_json::Value::Object(out)
+            }
+            serde_json::Value::Array(items) => {
+                serde_json::Value::Array(items.iter().map(sorted).collect())
+            }
+            other => other.clone(),
+        }
+    }
+    // serde_json's map keeps insertion order only with its preserve_order feature; inserting in
+    // sorted order gives sorted output either way.
+    serde_json::to_string_pretty(&sorted(value)).expect("a JSON value serialises")
+}
+
+/// A PDF: the text of every page in order, by poppler's `pdftotext` (exact with the CID fonts
+/// government PDFs use for Cyrillic, which pure-Rust extractors often get wrong).
+pub fn extract_pdf(
+    body: &[u8],
+    source: &Source,
+    timeout: std::time::Duration,
+) -> Result<Extracted, ExtractError> {
+    let text = pdf_to_text(body, timeout)?;
+    let mut writer = TextWriter::default();
+    for page in text.split('\u{c}') {
+        plain_lines(page, &mut writer);
+    }
+    finished(writer, source)
+}
+
+fn pdf_to_text(body: &[u8], timeout: std::time::Duration) -> Result<String, ExtractError> {
+    if !body.starts_with(b"%PDF-") {
+        return Err(ExtractError::Parse("not a PDF (no %PDF- header)".into()));
+    }
+    let program = std::env::var_os("SOURCEWATCH_PDFTOTEXT").unwrap_or_else(|| "pdftotext".into());
+    let mut file = tempfile::Builder::new()
+        .suffix(".pdf")
+        .tempfile()
+        .map_err(|e| ExtractError::Parse(format!("temporary file: {e}")))?;
+    std::io::Write::write_all(&mut file, body)
+        .map_err(|e| ExtractError::Parse(format!("temporary file: {e}")))?;
+    let mut child = std::process::Command::new(&program)
+        .args(["-enc", "UTF-8", "-q"])
+        .arg(file.path())
+        .arg("-")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| {
+            ExtractError::Parse(format!(
+                "cannot run {} ({e}); install poppler-utils or set SOURCEWATCH_PDFTOTEXT",
+                std::path::Path::new(&program).display()
+            ))
+        })?;
+    let mut stdout = child.stdout.take().expect("piped");
+    let reader = std::thread::spawn(move || {
+        let mut out = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut stdout, &mut out);
+        out
+    });
+    let deadline = std::time::Instant::now() + timeout;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(ExtractError::Parse(format!(
+                    "pdftotext took longer than {} s",
+                    timeout.as_secs()
+                )));
+            }
+        }
+    };
+    let out = reader.join().unwrap_or_default();
+    if !status.success() {
+        return Err(ExtractError::Parse(format!(
+            "unreadable PDF (pdftotext exit {})",
+            status.code().unwrap_or(-1)
+        )));
+    }
+    Ok(String::from_utf8_lossy(&out).into_owned())
 }
 
 fn describe_selectors(source: &Source) -> String {

@@ -43,6 +43,8 @@ pub enum FetchError {
     Redirect(String),
     #[error("robots.txt disallows {0}")]
     RobotsDisallowed(String),
+    #[error("render: {0}")]
+    Render(String),
 }
 
 impl FetchError {
@@ -54,6 +56,7 @@ impl FetchError {
             FetchError::Tls(_) => Outcome::TlsError,
             FetchError::TooLarge { .. } => Outcome::TooLarge,
             FetchError::RobotsDisallowed(_) => Outcome::RobotsDisallowed,
+            FetchError::Render(_) => Outcome::RenderError,
         }
     }
 
@@ -140,6 +143,12 @@ pub struct Fetcher {
     per_host_interval: Duration,
     retries: u32,
     max_body_bytes: u64,
+    user_agent: String,
+    timeout: Duration,
+    /// `[settings] browser`; the lookup (env, PATH) happens at the first render.
+    browser: Option<std::path::PathBuf>,
+    /// One browser at a time: each is hundreds of megabytes.
+    browsers: Semaphore,
 }
 
 pub fn user_agent(contact: Option<&str>) -> String {
@@ -198,6 +207,10 @@ impl Fetcher {
             per_host_interval: settings.per_host_interval,
             retries: settings.retries,
             max_body_bytes: settings.max_body_bytes,
+            user_agent: user_agent(settings.contact.as_deref()),
+            timeout: settings.timeout,
+            browser: settings.browser.clone(),
+            browsers: Semaphore::new(1),
         })
     }
 
@@ -250,6 +263,42 @@ impl Fetcher {
                 Err(AttemptError { error, .. }) => return Err(persisting(error)),
             }
         }
+    }
+
+    /// Loads the source in headless Chromium (see `render`), under the same robots.txt rules,
+    /// per-host limits and User-Agent as an HTTP fetch. The rendered DOM comes back as an HTML
+    /// body.
+    pub async fn render(&self, source: &Source) -> Result<(Fetched, Slot), FetchError> {
+        let browser =
+            crate::render::find_browser(self.browser.as_deref()).map_err(FetchError::Render)?;
+        let host = source.url.host_str().unwrap_or_default().to_string();
+        let gate = self.gate(&host);
+        if source.respect_robots && !self.robots_allow(&self.client, &gate, &source.url).await {
+            return Err(FetchError::RobotsDisallowed(source.url.path().to_string()));
+        }
+        let _one_browser = self.browsers.acquire().await.expect("never closed");
+        let mut turn = self.turn(&gate).await;
+        let dom = crate::render::render(
+            &browser,
+            &source.url,
+            &self.user_agent,
+            source.wait_for.as_ref(),
+            self.timeout,
+        )
+        .await
+        .map_err(FetchError::Render)?;
+        let slot = Slot(turn.global.take());
+        Ok((
+            Fetched::Body(Response {
+                status: 200,
+                final_url: source.url.to_string(),
+                content_type: Some("text/html; charset=utf-8".to_string()),
+                etag: None,
+                last_modified: None,
+                body: dom.into_bytes(),
+            }),
+            slot,
+        ))
     }
 
     /// Waits for this host's turn: its concurrency limit, then its least interval, then a global

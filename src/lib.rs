@@ -31,6 +31,7 @@ pub mod fetch;
 pub mod notify;
 pub mod outcome;
 pub mod registry;
+pub mod render;
 pub mod report;
 pub mod schedule;
 pub mod store;

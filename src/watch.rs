@@ -84,7 +84,8 @@ pub fn run(opts: WatchOptions) -> Result<(), WatchError> {
     result
 }
 
-async fn shutdown_signal() {
+/// SIGINT or SIGTERM, whichever comes first.
+pub async fn shutdown_signal() {
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .expect("SIGTERM handler");
     tokio::select! {

@@ -94,13 +94,57 @@ pub struct Settings {
     pub timezone: chrono_tz::Tz,
     /// Where a JSON summary of new findings is POSTed after a run.
     pub notify_webhook: Option<Url>,
+    /// The browser for `render = "browser"` sources, when set in `[settings]`.
+    pub browser: Option<PathBuf>,
+}
+
+/// How a body is read: from the source's `format`, else from the response's Content-Type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Html,
+    Json,
+    Pdf,
+}
+
+impl Format {
+    /// The format a Content-Type announces; HTML for anything else.
+    pub fn from_content_type(content_type: Option<&str>) -> Format {
+        let mime = content_type
+            .and_then(|c| c.split(';').next())
+            .map(|m| m.trim().to_ascii_lowercase())
+            .unwrap_or_default();
+        if mime == "application/json" || mime.ends_with("+json") {
+            Format::Json
+        } else if mime == "application/pdf" {
+            Format::Pdf
+        } else {
+            Format::Html
+        }
+    }
+}
+
+/// How a page is obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Render {
+    /// A plain HTTP GET.
+    Http,
+    /// Loaded in headless Chromium, its scripts run, the rendered DOM taken.
+    Browser,
 }
 
 #[derive(Debug)]
 pub struct Source {
     pub id: String,
     pub url: Url,
+    /// `None`: decided per response by its Content-Type.
+    pub format: Option<Format>,
+    pub render: Render,
+    /// With `render = "browser"`: the rendered page must contain a match.
+    pub wait_for: Option<Selector>,
+    /// CSS selectors (HTML).
     pub select: Vec<Selector>,
+    /// JSON Pointers (`format = "json"`).
+    pub pointers: Vec<String>,
     pub exclude: Vec<Selector>,
     pub ignore: Vec<Regex>,
     pub schedule: Option<Schedule>,
@@ -205,6 +249,7 @@ struct RawSettings {
     snapshots_dir: Option<Spanned<String>>,
     timezone: Option<Spanned<String>>,
     notify_webhook: Option<Spanned<String>>,
+    browser: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -437,7 +482,9 @@ impl Validator<'_> {
             .notify_webhook
             .as_ref()
             .and_then(|u| self.url(u, "notify_webhook"));
+        let browser = raw.browser.as_ref().map(|b| self.base.join(b.get_ref()));
         Settings {
+            browser,
             timezone,
             notify_webhook,
             stale_after_days: stale_after_days.min(u32::MAX as i64) as u32,
@@ -475,7 +522,85 @@ impl Validator<'_> {
                 seen.insert(id, line);
             }
             let url = self.url(&src.url, "url");
-            let select = self.selectors(&src.select, "select");
+            let format = src
+                .format
+                .as_ref()
+                .and_then(|f| match f.get_ref().as_str() {
+                    "html" => Some(Format::Html),
+                    "json" => Some(Format::Json),
+                    "pdf" => Some(Format::Pdf),
+                    other => {
+                        self.problem(
+                            &f.span(),
+                            format!("format must be html, json or pdf, not {other:?}"),
+                        );
+                        None
+                    }
+                });
+            let render = match src.render.as_ref().map(|r| (r, r.get_ref().as_str())) {
+                None | Some((_, "http")) => Render::Http,
+                Some((_, "browser")) => Render::Browser,
+                Some((r, other)) => {
+                    self.problem(
+                        &r.span(),
+                        format!("render must be http or browser, not {other:?}"),
+                    );
+                    Render::Http
+                }
+            };
+            if render == Render::Browser
+                && let (Some(f), Some(Format::Json | Format::Pdf)) = (&src.format, format)
+            {
+                self.problem(&f.span(), "render = \"browser\" renders HTML pages only");
+            }
+            let wait_for = match (&src.wait_for, render) {
+                (Some(w), Render::Browser) => {
+                    self.selectors(std::slice::from_ref(w), "wait_for").pop()
+                }
+                (Some(w), Render::Http) => {
+                    self.problem(&w.span(), "wait_for needs render = \"browser\"");
+                    None
+                }
+                (None, _) => None,
+            };
+            let (select, pointers) = match format {
+                Some(Format::Json) => {
+                    let pointers = src
+                        .select
+                        .iter()
+                        .filter(|p| {
+                            let ok = p.get_ref().is_empty() || p.get_ref().starts_with('/');
+                            if !ok {
+                                self.problem(
+                                    &p.span(),
+                                    format!(
+                                        "with format = \"json\", select holds JSON Pointers such as \"/data/0/body\", not {:?}",
+                                        p.get_ref()
+                                    ),
+                                );
+                            }
+                            ok
+                        })
+                        .map(|p| p.get_ref().clone())
+                        .collect();
+                    (Vec::new(), pointers)
+                }
+                Some(Format::Pdf) => {
+                    if let Some(s) = src.select.first() {
+                        self.problem(
+                            &s.span(),
+                            "select is not allowed with format = \"pdf\" (every page is read)",
+                        );
+                    }
+                    (Vec::new(), Vec::new())
+                }
+                _ => (self.selectors(&src.select, "select"), Vec::new()),
+            };
+            if matches!(format, Some(Format::Json | Format::Pdf))
+                && let Some(x) = src.exclude.first()
+            {
+                self.problem(&x.span(), "exclude applies to HTML only");
+            }
             let exclude = self.selectors(&src.exclude, "exclude");
             let ignore = src
                 .ignore
@@ -528,16 +653,15 @@ impl Validator<'_> {
                 Some(_) => true,
                 None => settings.respect_robots,
             };
-            self.only_value(&src.format, "format", "html");
-            self.only_value(&src.render, "render", "http");
-            if let Some(w) = &src.wait_for {
-                self.problem(&w.span(), "wait_for needs render = \"browser\"");
-            }
             let fingerprint = extract_fingerprint(src);
             if let Some(url) = url {
                 out.push(Arc::new(Source {
                     id: id.clone(),
                     url,
+                    format,
+                    render,
+                    wait_for,
+                    pointers,
                     select,
                     exclude,
                     ignore,
@@ -550,22 +674,6 @@ impl Validator<'_> {
             }
         }
         out
-    }
-
-    /// Keys of the contract whose other values arrive with later work: refuse them clearly rather
-    /// than watch a JSON API or a script-built page as if it were static HTML.
-    fn only_value(&mut self, raw: &Option<Spanned<String>>, key: &str, supported: &str) {
-        if let Some(v) = raw
-            && v.get_ref() != supported
-        {
-            self.problem(
-                &v.span(),
-                format!(
-                    "{key} = {:?} is not supported by this build (only {supported:?})",
-                    v.get_ref()
-                ),
-            );
-        }
     }
 
     fn routes(
@@ -693,9 +801,17 @@ fn extract_fingerprint(src: &RawSource) -> String {
             h.update([0]);
         }
     }
-    if let Some(c) = &src.charset {
-        h.update(b"c");
-        h.update(c.get_ref().as_bytes());
+    for (tag, value) in [
+        ("c", &src.charset),
+        ("f", &src.format),
+        ("r", &src.render),
+        ("w", &src.wait_for),
+    ] {
+        if let Some(v) = value {
+            h.update(tag.as_bytes());
+            h.update(v.get_ref().as_bytes());
+            h.update([0]);
+        }
     }
     h.update(crate::extract::NORMALISER_VERSION.to_le_bytes());
     hex::encode(&h.finalize()[..8])

@@ -4,6 +4,7 @@ mod check;
 mod demo;
 mod faults;
 mod golden;
+mod kinds;
 mod registry;
 mod review;
 mod server;

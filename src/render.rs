@@ -1,0 +1,153 @@
+//! `render = "browser"`: pages whose text is made by scripts (gov.kz and other JavaScript
+//! front ends), loaded in headless Chromium.
+//!
+//! Chromium runs as a subprocess with `--dump-dom`: it loads the page, runs its scripts for a
+//! virtual-time budget (timers and network waits are fast-forwarded, so a script that inserts
+//! text after a one-second delay costs well under a second), and prints the DOM after rendering,
+//! which then goes through the same extraction as any page. A subprocess, not the DevTools
+//! protocol, because `--dump-dom` needs no WebSocket/CDP client (a large dependency tree for two
+//! cores to build), cannot leak a long-lived browser, and is exactly what a nightly check needs:
+//! one rendered DOM per page. `wait_for` is checked on that DOM.
+//!
+//! Each browser runs in its own process group in a fresh temporary profile and the whole group
+//! is killed when the render ends, fails, times out or is abandoned (the guard's `Drop`), so no
+//! Chromium process outlives its page.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use reqwest::Url;
+use scraper::{Html, Selector};
+use tokio::io::AsyncReadExt;
+
+/// Names tried on PATH when no browser is configured.
+const CANDIDATES: &[&str] = &[
+    "chromium",
+    "chromium-browser",
+    "google-chrome",
+    "google-chrome-stable",
+];
+
+/// The browser binary: `[settings] browser`, else `SOURCEWATCH_BROWSER`, else PATH.
+pub fn find_browser(configured: Option<&Path>) -> Result<PathBuf, String> {
+    if let Some(p) = configured {
+        return Ok(p.to_path_buf());
+    }
+    if let Some(p) = std::env::var_os("SOURCEWATCH_BROWSER") {
+        return Ok(PathBuf::from(p));
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    for dir in std::env::split_paths(&path) {
+        for name in CANDIDATES {
+            let candidate = dir.join(name);
+            if candidate.is_file() {
+                return Ok(candidate);
+            }
+        }
+    }
+    Err(
+        "no browser found: install Debian's chromium, or set [settings] browser or \
+         SOURCEWATCH_BROWSER"
+            .to_string(),
+    )
+}
+
+/// Kills the browser's whole process group when dropped.
+struct GroupGuard(Option<rustix::process::Pid>);
+
+impl Drop for GroupGuard {
+    fn drop(&mut self) {
+        if let Some(pgid) = self.0 {
+            let _ = rustix::process::kill_process_group(pgid, rustix::process::Signal::KILL);
+        }
+    }
+}
+
+/// Loads `url` in headless Chromium and returns the DOM after its scripts ran.
+pub async fn render(
+    browser: &Path,
+    url: &Url,
+    user_agent: &str,
+    wait_for: Option<&Selector>,
+    timeout: Duration,
+) -> Result<String, String> {
+    let profile = tempfile::Builder::new()
+        .prefix("sourcewatch-chromium-")
+        .tempdir()
+        .map_err(|e| format!("cannot create a browser profile: {e}"))?;
+    let mut cmd = tokio::process::Command::new(browser);
+    cmd.arg("--headless");
+    if rustix::process::geteuid().is_root() {
+        // Chromium refuses to run as root with its sandbox on.
+        cmd.arg("--no-sandbox");
+    }
+    cmd.args([
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-default-apps",
+        "--disable-extensions",
+        "--disable-quic",
+        "--no-first-run",
+        "--mute-audio",
+        "--hide-scrollbars",
+    ])
+    .arg(format!("--user-data-dir={}", profile.path().display()))
+    .arg(format!("--user-agent={user_agent}"))
+    .arg(format!("--virtual-time-budget={}", timeout.as_millis()))
+    .arg("--dump-dom")
+    .arg(url.as_str())
+    .stdin(Stdio::null())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .process_group(0)
+    .kill_on_drop(true);
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", browser.display()))?;
+    let _group = GroupGuard(
+        child
+            .id()
+            .and_then(|id| rustix::process::Pid::from_raw(id as i32)),
+    );
+    let mut stdout = child.stdout.take().expect("piped");
+    let mut stderr = child.stderr.take().expect("piped");
+    let run = async {
+        let mut dom = Vec::new();
+        let mut log = Vec::new();
+        let (out, err) = tokio::join!(stdout.read_to_end(&mut dom), stderr.read_to_end(&mut log));
+        out.map_err(|e| format!("reading the browser's output: {e}"))?;
+        let _ = err;
+        let status = child
+            .wait()
+            .await
+            .map_err(|e| format!("waiting for the browser: {e}"))?;
+        Ok::<_, String>((status, dom, log))
+    };
+    // Real time beyond the virtual budget: start-up and the final layout.
+    let limit = timeout + Duration::from_secs(10);
+    let (status, dom, log) = tokio::time::timeout(limit, run)
+        .await
+        .map_err(|_| format!("the page did not render within {} s", limit.as_secs()))??;
+    if !status.success() || dom.is_empty() {
+        let reason = String::from_utf8_lossy(&log)
+            .lines()
+            .rev()
+            .find(|l| l.contains("ERROR") || l.contains("error"))
+            .map(|l| l.trim().to_string())
+            .unwrap_or_else(|| format!("exit status {status}"));
+        return Err(format!("the browser failed: {reason}"));
+    }
+    let dom = String::from_utf8_lossy(&dom).into_owned();
+    if let Some(selector) = wait_for
+        && Html::parse_document(&dom).select(selector).next().is_none()
+    {
+        return Err(format!(
+            "wait_for never appeared within {} s",
+            timeout.as_secs()
+        ));
+    }
+    Ok(dom)
+}
