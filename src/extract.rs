@@ -119,10 +119,34 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 pub fn nfc(text: &str) -> Cow<'_, str> {
     const NFC: icu_normalizer::ComposingNormalizerBorrowed<'static> =
         icu_normalizer::ComposingNormalizerBorrowed::new_nfc();
-    if text.chars().all(is_nfc_starter) {
+    if is_trivially_nfc(text) {
         return Cow::Borrowed(text);
     }
     NFC.normalize(text)
+}
+
+/// Whether `text` is made only of [`is_nfc_starter`] characters, read from its bytes: ASCII,
+/// U+0080-U+02FF (lead bytes C2-CB) and Cyrillic letters (D0-D3, without the combining
+/// U+0483-U+0489) need no decoding; E2 and other leads are decoded.
+fn is_trivially_nfc(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        i += match b {
+            0x00..=0x7F => 1,
+            0xC2..=0xCB | 0xD0 | 0xD1 | 0xD3 => 2,
+            0xD2 if !matches!(bytes.get(i + 1), Some(0x83..=0x89)) => 2,
+            _ => {
+                let c = text[i..].chars().next().expect("a char starts here");
+                if !is_nfc_starter(c) {
+                    return false;
+                }
+                c.len_utf8()
+            }
+        };
+    }
+    true
 }
 
 /// Characters that are NFC on their own and never combine with a neighbour (NFC_Quick_Check=Yes,
@@ -501,39 +525,52 @@ struct TextWriter {
 }
 
 impl TextWriter {
-    /// Appends text, word by word: runs of whitespace (NBSP too) become one pending space.
+    /// Appends text: runs of whitespace (NBSP too) become one pending space; zero-width space,
+    /// BOM and soft hyphen are invisible and dropped. One pass, whole words copied at once: this
+    /// is the hottest loop of a check.
     fn text(&mut self, s: &str) {
-        let invisible = |c: char| matches!(c, '\u{200B}' | '\u{FEFF}' | '\u{00AD}');
-        let mut rest = s;
-        loop {
-            let word_start = rest.trim_start_matches(char::is_whitespace);
-            if word_start.len() != rest.len() {
-                self.pending_space = self.line_has_content;
-            }
-            if word_start.is_empty() {
-                return;
-            }
-            let end = word_start
-                .find(char::is_whitespace)
-                .unwrap_or(word_start.len());
-            let (word, after) = word_start.split_at(end);
-            rest = after;
-            // Zero-width space, BOM and soft hyphen are invisible: dropped, never a word.
-            let visible: Cow<'_, str> = if word.contains(invisible) {
-                Cow::Owned(word.chars().filter(|c| !invisible(*c)).collect())
+        // Scans bytes, decoding only where a separator can start: ASCII whitespace, or the lead
+        // bytes of the non-ASCII whitespace and invisible characters (C2: NBSP, U+0085, soft
+        // hyphen; E1, E2, E3: the other spaces, zero-width space; EF: BOM). Cyrillic text (lead
+        // bytes D0-D3) is copied without decoding a character.
+        let bytes = s.as_bytes();
+        let mut word_start: Option<usize> = None;
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            let (space, invisible, len) = if b < 0x80 {
+                (matches!(b, b'\t'..=b'\r' | b' '), false, 1)
+            } else if matches!(b, 0xC2 | 0xE1 | 0xE2 | 0xE3 | 0xEF) {
+                let c = s[i..].chars().next().expect("a char starts here");
+                let invisible = matches!(c, '\u{200B}' | '\u{FEFF}' | '\u{00AD}');
+                (c.is_whitespace(), invisible, c.len_utf8())
             } else {
-                Cow::Borrowed(word)
+                (false, false, 1)
             };
-            if visible.is_empty() {
-                continue;
+            if space || invisible {
+                if let Some(start) = word_start.take() {
+                    self.word(&s[start..i]);
+                }
+                if space {
+                    self.pending_space = self.line_has_content;
+                }
+            } else if word_start.is_none() {
+                word_start = Some(i);
             }
-            if self.pending_space && !self.out.ends_with(' ') {
-                self.out.push(' ');
-            }
-            self.pending_space = false;
-            self.out.push_str(&visible);
-            self.line_has_content = true;
+            i += len;
         }
+        if let Some(start) = word_start {
+            self.word(&s[start..]);
+        }
+    }
+
+    fn word(&mut self, w: &str) {
+        if self.pending_space && !self.out.ends_with(' ') {
+            self.out.push(' ');
+        }
+        self.pending_space = false;
+        self.out.push_str(w);
+        self.line_has_content = true;
     }
 
     fn literal(&mut self, s: &str) {
@@ -731,6 +768,12 @@ exclude = [".share"]"#,
                 }
             }
         }
+        // The byte-level reading agrees with the character-level one.
+        let sample: String = fast.iter().collect();
+        assert!(is_trivially_nfc(&sample));
+        for c in ['\u{300}', '\u{483}', '\u{489}', '\u{2000}', '\u{AC00}'] {
+            assert!(!is_trivially_nfc(&format!("ab{c}")), "U+{:04X}", c as u32);
+        }
         // And the slow path still composes what needs composing.
         assert_eq!(nfc("и\u{306}"), "й");
     }
@@ -758,7 +801,8 @@ exclude = [".share"]"#,
         w.text("  a ");
         w.text(" b\n\tc ");
         w.text("\u{200B} d\u{00AD}e \u{FEFF}");
-        assert_eq!(w.finish_plain(), "a b c de");
+        w.text("\u{00A0}f\u{2003}g\u{3000}h\u{0085}Ёж\u{202F}€");
+        assert_eq!(w.finish_plain(), "a b c de f g h Ёж €");
     }
 
     #[test]
