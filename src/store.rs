@@ -267,15 +267,7 @@ impl Store {
     }
 
     pub fn state(&self, id: &str) -> Result<SourceState, StoreError> {
-        let path = self.source_dir(id).join("state.json");
-        match std::fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| StoreError::Corrupt {
-                path,
-                message: e.to_string(),
-            }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(SourceState::default()),
-            Err(e) => Err(io_err(&path)(e)),
-        }
+        read_json_or_default(&self.source_dir(id).join("state.json"))
     }
 
     fn write_state(&self, id: &str, state: &SourceState) -> Result<(), StoreError> {
@@ -518,15 +510,7 @@ impl Store {
     }
 
     pub fn load_notified(&self) -> Result<std::collections::BTreeSet<String>, StoreError> {
-        let path = self.dir.join(NOTIFIED_FILE);
-        match std::fs::read(&path) {
-            Ok(b) => serde_json::from_slice(&b).map_err(|e| StoreError::Corrupt {
-                path,
-                message: e.to_string(),
-            }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Default::default()),
-            Err(e) => Err(io_err(&path)(e)),
-        }
+        read_json_or_default(&self.dir.join(NOTIFIED_FILE))
     }
 
     pub fn save_notified(
@@ -561,6 +545,20 @@ impl Drop for Store {
                 let _ = std::fs::remove_file(self.dir.join(DIRTY_FILE));
             }
         }
+    }
+}
+
+/// A JSON file, or the default value when it does not exist yet.
+fn read_json_or_default<T: Default + for<'de> Deserialize<'de>>(
+    path: &Path,
+) -> Result<T, StoreError> {
+    match std::fs::read(path) {
+        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| StoreError::Corrupt {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(T::default()),
+        Err(e) => Err(io_err(path)(e)),
     }
 }
 

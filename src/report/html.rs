@@ -127,21 +127,10 @@ pub fn render(report: &Report) -> String {
     let _ = writeln!(out, "<h1>sourcewatch report · {}</h1>", report.today);
     let _ = writeln!(
         out,
-        "<p class=\"summary\"><strong>{} of {} facts need review</strong> · sources {} \
-         (new {}, unchanged {}, changed {}, failed {}) · stale {} · source_changed {} · \
-         evidence_missing {} · unverifiable {} · refreshed {}</p>",
+        "<p class=\"summary\"><strong>{} of {} facts need review</strong> · {}</p>",
         s.flagged,
         s.facts,
-        s.sources,
-        s.new,
-        s.unchanged,
-        s.changed,
-        s.failed,
-        s.stale,
-        s.source_changed,
-        s.evidence_missing,
-        s.unverifiable,
-        s.refreshed
+        s.counts()
     );
 
     let review = report.facts_for_review();
@@ -160,10 +149,7 @@ pub fn render(report: &Report) -> String {
                 .map_or_else(|| escape(&f.source), |src| link(&src.url, &f.source));
             let mut detail = format!("<div class=\"quote\">{}</div>", escape(&f.claim));
             if let (Some(q), Some(p)) = (&f.quote, &f.closest_passage) {
-                let sim = f
-                    .closest_similarity
-                    .map(|x| format!(" ({:.0}% similar)", x * 100.0))
-                    .unwrap_or_default();
+                let sim = f.similarity_note();
                 let _ = write!(
                     detail,
                     "<div class=\"quote\">quote: “{}”<br>closest now: “{}”{}</div>",
@@ -235,11 +221,7 @@ pub fn render(report: &Report) -> String {
              <th>Source</th><th>Outcome</th><th>Detail</th></tr></thead><tbody>"
         );
         for s in failed {
-            let detail = s
-                .error
-                .clone()
-                .or_else(|| s.http_status.map(|c| format!("HTTP {c}")))
-                .unwrap_or_default();
+            let detail = s.detail();
             let _ = writeln!(
                 out,
                 "<tr><td>{}</td><td class=\"bad\">{}</td><td>{}</td></tr>",

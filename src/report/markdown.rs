@@ -61,20 +61,11 @@ pub fn render(report: &Report) -> String {
     let _ = writeln!(out, "## sourcewatch report · {}\n", report.today);
     let _ = writeln!(
         out,
-        "**{} of {} facts need review** · sources: {} (new {}, unchanged {}, changed {}, failed {}) · \
-         stale {} · source_changed {} · evidence_missing {} · unverifiable {} · refreshed {}\n",
+        "**{} of {} facts need review** · {}
+",
         s.flagged,
         s.facts,
-        s.sources,
-        s.new,
-        s.unchanged,
-        s.changed,
-        s.failed,
-        s.stale,
-        s.source_changed,
-        s.evidence_missing,
-        s.unverifiable,
-        s.refreshed
+        s.counts()
     );
 
     let review = report.facts_for_review();
@@ -102,10 +93,7 @@ pub fn render(report: &Report) -> String {
         }
         let _ = writeln!(out);
         for f in review.iter().filter(|f| f.closest_passage.is_some()) {
-            let sim = f
-                .closest_similarity
-                .map(|x| format!(" ({:.0}% similar)", x * 100.0))
-                .unwrap_or_default();
+            let sim = f.similarity_note();
             let _ = writeln!(
                 out,
                 "- **{}**: quote “{}” not found; closest now: “{}”{}",
@@ -188,11 +176,7 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(out, "| Source | Outcome | Detail |");
         let _ = writeln!(out, "|---|---|---|");
         for s in failed {
-            let detail = s
-                .error
-                .clone()
-                .or_else(|| s.http_status.map(|c| format!("HTTP {c}")))
-                .unwrap_or_default();
+            let detail = s.detail();
             let _ = writeln!(
                 out,
                 "| [{}]({}) | `{}` | {} |",

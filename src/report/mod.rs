@@ -106,7 +106,44 @@ pub struct FactReport {
     pub verified_by: Option<VerifiedBy>,
 }
 
+impl Summary {
+    /// The counts every renderer shows, in one wording.
+    pub fn counts(&self) -> String {
+        format!(
+            "sources {} (new {}, unchanged {}, changed {}, failed {}) · stale {} · \
+             source_changed {} · evidence_missing {} · unverifiable {} · refreshed {}",
+            self.sources,
+            self.new,
+            self.unchanged,
+            self.changed,
+            self.failed,
+            self.stale,
+            self.source_changed,
+            self.evidence_missing,
+            self.unverifiable,
+            self.refreshed
+        )
+    }
+}
+
+impl SourceReport {
+    /// What went wrong, or the HTTP status, for a row of a report.
+    pub fn detail(&self) -> String {
+        self.error
+            .clone()
+            .or_else(|| self.http_status.map(|c| format!("HTTP {c}")))
+            .unwrap_or_default()
+    }
+}
+
 impl FactReport {
+    /// " (92% similar)" after a closest passage, or nothing.
+    pub fn similarity_note(&self) -> String {
+        self.closest_similarity
+            .map(|x| format!(" ({:.0}% similar)", x * 100.0))
+            .unwrap_or_default()
+    }
+
     pub fn set_closest(&mut self, passage: Option<ClosestPassage>) {
         self.closest_similarity = passage.as_ref().map(|p| p.similarity);
         self.closest_passage = passage.map(|p| p.text);

@@ -50,11 +50,7 @@ pub fn render(report: &Report) -> String {
         }
         let _ = writeln!(out, "  {outcome} ({})", group.len());
         for s in group {
-            let detail = match (&s.error, s.http_status) {
-                (Some(e), _) => clip(e, 100),
-                (None, Some(code)) => format!("HTTP {code}"),
-                (None, None) => String::new(),
-            };
+            let detail = clip(&s.detail(), 100);
             let _ = writeln!(out, "    {:<32} {}", s.id, detail);
             if outcome == Outcome::Changed
                 && let Some(diff) = &s.diff
@@ -111,15 +107,12 @@ pub fn render(report: &Report) -> String {
                     "",
                     clip(quote, 90)
                 );
-                let sim = f
-                    .closest_similarity
-                    .map(|s| format!(" ({:.0}% similar)", s * 100.0));
                 let _ = writeln!(
                     out,
                     "  {:id_width$}         closest: {}{}",
                     "",
                     clip(passage, 90),
-                    sim.unwrap_or_default()
+                    f.similarity_note()
                 );
             }
         }
@@ -128,21 +121,11 @@ pub fn render(report: &Report) -> String {
     let s = &report.summary;
     let _ = writeln!(
         out,
-        "\nTotals: sources {} (new {}, unchanged {}, changed {}, failed {}) · facts {} \
-         (flagged {}: stale {}, source_changed {}, evidence_missing {}, unverifiable {}) · \
-         refreshed {}",
-        s.sources,
-        s.new,
-        s.unchanged,
-        s.changed,
-        s.failed,
-        s.facts,
+        "
+Totals: {} of {} facts need review · {}",
         s.flagged,
-        s.stale,
-        s.source_changed,
-        s.evidence_missing,
-        s.unverifiable,
-        s.refreshed
+        s.facts,
+        s.counts()
     );
     out
 }

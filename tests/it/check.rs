@@ -62,24 +62,6 @@ last_verified = 2026-11-20
     )
 }
 
-fn source<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["sources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == id)
-        .unwrap_or_else(|| panic!("no source {id}"))
-}
-
-fn fact<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["facts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["id"] == id)
-        .unwrap_or_else(|| panic!("no fact {id}"))
-}
-
 fn flags(f: &Value) -> Vec<&str> {
     f["flags"]
         .as_array()
@@ -102,28 +84,31 @@ fn first_run_then_a_change_inside_the_selection() {
     let r = run.json();
     assert_eq!(r["schema_version"], 1);
     assert_eq!(r["today"], TODAY);
-    assert_eq!(source(&r, "pr-permit")["outcome"], "new");
-    assert_eq!(source(&r, "footer-only")["outcome"], "new");
-    assert_eq!(source(&r, "dead")["outcome"], "unreachable");
+    assert_eq!(source_row(&r, "pr-permit")["outcome"], "new");
+    assert_eq!(source_row(&r, "footer-only")["outcome"], "new");
+    assert_eq!(source_row(&r, "dead")["outcome"], "unreachable");
     assert!(
-        source(&r, "dead")["error"]
+        source_row(&r, "dead")["error"]
             .as_str()
             .unwrap()
             .contains("connect")
     );
-    let pt = fact(&r, "kz-pr-it/processing-time");
+    let pt = fact_row(&r, "kz-pr-it/processing-time");
     assert_eq!(
         flags(pt),
         Vec::<&str>::new(),
         "NBSP, spaces and case must not matter"
     );
     assert_eq!(pt["quote_found"], true);
-    let med = fact(&r, "kz-pr-it/medical-certificate");
+    let med = fact_row(&r, "kz-pr-it/medical-certificate");
     assert_eq!(med["age_days"], 169);
     assert_eq!(flags(med), ["stale"]);
-    assert_eq!(flags(fact(&r, "kz-pr-it/on-dead-source")), ["unverifiable"]);
     assert_eq!(
-        fact(&r, "kz-pr-it/on-dead-source")["quote_found"],
+        flags(fact_row(&r, "kz-pr-it/on-dead-source")),
+        ["unverifiable"]
+    );
+    assert_eq!(
+        fact_row(&r, "kz-pr-it/on-dead-source")["quote_found"],
         Value::Null
     );
     let s = &r["summary"];
@@ -146,7 +131,7 @@ fn first_run_then_a_change_inside_the_selection() {
         "diff",
     ] {
         assert!(
-            source(&r, "pr-permit").get(key).is_some(),
+            source_row(&r, "pr-permit").get(key).is_some(),
             "source key {key}"
         );
     }
@@ -178,7 +163,7 @@ fn first_run_then_a_change_inside_the_selection() {
     let run = ws.run(&["check", "--format", "json"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let r = run.json();
-    let pr = source(&r, "pr-permit");
+    let pr = source_row(&r, "pr-permit");
     assert_eq!(pr["outcome"], "changed");
     assert_ne!(pr["sha256"], pr["baseline_sha256"]);
     let diff = pr["diff"].as_str().unwrap();
@@ -190,14 +175,14 @@ fn first_run_then_a_change_inside_the_selection() {
         diff.contains("+The permit is issued within 30 calendar DAYS."),
         "{diff}"
     );
-    assert_eq!(source(&r, "footer-only")["outcome"], "unchanged");
-    assert_eq!(source(&r, "footer-only")["diff"], Value::Null);
-    let pt = fact(&r, "kz-pr-it/processing-time");
+    assert_eq!(source_row(&r, "footer-only")["outcome"], "unchanged");
+    assert_eq!(source_row(&r, "footer-only")["diff"], Value::Null);
+    let pt = fact_row(&r, "kz-pr-it/processing-time");
     assert_eq!(flags(pt), ["source_changed", "evidence_missing"]);
     assert_eq!(pt["quote_found"], false);
     let closest = pt["closest_passage"].as_str().unwrap();
     assert!(closest.contains("30"), "{closest}");
-    assert_eq!(flags(fact(&r, "kz-pr-it/fee")), Vec::<&str>::new());
+    assert_eq!(flags(fact_row(&r, "kz-pr-it/fee")), Vec::<&str>::new());
     assert_eq!(r["summary"]["changed"], 1);
     assert_eq!(r["summary"]["evidence_missing"], 1);
 
@@ -222,7 +207,7 @@ fn first_run_then_a_change_inside_the_selection() {
     let run = ws.run(&["status", "--format", "json"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert_eq!(
-        fact(&run.json(), "kz-pr-it/processing-time")["flags"][0],
+        fact_row(&run.json(), "kz-pr-it/processing-time")["flags"][0],
         "source_changed"
     );
     let run = ws
@@ -414,10 +399,10 @@ url = "{}"
     let run = ws.run(&["check", "--format", "json"]);
     assert_eq!(run.code, 1);
     let r = run.json();
-    assert_eq!(source(&r, "shell")["outcome"], "empty");
-    assert_eq!(source(&r, "moved")["outcome"], "selector_missing");
-    assert_eq!(source(&r, "gone")["outcome"], "http_error");
-    assert_eq!(source(&r, "gone")["http_status"], 410);
+    assert_eq!(source_row(&r, "shell")["outcome"], "empty");
+    assert_eq!(source_row(&r, "moved")["outcome"], "selector_missing");
+    assert_eq!(source_row(&r, "gone")["outcome"], "http_error");
+    assert_eq!(source_row(&r, "gone")["http_status"], 410);
     assert_eq!(r["summary"]["failed"], 3);
     assert_eq!(r["summary"]["changed"], 0);
 }

@@ -17,27 +17,9 @@ fn demo_runs_offline_and_reports_the_three_changes() {
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
             .unwrap();
-    let source = |id: &str| {
-        report["sources"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["id"] == id)
-            .unwrap()
-            .clone()
-    };
-    let fact = |id: &str| {
-        report["facts"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["id"] == id)
-            .unwrap()
-            .clone()
-    };
 
     // 45 -> 30 under the processing-time fact.
-    let pr = source("egov-009pass-mvd-en");
+    let pr = source_row(&report, "egov-009pass-mvd-en");
     assert_eq!(pr["outcome"], "changed");
     let diff = pr["diff"].as_str().unwrap();
     assert!(
@@ -55,7 +37,7 @@ fn demo_runs_offline_and_reports_the_three_changes() {
             .iter()
             .any(|f| f == "kz-pr-it-specialists/processing-time")
     );
-    let pt = fact("kz-pr-it-specialists/processing-time");
+    let pt = fact_row(&report, "kz-pr-it-specialists/processing-time");
     assert!(
         pt["closest_passage"]
             .as_str()
@@ -63,7 +45,7 @@ fn demo_runs_offline_and_reports_the_three_changes() {
             .contains("30 calendar days")
     );
     // The removed document is evidence_missing.
-    let fp = fact("kz-pr-it-specialists/fingerprinting");
+    let fp = fact_row(&report, "kz-pr-it-specialists/fingerprinting");
     assert!(
         fp["flags"]
             .as_array()
@@ -73,9 +55,12 @@ fn demo_runs_offline_and_reports_the_three_changes() {
         "{fp}"
     );
     // The bot wall is blocked, and its fact unverifiable, never "changed".
-    assert_eq!(source("egov-visa-classification")["outcome"], "blocked");
     assert_eq!(
-        fact("kz-b9-1-digital-nomad/visa-class")["flags"][0],
+        source_row(&report, "egov-visa-classification")["outcome"],
+        "blocked"
+    );
+    assert_eq!(
+        fact_row(&report, "kz-b9-1-digital-nomad/visa-class")["flags"][0],
         "unverifiable"
     );
 

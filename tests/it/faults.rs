@@ -8,15 +8,6 @@ use std::time::Duration;
 use super::*;
 use serde_json::Value;
 
-fn outcome_of<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["sources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == id)
-        .unwrap_or_else(|| panic!("no source {id}"))
-}
-
 fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     gz.write_all(bytes).unwrap();
@@ -150,21 +141,21 @@ fn fault_suite() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     let r = run.json();
     let flaky = server.requests("/flaky");
-    assert_eq!(outcome_of(&r, "flaky")["outcome"], "new");
+    assert_eq!(source_row(&r, "flaky")["outcome"], "new");
     assert_eq!(flaky.len(), 3, "503, 503, 200: exactly three requests");
     assert!(
         flaky[1].at - flaky[0].at >= Duration::from_millis(950),
         "Retry-After honoured"
     );
     let throttled = server.requests("/throttled");
-    assert_eq!(outcome_of(&r, "throttled")["outcome"], "new");
+    assert_eq!(source_row(&r, "throttled")["outcome"], "new");
     assert!(
         throttled[1].at - throttled[0].at >= Duration::from_millis(950),
         "429 waits"
     );
-    assert_eq!(outcome_of(&r, "akamai")["outcome"], "blocked");
+    assert_eq!(source_row(&r, "akamai")["outcome"], "blocked");
     assert!(
-        outcome_of(&r, "akamai")["error"]
+        source_row(&r, "akamai")["error"]
             .as_str()
             .unwrap()
             .contains("Akamai")
@@ -174,18 +165,18 @@ fn fault_suite() {
         1,
         "a bot wall is not retried"
     );
-    assert_eq!(outcome_of(&r, "gone")["outcome"], "http_error");
-    assert_eq!(outcome_of(&r, "gone")["http_status"], 410);
-    assert_eq!(outcome_of(&r, "loop")["outcome"], "http_error");
+    assert_eq!(source_row(&r, "gone")["outcome"], "http_error");
+    assert_eq!(source_row(&r, "gone")["http_status"], 410);
+    assert_eq!(source_row(&r, "loop")["outcome"], "http_error");
     assert!(
-        outcome_of(&r, "loop")["error"]
+        source_row(&r, "loop")["error"]
             .as_str()
             .unwrap()
             .contains("redirect")
     );
-    assert_eq!(outcome_of(&r, "huge")["outcome"], "too_large");
-    assert_eq!(outcome_of(&r, "bomb")["outcome"], "too_large");
-    assert_eq!(outcome_of(&r, "private")["outcome"], "robots_disallowed");
+    assert_eq!(source_row(&r, "huge")["outcome"], "too_large");
+    assert_eq!(source_row(&r, "bomb")["outcome"], "too_large");
+    assert_eq!(source_row(&r, "private")["outcome"], "robots_disallowed");
     assert!(
         server.requests("/private/page").is_empty(),
         "a disallowed page is never requested"
@@ -195,11 +186,11 @@ fn fault_suite() {
         1,
         "robots.txt once per host per run"
     );
-    assert_eq!(outcome_of(&r, "cp1251")["outcome"], "new");
+    assert_eq!(source_row(&r, "cp1251")["outcome"], "new");
     let fact = &r["facts"][0];
     assert_eq!(fact["quote_found"], true, "{fact}");
-    assert_eq!(outcome_of(&r, "reset")["outcome"], "new");
-    assert_eq!(outcome_of(&r, "slow")["outcome"], "new");
+    assert_eq!(source_row(&r, "reset")["outcome"], "new");
+    assert_eq!(source_row(&r, "slow")["outcome"], "new");
     let reset_baseline = baseline_of(&ws, "reset");
     let slow_baseline = baseline_of(&ws, "slow");
 
@@ -211,14 +202,14 @@ fn fault_suite() {
     let r = run.json();
     for id in ["reset", "slow"] {
         assert_eq!(
-            outcome_of(&r, id)["outcome"],
+            source_row(&r, id)["outcome"],
             "unreachable",
             "{id}: {}",
-            outcome_of(&r, id)
+            source_row(&r, id)
         );
     }
     assert!(
-        outcome_of(&r, "slow")["error"]
+        source_row(&r, "slow")["error"]
             .as_str()
             .unwrap()
             .contains("timed out")
@@ -342,13 +333,13 @@ fn certificate_problems_are_tls_errors_in_words() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     let r = run.json();
     let error = |id: &str| {
-        outcome_of(&r, id)["error"]
+        source_row(&r, id)["error"]
             .as_str()
             .unwrap_or("")
             .to_string()
     };
     assert_eq!(
-        outcome_of(&r, "trusted-by-ca-file")["outcome"],
+        source_row(&r, "trusted-by-ca-file")["outcome"],
         "new",
         "{}",
         error("trusted-by-ca-file")
@@ -359,7 +350,7 @@ fn certificate_problems_are_tls_errors_in_words() {
         ("wrong-name", "not valid for this host name"),
     ] {
         assert_eq!(
-            outcome_of(&r, id)["outcome"],
+            source_row(&r, id)["outcome"],
             "tls_error",
             "{id}: {}",
             error(id)

@@ -3,25 +3,6 @@
 use std::time::{Duration, Instant};
 
 use super::*;
-use serde_json::Value;
-
-fn outcome<'a>(r: &'a Value, id: &str) -> &'a Value {
-    r["sources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == id)
-        .unwrap()
-}
-
-fn fact<'a>(r: &'a Value, id: &str) -> &'a Value {
-    r["facts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["id"] == id)
-        .unwrap()
-}
 
 /// Browser tests check the process table for Chromium; one at a time so they see only their own.
 static ONE_BROWSER_TEST: std::sync::Mutex<()> = std::sync::Mutex::new(());
@@ -118,14 +99,14 @@ last_verified = 2026-11-20
     let run = ws.run(&["check", "--format", "json"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let r = run.json();
-    assert_eq!(outcome(&r, "plain")["outcome"], "selector_missing");
+    assert_eq!(source_row(&r, "plain")["outcome"], "selector_missing");
     assert_eq!(
-        outcome(&r, "rendered")["outcome"],
+        source_row(&r, "rendered")["outcome"],
         "new",
         "{}",
-        outcome(&r, "rendered")
+        source_row(&r, "rendered")
     );
-    assert_eq!(fact(&r, "r/days")["quote_found"], true);
+    assert_eq!(fact_row(&r, "r/days")["quote_found"], true);
     let ua = server.requests("/app").last().unwrap().headers["user-agent"].clone();
     assert!(
         ua.starts_with("sourcewatch/"),
@@ -136,9 +117,9 @@ last_verified = 2026-11-20
     let r = ws
         .run(&["check", "--format", "json", "--source", "rendered"])
         .json();
-    assert_eq!(outcome(&r, "rendered")["outcome"], "changed");
+    assert_eq!(source_row(&r, "rendered")["outcome"], "changed");
     assert!(
-        outcome(&r, "rendered")["diff"]
+        source_row(&r, "rendered")["diff"]
             .as_str()
             .unwrap()
             .contains("+The permit is issued within 30")
@@ -196,14 +177,14 @@ url = "{stat}"
     assert_eq!(run.code, 1, "{}", run.stderr);
     let r = run.json();
     assert_eq!(
-        outcome(&r, "late")["outcome"],
+        source_row(&r, "late")["outcome"],
         "new",
         "{}",
-        outcome(&r, "late")
+        source_row(&r, "late")
     );
-    assert_eq!(outcome(&r, "never")["outcome"], "render_error");
+    assert_eq!(source_row(&r, "never")["outcome"], "render_error");
     assert!(
-        outcome(&r, "never")["error"]
+        source_row(&r, "never")["error"]
             .as_str()
             .unwrap()
             .contains("wait_for")
@@ -212,7 +193,7 @@ url = "{stat}"
         started.elapsed() < Duration::from_secs(40),
         "bounded by the timeout"
     );
-    assert_eq!(outcome(&r, "static")["outcome"], "new");
+    assert_eq!(source_row(&r, "static")["outcome"], "new");
 
     // A browser that does not exist: render_error, and the other sources are unaffected.
     let toml = ws.read("sources.toml").replace(
@@ -221,14 +202,14 @@ url = "{stat}"
     );
     ws.write("sources.toml", &toml);
     let r = ws.run(&["check", "--format", "json"]).json();
-    assert_eq!(outcome(&r, "late")["outcome"], "render_error");
+    assert_eq!(source_row(&r, "late")["outcome"], "render_error");
     assert!(
-        outcome(&r, "late")["error"]
+        source_row(&r, "late")["error"]
             .as_str()
             .unwrap()
             .contains("/nonexistent/chromium")
     );
-    assert_eq!(outcome(&r, "static")["outcome"], "unchanged");
+    assert_eq!(source_row(&r, "static")["outcome"], "unchanged");
     assert_eq!(leftover_browsers(), Vec::<String>::new());
 }
 
@@ -271,14 +252,14 @@ last_verified = 2026-11-20
         broken = server.url("/broken"),
     ));
     let r = ws.run(&["check", "--format", "json"]).json();
-    assert_eq!(outcome(&r, "api")["outcome"], "new");
+    assert_eq!(source_row(&r, "api")["outcome"], "new");
     assert_eq!(
-        fact(&r, "r/fee")["quote_found"],
+        fact_row(&r, "r/fee")["quote_found"],
         true,
         "HTML inside JSON is read as text"
     );
     // No format key: the Content-Type says JSON; it does not parse.
-    assert_eq!(outcome(&r, "broken")["outcome"], "parse_error");
+    assert_eq!(source_row(&r, "broken")["outcome"], "parse_error");
     let text_dir = ws.path("snapshots/api/text");
     let file = std::fs::read_dir(&text_dir)
         .unwrap()
@@ -298,7 +279,7 @@ last_verified = 2026-11-20
     let r = ws
         .run(&["check", "--format", "json", "--source", "api"])
         .json();
-    assert_eq!(outcome(&r, "api")["outcome"], "unchanged");
+    assert_eq!(source_row(&r, "api")["outcome"], "unchanged");
 
     server.set(
         "/api",
@@ -307,8 +288,8 @@ last_verified = 2026-11-20
     let r = ws
         .run(&["check", "--format", "json", "--source", "api"])
         .json();
-    assert_eq!(outcome(&r, "api")["outcome"], "changed");
-    let diff = outcome(&r, "api")["diff"].as_str().unwrap();
+    assert_eq!(source_row(&r, "api")["outcome"], "changed");
+    let diff = source_row(&r, "api")["diff"].as_str().unwrap();
     assert!(
         diff.contains("-\"term\": 45,") && diff.contains("+\"term\": 30,"),
         "{diff}"
@@ -388,34 +369,34 @@ last_verified = 2026-11-20
     ));
     let r = ws.run(&["check", "--format", "json"]).json();
     assert_eq!(
-        outcome(&r, "rules")["outcome"],
+        source_row(&r, "rules")["outcome"],
         "new",
         "{}",
-        outcome(&r, "rules")
+        source_row(&r, "rules")
     );
     assert_eq!(
-        fact(&r, "r/days")["quote_found"],
+        fact_row(&r, "r/days")["quote_found"],
         true,
         "the quote is on page 2"
     );
     assert_eq!(
-        outcome(&r, "broken")["outcome"],
+        source_row(&r, "broken")["outcome"],
         "parse_error",
         "{}",
-        outcome(&r, "broken")
+        source_row(&r, "broken")
     );
 
     server.set("/rules.pdf", pdf("two-pages-30.pdf"));
     let r = ws.run(&["check", "--format", "json"]).json();
-    assert_eq!(outcome(&r, "rules")["outcome"], "changed");
+    assert_eq!(source_row(&r, "rules")["outcome"], "changed");
     assert!(
-        outcome(&r, "rules")["diff"]
+        source_row(&r, "rules")["diff"]
             .as_str()
             .unwrap()
             .contains("+The permit is issued within 30 calendar days.")
     );
     assert_eq!(
-        fact(&r, "r/days")["flags"],
+        fact_row(&r, "r/days")["flags"],
         serde_json::json!(["source_changed", "evidence_missing"])
     );
 }

@@ -79,6 +79,26 @@ impl Workspace {
     }
 }
 
+/// The row of one source in a JSON report.
+pub fn source_row<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    report["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == id)
+        .unwrap_or_else(|| panic!("no source {id}"))
+}
+
+/// The row of one fact in a JSON report.
+pub fn fact_row<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    report["facts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == id)
+        .unwrap_or_else(|| panic!("no fact {id}"))
+}
+
 /// A port on 127.0.0.1 where nothing listens.
 pub fn dead_url() -> String {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

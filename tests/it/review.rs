@@ -62,15 +62,6 @@ fn setup() -> (TestServer, Workspace) {
     (server, Workspace::new(&toml))
 }
 
-fn fact<'a>(r: &'a Value, id: &str) -> &'a Value {
-    r["facts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["id"] == id)
-        .unwrap()
-}
-
 #[test]
 fn diff_then_accept_then_unchanged() {
     let (server, ws) = setup();
@@ -177,8 +168,8 @@ fn verify_changes_exactly_the_named_lines() {
 
     // The next report says a human verified it.
     let r = ws.run(&["check", "--format", "json"]).json();
-    assert_eq!(fact(&r, "kz-pr-it/medical")["verified_by"], "human");
-    assert_eq!(fact(&r, "kz-pr-it/fee")["verified_by"], Value::Null);
+    assert_eq!(fact_row(&r, "kz-pr-it/medical")["verified_by"], "human");
+    assert_eq!(fact_row(&r, "kz-pr-it/fee")["verified_by"], Value::Null);
 }
 
 #[test]
@@ -195,17 +186,20 @@ fn refresh_moves_only_reverified_dates() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     let r = run.json();
     assert_eq!(r["summary"]["refreshed"], 2);
-    assert_eq!(fact(&r, "kz-pr-it/fee")["refreshed"], true);
-    assert_eq!(fact(&r, "kz-pr-it/fee")["last_verified"], TODAY);
+    assert_eq!(fact_row(&r, "kz-pr-it/fee")["refreshed"], true);
+    assert_eq!(fact_row(&r, "kz-pr-it/fee")["last_verified"], TODAY);
     assert_eq!(
-        fact(&r, "kz-pr-it/fee")["flags"].as_array().unwrap().len(),
+        fact_row(&r, "kz-pr-it/fee")["flags"]
+            .as_array()
+            .unwrap()
+            .len(),
         0
     );
-    assert_eq!(fact(&r, "kz-pr-it/fee")["verified_by"], "machine");
-    assert_eq!(fact(&r, "kz-pr-it/no-quote")["refreshed"], true);
-    assert_eq!(fact(&r, "kz-pr-it/processing-time")["refreshed"], false);
+    assert_eq!(fact_row(&r, "kz-pr-it/fee")["verified_by"], "machine");
+    assert_eq!(fact_row(&r, "kz-pr-it/no-quote")["refreshed"], true);
+    assert_eq!(fact_row(&r, "kz-pr-it/processing-time")["refreshed"], false);
     assert_eq!(
-        fact(&r, "kz-pr-it/medical")["refreshed"],
+        fact_row(&r, "kz-pr-it/medical")["refreshed"],
         false,
         "its source changed"
     );
@@ -228,8 +222,8 @@ fn refresh_moves_only_reverified_dates() {
 
     // The next check sees the refreshed dates as machine-verified.
     let r = ws.run(&["check", "--format", "json"]).json();
-    assert_eq!(fact(&r, "kz-pr-it/fee")["verified_by"], "machine");
-    assert_eq!(fact(&r, "kz-pr-it/fee")["age_days"], 0);
+    assert_eq!(fact_row(&r, "kz-pr-it/fee")["verified_by"], "machine");
+    assert_eq!(fact_row(&r, "kz-pr-it/fee")["age_days"], 0);
 }
 
 #[test]
