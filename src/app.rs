@@ -235,9 +235,7 @@ fn known_source<'r>(registry: &'r Registry, id: &str) -> anyhow::Result<&'r str>
     match registry.source(id) {
         Some(s) => Ok(&s.id),
         None => {
-            let hint = registry::did_you_mean(id, registry.sources.iter().map(|s| s.id.as_str()))
-                .map(|s| format!(" (did you mean {s:?}?)"))
-                .unwrap_or_default();
+            let hint = registry::did_you_mean(id, registry.sources.iter().map(|s| s.id.as_str()));
             anyhow::bail!("unknown source {id:?}{hint}")
         }
     }
@@ -351,9 +349,7 @@ fn verify(cli: &Cli, ids: &[String], date: Option<chrono::NaiveDate>) -> anyhow:
     let mut edits = Vec::new();
     for id in ids {
         let Some(fact) = registry.facts().find(|f| &f.id == id) else {
-            let hint = registry::did_you_mean(id, registry.facts().map(|f| f.id.as_str()))
-                .map(|s| format!(" (did you mean {s:?}?)"))
-                .unwrap_or_default();
+            let hint = registry::did_you_mean(id, registry.facts().map(|f| f.id.as_str()));
             anyhow::bail!("unknown fact {id:?}{hint}; fact ids are route/fact");
         };
         edits.push((fact.route.as_str(), &fact.id[fact.route.len() + 1..], date));

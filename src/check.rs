@@ -24,7 +24,7 @@ use crate::compare;
 use crate::extract::{self, ExtractError};
 use crate::fetch::{FetchError, Fetched, Fetcher};
 use crate::outcome::Outcome;
-use crate::registry::{Format, Registry, Render, Source};
+use crate::registry::{Format, Registry, Render, Source, did_you_mean};
 use crate::report::{DiffHunk, FactReport, Report, SCHEMA_VERSION, SourceReport, Summary};
 use crate::store::{
     GoodCapture, LogEntry, SourceState, Store, StoreError, Validators, Verification,
@@ -57,13 +57,6 @@ struct Plan {
     facts: HashMap<usize, Vec<(usize, usize)>>,
 }
 
-fn hint(wanted: &str, candidates: impl Iterator<Item = impl AsRef<str>>) -> String {
-    let owned: Vec<String> = candidates.map(|c| c.as_ref().to_string()).collect();
-    crate::registry::did_you_mean(wanted, owned.iter().map(String::as_str))
-        .map(|s| format!(" (did you mean {s:?}?)"))
-        .unwrap_or_default()
-}
-
 fn plan(registry: &Registry, selection: &Selection) -> Result<Plan, CheckError> {
     let source_index: HashMap<&str, usize> = registry
         .sources
@@ -73,13 +66,13 @@ fn plan(registry: &Registry, selection: &Selection) -> Result<Plan, CheckError> 
         .collect();
     for id in &selection.sources {
         if !source_index.contains_key(id.as_str()) {
-            let h = hint(id, registry.sources.iter().map(|s| s.id.as_str()));
+            let h = did_you_mean(id, registry.sources.iter().map(|s| s.id.as_str()));
             return Err(CheckError::UnknownSource(id.clone(), h));
         }
     }
     for id in &selection.routes {
         if !registry.routes.iter().any(|r| &r.id == id) {
-            let h = hint(id, registry.routes.iter().map(|r| r.id.as_str()));
+            let h = did_you_mean(id, registry.routes.iter().map(|r| r.id.as_str()));
             return Err(CheckError::UnknownRoute(id.clone(), h));
         }
     }

@@ -22,7 +22,7 @@ pub fn outcome(baseline_sha: Option<&str>, current_sha: &str) -> Outcome {
     }
 }
 
-pub fn line_diff<'a>(old: &'a str, new: &'a str) -> TextDiff<'a, 'a, str> {
+fn line_diff<'a>(old: &'a str, new: &'a str) -> TextDiff<'a, 'a, str> {
     TextDiff::configure()
         .algorithm(Algorithm::Patience)
         .timeout(DIFF_TIMEOUT)
@@ -71,10 +71,6 @@ pub fn diff(old: &str, new: &str, old_label: &str, new_label: &str) -> Option<Di
         unified.push('\n');
     }
     Some(Diff { unified, hunks })
-}
-
-pub fn unified_diff(old: &str, new: &str, old_label: &str, new_label: &str) -> Option<String> {
-    diff(old, new, old_label, new_label).map(|d| d.unified)
 }
 
 /// One line of a unified diff, as renderers need it.
@@ -182,6 +178,10 @@ pub fn word_diff(old: &str, new: &str) -> (Vec<Segment>, Vec<Segment>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn unified_diff(old: &str, new: &str, a: &str, b: &str) -> Option<String> {
+        diff(old, new, a, b).map(|d| d.unified)
+    }
 
     #[test]
     fn outcomes() {

@@ -719,9 +719,7 @@ impl Validator<'_> {
                 }
                 let sid = fact.source.get_ref();
                 if !known_sources.contains(sid.as_str()) {
-                    let hint = did_you_mean(sid, known_sources.iter().copied())
-                        .map(|s| format!(" (did you mean {s:?}?)"))
-                        .unwrap_or_default();
+                    let hint = did_you_mean(sid, known_sources.iter().copied());
                     self.problem(
                         &fact.source.span(),
                         format!("fact names unknown source {sid:?}{hint}"),
@@ -817,16 +815,15 @@ fn extract_fingerprint(src: &RawSource) -> String {
     hex::encode(&h.finalize()[..8])
 }
 
-/// The closest candidate by edit distance, when it is close enough to be a likely typo.
-pub fn did_you_mean<'a>(
-    wanted: &str,
-    candidates: impl Iterator<Item = &'a str>,
-) -> Option<&'a str> {
+/// ` (did you mean "x"?)` naming the closest candidate when it is close enough to be a likely
+/// typo, else nothing: a suffix for "unknown id" messages.
+pub fn did_you_mean<'a>(wanted: &str, candidates: impl Iterator<Item = &'a str>) -> String {
     candidates
         .map(|c| (similar::TextDiff::from_chars(wanted, c).ratio(), c))
         .filter(|(ratio, _)| *ratio >= 0.5)
         .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c)
+        .map(|(_, c)| format!(" (did you mean {c:?}?)"))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -126,7 +126,3 @@ pub fn egov_page(days: &str, extra_li: &str, footer: &str) -> String {
 <footer>Page generated {footer}</footer></body></html>"#
     )
 }
-
-pub fn exists(p: &Path) -> bool {
-    p.exists()
-}
