@@ -7,6 +7,7 @@ use std::sync::Arc;
 use anyhow::Context;
 
 use crate::cli::{CheckArgs, Cli, Command, ReportFormat, StatusFormat};
+use crate::notify::Notifier;
 use crate::registry::{self, Registry};
 use crate::report::{self, Report};
 use crate::store::Store;
@@ -136,15 +137,8 @@ fn check(cli: &Cli, args: &CheckArgs) -> anyhow::Result<Exit> {
         crate::check::refresh(&registry, &store, &mut report)?;
     }
     store.save_last_check(report.to_json().as_bytes())?;
-    let webhook = args
-        .notify
-        .clone()
-        .or_else(|| registry.settings.notify_webhook.clone());
-    if let Some(url) = webhook {
-        let client = crate::fetch::client_builder(&registry.settings)
-            .timeout(crate::notify::TIME_LIMIT)
-            .build()?;
-        runtime.block_on(crate::notify::announce(&client, &url, &store, &report));
+    if let Some(notifier) = Notifier::configured(&registry.settings, args.notify.as_ref())? {
+        runtime.block_on(notifier.announce(&store, &report));
     }
     emit(cli, &report, args.format, args.output.as_deref())?;
     Ok(if report.needs_review() {

@@ -111,9 +111,35 @@ pub async fn post(
     }
 }
 
+/// Where and how runs are announced: `--notify`, else `[settings] notify_webhook`.
+pub struct Notifier {
+    client: reqwest::Client,
+    url: Url,
+}
+
+impl Notifier {
+    /// `None` when no webhook is configured.
+    pub fn configured(
+        settings: &crate::registry::Settings,
+        flag: Option<&Url>,
+    ) -> Result<Option<Notifier>, reqwest::Error> {
+        let Some(url) = flag.cloned().or_else(|| settings.notify_webhook.clone()) else {
+            return Ok(None);
+        };
+        let client = crate::fetch::client_builder(settings)
+            .timeout(TIME_LIMIT)
+            .build()?;
+        Ok(Some(Notifier { client, url }))
+    }
+
+    pub async fn announce(&self, store: &crate::store::Store, report: &Report) {
+        announce(&self.client, &self.url, store, report).await;
+    }
+}
+
 /// Announces the report's new findings, if any, and remembers what was announced. Problems are
 /// logged, never returned: a notification must not fail the run.
-pub async fn announce(
+async fn announce(
     client: &reqwest::Client,
     url: &Url,
     store: &crate::store::Store,

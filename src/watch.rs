@@ -18,6 +18,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use reqwest::Url;
 
 use crate::check::{self, Selection};
+use crate::notify::Notifier;
 use crate::registry::{self, Registry};
 use crate::report::{self, Report};
 use crate::store::{Store, StoreError};
@@ -44,6 +45,8 @@ pub enum WatchError {
     },
     #[error(transparent)]
     Io(#[from] std::io::Error),
+    #[error("cannot build the notification client: {0}")]
+    Notify(#[from] reqwest::Error),
 }
 
 /// The sources missing their last scheduled run, per the store's last capture times.
@@ -108,7 +111,7 @@ async fn watch_loop(opts: WatchOptions) -> Result<(), WatchError> {
         dir: report_dir.clone(),
         source,
     })?;
-    let notifier = notifier(&registry, opts.notify.as_ref());
+    let notifier = Notifier::configured(&registry.settings, opts.notify.as_ref())?;
     let mut shutdown = Box::pin(shutdown_signal());
 
     let now = Utc::now();
@@ -257,24 +260,13 @@ fn reload(
     }
 }
 
-fn notifier(registry: &Registry, flag: Option<&Url>) -> Option<(reqwest::Client, Url)> {
-    let url = flag
-        .cloned()
-        .or_else(|| registry.settings.notify_webhook.clone())?;
-    let client = crate::fetch::client_builder(&registry.settings)
-        .timeout(crate::notify::TIME_LIMIT)
-        .build()
-        .ok()?;
-    Some((client, url))
-}
-
 async fn run_once(
     registry: &Arc<Registry>,
     ids: &[String],
     today: NaiveDate,
     report_dir: &Path,
     keep: usize,
-    notifier: Option<&(reqwest::Client, Url)>,
+    notifier: Option<&Notifier>,
 ) -> anyhow::Result<()> {
     let store = match Store::open(&registry.settings.snapshots_dir) {
         Ok(s) => Arc::new(s),
@@ -298,8 +290,8 @@ async fn run_once(
         report.summary.failed,
         report.summary.flagged
     );
-    if let Some((client, url)) = notifier {
-        crate::notify::announce(client, url, &store, &report).await;
+    if let Some(notifier) = notifier {
+        notifier.announce(&store, &report).await;
     }
     Ok(())
 }
