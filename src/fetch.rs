@@ -238,11 +238,7 @@ impl Fetcher {
         validators: Option<&Validators>,
     ) -> Result<(Fetched, Slot), FetchError> {
         let client = self.ca_clients.get(&source.id).unwrap_or(&self.client);
-        let host = source.url.host_str().unwrap_or_default().to_string();
-        let gate = self.gate(&host);
-        if source.respect_robots && !self.robots_allow(client, &gate, &source.url).await {
-            return Err(FetchError::RobotsDisallowed(source.url.path().to_string()));
-        }
+        let gate = self.admit(client, source).await?;
         let mut attempt = 0;
         loop {
             let mut turn = self.turn(&gate).await;
@@ -271,11 +267,7 @@ impl Fetcher {
     pub async fn render(&self, source: &Source) -> Result<(Fetched, Slot), FetchError> {
         let browser =
             crate::render::find_browser(self.browser.as_deref()).map_err(FetchError::Render)?;
-        let host = source.url.host_str().unwrap_or_default().to_string();
-        let gate = self.gate(&host);
-        if source.respect_robots && !self.robots_allow(&self.client, &gate, &source.url).await {
-            return Err(FetchError::RobotsDisallowed(source.url.path().to_string()));
-        }
+        let gate = self.admit(&self.client, source).await?;
         let _one_browser = self.browsers.acquire().await.expect("never closed");
         let mut turn = self.turn(&gate).await;
         let dom = crate::render::render(
@@ -299,6 +291,15 @@ impl Fetcher {
             }),
             slot,
         ))
+    }
+
+    /// The host's gate, once robots.txt allows the source (or the source opted out of it).
+    async fn admit(&self, client: &Client, source: &Source) -> Result<Arc<HostGate>, FetchError> {
+        let gate = self.gate(source.url.host_str().unwrap_or_default());
+        if source.respect_robots && !self.robots_allow(client, &gate, &source.url).await {
+            return Err(FetchError::RobotsDisallowed(source.url.path().to_string()));
+        }
+        Ok(gate)
     }
 
     /// Waits for this host's turn: its concurrency limit, then its least interval, then a global
