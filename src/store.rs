@@ -197,10 +197,6 @@ impl Store {
         Ok(store)
     }
 
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
     fn check_format(&self, create: bool) -> Result<(), StoreError> {
         let path = self.dir.join(FORMAT_FILE);
         let expected = format!("sourcewatch-snapshots {FORMAT_VERSION}\n");
