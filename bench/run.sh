@@ -7,7 +7,7 @@
 # corpus generator, nginx config, urlwatch driver, floor), copied to bench/work/harness because
 # it keeps venvs, corpora and nginx state beside itself. Needs root for apt-get (nginx-light).
 #
-# Knobs: REPS=3 (medians of REPS runs per pass), SHARED=../shared/bench.
+# Knobs: REPS=5 (medians of REPS runs per pass), SHARED=../shared/bench.
 # Output: one table per N with ratios; raw numbers appended to bench/work/results.jsonl.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -28,7 +28,7 @@ for n in "${@:-100 1000}"; do
     python3 "$HARNESS/peers.py" prepare "$N" "$CORPUS" --seed 42 --fraction 0.05 >/dev/null
     "$HARNESS/start_nginx.sh" "$CORPUS/site" >/dev/null
     trap '"$HARNESS/stop_nginx.sh" >/dev/null 2>&1 || true' EXIT
-    python3 "$HERE/compare.py" "$CORPUS" --reps "${REPS:-3}" --harness "$HARNESS" \
+    python3 "$HERE/compare.py" "$CORPUS" --reps "${REPS:-5}" --harness "$HARNESS" \
       --sourcewatch "$REPO/target/release/sourcewatch" --results "$WORK/results.jsonl"
     "$HARNESS/stop_nginx.sh" >/dev/null 2>&1 || true
     trap - EXIT
