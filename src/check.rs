@@ -298,24 +298,51 @@ async fn capture_source(job: Job, fetcher: &Fetcher) -> Result<SourceRows, Store
         last_modified.take_if(|l| l.is_empty());
     }
     // A 304 is only as good as the stored text it points at; if that is gone, fetch it again.
-    let mut reused_text = None;
+    // The text itself is read only when something will look at it (facts to match, a diff
+    // against the baseline); otherwise it is enough that it is still there. A recheck of
+    // unchanged pages then reads no text at all.
+    let mut reused = None;
+    let mut damaged = None;
     if let Ok(Fetched::NotModified { .. }) = &fetched {
         let latest = job
             .state
             .latest
             .as_ref()
             .expect("validators imply a latest capture");
-        match job.store.text(&source.id, &latest.sha256) {
-            Ok(t) => reused_text = Some(t),
+        let needs_text = !job.facts.is_empty()
+            || job.state.baseline.as_ref().map(|b| &b.sha256) != Some(&latest.sha256);
+        let stored = if needs_text {
+            job.store
+                .verified_text(&source.id, &latest.sha256)
+                .map(Some)
+        } else {
+            job.store
+                .has_text(&source.id, &latest.sha256)
+                .map(|()| None)
+        };
+        match stored {
+            Ok(text) => {
+                reused = Some(Reused {
+                    sha256: latest.sha256.clone(),
+                    text,
+                })
+            }
             Err(e) => {
                 tracing::warn!(source = %source.id, "stored text unreadable ({e}); fetching again");
+                damaged = Some(latest.sha256.clone());
                 (fetched, _slot) = split(fetcher.fetch(source, None).await);
             }
         }
     }
     let elapsed_ms = started.elapsed().as_millis() as u64;
     // One parse per core at a time: more would only hold more DOMs in memory at once.
-    job.process(fetched, reused_text, elapsed_ms)
+    job.process(fetched, reused, damaged, elapsed_ms)
+}
+
+/// The stored capture a 304 points at: its SHA-256, and its text when something needs it.
+struct Reused {
+    sha256: String,
+    text: Option<String>,
 }
 
 fn split(
@@ -339,7 +366,7 @@ struct Captured {
 fn captured_from(
     source: &Source,
     fetched: Result<Fetched, FetchError>,
-    reused_text: Option<String>,
+    reused: Option<Reused>,
     pdf_timeout: std::time::Duration,
 ) -> Captured {
     let fingerprint = source.extract_fingerprint.clone();
@@ -359,10 +386,10 @@ fn captured_from(
             etag,
             last_modified,
         }) => {
-            let text = reused_text.expect("304 handled with stored text");
-            let sha = extract::sha256_hex(&text);
+            let Reused { sha256, text } = reused.expect("304 handled with stored text");
             Captured {
-                text: Ok((text, sha)),
+                // No text means nothing in this run reads it (see `capture_source`).
+                text: Ok((text.unwrap_or_default(), sha256)),
                 http_status: Some(304),
                 final_url: Some(final_url),
                 raw: Vec::new(),
@@ -418,7 +445,8 @@ impl Job {
     fn process(
         self,
         fetched: Result<Fetched, FetchError>,
-        reused_text: Option<String>,
+        reused: Option<Reused>,
+        damaged_text: Option<String>,
         duration_ms: u64,
     ) -> Result<SourceRows, StoreError> {
         let Job {
@@ -435,7 +463,7 @@ impl Job {
             Ok(Fetched::Body(r)) => r.body.len() as u64,
             _ => 0,
         };
-        let captured = captured_from(source, fetched, reused_text, registry.settings.timeout);
+        let captured = captured_from(source, fetched, reused, registry.settings.timeout);
         let mut entry = LogEntry {
             at: Utc::now(),
             outcome: Outcome::Unreachable,
@@ -478,6 +506,7 @@ impl Job {
                         text: &text,
                         sha256: &sha,
                         raw: &captured.raw,
+                        repair: damaged_text.as_ref() == Some(&sha),
                     },
                     &entry,
                 )?;

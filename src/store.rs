@@ -124,6 +124,8 @@ pub struct GoodCapture<'a> {
     pub text: &'a str,
     pub sha256: &'a str,
     pub raw: &'a [u8],
+    /// The file already under this SHA-256 was found damaged: write it again.
+    pub repair: bool,
 }
 
 pub struct Store {
@@ -274,10 +276,41 @@ impl Store {
     }
 
     pub fn text(&self, id: &str, sha: &str) -> Result<String, StoreError> {
+        let path = self.text_path(id, sha)?;
+        std::fs::read_to_string(&path).map_err(io_err(&path))
+    }
+
+    /// The text stored under `sha`, refused when its content no longer hashes to that name.
+    pub fn verified_text(&self, id: &str, sha: &str) -> Result<String, StoreError> {
+        let path = self.text_path(id, sha)?;
+        let text = std::fs::read_to_string(&path).map_err(io_err(&path))?;
+        let actual = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(text.as_bytes()));
+        if actual != sha {
+            return Err(StoreError::Corrupt {
+                path,
+                message: format!("content hashes to {actual}, not to its name"),
+            });
+        }
+        Ok(text)
+    }
+
+    /// Whether the text stored under `sha` is still there, without reading it.
+    pub fn has_text(&self, id: &str, sha: &str) -> Result<(), StoreError> {
+        let path = self.text_path(id, sha)?;
+        match std::fs::metadata(&path) {
+            Ok(m) if m.is_file() => Ok(()),
+            Ok(_) => Err(StoreError::Corrupt {
+                path,
+                message: "not a file".into(),
+            }),
+            Err(e) => Err(io_err(&path)(e)),
+        }
+    }
+
+    fn text_path(&self, id: &str, sha: &str) -> Result<PathBuf, StoreError> {
         let state_path = self.source_dir(id).join("state.json");
         let sha = self.checked_sha(sha, &state_path)?;
-        let path = self.source_dir(id).join("text").join(format!("{sha}.txt"));
-        std::fs::read_to_string(&path).map_err(io_err(&path))
+        Ok(self.source_dir(id).join("text").join(format!("{sha}.txt")))
     }
 
     fn append_log(&self, id: &str, entry: &LogEntry) -> Result<(), StoreError> {
@@ -365,7 +398,7 @@ impl Store {
         let dir = self.source_dir(id);
         let sha = self.checked_sha(capture.sha256, &dir)?;
         let text_path = dir.join("text").join(format!("{sha}.txt"));
-        if !text_path.exists() {
+        if capture.repair || !text_path.exists() {
             let text_dir = dir.join("text");
             std::fs::create_dir_all(&text_dir).map_err(io_err(&text_dir))?;
             crate::atomic::write(&text_path, capture.text.as_bytes())
@@ -611,6 +644,7 @@ mod tests {
             text,
             sha256: sha,
             raw: b"<p>raw</p>",
+            repair: false,
         }
     }
 

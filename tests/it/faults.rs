@@ -258,6 +258,65 @@ fn conditional_get_and_304() {
     );
 }
 
+/// A 304 points at stored text. Without facts the text is not read, only found; with facts it is
+/// read and must still hash to its name. Gone or altered, the page is fetched again in full.
+#[test]
+fn a_304_whose_stored_text_is_gone_or_altered_is_fetched_again() {
+    let server = TestServer::start();
+    let page = || {
+        Reply::html("<main><p>Issued within 45 calendar days.</p></main>").header("ETag", "\"v1\"")
+    };
+    for p in ["/plain", "/quoted"] {
+        server.sequence(p, vec![page(), Reply::status(304), page()]);
+    }
+    let ws = Workspace::new(&format!(
+        "[settings]\nretries = 0\nper_host_interval_ms = 0\n\
+         [[sources]]\nid = \"plain\"\nurl = \"{}\"\n\
+         [[sources]]\nid = \"quoted\"\nurl = \"{}\"\n\
+         [[routes]]\nid = \"r\"\ntitle = \"R\"\n\
+         [[routes.facts]]\nid = \"days\"\nclaim = \"45 days\"\nsource = \"quoted\"\n\
+         quote = \"within 45 calendar days\"\nlast_verified = 2026-11-20\n",
+        server.url("/plain"),
+        server.url("/quoted")
+    ));
+    let first = ws.run(&["check", "--today", "2026-11-25", "--format", "json"]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let text_file = |id: &str| {
+        let dir = ws.path(&format!("snapshots/{id}/text"));
+        std::fs::read_dir(dir)
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path()
+    };
+    std::fs::remove_file(text_file("plain")).unwrap();
+    let quoted = text_file("quoted");
+    let altered = std::fs::read_to_string(&quoted)
+        .unwrap()
+        .replace("45", "99");
+    std::fs::write(&quoted, altered).unwrap();
+
+    let run = ws.run(&["check", "--today", "2026-11-25", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = run.json();
+    for id in ["plain", "quoted"] {
+        let row = source_row(&report, id);
+        assert_eq!(row["outcome"], "unchanged", "{id}: {row}");
+        assert_eq!(row["http_status"], 200, "{id}: refetched in full");
+        assert_eq!(server.requests(&format!("/{id}")).len(), 3, "{id}");
+    }
+    assert!(run.stderr.contains("not to its name"), "{}", run.stderr);
+    assert_eq!(fact_row(&report, "r/days")["quote_found"], true);
+    // The refetch put the true text back under its name.
+    assert!(
+        std::fs::read_to_string(&quoted)
+            .unwrap()
+            .contains("45 calendar days")
+    );
+    assert!(ws.run(&["validate", "--store"]).code == 0);
+}
+
 #[test]
 fn per_host_interval_spaces_requests() {
     let server = TestServer::start();
