@@ -129,21 +129,35 @@ pub fn nfc(text: &str) -> Cow<'_, str> {
 /// U+0080-U+02FF (lead bytes C2-CB) and Cyrillic letters (D0-D3, without the combining
 /// U+0483-U+0489) need no decoding; E2 and other leads are decoded.
 fn is_trivially_nfc(text: &str) -> bool {
+    // Bytes to skip for a character starting with this byte that needs no decoding; 0 = decode.
+    const STEP: [u8; 256] = {
+        let mut t = [0u8; 256];
+        let mut b = 0;
+        while b < 256 {
+            t[b] = match b {
+                0x00..=0x7F => 1,
+                0xC2..=0xCB | 0xD0 | 0xD1 | 0xD3 => 2,
+                _ => 0,
+            };
+            b += 1;
+        }
+        t
+    };
     let bytes = text.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
-        i += match b {
-            0x00..=0x7F => 1,
-            0xC2..=0xCB | 0xD0 | 0xD1 | 0xD3 => 2,
-            0xD2 if !matches!(bytes.get(i + 1), Some(0x83..=0x89)) => 2,
-            _ => {
-                let c = text[i..].chars().next().expect("a char starts here");
-                if !is_nfc_starter(c) {
-                    return false;
-                }
-                c.len_utf8()
+        let step = STEP[b as usize];
+        i += if step != 0 {
+            step as usize
+        } else if b == 0xD2 && !matches!(bytes.get(i + 1), Some(0x83..=0x89)) {
+            2
+        } else {
+            let c = text[i..].chars().next().expect("a char starts here");
+            if !is_nfc_starter(c) {
+                return false;
             }
+            c.len_utf8()
         };
     }
     true
@@ -531,36 +545,47 @@ impl TextWriter {
     fn text(&mut self, s: &str) {
         // Scans bytes, decoding only where a separator can start: ASCII whitespace, or the lead
         // bytes of the non-ASCII whitespace and invisible characters (C2: NBSP, U+0085, soft
-        // hyphen; E1, E2, E3: the other spaces, zero-width space; EF: BOM). Cyrillic text (lead
-        // bytes D0-D3) is copied without decoding a character.
+        // hyphen; E1, E2, E3: the other spaces, zero-width space; EF: BOM). Everything else
+        // (Cyrillic letters included) is skipped by one table lookup per byte.
+        const MAYBE_SEPARATOR: [bool; 256] = {
+            let mut t = [false; 256];
+            let mut b = 0;
+            while b < 256 {
+                t[b] = matches!(b, 0x09..=0x0D | 0x20 | 0xC2 | 0xE1 | 0xE2 | 0xE3 | 0xEF);
+                b += 1;
+            }
+            t
+        };
         let bytes = s.as_bytes();
-        let mut word_start: Option<usize> = None;
+        let mut word_start = 0;
         let mut i = 0;
-        while i < bytes.len() {
-            let b = bytes[i];
-            let (space, invisible, len) = if b < 0x80 {
-                (matches!(b, b'\t'..=b'\r' | b' '), false, 1)
-            } else if matches!(b, 0xC2 | 0xE1 | 0xE2 | 0xE3 | 0xEF) {
+        loop {
+            while i < bytes.len() && !MAYBE_SEPARATOR[bytes[i] as usize] {
+                i += 1;
+            }
+            if i == bytes.len() {
+                break;
+            }
+            let (space, invisible, len) = if bytes[i] < 0x80 {
+                (true, false, 1)
+            } else {
                 let c = s[i..].chars().next().expect("a char starts here");
                 let invisible = matches!(c, '\u{200B}' | '\u{FEFF}' | '\u{00AD}');
                 (c.is_whitespace(), invisible, c.len_utf8())
-            } else {
-                (false, false, 1)
             };
             if space || invisible {
-                if let Some(start) = word_start.take() {
-                    self.word(&s[start..i]);
+                if word_start < i {
+                    self.word(&s[word_start..i]);
                 }
                 if space {
                     self.pending_space = self.line_has_content;
                 }
-            } else if word_start.is_none() {
-                word_start = Some(i);
+                word_start = i + len;
             }
             i += len;
         }
-        if let Some(start) = word_start {
-            self.word(&s[start..]);
+        if word_start < bytes.len() {
+            self.word(&s[word_start..]);
         }
     }
 
