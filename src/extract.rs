@@ -332,7 +332,7 @@ fn walk(doc: &Html, scope: Scope<'_>, exclude: &[Selector], writer: &mut TextWri
 /// The end of every extraction: NFC, `ignore` patterns, the empty check and the hash.
 fn finished(mut writer: TextWriter, source: &Source) -> Result<Extracted, ExtractError> {
     writer.hard_break();
-    let text = finish(writer.out, source);
+    let text = finish(writer.out, writer.needs_nfc, source);
     if text.is_empty() {
         return Err(ExtractError::Empty);
     }
@@ -492,13 +492,13 @@ fn describe_selectors(source: &Source) -> String {
 
 /// NFC, then `ignore` patterns removed, then lines tidied again (a removal can leave a blank line
 /// or a double space behind).
-fn finish(mut raw: String, source: &Source) -> String {
+fn finish(mut raw: String, needs_nfc: bool, source: &Source) -> String {
     while raw.ends_with('\n') {
         raw.pop();
     }
-    let text = match nfc(&raw) {
-        Cow::Borrowed(_) => raw,
-        Cow::Owned(normalised) => normalised,
+    let text = match needs_nfc.then(|| nfc(&raw)) {
+        Some(Cow::Owned(normalised)) => normalised,
+        _ => raw,
     };
     if source.ignore.is_empty() {
         return text;
@@ -532,26 +532,30 @@ fn finish(mut raw: String, source: &Source) -> String {
 #[derive(Default)]
 struct TextWriter {
     out: String,
+    /// Where the last line of `out` starts.
+    line_start: usize,
     line_has_content: bool,
     pending_space: bool,
     /// Cell counters of the table rows we are inside (nested tables push another).
     rows: Vec<usize>,
+    /// Some character written may not be NFC as it stands (see [`is_nfc_starter`]).
+    needs_nfc: bool,
 }
 
 impl TextWriter {
     /// Appends text: runs of whitespace (NBSP too) become one pending space; zero-width space,
-    /// BOM and soft hyphen are invisible and dropped. One pass, whole words copied at once: this
-    /// is the hottest loop of a check.
+    /// BOM and soft hyphen are invisible and dropped. One pass, whole runs of words copied at
+    /// once: this is the hottest loop of a check.
     fn text(&mut self, s: &str) {
-        // Scans bytes, decoding only where a separator can start: ASCII whitespace, or the lead
-        // bytes of the non-ASCII whitespace and invisible characters (C2: NBSP, U+0085, soft
-        // hyphen; E1, E2, E3: the other spaces, zero-width space; EF: BOM). Everything else
-        // (Cyrillic letters included) is skipped by one table lookup per byte.
-        const MAYBE_SEPARATOR: [bool; 256] = {
+        // Bytes worth a closer look: ASCII whitespace, and the lead bytes of characters that are
+        // whitespace or invisible (C2: NBSP, U+0085, soft hyphen; E1, E2, E3: the other spaces,
+        // zero-width space; EF: BOM) or may not be NFC on their own (all but C3-CB, D0, D1, D3).
+        // Everything else (ASCII letters, Latin-1, Cyrillic) costs one table lookup per byte.
+        const STOP: [bool; 256] = {
             let mut t = [false; 256];
             let mut b = 0;
             while b < 256 {
-                t[b] = matches!(b, 0x09..=0x0D | 0x20 | 0xC2 | 0xE1 | 0xE2 | 0xE3 | 0xEF);
+                t[b] = matches!(b, 0x09..=0x0D | 0x20 | 0xC2 | 0xCC..=0xCF | 0xD2 | 0xD4..=0xFF);
                 b += 1;
             }
             t
@@ -560,20 +564,30 @@ impl TextWriter {
         let mut word_start = 0;
         let mut i = 0;
         loop {
-            while i < bytes.len() && !MAYBE_SEPARATOR[bytes[i] as usize] {
+            while i < bytes.len() && !STOP[bytes[i] as usize] {
                 i += 1;
             }
             if i == bytes.len() {
                 break;
             }
-            let (space, invisible, len) = if bytes[i] < 0x80 {
-                (true, false, 1)
+            let b = bytes[i];
+            // One space between two words stays inside the run: it is what collapsing gives.
+            if b == b' ' && word_start < i && bytes.get(i + 1).is_some_and(|&n| !STOP[n as usize]) {
+                i += 1;
+                continue;
+            }
+            let (separator, space, len) = if b < 0x80 {
+                (true, true, 1)
             } else {
                 let c = s[i..].chars().next().expect("a char starts here");
                 let invisible = matches!(c, '\u{200B}' | '\u{FEFF}' | '\u{00AD}');
-                (c.is_whitespace(), invisible, c.len_utf8())
+                let space = c.is_whitespace();
+                if !space && !invisible && !is_nfc_starter(c) {
+                    self.needs_nfc = true;
+                }
+                (space || invisible, space, c.len_utf8())
             };
-            if space || invisible {
+            if separator {
                 if word_start < i {
                     self.word(&s[word_start..i]);
                 }
@@ -610,14 +624,14 @@ impl TextWriter {
     fn hard_break(&mut self) {
         if self.line_has_content {
             // A line that is only a list marker or separators carries nothing.
-            let line_start = self.out.rfind('\n').map_or(0, |i| i + 1);
-            if self.out[line_start..]
-                .chars()
-                .all(|c| matches!(c, '-' | '|' | ' '))
+            if self.out[self.line_start..]
+                .bytes()
+                .all(|b| matches!(b, b'-' | b'|' | b' '))
             {
-                self.out.truncate(line_start);
+                self.out.truncate(self.line_start);
             } else {
                 self.out.push('\n');
+                self.line_start = self.out.len();
             }
         }
         self.line_has_content = false;
@@ -818,6 +832,32 @@ exclude = [".share"]"#,
         .unwrap();
         assert_eq!(a.text, "Fee 10\nx");
         assert_eq!(a.sha256, b.sha256);
+    }
+
+    #[test]
+    fn writer_flags_every_text_that_needs_nfc() {
+        // Decomposed pairs split across text nodes, Hangul jamo, Kazakh letters (D2 lead bytes)
+        // next to the combining marks that share that lead byte.
+        let cases = [
+            (vec!["ви", "\u{306}за"], "вйза", true),
+            (vec!["\u{1100}", "\u{1161}"], "\u{AC00}", true),
+            (vec!["e\u{301}"], "\u{e9}", true),
+            (vec!["Қазақ ҒҰҮ"], "Қазақ ҒҰҮ", false),
+            (vec!["к\u{483}"], "к\u{483}", true),
+            (vec!["Срок «45» дней — €"], "Срок «45» дней — €", false),
+        ];
+        for (chunks, expected, flagged) in cases {
+            let mut w = TextWriter::default();
+            for c in &chunks {
+                w.text(c);
+            }
+            assert_eq!(w.needs_nfc, flagged, "{chunks:?}");
+            let needs_nfc = w.needs_nfc;
+            let raw = w.finish_plain();
+            let text = finish(raw, needs_nfc, &source(""));
+            assert_eq!(text, expected, "{chunks:?}");
+            assert_eq!(text, nfc(&text), "{chunks:?}");
+        }
     }
 
     #[test]
