@@ -382,12 +382,15 @@ impl Fetcher {
         validators: Option<&Validators>,
     ) -> Result<Fetched, AttemptError> {
         let mut req = client.get(source.url.clone());
+        let mut conditional = false;
         if let Some(v) = validators {
             if let Some(etag) = &v.etag {
                 req = req.header(header::IF_NONE_MATCH, etag);
+                conditional = true;
             }
             if let Some(lm) = &v.last_modified {
                 req = req.header(header::IF_MODIFIED_SINCE, lm);
+                conditional = true;
             }
         }
         let mut resp = req.send().await.map_err(classify)?;
@@ -396,7 +399,9 @@ impl Fetcher {
         let headers = resp.headers().clone();
         let etag = header_string(&headers, header::ETAG);
         let last_modified = header_string(&headers, header::LAST_MODIFIED);
-        if status == StatusCode::NOT_MODIFIED {
+        // A 304 to a request that asked nothing conditional points at no stored text: it is
+        // a broken answer, reported like any other HTTP error.
+        if status == StatusCode::NOT_MODIFIED && conditional {
             return Ok(Fetched::NotModified {
                 final_url,
                 etag,

@@ -258,6 +258,28 @@ fn conditional_get_and_304() {
     );
 }
 
+/// A server that answers 304 to a request that sent no validators has nothing to point at: that
+/// source fails as an HTTP error and the rest of the run goes on.
+#[test]
+fn an_unasked_304_is_an_http_error_not_a_crash() {
+    let server = TestServer::start();
+    server.set("/odd", Reply::status(304));
+    server.set("/ok", Reply::html("<main><p>Fine.</p></main>"));
+    let ws = Workspace::new(&format!(
+        "[settings]\nretries = 0\nper_host_interval_ms = 0\n\
+         [[sources]]\nid = \"odd\"\nurl = \"{}\"\n\
+         [[sources]]\nid = \"ok\"\nurl = \"{}\"\n",
+        server.url("/odd"),
+        server.url("/ok")
+    ));
+    let run = ws.run(&["check", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = run.json();
+    assert_eq!(source_row(&report, "odd")["outcome"], "http_error");
+    assert_eq!(source_row(&report, "odd")["http_status"], 304);
+    assert_eq!(source_row(&report, "ok")["outcome"], "new");
+}
+
 /// A 304 points at stored text. Without facts the text is not read, only found; with facts it is
 /// read and must still hash to its name. Gone or altered, the page is fetched again in full.
 #[test]
