@@ -282,13 +282,11 @@ impl Store {
 
     /// The text stored under `sha`, refused when its content no longer hashes to that name.
     pub fn verified_text(&self, id: &str, sha: &str) -> Result<String, StoreError> {
-        let path = self.text_path(id, sha)?;
-        let text = std::fs::read_to_string(&path).map_err(io_err(&path))?;
-        let actual = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(text.as_bytes()));
-        if actual != sha {
+        let text = self.text(id, sha)?;
+        if let Some(message) = misnamed(text.as_bytes(), sha) {
             return Err(StoreError::Corrupt {
-                path,
-                message: format!("content hashes to {actual}, not to its name"),
+                path: self.text_path(id, sha)?,
+                message,
             });
         }
         Ok(text)
@@ -495,13 +493,8 @@ impl Store {
                     };
                     match std::fs::read(&path) {
                         Ok(bytes) => {
-                            let actual =
-                                hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
-                            if actual != sha {
-                                damage.push(format!(
-                                    "{}: content hashes to {actual}, not to its name",
-                                    path.display()
-                                ));
+                            if let Some(message) = misnamed(&bytes, sha) {
+                                damage.push(format!("{}: {message}", path.display()));
                             }
                         }
                         Err(e) => damage.push(format!("{}: {e}", path.display())),
@@ -575,6 +568,12 @@ impl Drop for Store {
             }
         }
     }
+}
+
+/// Why stored text is not what its SHA-256 name says, if it is not.
+fn misnamed(bytes: &[u8], sha: &str) -> Option<String> {
+    let actual = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(bytes));
+    (actual != sha).then(|| format!("content hashes to {actual}, not to its name"))
 }
 
 /// A JSON file, or the default value when it does not exist yet.

@@ -303,17 +303,8 @@ fn a_304_whose_stored_text_is_gone_or_altered_is_fetched_again() {
     ));
     let first = ws.run(&["check", "--today", "2026-11-25", "--format", "json"]);
     assert_eq!(first.code, 0, "{}", first.stderr);
-    let text_file = |id: &str| {
-        let dir = ws.path(&format!("snapshots/{id}/text"));
-        std::fs::read_dir(dir)
-            .unwrap()
-            .next()
-            .unwrap()
-            .unwrap()
-            .path()
-    };
-    std::fs::remove_file(text_file("plain")).unwrap();
-    let quoted = text_file("quoted");
+    std::fs::remove_file(ws.only_text_file("plain")).unwrap();
+    let quoted = ws.only_text_file("quoted");
     let altered = std::fs::read_to_string(&quoted)
         .unwrap()
         .replace("45", "99");

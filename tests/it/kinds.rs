@@ -260,13 +260,7 @@ last_verified = 2026-11-20
     );
     // No format key: the Content-Type says JSON; it does not parse.
     assert_eq!(source_row(&r, "broken")["outcome"], "parse_error");
-    let text_dir = ws.path("snapshots/api/text");
-    let file = std::fs::read_dir(&text_dir)
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let file = ws.only_text_file("api");
     let text = std::fs::read_to_string(file).unwrap();
     assert!(!text.contains("x()"), "{text}");
     assert!(text.contains("\"term\": 45"), "{text}");

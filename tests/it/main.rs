@@ -51,6 +51,17 @@ impl Workspace {
         self.dir.path().join(rel)
     }
 
+    /// The stored text file of a source that has exactly one version so far.
+    pub fn only_text_file(&self, id: &str) -> PathBuf {
+        let dir = self.path(&format!("snapshots/{id}/text"));
+        let files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        assert_eq!(files.len(), 1, "{files:?}");
+        files.into_iter().next().unwrap()
+    }
+
     pub fn write(&self, rel: &str, contents: &str) {
         std::fs::write(self.path(rel), contents).unwrap();
     }

@@ -104,13 +104,7 @@ fn integrity_check_detects_a_tampered_snapshot() {
     let ws = Workspace::new(&many_sources(&server, 2, 0));
     assert_eq!(ws.run(&["-q", "check"]).code, 0);
     assert_eq!(ws.run(&["validate", "--store"]).code, 0);
-    let text_dir = ws.path("snapshots/p1/text");
-    let file = std::fs::read_dir(&text_dir)
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let file = ws.only_text_file("p1");
     let mut text = std::fs::read_to_string(&file).unwrap();
     text = text.replace("Page 1", "Page 7");
     std::fs::write(&file, text).unwrap();
