@@ -10,7 +10,8 @@ use crate::cli::{CheckArgs, Cli, Command, ReportFormat, StatusFormat};
 use crate::notify::Notifier;
 use crate::registry::{self, Registry};
 use crate::report::{self, Report};
-use crate::store::Store;
+use crate::store::{Store, VerifiedBy};
+use crate::text::short_sha;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
@@ -20,6 +21,16 @@ pub enum Exit {
     Review = 1,
     /// Usage, invalid config, I/O, lock held.
     Trouble = 2,
+}
+
+impl Exit {
+    fn of(report: &Report) -> Exit {
+        if report.needs_review() {
+            Exit::Review
+        } else {
+            Exit::Clean
+        }
+    }
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<Exit> {
@@ -93,11 +104,7 @@ Reports of the second check:"
             let registry = load_registry(&cli)?;
             let report = last_check(&cli, &registry)?;
             emit(&cli, &report, *format, output.as_deref())?;
-            Ok(if report.needs_review() {
-                Exit::Review
-            } else {
-                Exit::Clean
-            })
+            Ok(Exit::of(&report))
         }
         Command::Status { format } => status(&cli, *format),
     }
@@ -114,38 +121,29 @@ fn check(cli: &Cli, args: &CheckArgs) -> anyhow::Result<Exit> {
         sources: args.sources.clone(),
         routes: args.routes.clone(),
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
+    let notifier = Notifier::configured(&registry.settings, args.notify.as_ref())?;
+    let runtime = crate::runtime::build().context("starting the async runtime")?;
     let run = crate::check::run(registry.clone(), store.clone(), &selection, cli.today());
     let finished = runtime.block_on(async {
         tokio::select! {
             report = run => report.map(Some),
-            _ = crate::watch::shutdown_signal() => Ok(None),
+            _ = crate::runtime::shutdown_signal() => Ok(None),
         }
     })?;
     let Some(mut report) = finished else {
         // The run future is gone: its tasks are cancelled (a browser in flight is killed with its
         // process group); captures already recorded stay, each written atomically.
-        runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+        runtime.shutdown_timeout(crate::runtime::SHUTDOWN_GRACE);
         eprintln!("interrupted: captures recorded before the signal are kept");
         return Ok(Exit::Trouble);
     };
-    if args.refresh {
-        crate::check::refresh(&registry, &store, &mut report)?;
-    }
-    store.save_last_check(report.to_json().as_bytes())?;
-    if let Some(notifier) = Notifier::configured(&registry.settings, args.notify.as_ref())? {
-        runtime.block_on(notifier.announce(&store, &report));
-    }
+    let finish = crate::check::Finish {
+        refresh: args.refresh,
+        notifier: notifier.as_ref(),
+    };
+    runtime.block_on(crate::check::finish(&registry, &store, &mut report, finish))?;
     emit(cli, &report, args.format, args.output.as_deref())?;
-    Ok(if report.needs_review() {
-        Exit::Review
-    } else {
-        Exit::Clean
-    })
+    Ok(Exit::of(&report))
 }
 
 fn emit(
@@ -239,7 +237,8 @@ fn diff(cli: &Cli, id: &str) -> anyhow::Result<Exit> {
     let registry = load_registry(cli)?;
     let id = known_source(&registry, id)?;
     let store = Store::open_read(&registry.settings.snapshots_dir)?;
-    let state = store.state(id)?;
+    let source = store.source(id);
+    let state = source.state()?;
     let (Some(base), Some(latest)) = (&state.baseline, &state.latest) else {
         anyhow::bail!("source {id:?} has no capture yet; run `sourcewatch check --source {id}`");
     };
@@ -247,17 +246,17 @@ fn diff(cli: &Cli, id: &str) -> anyhow::Result<Exit> {
         if !cli.quiet {
             println!(
                 "{id}: latest capture equals the baseline ({})",
-                &base.sha256[..12]
+                short_sha(&base.sha256)
             );
         }
         return Ok(Exit::Clean);
     }
-    let old = store.text(id, &base.sha256)?;
-    let new = store.text(id, &latest.sha256)?;
+    let old = source.text(&base.sha256)?;
+    let new = source.text(&latest.sha256)?;
     let label = |what: &str, v: &crate::store::Version| {
         format!(
             "{id} {what} {} ({})",
-            &v.sha256[..12],
+            short_sha(&v.sha256),
             v.captured_at.format("%Y-%m-%d %H:%M UTC")
         )
     };
@@ -266,8 +265,14 @@ fn diff(cli: &Cli, id: &str) -> anyhow::Result<Exit> {
         &new,
         &label("baseline", base),
         &label("latest", latest),
-    )
-    .expect("different hashes, different texts");
+    );
+    let Some(d) = d else {
+        // Stored under two names, the same text: a hand-edited state, not a change.
+        if !cli.quiet {
+            println!("{id}: latest capture equals the baseline in text");
+        }
+        return Ok(Exit::Clean);
+    };
     let mut out = std::io::stdout().lock();
     if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
         out.write_all(report::text::colour_diff(&d.unified).as_bytes())?;
@@ -283,12 +288,11 @@ fn accept(cli: &Cli, ids: &[String], all: bool) -> anyhow::Result<Exit> {
     let chosen: Vec<&str> = if all {
         let mut pending = Vec::new();
         for s in &registry.sources {
-            let st = store.state(&s.id)?;
+            let source = store.source(&s.id);
+            let st = source.state()?;
             let differs =
                 matches!((&st.baseline, &st.latest), (Some(b), Some(l)) if b.sha256 != l.sha256);
-            let last_good = store
-                .last_capture(&s.id)?
-                .is_some_and(|c| c.outcome.is_good());
+            let last_good = source.last_capture()?.is_some_and(|c| c.outcome.is_good());
             if differs && last_good {
                 pending.push(s.id.as_str());
             }
@@ -301,31 +305,17 @@ fn accept(cli: &Cli, ids: &[String], all: bool) -> anyhow::Result<Exit> {
     };
     // Check every source first: accept all or none.
     for id in &chosen {
-        let st = store.state(id)?;
-        if st.latest.is_none() {
-            return Err(crate::store::StoreError::NoCapture(id.to_string()).into());
-        }
-        if let Some(outcome) = store
-            .last_capture(id)?
-            .map(|c| c.outcome)
-            .filter(|o| !o.is_good())
-        {
-            return Err(crate::store::StoreError::LatestFailed {
-                id: id.to_string(),
-                outcome,
-            }
-            .into());
-        }
+        store.source(id).check_acceptable()?;
     }
     if chosen.is_empty() && !cli.quiet {
         println!("nothing to accept: every baseline equals its latest capture");
     }
     for id in chosen {
-        let v = store.accept(id)?;
+        let v = store.source(id).accept()?;
         if !cli.quiet {
             println!(
                 "accepted {id}: baseline is now {} (captured {})",
-                &v.sha256[..12],
+                short_sha(&v.sha256),
                 v.captured_at.format("%Y-%m-%d %H:%M UTC")
             );
         }
@@ -340,31 +330,19 @@ fn verify(cli: &Cli, ids: &[String], date: Option<chrono::NaiveDate>) -> anyhow:
     if date > today {
         anyhow::bail!("--date {date} is in the future (today is {today})");
     }
-    let mut edits = Vec::new();
+    let mut facts = Vec::new();
     for id in ids {
-        let Some(fact) = registry.facts().find(|f| &f.id == id) else {
+        let Some(fact) = registry.fact(id) else {
             let hint = registry::did_you_mean(id, registry.facts().map(|f| f.id.as_str()));
             anyhow::bail!("unknown fact {id:?}{hint}; fact ids are route/fact");
         };
-        edits.push((fact.route.as_str(), &fact.id[fact.route.len() + 1..], date));
+        facts.push(fact.id.clone());
     }
     // The lock keeps a concurrent `check --refresh` from editing sources.toml at the same time.
     let store = Store::open(&registry.settings.snapshots_dir)?;
-    registry::edit::set_last_verified(&registry.path, &edits)?;
-    let at = chrono::Utc::now();
-    let log: Vec<crate::store::Verification> = ids
-        .iter()
-        .map(|id| crate::store::Verification {
-            at,
-            fact: id.clone(),
-            date,
-            by: crate::report::VerifiedBy::Human,
-        })
-        .collect();
-    store.record_verifications(&log)?;
-    store.sync()?;
+    crate::check::write_verified(&registry, &store, &facts, date, VerifiedBy::Human)?;
     if !cli.quiet {
-        for id in ids {
+        for id in &facts {
             println!("verified {id}: last_verified = {date}");
         }
     }

@@ -1,4 +1,4 @@
-//! Facts → flags: what needs a human today (SPEC §4, §5 quote matching).
+//! Facts → flags: what needs a human today (docs/outcomes.md).
 //!
 //! A fact is judged on four things only: its age against its staleness limit, whether its source
 //! changed against the accepted baseline, whether its evidence quote is still in the current text,
@@ -9,66 +9,39 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::compare::Diff;
 use crate::outcome::{Flag, Outcome};
-use crate::registry::Fact;
-
-/// Folds text for quote matching: case, whitespace and line breaks, typographic quotes, dashes
-/// and apostrophes do not count.
-pub fn fold_for_match(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut pending_space = false;
-    for c in crate::extract::nfc(s).chars() {
-        if c.is_whitespace() {
-            pending_space = !out.is_empty();
-            continue;
-        }
-        let c = match c {
-            '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '\u{02BC}' | '`'
-            | '\u{00B4}' => '\'',
-            '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{00AB}'
-            | '\u{00BB}' => '"',
-            '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2015}'
-            | '\u{2212}' | '\u{FE58}' | '\u{FE63}' | '\u{FF0D}' => '-',
-            '\u{200B}' | '\u{FEFF}' | '\u{00AD}' => continue,
-            other => other,
-        };
-        if pending_space {
-            out.push(' ');
-            pending_space = false;
-        }
-        out.extend(c.to_lowercase());
-    }
-    out
-}
+use crate::registry::{Fact, FactId};
+use crate::text::fold_for_match;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ClosestPassage {
-    pub text: String,
+pub(crate) struct ClosestPassage {
+    pub(crate) text: String,
     /// 0.0–1.0, how much of the quote the passage shares (similar's ratio).
-    pub similarity: f32,
+    pub(crate) similarity: f32,
 }
 
 /// The current text of a source, with its folded form computed once for all of its facts.
-pub struct CurrentText<'a> {
-    pub text: &'a str,
+pub(crate) struct CurrentText<'a> {
+    pub(crate) text: &'a str,
     folded: String,
 }
 
 impl<'a> CurrentText<'a> {
-    pub fn new(text: &'a str) -> Self {
+    pub(crate) fn new(text: &'a str) -> Self {
         CurrentText {
             text,
             folded: fold_for_match(text),
         }
     }
 
-    pub fn contains_quote(&self, quote: &str) -> bool {
+    pub(crate) fn contains_quote(&self, quote: &str) -> bool {
         let q = fold_for_match(quote);
         !q.is_empty() && self.folded.contains(&q)
     }
 
     /// The 0-based line on which the quote starts, if it is in the text.
-    pub fn line_of_quote(&self, quote: &str) -> Option<usize> {
+    pub(crate) fn line_of_quote(&self, quote: &str) -> Option<usize> {
         let q = fold_for_match(quote);
         if q.is_empty() {
             return None;
@@ -87,7 +60,7 @@ impl<'a> CurrentText<'a> {
     }
 
     /// The 0-based line holding a passage returned by [`Self::closest_passage`].
-    pub fn line_of_passage(&self, passage: &str) -> Option<usize> {
+    pub(crate) fn line_of_passage(&self, passage: &str) -> Option<usize> {
         let first_words: String = passage
             .split_whitespace()
             .take(6)
@@ -97,7 +70,7 @@ impl<'a> CurrentText<'a> {
     }
 
     /// The window of the text most similar to `quote`, widened to its line when the line is short.
-    pub fn closest_passage(&self, quote: &str) -> Option<ClosestPassage> {
+    pub(crate) fn closest_passage(&self, quote: &str) -> Option<ClosestPassage> {
         let folded_quote = fold_for_match(quote);
         let quote_words: Vec<&str> = folded_quote.split(' ').collect();
         let q = quote_words.len().max(1);
@@ -171,26 +144,46 @@ impl<'a> CurrentText<'a> {
     }
 }
 
+/// How old a fact's verification is, and when it goes stale. The one staleness rule: a fact is
+/// stale once more than `stale_after_days` days have passed since `last_verified`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Freshness {
+    pub(crate) age_days: i64,
+    pub(crate) due: NaiveDate,
+    pub(crate) stale: bool,
+}
+
+pub(crate) fn freshness(
+    last_verified: NaiveDate,
+    stale_after_days: u32,
+    today: NaiveDate,
+) -> Freshness {
+    let age_days = (today - last_verified).num_days();
+    Freshness {
+        age_days,
+        due: last_verified + chrono::Days::new(stale_after_days.into()),
+        stale: age_days > i64::from(stale_after_days),
+    }
+}
+
 #[derive(Debug, Clone)]
-pub struct Assessment {
-    pub flags: Vec<Flag>,
-    pub age_days: i64,
-    pub due: NaiveDate,
-    pub quote_found: Option<bool>,
-    pub closest_passage: Option<ClosestPassage>,
+pub(crate) struct Assessment {
+    pub(crate) flags: Vec<Flag>,
+    pub(crate) freshness: Freshness,
+    pub(crate) quote_found: Option<bool>,
+    pub(crate) closest_passage: Option<ClosestPassage>,
 }
 
 /// Judges one fact. `current` is the text captured this run, `None` when the source failed.
-pub fn assess(
+pub(crate) fn assess(
     fact: &Fact,
     today: NaiveDate,
     outcome: Outcome,
     current: Option<&CurrentText<'_>>,
 ) -> Assessment {
-    let age_days = (today - fact.last_verified).num_days();
-    let due = fact.last_verified + chrono::Days::new(fact.stale_after_days.into());
+    let freshness = freshness(fact.last_verified, fact.stale_after_days, today);
     let mut flags = Vec::new();
-    if age_days > i64::from(fact.stale_after_days) {
+    if freshness.stale {
         flags.push(Flag::Stale);
     }
     if outcome == Outcome::Changed {
@@ -212,11 +205,45 @@ pub fn assess(
     }
     Assessment {
         flags,
-        age_days,
-        due,
+        freshness,
         quote_found,
         closest_passage,
     }
+}
+
+/// For each hunk of a changed source's diff, the facts whose evidence lies in it: the quote's
+/// line in the baseline, or the quote's (else the closest passage's) line in the new text. Hunks
+/// carry three lines of context, so "next to" a change counts too.
+pub(crate) fn facts_in_hunks(
+    diff: &Diff,
+    old: &CurrentText<'_>,
+    new: &CurrentText<'_>,
+    facts: &[(&Fact, &Assessment)],
+) -> Vec<Vec<FactId>> {
+    let located: Vec<(&FactId, Option<usize>, Option<usize>)> = facts
+        .iter()
+        .filter_map(|(fact, a)| {
+            let quote = fact.quote.as_deref()?;
+            let new_line = new.line_of_quote(quote).or_else(|| {
+                a.closest_passage
+                    .as_ref()
+                    .and_then(|p| new.line_of_passage(&p.text))
+            });
+            Some((&fact.id, old.line_of_quote(quote), new_line))
+        })
+        .collect();
+    diff.hunks
+        .iter()
+        .map(|h| {
+            located
+                .iter()
+                .filter(|(_, o, n)| {
+                    o.is_some_and(|l| h.old.contains(&l)) || n.is_some_and(|l| h.new.contains(&l))
+                })
+                .map(|(id, _, _)| (*id).clone())
+                .collect()
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -9,16 +9,80 @@ use std::ops::Range;
 
 use similar::{Algorithm, ChangeTag, TextDiff};
 
+use crate::capture::Capture;
 use crate::outcome::Outcome;
+use crate::store::Version;
+use crate::text::short_sha;
 
-pub const DIFF_TIMEOUT: Duration = Duration::from_secs(2);
+const DIFF_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// `new` when there is no baseline yet, `unchanged` when the hashes match, else `changed`.
-pub fn outcome(baseline_sha: Option<&str>, current_sha: &str) -> Outcome {
+/// A failed capture's own outcome; for a good one, `new` when there is no baseline yet,
+/// `unchanged` when the hashes match, else `changed`.
+pub(crate) fn outcome(baseline: Option<&Version>, capture: &Capture) -> Outcome {
+    if let Some((failed, _)) = capture.failure() {
+        return failed;
+    }
+    by_hash(
+        baseline.map(|b| b.sha256.as_str()),
+        capture.sha256().unwrap_or_default(),
+    )
+}
+
+fn by_hash(baseline_sha: Option<&str>, current_sha: &str) -> Outcome {
     match baseline_sha {
         None => Outcome::New,
         Some(b) if b == current_sha => Outcome::Unchanged,
         Some(_) => Outcome::Changed,
+    }
+}
+
+/// A capture held against its baseline.
+#[derive(Debug)]
+pub(crate) struct Comparison {
+    pub(crate) outcome: Outcome,
+    /// The baseline after this capture: the one it was compared with, or the capture itself
+    /// when it became the first baseline; `None` for a failure on a source never captured.
+    pub(crate) baseline_sha256: Option<String>,
+    /// For a changed source: the baseline's text and the diff from it.
+    pub(crate) change: Option<(String, Diff)>,
+}
+
+impl Comparison {
+    /// `baseline_text` is the baseline's stored text, read by the caller only for a changed
+    /// source.
+    pub(crate) fn new(
+        id: &str,
+        outcome: Outcome,
+        baseline: Option<&Version>,
+        capture: &Capture,
+        baseline_text: Option<String>,
+    ) -> Comparison {
+        let baseline_sha256 = match (baseline, capture.sha256()) {
+            (Some(b), _) => Some(b.sha256.clone()),
+            (None, sha) => sha.map(str::to_string),
+        };
+        let change = match (baseline, baseline_text, capture.text()) {
+            (Some(b), Some(old), Some(new)) => {
+                let sha = capture.sha256().unwrap_or_default();
+                diff(
+                    &old,
+                    new,
+                    &format!("{id} baseline {}", short_sha(&b.sha256)),
+                    &format!("{id} capture {}", short_sha(sha)),
+                )
+                .map(|d| (old, d))
+            }
+            _ => None,
+        };
+        Comparison {
+            outcome,
+            baseline_sha256,
+            change,
+        }
+    }
+
+    pub(crate) fn diff(&self) -> Option<&Diff> {
+        self.change.as_ref().map(|(_, d)| d)
     }
 }
 
@@ -31,20 +95,20 @@ fn line_diff<'a>(old: &'a str, new: &'a str) -> TextDiff<'a, 'a, str> {
 
 /// Where one hunk of a unified diff sits in the old and the new text (0-based line ranges).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HunkRange {
-    pub old: Range<usize>,
-    pub new: Range<usize>,
+pub(crate) struct HunkRange {
+    pub(crate) old: Range<usize>,
+    pub(crate) new: Range<usize>,
 }
 
 /// A unified diff and the line ranges of its hunks, in the same order.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Diff {
-    pub unified: String,
-    pub hunks: Vec<HunkRange>,
+pub(crate) struct Diff {
+    pub(crate) unified: String,
+    pub(crate) hunks: Vec<HunkRange>,
 }
 
 /// A unified diff with three lines of context; `None` when the texts are equal.
-pub fn diff(old: &str, new: &str, old_label: &str, new_label: &str) -> Option<Diff> {
+pub(crate) fn diff(old: &str, new: &str, old_label: &str, new_label: &str) -> Option<Diff> {
     if old == new {
         return None;
     }
@@ -75,7 +139,7 @@ pub fn diff(old: &str, new: &str, old_label: &str, new_label: &str) -> Option<Di
 
 /// One line of a unified diff, as renderers need it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DiffLine<'a> {
+pub(crate) enum DiffLine<'a> {
     /// `--- a` / `+++ b`
     File(&'a str),
     /// `@@ -1,3 +1,3 @@`, with its 0-based index among the hunks.
@@ -88,15 +152,15 @@ pub enum DiffLine<'a> {
 
 /// A run of words in a changed line; `changed` marks what differs from the paired line.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Segment {
-    pub text: String,
-    pub changed: bool,
+pub(crate) struct Segment {
+    pub(crate) text: String,
+    pub(crate) changed: bool,
 }
 
 /// Reads a unified diff back into lines and pairs each block of removed lines with the added
 /// lines that follow it, word-diffing each pair. Works on the stored report alone, so `report`
 /// can render word highlights long after the check.
-pub fn parse_unified(unified: &str) -> Vec<DiffLine<'_>> {
+pub(crate) fn parse_unified(unified: &str) -> Vec<DiffLine<'_>> {
     let mut out: Vec<DiffLine<'_>> = Vec::new();
     let lines: Vec<&str> = unified.lines().collect();
     let mut hunk_no = 0;
@@ -149,7 +213,7 @@ pub fn parse_unified(unified: &str) -> Vec<DiffLine<'_>> {
 }
 
 /// Word-level difference of two lines: (old segments, new segments).
-pub fn word_diff(old: &str, new: &str) -> (Vec<Segment>, Vec<Segment>) {
+fn word_diff(old: &str, new: &str) -> (Vec<Segment>, Vec<Segment>) {
     let diff = TextDiff::configure()
         .timeout(Duration::from_millis(200))
         .diff_words(old, new);
@@ -185,9 +249,9 @@ mod tests {
 
     #[test]
     fn outcomes() {
-        assert_eq!(outcome(None, "a"), Outcome::New);
-        assert_eq!(outcome(Some("a"), "a"), Outcome::Unchanged);
-        assert_eq!(outcome(Some("a"), "b"), Outcome::Changed);
+        assert_eq!(by_hash(None, "a"), Outcome::New);
+        assert_eq!(by_hash(Some("a"), "a"), Outcome::Unchanged);
+        assert_eq!(by_hash(Some("a"), "b"), Outcome::Changed);
     }
 
     #[test]

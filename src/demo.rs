@@ -130,13 +130,13 @@ async fn serve(listener: tokio::net::TcpListener, site: Arc<Site>) {
     }
 }
 
-pub struct DemoOutcome {
-    pub dir: PathBuf,
-    pub report: Report,
+pub(crate) struct DemoOutcome {
+    pub(crate) dir: PathBuf,
+    pub(crate) report: Report,
 }
 
 /// Runs the demo in `dir` (a new temporary folder, kept, when `None`).
-pub fn run(dir: Option<PathBuf>, today: NaiveDate) -> anyhow::Result<DemoOutcome> {
+pub(crate) fn run(dir: Option<PathBuf>, today: NaiveDate) -> anyhow::Result<DemoOutcome> {
     let dir = match dir {
         Some(d) => {
             std::fs::create_dir_all(&d).with_context(|| format!("creating {}", d.display()))?;
@@ -147,10 +147,7 @@ pub fn run(dir: Option<PathBuf>, today: NaiveDate) -> anyhow::Result<DemoOutcome
             .tempdir()?
             .keep(),
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
+    let runtime = crate::runtime::build()?;
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let base = format!("http://{}", listener.local_addr()?);
@@ -180,9 +177,11 @@ pub fn run(dir: Option<PathBuf>, today: NaiveDate) -> anyhow::Result<DemoOutcome
              removed, a bot wall in front of the visa page\n"
         );
         site.changed.store(true, Ordering::SeqCst);
-        let second = crate::check::run(registry.clone(), store.clone(), &selection, today).await?;
+        let mut second =
+            crate::check::run(registry.clone(), store.clone(), &selection, today).await?;
         server.abort();
-        store.save_last_check(second.to_json().as_bytes())?;
+        let finish = crate::check::Finish::default();
+        crate::check::finish(&registry, &store, &mut second, finish).await?;
         for (name, text) in [
             ("report.md", report::markdown::render(&second)),
             ("report.html", report::html::render(&second)),

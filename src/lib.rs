@@ -3,36 +3,46 @@
 //! ```text
 //! sources.toml ──registry──▶ sources, routes, facts
 //!                               │
-//!            fetch (polite HTTP, retries, conditional GET, bot-wall detection)
+//!            fetch (polite HTTP, retries, conditional GET, bot walls, the browser)
 //!                               │ bytes
-//!            extract (charset, selectors, normalised text, SHA-256)
-//!                               │ text
+//!            extract (charset, selectors, normalised text)
+//!                               │
+//!            capture (text and SHA-256, or a failure; what the log and the report share)
+//!                               │
 //!            store (snapshots/: text by hash, baseline, latest, capture log)
 //!                               │
 //!            compare (outcome against the baseline, unified diff)
 //!                               │
 //!            assess (facts → stale, source_changed, evidence_missing, unverifiable)
 //!                               │
-//!            report (terminal text, JSON)
+//!            report (terminal text, Markdown, HTML, JSON)
 //! ```
 //!
-//! [`check`] runs the pipe once; [`watch`] runs it on schedules ([`schedule`]) and [`notify`]
-//! announces new findings; [`app`] maps commands to all of it and to exit codes.
+//! Each stage imports only the stages above it and the leaves ([`text`] for normalisation and
+//! hashing, `outcome` for the words every stage speaks, `atomic` for crash-safe writes,
+//! `schedule` for crontab lines); `tests/it/layers.rs` fails when one reaches down the pipe.
+//! `check` runs the pipe once; `watch` runs it on schedules and `notify` announces new
+//! findings; [`app`] maps commands to all of it and to exit codes.
 
 pub mod app;
-pub mod assess;
-pub mod atomic;
-pub mod check;
 pub mod cli;
-pub mod compare;
-pub mod demo;
-pub mod extract;
-pub mod fetch;
-pub mod notify;
-pub mod outcome;
 pub mod registry;
-pub mod render;
-pub mod report;
-pub mod schedule;
-pub mod store;
-pub mod watch;
+
+mod atomic;
+mod outcome;
+mod schedule;
+mod text;
+
+mod assess;
+mod capture;
+mod compare;
+mod extract;
+mod fetch;
+mod report;
+mod store;
+
+mod check;
+mod demo;
+mod notify;
+mod runtime;
+mod watch;

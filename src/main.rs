@@ -2,7 +2,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use sourcewatch::app::{self, Exit};
-use sourcewatch::cli::Cli;
+use sourcewatch::cli::{Cli, Command};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -17,7 +17,7 @@ fn main() -> ExitCode {
         }
     };
     // A long-running service logs its schedule by default.
-    let service = matches!(cli.command, sourcewatch::cli::Command::Watch { .. });
+    let service = matches!(cli.command, Command::Watch { .. });
     init_tracing(cli.verbose + u8::from(service), cli.quiet);
     match app::run(cli) {
         Ok(exit) => ExitCode::from(exit as u8),

@@ -11,14 +11,16 @@ use std::time::Duration;
 use reqwest::Url;
 use serde_json::json;
 
+use crate::fetch::retry::{Retry, with_retries};
 use crate::report::{FactReport, Report};
 
 /// The most a notification may add to a run.
-pub const TIME_LIMIT: Duration = Duration::from_secs(10);
-const ATTEMPTS: u32 = 3;
+pub(crate) const TIME_LIMIT: Duration = Duration::from_secs(10);
+/// Attempts after the first.
+const RETRIES: u32 = 2;
 
 /// `fact-id:flag` for every flag in the report.
-pub fn finding_keys(report: &Report) -> BTreeSet<String> {
+fn finding_keys(report: &Report) -> BTreeSet<String> {
     report
         .facts
         .iter()
@@ -27,7 +29,7 @@ pub fn finding_keys(report: &Report) -> BTreeSet<String> {
 }
 
 /// Flagged facts with at least one flag not announced before.
-pub fn new_findings<'r>(report: &'r Report, announced: &BTreeSet<String>) -> Vec<&'r FactReport> {
+fn new_findings<'r>(report: &'r Report, announced: &BTreeSet<String>) -> Vec<&'r FactReport> {
     report
         .facts
         .iter()
@@ -41,7 +43,7 @@ pub fn new_findings<'r>(report: &'r Report, announced: &BTreeSet<String>) -> Vec
 
 /// What to remember after this run: the findings of the facts this run assessed, plus what was
 /// remembered of facts it did not assess (a `--source` run must not forget the others).
-pub fn remembered(report: &Report, announced: &BTreeSet<String>) -> BTreeSet<String> {
+fn remembered(report: &Report, announced: &BTreeSet<String>) -> BTreeSet<String> {
     let assessed: BTreeSet<&str> = report.facts.iter().map(|f| f.id.as_str()).collect();
     announced
         .iter()
@@ -54,7 +56,7 @@ pub fn remembered(report: &Report, announced: &BTreeSet<String>) -> BTreeSet<Str
         .collect()
 }
 
-pub fn payload(report: &Report, new: &[&FactReport]) -> serde_json::Value {
+fn payload(report: &Report, new: &[&FactReport]) -> serde_json::Value {
     let mut text = format!(
         "sourcewatch {}: {} new finding(s); {} of {} facts need review",
         report.today,
@@ -81,30 +83,23 @@ pub fn payload(report: &Report, new: &[&FactReport]) -> serde_json::Value {
     })
 }
 
-/// POSTs `body`, retrying failures, all within [`TIME_LIMIT`].
-pub async fn post(
-    client: &reqwest::Client,
-    url: &Url,
-    body: &serde_json::Value,
-) -> Result<(), String> {
-    let attempts = async {
-        let mut last = String::new();
-        for attempt in 0..ATTEMPTS {
-            if attempt > 0 {
-                tokio::time::sleep(Duration::from_millis(500 << attempt)).await;
-            }
-            let request = client
-                .post(url.clone())
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(body.to_string());
-            match request.send().await {
-                Ok(r) if r.status().is_success() => return Ok(()),
-                Ok(r) => last = format!("HTTP {}", r.status()),
-                Err(e) => last = e.to_string(),
-            }
+/// POSTs `body`, retrying what may pass (connection failures, 5xx, 429), all within
+/// [`TIME_LIMIT`].
+async fn post(client: &reqwest::Client, url: &Url, body: &serde_json::Value) -> Result<(), String> {
+    let attempts = with_retries(RETRIES, |_| async {
+        let request = client
+            .post(url.clone())
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body.to_string());
+        match request.send().await {
+            Ok(r) if r.status().is_success() => Ok(()),
+            Ok(r) => Err((
+                format!("HTTP {}", r.status()),
+                Retry::for_status(r.status(), r.headers()),
+            )),
+            Err(e) => Err((e.to_string(), Retry::Backoff)),
         }
-        Err(last)
-    };
+    });
     match tokio::time::timeout(TIME_LIMIT, attempts).await {
         Ok(result) => result,
         Err(_) => Err(format!("no answer within {} s", TIME_LIMIT.as_secs())),
@@ -112,27 +107,27 @@ pub async fn post(
 }
 
 /// Where and how runs are announced: `--notify`, else `[settings] notify_webhook`.
-pub struct Notifier {
+pub(crate) struct Notifier {
     client: reqwest::Client,
     url: Url,
 }
 
 impl Notifier {
     /// `None` when no webhook is configured.
-    pub fn configured(
+    pub(crate) fn configured(
         settings: &crate::registry::Settings,
         flag: Option<&Url>,
     ) -> Result<Option<Notifier>, reqwest::Error> {
         let Some(url) = flag.cloned().or_else(|| settings.notify_webhook.clone()) else {
             return Ok(None);
         };
-        let client = crate::fetch::client_builder(settings)
+        let client = crate::fetch::client::builder(settings)
             .timeout(TIME_LIMIT)
             .build()?;
         Ok(Some(Notifier { client, url }))
     }
 
-    pub async fn announce(&self, store: &crate::store::Store, report: &Report) {
+    pub(crate) async fn announce(&self, store: &crate::store::Store, report: &Report) {
         announce(&self.client, &self.url, store, report).await;
     }
 }

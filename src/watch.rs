@@ -24,18 +24,18 @@ use crate::report::{self, Report};
 use crate::store::{Store, StoreError};
 
 /// How late a scheduled run may be before `status` and `watch` call it missed.
-pub const MISSED_GRACE: chrono::Duration = chrono::Duration::minutes(15);
+pub(crate) const MISSED_GRACE: chrono::Duration = chrono::Duration::minutes(15);
 
-pub struct WatchOptions {
-    pub config: PathBuf,
-    pub today: Option<NaiveDate>,
-    pub report_dir: Option<PathBuf>,
-    pub keep_reports: usize,
-    pub notify: Option<Url>,
+pub(crate) struct WatchOptions {
+    pub(crate) config: PathBuf,
+    pub(crate) today: Option<NaiveDate>,
+    pub(crate) report_dir: Option<PathBuf>,
+    pub(crate) keep_reports: usize,
+    pub(crate) notify: Option<Url>,
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum WatchError {
+pub(crate) enum WatchError {
     #[error(transparent)]
     Registry(#[from] registry::RegistryError),
     #[error("cannot write reports to {}: {source}", dir.display())]
@@ -50,7 +50,7 @@ pub enum WatchError {
 }
 
 /// The sources missing their last scheduled run, per the store's last capture times.
-pub fn missed(
+pub(crate) fn missed(
     registry: &Registry,
     store: &Store,
     now: DateTime<Utc>,
@@ -59,7 +59,7 @@ pub fn missed(
         .sources
         .iter()
         .filter_map(|s| {
-            let last = store.last_capture(&s.id).ok()??.at;
+            let last = store.source(&s.id).last_capture().ok()??.at;
             let due = registry.schedule_of(s).missed_since(
                 registry.settings.timezone,
                 &last,
@@ -76,25 +76,11 @@ fn file_stamp(path: &Path) -> Option<(SystemTime, u64)> {
     Some((m.modified().ok()?, m.len()))
 }
 
-pub fn run(opts: WatchOptions) -> Result<(), WatchError> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
+pub(crate) fn run(opts: WatchOptions) -> Result<(), WatchError> {
+    let runtime = crate::runtime::build()?;
     let result = runtime.block_on(watch_loop(opts));
-    // Blocking work of an abandoned run (a parse, an atomic write) gets a moment to finish.
-    runtime.shutdown_timeout(Duration::from_secs(2));
+    runtime.shutdown_timeout(crate::runtime::SHUTDOWN_GRACE);
     result
-}
-
-/// SIGINT or SIGTERM, whichever comes first.
-pub async fn shutdown_signal() {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .expect("SIGTERM handler");
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
-    }
 }
 
 async fn watch_loop(opts: WatchOptions) -> Result<(), WatchError> {
@@ -112,7 +98,7 @@ async fn watch_loop(opts: WatchOptions) -> Result<(), WatchError> {
         source,
     })?;
     let notifier = Notifier::configured(&registry.settings, opts.notify.as_ref())?;
-    let mut shutdown = Box::pin(shutdown_signal());
+    let mut shutdown = Box::pin(crate::runtime::shutdown_signal());
 
     let now = Utc::now();
     let mut due: HashMap<String, DateTime<Utc>> = HashMap::new();
@@ -280,8 +266,12 @@ async fn run_once(
         sources: ids.to_vec(),
         routes: Vec::new(),
     };
-    let report = check::run(registry.clone(), store.clone(), &selection, today).await?;
-    store.save_last_check(report.to_json().as_bytes())?;
+    let mut report = check::run(registry.clone(), store.clone(), &selection, today).await?;
+    let finish = check::Finish {
+        refresh: false,
+        notifier,
+    };
+    check::finish(registry, &store, &mut report, finish).await?;
     write_reports(report_dir, &report, keep)?;
     tracing::info!(
         "run done: {} source(s) ({} changed, {} failed), {} fact(s) flagged",
@@ -290,9 +280,6 @@ async fn run_once(
         report.summary.failed,
         report.summary.flagged
     );
-    if let Some(notifier) = notifier {
-        notifier.announce(&store, &report).await;
-    }
     Ok(())
 }
 
@@ -304,7 +291,7 @@ fn is_report_file(name: &str) -> bool {
 }
 
 /// `<stamp>.json`, `<stamp>.md` and `latest.json`; only the newest `keep` runs are kept.
-pub fn write_reports(dir: &Path, report: &Report, keep: usize) -> std::io::Result<()> {
+fn write_reports(dir: &Path, report: &Report, keep: usize) -> std::io::Result<()> {
     let stamp = report.finished_at.format("%Y%m%dT%H%M%S%3fZ").to_string();
     let json = report.to_json();
     crate::atomic::write(&dir.join(format!("{stamp}.json")), json.as_bytes())?;

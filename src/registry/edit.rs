@@ -9,8 +9,10 @@ use std::path::Path;
 use chrono::{Datelike, NaiveDate};
 use toml_edit::{DocumentMut, Item, Value};
 
+use super::FactId;
+
 #[derive(Debug, thiserror::Error)]
-pub enum EditError {
+pub(crate) enum EditError {
     #[error("cannot read {path}: {source}")]
     Read {
         path: String,
@@ -27,11 +29,11 @@ pub enum EditError {
     },
 }
 
-/// Sets `last_verified` for each `(route_id, fact_id)` and writes the file once, atomically.
-/// Nothing is written unless every fact was found.
-pub fn set_last_verified(
+/// Sets `last_verified` for each fact and writes the file once, atomically. Nothing is written
+/// unless every fact was found.
+pub(crate) fn set_last_verified(
     path: &Path,
-    updates: &[(&str, &str, NaiveDate)],
+    updates: &[(FactId, NaiveDate)],
 ) -> Result<(), EditError> {
     let shown = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|source| EditError::Read {
@@ -44,9 +46,9 @@ pub fn set_last_verified(
                 path: shown.clone(),
                 message: e.message().to_string(),
             })?;
-    for (route_id, fact_id, date) in updates {
-        let slot = find_last_verified(&mut doc, route_id, fact_id)
-            .ok_or_else(|| EditError::NotFound(format!("{route_id}/{fact_id}")))?;
+    for (id, date) in updates {
+        let slot = find_last_verified(&mut doc, id.route(), id.name())
+            .ok_or_else(|| EditError::NotFound(id.to_string()))?;
         let decor = slot.decor().clone();
         let mut new = Value::from(toml_edit::Datetime {
             date: Some(toml_edit::Date {
@@ -117,7 +119,7 @@ last_verified = 2026-02-02
         let path = dir.path().join("sources.toml");
         std::fs::write(&path, ORIGINAL).unwrap();
         let day = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
-        set_last_verified(&path, &[("r", "a", day)]).unwrap();
+        set_last_verified(&path, &[(FactId::new("r", "a"), day)]).unwrap();
         let after = std::fs::read_to_string(&path).unwrap();
         let expected = ORIGINAL.replace(
             "last_verified   =   2026-01-01   # checked by hand",
@@ -132,7 +134,11 @@ last_verified = 2026-02-02
         let path = dir.path().join("sources.toml");
         std::fs::write(&path, ORIGINAL).unwrap();
         let day = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
-        let err = set_last_verified(&path, &[("r", "a", day), ("r", "zzz", day)]).unwrap_err();
+        let err = set_last_verified(
+            &path,
+            &[(FactId::new("r", "a"), day), (FactId::new("r", "zzz"), day)],
+        )
+        .unwrap_err();
         assert!(matches!(err, EditError::NotFound(_)));
         assert_eq!(std::fs::read_to_string(&path).unwrap(), ORIGINAL);
     }

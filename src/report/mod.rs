@@ -1,114 +1,111 @@
-//! One [`Report`] value per check, rendered for people (terminal text) and programs (JSON, SPEC
-//! §6). The value is also what `LAST_CHECK.json` stores, so `status` and `report` render exactly
-//! what the check saw.
+//! One [`Report`] value per check, rendered for people (terminal text, Markdown, HTML) and
+//! programs (JSON; docs/reports.md is the contract). The value is also what `LAST_CHECK.json`
+//! stores, so `report` renders exactly what the check saw.
+//!
+//! Rows are made from the values the pipeline produced: a source row from its [`Capture`] and
+//! [`Comparison`], a fact row from its [`Assessment`].
 
-pub mod html;
-pub mod markdown;
-pub mod text;
+pub(crate) mod html;
+pub(crate) mod markdown;
+pub(crate) mod text;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::assess::ClosestPassage;
+use crate::assess::{Assessment, ClosestPassage, freshness};
+use crate::capture::Capture;
+use crate::compare::{Comparison, HunkRange};
 use crate::outcome::{Flag, Outcome};
+use crate::registry::{Fact, FactId, Source};
+use crate::store::VerifiedBy;
 
-pub const SCHEMA_VERSION: u32 = 1;
+pub(crate) const SCHEMA_VERSION: u32 = 1;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Report {
-    pub schema_version: u32,
-    pub tool: String,
-    pub today: NaiveDate,
-    pub started_at: DateTime<Utc>,
-    pub finished_at: DateTime<Utc>,
-    pub summary: Summary,
-    pub sources: Vec<SourceReport>,
-    pub facts: Vec<FactReport>,
+pub(crate) struct Report {
+    pub(crate) schema_version: u32,
+    pub(crate) tool: String,
+    pub(crate) today: NaiveDate,
+    pub(crate) started_at: DateTime<Utc>,
+    pub(crate) finished_at: DateTime<Utc>,
+    pub(crate) summary: Summary,
+    pub(crate) sources: Vec<SourceReport>,
+    pub(crate) facts: Vec<FactReport>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Summary {
-    pub sources: usize,
-    pub new: usize,
-    pub unchanged: usize,
-    pub changed: usize,
-    pub failed: usize,
-    pub facts: usize,
-    pub flagged: usize,
-    pub stale: usize,
-    pub source_changed: usize,
-    pub evidence_missing: usize,
-    pub unverifiable: usize,
-    pub refreshed: usize,
+pub(crate) struct Summary {
+    pub(crate) sources: usize,
+    pub(crate) new: usize,
+    pub(crate) unchanged: usize,
+    pub(crate) changed: usize,
+    pub(crate) failed: usize,
+    pub(crate) facts: usize,
+    pub(crate) flagged: usize,
+    pub(crate) stale: usize,
+    pub(crate) source_changed: usize,
+    pub(crate) evidence_missing: usize,
+    pub(crate) unverifiable: usize,
+    pub(crate) refreshed: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SourceReport {
-    pub id: String,
-    pub url: String,
-    pub final_url: Option<String>,
-    pub outcome: Outcome,
-    pub http_status: Option<u16>,
-    pub sha256: Option<String>,
-    pub baseline_sha256: Option<String>,
-    pub error: Option<String>,
-    pub diff: Option<String>,
+pub(crate) struct SourceReport {
+    pub(crate) id: String,
+    pub(crate) url: String,
+    pub(crate) final_url: Option<String>,
+    pub(crate) outcome: Outcome,
+    pub(crate) http_status: Option<u16>,
+    pub(crate) sha256: Option<String>,
+    pub(crate) baseline_sha256: Option<String>,
+    pub(crate) error: Option<String>,
+    pub(crate) diff: Option<String>,
     /// Extra: bytes received and time taken, for spotting slow or bloated sources.
-    pub bytes: u64,
-    pub duration_ms: u64,
+    pub(crate) bytes: u64,
+    pub(crate) duration_ms: u64,
     /// Extra: the hunks of `diff` in order, each with the facts whose quote (or closest passage)
     /// lies in or next to it.
     #[serde(default)]
-    pub hunks: Vec<DiffHunk>,
+    pub(crate) hunks: Vec<DiffHunk>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DiffHunk {
+pub(crate) struct DiffHunk {
     /// 1-based first line and line count in the baseline, as in the `@@` header.
-    pub old_start: usize,
-    pub old_lines: usize,
-    pub new_start: usize,
-    pub new_lines: usize,
+    pub(crate) old_start: usize,
+    pub(crate) old_lines: usize,
+    pub(crate) new_start: usize,
+    pub(crate) new_lines: usize,
     /// Full fact ids.
-    pub facts: Vec<String>,
-}
-
-/// Who last moved a fact's `last_verified`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum VerifiedBy {
-    /// `check --refresh`: the quote was found on an unchanged source.
-    Machine,
-    /// `verify`: a person checked the fact.
-    Human,
+    pub(crate) facts: Vec<FactId>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct FactReport {
-    pub id: String,
-    pub route: String,
-    pub source: String,
-    pub claim: String,
-    pub quote: Option<String>,
-    pub last_verified: NaiveDate,
-    pub age_days: i64,
-    pub stale_after_days: u32,
+pub(crate) struct FactReport {
+    pub(crate) id: FactId,
+    pub(crate) route: String,
+    pub(crate) source: String,
+    pub(crate) claim: String,
+    pub(crate) quote: Option<String>,
+    pub(crate) last_verified: NaiveDate,
+    pub(crate) age_days: i64,
+    pub(crate) stale_after_days: u32,
     /// Extra: the day the fact becomes stale.
-    pub due: NaiveDate,
-    pub flags: Vec<Flag>,
-    pub quote_found: Option<bool>,
-    pub closest_passage: Option<String>,
+    pub(crate) due: NaiveDate,
+    pub(crate) flags: Vec<Flag>,
+    pub(crate) quote_found: Option<bool>,
+    pub(crate) closest_passage: Option<String>,
     /// Extra: how similar `closest_passage` is to the quote, 0.0–1.0.
-    pub closest_similarity: Option<f32>,
-    pub refreshed: bool,
+    pub(crate) closest_similarity: Option<f32>,
+    pub(crate) refreshed: bool,
     /// Extra: who set the current `last_verified`, when sourcewatch recorded it.
     #[serde(default)]
-    pub verified_by: Option<VerifiedBy>,
+    pub(crate) verified_by: Option<VerifiedBy>,
 }
 
 impl Summary {
     /// The counts every renderer shows, in one wording.
-    pub fn counts(&self) -> String {
+    pub(crate) fn counts(&self) -> String {
         format!(
             "sources {} (new {}, unchanged {}, changed {}, failed {}) · stale {} · \
              source_changed {} · evidence_missing {} · unverifiable {} · refreshed {}",
@@ -128,7 +125,7 @@ impl Summary {
 
 impl SourceReport {
     /// What went wrong, or the HTTP status, for a row of a report.
-    pub fn detail(&self) -> String {
+    pub(crate) fn detail(&self) -> String {
         self.error
             .clone()
             .or_else(|| self.http_status.map(|c| format!("HTTP {c}")))
@@ -138,21 +135,89 @@ impl SourceReport {
 
 impl FactReport {
     /// " (92% similar)" after a closest passage, or nothing.
-    pub fn similarity_note(&self) -> String {
+    pub(crate) fn similarity_note(&self) -> String {
         self.closest_similarity
             .map(|x| format!(" ({:.0}% similar)", x * 100.0))
             .unwrap_or_default()
     }
 
-    pub fn set_closest(&mut self, passage: Option<ClosestPassage>) {
-        self.closest_similarity = passage.as_ref().map(|p| p.similarity);
-        self.closest_passage = passage.map(|p| p.text);
+    pub(crate) fn new(fact: &Fact, a: Assessment, verified_by: Option<VerifiedBy>) -> Self {
+        let (closest_passage, closest_similarity) = match a.closest_passage {
+            Some(ClosestPassage { text, similarity }) => (Some(text), Some(similarity)),
+            None => (None, None),
+        };
+        FactReport {
+            id: fact.id.clone(),
+            route: fact.id.route().to_string(),
+            source: fact.source.clone(),
+            claim: fact.claim.clone(),
+            quote: fact.quote.clone(),
+            last_verified: fact.last_verified,
+            age_days: a.freshness.age_days,
+            stale_after_days: fact.stale_after_days,
+            due: a.freshness.due,
+            flags: a.flags,
+            quote_found: a.quote_found,
+            closest_passage,
+            closest_similarity,
+            refreshed: false,
+            verified_by,
+        }
+    }
+}
+
+impl SourceReport {
+    /// The row of a source: what its capture was and how it compares with the baseline.
+    /// `hunk_facts` holds, per hunk of the diff, the facts it touches.
+    pub(crate) fn new(
+        source: &Source,
+        capture: &Capture,
+        comparison: &Comparison,
+        hunk_facts: Vec<Vec<FactId>>,
+    ) -> Self {
+        let meta = &capture.meta;
+        let diff = comparison.diff();
+        let hunks = diff
+            .map(|d| {
+                d.hunks
+                    .iter()
+                    .zip(hunk_facts.into_iter().chain(std::iter::repeat(Vec::new())))
+                    .map(|(h, facts)| DiffHunk::new(h, facts))
+                    .collect()
+            })
+            .unwrap_or_default();
+        SourceReport {
+            id: source.id.clone(),
+            url: source.url.to_string(),
+            final_url: meta.final_url.clone(),
+            outcome: comparison.outcome,
+            http_status: meta.http_status,
+            sha256: capture.sha256().map(str::to_string),
+            baseline_sha256: comparison.baseline_sha256.clone(),
+            error: capture.failure().map(|(_, e)| e.to_string()),
+            diff: diff.map(|d| d.unified.clone()),
+            bytes: meta.bytes,
+            duration_ms: meta.duration_ms,
+            hunks,
+        }
+    }
+}
+
+impl DiffHunk {
+    fn new(range: &HunkRange, facts: Vec<FactId>) -> Self {
+        DiffHunk {
+            old_start: range.old.start + 1,
+            old_lines: range.old.len(),
+            new_start: range.new.start + 1,
+            new_lines: range.new.len(),
+            facts,
+        }
     }
 }
 
 impl Report {
     /// Counts derived from the rows; called after the rows are final.
-    pub fn summarise(&mut self) {
+    pub(crate) fn summarise(&mut self) {
         let mut s = Summary {
             sources: self.sources.len(),
             facts: self.facts.len(),
@@ -186,20 +251,20 @@ impl Report {
     }
 
     /// Exit status 1 when anything needs a human: a flagged fact or a failed source.
-    pub fn needs_review(&self) -> bool {
+    pub(crate) fn needs_review(&self) -> bool {
         self.summary.flagged > 0 || self.summary.failed > 0
     }
 
     /// Flagged facts in review order: facts inside a changed hunk first (they are where the page
     /// moved), then the rest, each group in registry order.
-    pub fn facts_for_review(&self) -> Vec<&FactReport> {
+    pub(crate) fn facts_for_review(&self) -> Vec<&FactReport> {
         let touched: std::collections::HashSet<&str> = self
             .sources
             .iter()
             .flat_map(|s| {
                 s.hunks
                     .iter()
-                    .flat_map(|h| h.facts.iter().map(String::as_str))
+                    .flat_map(|h| h.facts.iter().map(FactId::as_str))
             })
             .collect();
         let flagged = self.facts.iter().filter(|f| !f.flags.is_empty());
@@ -209,11 +274,11 @@ impl Report {
         first
     }
 
-    pub fn source(&self, id: &str) -> Option<&SourceReport> {
+    pub(crate) fn source(&self, id: &str) -> Option<&SourceReport> {
         self.sources.iter().find(|s| s.id == id)
     }
 
-    pub fn to_json(&self) -> String {
+    pub(crate) fn to_json(&self) -> String {
         let mut s = serde_json::to_string_pretty(self).expect("report serialises");
         s.push('\n');
         s
@@ -221,13 +286,13 @@ impl Report {
 
     /// Ages and flags as of another day, for `status` between checks. Only `stale` depends on the
     /// day; the other flags are what the check saw.
-    pub fn as_of(&mut self, today: NaiveDate) {
+    pub(crate) fn as_of(&mut self, today: NaiveDate) {
         self.today = today;
         for f in &mut self.facts {
-            f.age_days = (today - f.last_verified).num_days();
-            let stale = f.age_days > i64::from(f.stale_after_days);
+            let fresh = freshness(f.last_verified, f.stale_after_days, today);
+            f.age_days = fresh.age_days;
             f.flags.retain(|fl| *fl != Flag::Stale);
-            if stale {
+            if fresh.stale {
                 f.flags.insert(0, Flag::Stale);
             }
         }

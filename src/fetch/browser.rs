@@ -30,7 +30,7 @@ const CANDIDATES: &[&str] = &[
 ];
 
 /// The browser binary: `[settings] browser`, else `SOURCEWATCH_BROWSER`, else PATH.
-pub fn find_browser(configured: Option<&Path>) -> Result<PathBuf, String> {
+pub(super) fn find_browser(configured: Option<&Path>) -> Result<PathBuf, String> {
     if let Some(p) = configured {
         return Ok(p.to_path_buf());
     }
@@ -65,7 +65,7 @@ impl Drop for GroupGuard {
 }
 
 /// Loads `url` in headless Chromium and returns the DOM after its scripts ran.
-pub async fn render(
+pub(super) async fn render(
     browser: &Path,
     url: &Url,
     user_agent: &str,

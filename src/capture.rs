@@ -1,0 +1,150 @@
+//! One capture: one fetch of a source turned into normalised text and its SHA-256, or into a
+//! failure with its outcome.
+//!
+//! This is the value that flows from fetching and extraction into the store and the report:
+//! [`CaptureMeta`] is what both the capture log line and the report row are made from, so the two
+//! can never disagree about a status code or a byte count.
+
+use chrono::{DateTime, Utc};
+
+use crate::extract::{ExtractError, Extracted};
+use crate::fetch::{FetchError, Response, Validators};
+use crate::outcome::Outcome;
+
+/// What is known about an exchange, whatever came of it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CaptureMeta {
+    pub(crate) at: DateTime<Utc>,
+    pub(crate) http_status: Option<u16>,
+    pub(crate) final_url: Option<String>,
+    /// The validators to send next time (empty for a failure or a browser render).
+    pub(crate) validators: Validators,
+    /// Bytes of the body received (after decompression); 0 for a 304 or a failure.
+    pub(crate) bytes: u64,
+    pub(crate) duration_ms: u64,
+}
+
+#[derive(Debug)]
+pub(crate) enum Captured {
+    /// A body fetched and extracted in this run, with the raw body it came from.
+    Fresh {
+        extracted: Extracted,
+        raw: Vec<u8>,
+    },
+    /// A 304: the stored latest capture still stands. Its text is read only when something in
+    /// this run looks at it (facts to match, a diff against the baseline).
+    Reused {
+        sha256: String,
+        text: Option<String>,
+    },
+    Failed {
+        outcome: Outcome,
+        error: String,
+    },
+}
+
+#[derive(Debug)]
+pub(crate) struct Capture {
+    pub(crate) meta: CaptureMeta,
+    pub(crate) captured: Captured,
+    /// The extraction settings the text was made with (`Source::extract_fingerprint`).
+    pub(crate) fingerprint: String,
+}
+
+impl Capture {
+    pub(crate) fn fresh(response: Response, extracted: Result<Extracted, ExtractError>) -> Self {
+        let meta = CaptureMeta {
+            http_status: Some(response.status),
+            final_url: Some(response.final_url),
+            bytes: response.body.len() as u64,
+            validators: response.validators,
+            ..CaptureMeta::default()
+        };
+        let captured = match extracted {
+            Ok(extracted) => Captured::Fresh {
+                extracted,
+                raw: response.body,
+            },
+            Err(e) => Captured::Failed {
+                outcome: e.outcome(),
+                error: e.to_string(),
+            },
+        };
+        Capture {
+            meta,
+            captured,
+            fingerprint: String::new(),
+        }
+    }
+
+    pub(crate) fn reused(
+        final_url: String,
+        validators: Validators,
+        sha256: String,
+        text: Option<String>,
+    ) -> Self {
+        Capture {
+            meta: CaptureMeta {
+                http_status: Some(304),
+                final_url: Some(final_url),
+                validators,
+                ..CaptureMeta::default()
+            },
+            captured: Captured::Reused { sha256, text },
+            fingerprint: String::new(),
+        }
+    }
+
+    pub(crate) fn failed(error: &FetchError) -> Self {
+        let final_url = match error {
+            FetchError::Http { final_url, .. } => Some(final_url.clone()),
+            _ => None,
+        };
+        Capture {
+            meta: CaptureMeta {
+                http_status: error.http_status(),
+                final_url,
+                ..CaptureMeta::default()
+            },
+            captured: Captured::Failed {
+                outcome: error.outcome(),
+                error: error.to_string(),
+            },
+            fingerprint: String::new(),
+        }
+    }
+
+    /// Stamps the time, the duration and the extraction settings, once the capture is complete.
+    pub(crate) fn finished(mut self, started: std::time::Instant, fingerprint: &str) -> Self {
+        self.meta.at = Utc::now();
+        self.meta.duration_ms = started.elapsed().as_millis() as u64;
+        self.fingerprint = fingerprint.to_string();
+        self
+    }
+
+    /// The SHA-256 of the captured text; `None` for a failure.
+    pub(crate) fn sha256(&self) -> Option<&str> {
+        match &self.captured {
+            Captured::Fresh { extracted, .. } => Some(&extracted.sha256),
+            Captured::Reused { sha256, .. } => Some(sha256),
+            Captured::Failed { .. } => None,
+        }
+    }
+
+    /// The captured text, when this run has it.
+    pub(crate) fn text(&self) -> Option<&str> {
+        match &self.captured {
+            Captured::Fresh { extracted, .. } => Some(&extracted.text),
+            Captured::Reused { text, .. } => text.as_deref(),
+            Captured::Failed { .. } => None,
+        }
+    }
+
+    /// The outcome and message of a failed capture.
+    pub(crate) fn failure(&self) -> Option<(Outcome, &str)> {
+        match &self.captured {
+            Captured::Failed { outcome, error } => Some((*outcome, error)),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! HTML → text: the visible text of the selected elements in document order, with excluded and
+//! never-visible elements (scripts, styles, templates, …) skipped.
+
+use ego_tree::iter::Edge;
+use scraper::{ElementRef, Html, Node, Selector};
+
+use super::writer::TextWriter;
+use super::{ExtractError, Extracted, finished};
+use crate::registry::Source;
+
+/// Elements whose content is never visible text.
+fn is_dropped(name: &str) -> bool {
+    matches!(
+        name,
+        "script" | "style" | "noscript" | "template" | "svg" | "head" | "iframe" | "object"
+    )
+}
+
+/// Extracts the normalised text of `html` as `source` selects it.
+pub(super) fn extract_html(html: &str, source: &Source) -> Result<Extracted, ExtractError> {
+    let doc = Html::parse_document(html);
+    let scope = if source.select.is_empty() {
+        Scope::Body
+    } else {
+        Scope::Selected(&source.select)
+    };
+    let mut writer = TextWriter::default();
+    let matched_any = walk(&doc, scope, &source.exclude, &mut writer);
+    if !matched_any {
+        return Err(ExtractError::SelectorMissing(super::describe_selectors(
+            source,
+        )));
+    }
+    finished(writer, source)
+}
+
+/// What part of a document is text.
+#[derive(Clone, Copy)]
+pub(super) enum Scope<'a> {
+    /// The `<body>` of a page.
+    Body,
+    /// Every element matching one of these, in document order, each once.
+    Selected(&'a [Selector]),
+    /// Everything (a fragment, such as HTML inside a JSON string).
+    All,
+}
+
+/// Writes the visible text of `doc` within `scope`; false when a selector scope matched nothing.
+pub(super) fn walk(
+    doc: &Html,
+    scope: Scope<'_>,
+    exclude: &[Selector],
+    writer: &mut TextWriter,
+) -> bool {
+    let mut capture_depth = match scope {
+        Scope::All => 1,
+        _ => 0,
+    };
+    let mut skip_until: Option<ego_tree::NodeId> = None;
+    let mut matched_any = matches!(scope, Scope::Body | Scope::All);
+
+    for edge in doc.tree.root().traverse() {
+        match edge {
+            Edge::Open(node) => {
+                if skip_until.is_some() {
+                    continue;
+                }
+                match node.value() {
+                    Node::Text(t) if capture_depth > 0 => writer.text(t),
+                    Node::Element(el) => {
+                        let name = el.name();
+                        let el_ref = ElementRef::wrap(node).expect("element node");
+                        if is_dropped(name) || exclude.iter().any(|s| s.matches(&el_ref)) {
+                            skip_until = Some(node.id());
+                            continue;
+                        }
+                        let starts_capture = match scope {
+                            Scope::Body => name == "body",
+                            Scope::Selected(select) => {
+                                capture_depth == 0 && select.iter().any(|s| s.matches(&el_ref))
+                            }
+                            Scope::All => false,
+                        };
+                        if starts_capture {
+                            matched_any = true;
+                            capture_depth = 1;
+                            writer.hard_break();
+                        } else if capture_depth > 0 {
+                            capture_depth += 1;
+                        }
+                        if capture_depth > 0 {
+                            writer.open(name);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Edge::Close(node) => {
+                if let Some(id) = skip_until {
+                    if id == node.id() {
+                        skip_until = None;
+                    }
+                    continue;
+                }
+                if let Node::Element(el) = node.value()
+                    && capture_depth > 0
+                {
+                    writer.close(el.name());
+                    capture_depth -= 1;
+                    if capture_depth == 0 {
+                        writer.hard_break();
+                    }
+                }
+            }
+        }
+    }
+    matched_any
+}

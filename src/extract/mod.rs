@@ -1,0 +1,258 @@
+//! Bytes of a page → the normalised text that is hashed, diffed and searched for quotes.
+//!
+//! The walk keeps only visible text of the selected elements, in document order; block elements
+//! start new lines, table rows become one line with cells joined by ` | `, list items start with
+//! `- `, whitespace (NBSP too) collapses, the result is NFC, the source's `ignore` patterns are
+//! removed and blank lines dropped (docs/registry.md, "Text").
+//!
+//! ```text
+//! extract/
+//!   mod.rs      extract(): the format dispatch, ExtractError (knows its outcome), finishing
+//!   charset.rs  which charset a body is in
+//!   html.rs     the DOM walk: selected, excluded and never-visible elements
+//!   writer.rs   lines of collapsed text, tables and lists
+//!   json.rs     JSON Pointers, HTML strings, canonical JSON
+//!   pdf.rs      pdftotext on tokio::process
+//! ```
+//!
+//! HTML and JSON extraction is synchronous CPU work; `scraper::Html` is not `Send`, so a parsed
+//! document never lives across an await.
+
+mod charset;
+mod html;
+mod json;
+mod pdf;
+mod writer;
+
+use std::borrow::Cow;
+use std::time::Duration;
+
+use crate::fetch::Response;
+use crate::outcome::Outcome;
+use crate::registry::{Format, Source};
+use crate::text::{nfc, sha256_hex};
+use writer::TextWriter;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub(crate) enum ExtractError {
+    #[error("no text left after extraction")]
+    Empty,
+    #[error("{0}")]
+    Parse(String),
+    #[error("the page loaded but no element matched {0}")]
+    SelectorMissing(String),
+}
+
+impl ExtractError {
+    pub(crate) fn outcome(&self) -> Outcome {
+        match self {
+            ExtractError::Empty => Outcome::Empty,
+            ExtractError::Parse(_) => Outcome::ParseError,
+            ExtractError::SelectorMissing(_) => Outcome::SelectorMissing,
+        }
+    }
+}
+
+/// A page's normalised text and its SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Extracted {
+    pub(crate) text: String,
+    pub(crate) sha256: String,
+}
+
+/// Extracts a fetched body as its source says: the source's `format`, else the one its
+/// Content-Type announces. `timeout` bounds an external converter (PDF).
+pub(crate) async fn extract(
+    source: &Source,
+    response: &Response,
+    timeout: Duration,
+) -> Result<Extracted, ExtractError> {
+    let format = source
+        .format
+        .unwrap_or_else(|| Format::from_content_type(response.content_type.as_deref()));
+    match format {
+        Format::Html => {
+            let html = charset::decode(
+                &response.body,
+                response.content_type.as_deref(),
+                source.charset,
+            );
+            html::extract_html(&html, source)
+        }
+        Format::Json if !source.select.is_empty() => Err(ExtractError::Parse(
+            "the server sent JSON but select holds CSS selectors; set format = \"json\" \
+             and use JSON Pointers"
+                .into(),
+        )),
+        Format::Json => json::extract_json(&response.body, source),
+        Format::Pdf => pdf::extract_pdf(&response.body, source, timeout).await,
+    }
+}
+
+/// The end of every extraction: NFC, `ignore` patterns, the empty check and the hash.
+fn finished(mut writer: TextWriter, source: &Source) -> Result<Extracted, ExtractError> {
+    writer.hard_break();
+    let text = finish(writer.out, writer.needs_nfc, source);
+    if text.is_empty() {
+        return Err(ExtractError::Empty);
+    }
+    let sha256 = sha256_hex(&text);
+    Ok(Extracted { text, sha256 })
+}
+
+fn describe_selectors(source: &Source) -> String {
+    // Selectors do not keep their source text; the registry's order is the user's.
+    format!("{} selector(s)", source.select.len())
+}
+
+/// NFC, then `ignore` patterns removed, then lines tidied again (a removal can leave a blank line
+/// or a double space behind).
+fn finish(mut raw: String, needs_nfc: bool, source: &Source) -> String {
+    while raw.ends_with('\n') {
+        raw.pop();
+    }
+    let text = match needs_nfc.then(|| nfc(&raw)) {
+        Some(Cow::Owned(normalised)) => normalised,
+        _ => raw,
+    };
+    if source.ignore.is_empty() {
+        return text;
+    }
+    let mut stripped = text;
+    for re in &source.ignore {
+        if let Cow::Owned(s) = re.replace_all(&stripped, "") {
+            stripped = s;
+        }
+    }
+    let mut out = String::with_capacity(stripped.len());
+    for line in stripped.lines() {
+        let mut first = true;
+        for word in line.split(' ').filter(|w| !w.is_empty()) {
+            if first {
+                if !out.is_empty() {
+                    out.push('\n');
+                }
+                first = false;
+            } else {
+                out.push(' ');
+            }
+            out.push_str(word);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry;
+    use chrono::NaiveDate;
+    use std::path::Path;
+
+    fn source(extra: &str) -> std::sync::Arc<Source> {
+        let text = format!("[[sources]]\nid = \"s\"\nurl = \"https://e.org/\"\n{extra}\n");
+        let reg = registry::parse(
+            Path::new("t.toml"),
+            &text,
+            NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
+        )
+        .unwrap();
+        reg.sources[0].clone()
+    }
+
+    fn text_of(html: &str, extra: &str) -> String {
+        html::extract_html(html, &source(extra)).unwrap().text
+    }
+
+    #[test]
+    fn blocks_lists_tables_and_dropped_elements() {
+        let html = r#"<html><head><title>T</title><style>p{}</style></head><body>
+            <h1>Permit</h1><script>var x = "nonce";</script>
+            <p>Processing   takes<br>45&nbsp;calendar days.</p>
+            <ul><li>Passport</li><li> Medical <b>certificate</b></li></ul>
+            <table><tr><th>Fee</th><th>Term</th></tr>
+                   <tr><td><p>10 MCI</p></td><td>45 days</td></tr></table>
+            <noscript>enable js</noscript><template><p>hidden</p></template>
+            <svg><text>chart</text></svg>
+        </body></html>"#;
+        assert_eq!(
+            text_of(html, ""),
+            "Permit\nProcessing takes\n45 calendar days.\n- Passport\n- Medical certificate\n\
+             Fee | Term\n10 MCI | 45 days"
+        );
+    }
+
+    #[test]
+    fn select_exclude_and_document_order() {
+        let html = r#"<body><div class="b">second?</div><nav>menu</nav>
+            <div class="a">first <span class="share">Share!</span></div>
+            <div class="b">third</div></body>"#;
+        let t = text_of(
+            html,
+            r#"select = [".a", ".b"]
+exclude = [".share"]"#,
+        );
+        assert_eq!(t, "second?\nfirst\nthird");
+    }
+
+    #[test]
+    fn exclude_removes_selected_elements_inside_it() {
+        let html = r#"<body><aside class="promo"><p>ad</p></aside><p>kept</p></body>"#;
+        assert_eq!(
+            text_of(html, "select = [\"p\"]\nexclude = [\".promo\"]"),
+            "kept"
+        );
+    }
+
+    #[test]
+    fn nested_matches_are_taken_once() {
+        let html = r#"<body><div class="x">outer <div class="x">inner</div></div></body>"#;
+        assert_eq!(text_of(html, r#"select = [".x"]"#), "outer\ninner");
+    }
+
+    #[test]
+    fn missing_selector_and_empty_page() {
+        let src = source(r#"select = ["div.info-block-horizontal"]"#);
+        assert!(matches!(
+            html::extract_html("<body><p>hi</p></body>", &src),
+            Err(ExtractError::SelectorMissing(_))
+        ));
+        assert_eq!(
+            html::extract_html("<body> <script>x</script> </body>", &source("")),
+            Err(ExtractError::Empty)
+        );
+        assert_eq!(
+            html::extract_html(
+                r#"<body><div class="info-block-horizontal"> </div></body>"#,
+                &src
+            ),
+            Err(ExtractError::Empty)
+        );
+    }
+
+    #[test]
+    fn nbsp_and_nfc() {
+        // "й" written decomposed (и + combining breve) becomes the composed character.
+        let html = "<p>Срок:\u{00A0}\u{00A0}45 дней, ви\u{0306}за</p>";
+        let t = text_of(html, "");
+        assert_eq!(t, "Срок: 45 дней, вйза");
+        assert!(t.contains('\u{0439}'));
+    }
+
+    #[test]
+    fn ignore_patterns_removed_before_hashing() {
+        let extra = r#"ignore = ['Last update: \d{2}\.\d{2}\.\d{4}', 'Views: \d+']"#;
+        let a = html::extract_html(
+            "<p>Fee 10</p><p>Last update: 01.02.2026</p><p>Views: 5 x</p>",
+            &source(extra),
+        )
+        .unwrap();
+        let b = html::extract_html(
+            "<p>Fee 10</p><p>Last update: 09.09.2026</p><p>Views: 77 x</p>",
+            &source(extra),
+        )
+        .unwrap();
+        assert_eq!(a.text, "Fee 10\nx");
+        assert_eq!(a.sha256, b.sha256);
+    }
+}

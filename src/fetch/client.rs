@@ -1,0 +1,43 @@
+//! The one HTTP client configuration every request of sourcewatch uses: an honest User-Agent,
+//! timeouts, the redirect policy (at most ten, http and https only), compression, no proxy.
+
+use std::time::Duration;
+
+use reqwest::{Client, redirect};
+
+use crate::registry::Settings;
+
+const MAX_REDIRECTS: usize = 10;
+
+pub(crate) fn user_agent(contact: Option<&str>) -> String {
+    match contact {
+        Some(c) if !c.trim().is_empty() => {
+            format!("sourcewatch/{} (+{})", env!("CARGO_PKG_VERSION"), c.trim())
+        }
+        _ => format!("sourcewatch/{}", env!("CARGO_PKG_VERSION")),
+    }
+}
+
+pub(crate) fn builder(settings: &Settings) -> reqwest::ClientBuilder {
+    // The ring provider builds much faster than aws-lc; it must be installed before the first
+    // client. A second install (tests, `watch` reloads) is harmless.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    Client::builder()
+        .user_agent(user_agent(settings.contact.as_deref()))
+        .timeout(settings.timeout)
+        .connect_timeout(settings.timeout.min(Duration::from_secs(10)))
+        .redirect(redirect::Policy::custom(|attempt| {
+            if attempt.previous().len() >= MAX_REDIRECTS {
+                attempt.error(format!("more than {MAX_REDIRECTS} redirects"))
+            } else if !matches!(attempt.url().scheme(), "http" | "https") {
+                let scheme = attempt.url().scheme().to_string();
+                attempt.error(format!("redirect to a {scheme}: URL refused"))
+            } else {
+                attempt.follow()
+            }
+        }))
+        .gzip(true)
+        .brotli(true)
+        .deflate(true)
+        .no_proxy()
+}

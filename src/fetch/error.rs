@@ -1,0 +1,100 @@
+//! How a fetch fails: one [`FetchError`] per failure, which knows the outcome it is reported as,
+//! and the mapping of reqwest's errors onto it with the retry decision for each.
+
+use super::retry::Retry;
+use super::tls::tls_problem;
+use crate::outcome::Outcome;
+
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum FetchError {
+    #[error("{0}")]
+    Unreachable(String),
+    #[error("HTTP {status}")]
+    Http { status: u16, final_url: String },
+    #[error("blocked: {reason}")]
+    Blocked { status: Option<u16>, reason: String },
+    #[error("TLS: {0}")]
+    Tls(String),
+    #[error("body larger than max_body_bytes ({limit} bytes)")]
+    TooLarge { limit: u64, status: u16 },
+    #[error("{0}")]
+    Redirect(String),
+    #[error("robots.txt disallows {0}")]
+    RobotsDisallowed(String),
+    #[error("render: {0}")]
+    Render(String),
+}
+
+impl FetchError {
+    pub(crate) fn outcome(&self) -> Outcome {
+        match self {
+            FetchError::Unreachable(_) => Outcome::Unreachable,
+            FetchError::Http { .. } | FetchError::Redirect(_) => Outcome::HttpError,
+            FetchError::Blocked { .. } => Outcome::Blocked,
+            FetchError::Tls(_) => Outcome::TlsError,
+            FetchError::TooLarge { .. } => Outcome::TooLarge,
+            FetchError::RobotsDisallowed(_) => Outcome::RobotsDisallowed,
+            FetchError::Render(_) => Outcome::RenderError,
+        }
+    }
+
+    pub(crate) fn http_status(&self) -> Option<u16> {
+        match self {
+            FetchError::Http { status, .. } | FetchError::TooLarge { status, .. } => Some(*status),
+            FetchError::Blocked { status, .. } => *status,
+            _ => None,
+        }
+    }
+}
+
+/// A 429 that outlasts every retry is a bot wall by another name.
+pub(super) fn persisting(error: FetchError) -> FetchError {
+    match error {
+        FetchError::Http { status: 429, .. } => FetchError::Blocked {
+            status: Some(429),
+            reason: "HTTP 429 Too Many Requests on every attempt".to_string(),
+        },
+        other => other,
+    }
+}
+
+pub(super) fn classify(e: reqwest::Error) -> (FetchError, Retry) {
+    if let Some(tls) = tls_problem(&e) {
+        return (FetchError::Tls(tls), Retry::No);
+    }
+    if e.is_redirect() {
+        return (FetchError::Redirect(error_chain(&e)), Retry::No);
+    }
+    let what = if e.is_timeout() {
+        format!("timed out: {}", error_chain(&e))
+    } else if e.is_connect() {
+        format!("cannot connect: {}", error_chain(&e))
+    } else if e.is_body() || e.is_decode() {
+        format!(
+            "connection broken while reading the body: {}",
+            error_chain(&e)
+        )
+    } else {
+        error_chain(&e)
+    };
+    (FetchError::Unreachable(what), Retry::Backoff)
+}
+
+/// The causes of an error, innermost last. reqwest's own top line only repeats the URL, which the
+/// report already shows, so it is left out when there is a cause to show.
+fn error_chain(e: &reqwest::Error) -> String {
+    let Some(first) = std::error::Error::source(e) else {
+        return e.to_string();
+    };
+    let mut parts: Vec<String> = vec![first.to_string()];
+    let mut cur = first.source();
+    while let Some(inner) = cur {
+        let s = inner.to_string();
+        if !parts.iter().any(|p| p.contains(&s)) {
+            parts.push(s);
+        }
+        cur = inner.source();
+    }
+    parts.retain(|p| p != "client error (Connect)");
+    parts.join(": ")
+}

@@ -1,0 +1,291 @@
+//! Getting a source's bytes politely.
+//!
+//! One shared HTTP client (rustls with the standard roots; a second client only for a source that
+//! brings its own `ca_file`), a global limit on requests in flight, and per host a limit and a
+//! least interval between requests, as lychee does it. Retries with exponential backoff and
+//! jitter happen here and only here; `Retry-After` is honoured up to a cap. Conditional GET uses
+//! the stored validators. Bodies are read as a stream and cut off at `max_body_bytes` after
+//! decompression, so neither a huge page nor a gzip bomb can exhaust memory. Bot walls and
+//! challenge pages are recognised and reported as `blocked`, never as content.
+//!
+//! ```text
+//! fetch/
+//!   mod.rs      Fetcher: admit (robots) → turn (host gate) → attempt, with retries
+//!   client.rs   the reqwest client: User-Agent, timeouts, redirect policy, compression
+//!   gate.rs     per-host concurrency and interval, the global limit, Slot
+//!   retry.rs    Retry (the decision) and the one retry loop, also used by notify
+//!   robots.rs   robots.txt once per origin per run
+//!   wall.rs     bot walls, captchas, WAF challenges
+//!   error.rs    FetchError (knows its outcome), reqwest errors mapped onto it
+//!   tls.rs      certificate problems in words
+//!   browser.rs  render = "browser": headless Chromium, one DOM per page
+//! ```
+
+mod browser;
+pub(crate) mod client;
+mod error;
+mod gate;
+pub(crate) mod retry;
+mod robots;
+mod tls;
+mod wall;
+
+use std::collections::HashMap;
+
+use reqwest::header::{self, HeaderMap};
+use reqwest::{Client, StatusCode};
+use tokio::sync::Semaphore;
+
+pub(crate) use error::FetchError;
+pub(crate) use gate::Slot;
+use gate::{Gates, HostGate};
+use retry::{Retry, with_retries};
+
+use crate::registry::{Settings, Source};
+
+/// What a conditional GET sends back: the validators of the stored latest capture.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Validators {
+    pub(crate) etag: Option<String>,
+    pub(crate) last_modified: Option<String>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Response {
+    pub(crate) status: u16,
+    pub(crate) final_url: String,
+    pub(crate) content_type: Option<String>,
+    pub(crate) validators: Validators,
+    pub(crate) body: Vec<u8>,
+}
+
+#[derive(Debug)]
+pub(crate) enum Fetched {
+    Body(Response),
+    /// A 304 to a conditional request: the stored latest capture still stands. Its validators
+    /// are the ones to send next time (those it answered to when it repeats none).
+    NotModified {
+        final_url: String,
+        validators: Validators,
+    },
+}
+
+pub(crate) struct Fetcher {
+    client: Client,
+    /// Clients for sources with their own `ca_file`, keyed by source id.
+    ca_clients: HashMap<String, Client>,
+    gates: Gates,
+    robots: robots::Robots,
+    retries: u32,
+    max_body_bytes: u64,
+    user_agent: String,
+    timeout: std::time::Duration,
+    /// `[settings] browser`; the lookup (env, PATH) happens at the first render.
+    browser: Option<std::path::PathBuf>,
+    /// One browser at a time: each is hundreds of megabytes.
+    browsers: Semaphore,
+}
+
+impl Fetcher {
+    pub(crate) fn new(
+        settings: &Settings,
+        sources: &[std::sync::Arc<Source>],
+    ) -> Result<Fetcher, reqwest::Error> {
+        let client = client::builder(settings).build()?;
+        let mut ca_clients = HashMap::new();
+        for source in sources {
+            if let Some(pem) = &source.ca_pem {
+                let certs = reqwest::Certificate::from_pem_bundle(pem)?;
+                let c = client::builder(settings).tls_certs_merge(certs).build()?;
+                ca_clients.insert(source.id.clone(), c);
+            }
+        }
+        Ok(Fetcher {
+            client,
+            ca_clients,
+            gates: Gates::new(
+                settings.concurrency,
+                settings.per_host_concurrency,
+                settings.per_host_interval,
+            ),
+            robots: robots::Robots::default(),
+            retries: settings.retries,
+            max_body_bytes: settings.max_body_bytes,
+            user_agent: client::user_agent(settings.contact.as_deref()),
+            timeout: settings.timeout,
+            browser: settings.browser.clone(),
+            browsers: Semaphore::new(1),
+        })
+    }
+
+    /// Gets the source the way its `render` says: HTTP (with the validators, if any) or the
+    /// browser.
+    ///
+    /// On success the global slot of the request comes back with the body: the caller keeps it
+    /// until the body is processed, so no more bodies wait in memory than requests may be in
+    /// flight.
+    pub(crate) async fn get(
+        &self,
+        source: &Source,
+        validators: Option<&Validators>,
+    ) -> Result<(Fetched, Slot), FetchError> {
+        match source.render {
+            crate::registry::Render::Http => self.fetch(source, validators).await,
+            crate::registry::Render::Browser => self.render(source).await,
+        }
+    }
+
+    /// Fetches a source over HTTP, retrying what may succeed on another try.
+    async fn fetch(
+        &self,
+        source: &Source,
+        validators: Option<&Validators>,
+    ) -> Result<(Fetched, Slot), FetchError> {
+        let client = self.ca_clients.get(&source.id).unwrap_or(&self.client);
+        let gate = self.admit(client, source).await?;
+        let gate = &*gate;
+        with_retries(self.retries, move |_| async move {
+            let mut turn = self.gates.turn(gate).await;
+            let fetched = self.attempt(client, source, validators).await?;
+            Ok((fetched, turn.keep_slot()))
+        })
+        .await
+        .map_err(error::persisting)
+    }
+
+    /// Loads the source in headless Chromium (see `browser`), under the same robots.txt rules,
+    /// per-host limits and User-Agent as an HTTP fetch. The rendered DOM comes back as an HTML
+    /// body.
+    async fn render(&self, source: &Source) -> Result<(Fetched, Slot), FetchError> {
+        let program = browser::find_browser(self.browser.as_deref()).map_err(FetchError::Render)?;
+        let gate = self.admit(&self.client, source).await?;
+        let _one_browser = self.browsers.acquire().await.expect("never closed");
+        let mut turn = self.gates.turn(&gate).await;
+        let dom = browser::render(
+            &program,
+            &source.url,
+            &self.user_agent,
+            source.wait_for.as_ref(),
+            self.timeout,
+        )
+        .await
+        .map_err(FetchError::Render)?;
+        Ok((
+            Fetched::Body(Response {
+                status: 200,
+                final_url: source.url.to_string(),
+                content_type: Some("text/html; charset=utf-8".to_string()),
+                validators: Validators::default(),
+                body: dom.into_bytes(),
+            }),
+            turn.keep_slot(),
+        ))
+    }
+
+    /// The host's gate, once robots.txt allows the source (or the source opted out of it).
+    async fn admit(
+        &self,
+        client: &Client,
+        source: &Source,
+    ) -> Result<std::sync::Arc<HostGate>, FetchError> {
+        let gate = self.gates.host(source.url.host_str().unwrap_or_default());
+        if source.respect_robots
+            && !self
+                .robots
+                .allow(client, &self.gates, &gate, &source.url)
+                .await
+        {
+            return Err(FetchError::RobotsDisallowed(source.url.path().to_string()));
+        }
+        Ok(gate)
+    }
+
+    async fn attempt(
+        &self,
+        client: &Client,
+        source: &Source,
+        validators: Option<&Validators>,
+    ) -> Result<Fetched, (FetchError, Retry)> {
+        let mut req = client.get(source.url.clone());
+        let mut conditional = false;
+        if let Some(v) = validators {
+            if let Some(etag) = &v.etag {
+                req = req.header(header::IF_NONE_MATCH, etag);
+                conditional = true;
+            }
+            if let Some(lm) = &v.last_modified {
+                req = req.header(header::IF_MODIFIED_SINCE, lm);
+                conditional = true;
+            }
+        }
+        let mut resp = req.send().await.map_err(error::classify)?;
+        let status = resp.status();
+        let final_url = resp.url().to_string();
+        let headers = resp.headers().clone();
+        let answered = Validators {
+            etag: header_string(&headers, header::ETAG),
+            last_modified: header_string(&headers, header::LAST_MODIFIED),
+        };
+        // A 304 to a request that asked nothing conditional points at no stored text: it is
+        // a broken answer, reported like any other HTTP error.
+        if status == StatusCode::NOT_MODIFIED && conditional {
+            let sent = validators.cloned().unwrap_or_default();
+            return Ok(Fetched::NotModified {
+                final_url,
+                validators: Validators {
+                    etag: answered.etag.or(sent.etag),
+                    last_modified: answered.last_modified.or(sent.last_modified),
+                },
+            });
+        }
+        let too_large = || {
+            (
+                FetchError::TooLarge {
+                    limit: self.max_body_bytes,
+                    status: status.as_u16(),
+                },
+                Retry::No,
+            )
+        };
+        if resp
+            .content_length()
+            .is_some_and(|len| len > self.max_body_bytes)
+        {
+            return Err(too_large());
+        }
+        let mut body = Vec::with_capacity(
+            resp.content_length()
+                .unwrap_or(64 * 1024)
+                .min(self.max_body_bytes) as usize,
+        );
+        while let Some(chunk) = resp.chunk().await.map_err(error::classify)? {
+            if (body.len() + chunk.len()) as u64 > self.max_body_bytes {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        if let Some(reason) = wall::bot_wall(status, &headers, &body) {
+            let status = Some(status.as_u16());
+            return Err((FetchError::Blocked { status, reason }, Retry::No));
+        }
+        if !status.is_success() {
+            let retry = Retry::for_status(status, &headers);
+            let status = status.as_u16();
+            return Err((FetchError::Http { status, final_url }, retry));
+        }
+        Ok(Fetched::Body(Response {
+            status: status.as_u16(),
+            final_url,
+            content_type: header_string(&headers, header::CONTENT_TYPE),
+            validators: answered,
+            body,
+        }))
+    }
+}
+
+fn header_string(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}

@@ -1,0 +1,65 @@
+//! Problems in `sources.toml`, located the way editors and CI annotations understand them
+//! (`file:line:col: message`), and the [`Locator`] that turns byte spans into those positions.
+
+use std::fmt;
+use std::ops::Range;
+use std::path::Path;
+
+/// One problem in `sources.toml`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub file: String,
+    pub line: usize,
+    pub col: usize,
+    pub message: String,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file, self.line, self.col, self.message
+        )
+    }
+}
+
+/// Every diagnostic of a run, one per line.
+pub(super) fn render(list: &[Diagnostic]) -> String {
+    list.iter()
+        .map(Diagnostic::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Turns byte offsets into 1-based line and column (in characters).
+pub(super) struct Locator<'a> {
+    file: String,
+    text: &'a str,
+    line_starts: Vec<usize>,
+}
+
+impl<'a> Locator<'a> {
+    pub(super) fn new(path: &Path, text: &'a str) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        Locator {
+            file: path.display().to_string(),
+            text,
+            line_starts,
+        }
+    }
+
+    pub(super) fn at(&self, span: &Range<usize>, message: impl Into<String>) -> Diagnostic {
+        let offset = span.start.min(self.text.len());
+        let line_idx = self.line_starts.partition_point(|&s| s <= offset) - 1;
+        let line_start = self.line_starts[line_idx];
+        let col = self.text[line_start..offset].chars().count() + 1;
+        Diagnostic {
+            file: self.file.clone(),
+            line: line_idx + 1,
+            col,
+            message: message.into(),
+        }
+    }
+}

@@ -1,0 +1,78 @@
+//! The raw model: exactly what `sources.toml` says, with the byte span of every value a user
+//! may get wrong. serde rejects unknown keys here; everything else is judged in `validate`.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawFile {
+    #[serde(default)]
+    pub settings: RawSettings,
+    #[serde(default)]
+    pub sources: Vec<RawSource>,
+    #[serde(default)]
+    pub routes: Vec<RawRoute>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSettings {
+    pub stale_after_days: Option<Spanned<i64>>,
+    pub contact: Option<String>,
+    pub concurrency: Option<Spanned<i64>>,
+    pub per_host_concurrency: Option<Spanned<i64>>,
+    pub per_host_interval_ms: Option<Spanned<i64>>,
+    pub timeout_secs: Option<Spanned<i64>>,
+    pub retries: Option<Spanned<i64>>,
+    pub max_body_bytes: Option<Spanned<i64>>,
+    pub respect_robots: Option<bool>,
+    pub schedule: Option<Spanned<String>>,
+    pub snapshots_dir: Option<Spanned<String>>,
+    pub timezone: Option<Spanned<String>>,
+    pub notify_webhook: Option<Spanned<String>>,
+    pub browser: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSource {
+    pub id: Spanned<String>,
+    pub url: Spanned<String>,
+    #[serde(default)]
+    pub select: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub exclude: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub ignore: Vec<Spanned<String>>,
+    pub schedule: Option<Spanned<String>>,
+    pub charset: Option<Spanned<String>>,
+    pub ca_file: Option<Spanned<String>>,
+    pub respect_robots: Option<Spanned<bool>>,
+    pub robots_override_reason: Option<String>,
+    pub format: Option<Spanned<String>>,
+    pub render: Option<Spanned<String>>,
+    pub wait_for: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawRoute {
+    pub id: Spanned<String>,
+    pub title: String,
+    pub page: Option<Spanned<String>>,
+    pub stale_after_days: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub facts: Vec<RawFact>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawFact {
+    pub id: Spanned<String>,
+    pub claim: String,
+    pub source: Spanned<String>,
+    pub quote: Option<Spanned<String>>,
+    pub last_verified: Spanned<toml::value::Datetime>,
+    pub stale_after_days: Option<Spanned<i64>>,
+}

@@ -1,0 +1,113 @@
+//! `captures.jsonl` and the other JSON-lines files: one whole JSON object per line, appended in
+//! one write, so a crash leaves at most a torn last line, which readers skip.
+
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{StoreError, io_err};
+use crate::capture::Capture;
+use crate::fetch::Validators;
+use crate::outcome::Outcome;
+
+/// One line of `captures.jsonl`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct LogEntry {
+    pub(crate) at: DateTime<Utc>,
+    pub(crate) outcome: Outcome,
+    pub(crate) http_status: Option<u16>,
+    pub(crate) sha256: Option<String>,
+    pub(crate) etag: Option<String>,
+    pub(crate) last_modified: Option<String>,
+    pub(crate) final_url: Option<String>,
+    pub(crate) bytes: u64,
+    pub(crate) duration_ms: u64,
+    pub(crate) error: Option<String>,
+    /// For a good capture: the extraction settings that made its text, so its validators are
+    /// only used for a source still extracted the same way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) fingerprint: Option<String>,
+}
+
+impl LogEntry {
+    /// The log line of a capture whose outcome (against the baseline) is `outcome`.
+    pub(crate) fn new(capture: &Capture, outcome: Outcome) -> LogEntry {
+        let meta = &capture.meta;
+        let good = outcome.is_good();
+        LogEntry {
+            at: meta.at,
+            outcome,
+            http_status: meta.http_status,
+            sha256: capture.sha256().map(str::to_string),
+            etag: meta.validators.etag.clone(),
+            last_modified: meta.validators.last_modified.clone(),
+            final_url: meta.final_url.clone(),
+            bytes: meta.bytes,
+            duration_ms: meta.duration_ms,
+            error: capture.failure().map(|(_, e)| e.to_string()),
+            fingerprint: good.then(|| capture.fingerprint.clone()),
+        }
+    }
+
+    pub(crate) fn validators(&self) -> Validators {
+        Validators {
+            etag: self.etag.clone(),
+            last_modified: self.last_modified.clone(),
+        }
+    }
+}
+
+/// Appends whole JSON lines in one write: a crash leaves at most a torn last line.
+pub(super) fn append_lines<T: Serialize>(path: &Path, entries: &[T]) -> Result<(), StoreError> {
+    let mut buf = Vec::new();
+    for e in entries {
+        serde_json::to_writer(&mut buf, e).expect("log entry serialises");
+        buf.push(b'\n');
+    }
+    let mut f = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(io_err(path))?;
+    f.write_all(&buf).map_err(io_err(path))
+}
+
+/// Reads a JSON-lines file, skipping lines that do not parse (a torn tail after a crash).
+pub(super) fn read_lines<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Vec<T>, StoreError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(io_err(path)(e)),
+    };
+    Ok(text
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect())
+}
+
+/// The last line of a JSON-lines file that parses. Reads only the file's tail, so the cost does
+/// not grow with the history.
+pub(super) fn read_last<T: for<'de> Deserialize<'de>>(
+    path: &Path,
+) -> Result<Option<T>, StoreError> {
+    const TAIL: u64 = 16 * 1024;
+    let mut f = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io_err(path)(e)),
+    };
+    let len = f.metadata().map_err(io_err(path))?.len();
+    if len > TAIL {
+        f.seek(SeekFrom::Start(len - TAIL)).map_err(io_err(path))?;
+    }
+    let mut tail = Vec::with_capacity(TAIL.min(len) as usize);
+    f.read_to_end(&mut tail).map_err(io_err(path))?;
+    let text = String::from_utf8_lossy(&tail);
+    Ok(text
+        .lines()
+        .rev()
+        .find_map(|l| serde_json::from_str::<T>(l).ok()))
+}

@@ -1,0 +1,384 @@
+//! `snapshots/`: what was captured, what reviewers accepted, and the history.
+//!
+//! Plain files that git diffs well (docs/store.md is the user's map):
+//!
+//! ```text
+//! snapshots/
+//!   FORMAT                      "sourcewatch-snapshots 1"
+//!   .lock                       held while a run writes; says who holds it
+//!   .dirty                      present while a run writes (a killed run leaves it: sweep)
+//!   LAST_CHECK.json             the last check's report, for `status` and `report`
+//!   VERIFICATIONS.jsonl         who moved which last_verified, when (refresh or verify)
+//!   NOTIFIED.json               findings already announced to the webhook
+//!   <source-id>/
+//!     state.json                baseline and latest capture (rewritten only when they move)
+//!     captures.jsonl            append-only log, one line per capture; its last good line also
+//!                               holds the validators (ETag, Last-Modified) for conditional GET
+//!     text/<sha256>.txt         normalised text, stored once per distinct version
+//!     raw/<sha256>.gz           the body that first produced that text (gzip), for re-extraction
+//! ```
+//!
+//! ```text
+//! store/
+//!   mod.rs            Store: open (lock, format, sweep), sync, the store-level files
+//!   source.rs         SourceStore: one source's folder, its files named once
+//!   log.rs            LogEntry and the JSON-lines files
+//!   verifications.rs  who moved which date
+//!   verify.rs         the integrity check
+//! ```
+//!
+//! Store-level names are upper case or dotted, which no source id can be, so a source id never
+//! collides with them. Every file except the logs is replaced atomically; a log is appended one
+//! whole line per write and a torn last line is skipped when read.
+
+mod log;
+mod source;
+mod verifications;
+mod verify;
+
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use chrono::Utc;
+use serde::Deserialize;
+
+use crate::outcome::Outcome;
+pub(crate) use source::{SourceState, SourceStore, Version};
+pub(crate) use verifications::{Verification, VerifiedBy};
+
+pub(crate) const FORMAT_VERSION: u32 = 1;
+const FORMAT_FILE: &str = "FORMAT";
+const LOCK_FILE: &str = ".lock";
+const LAST_CHECK_FILE: &str = "LAST_CHECK.json";
+const NOTIFIED_FILE: &str = "NOTIFIED.json";
+/// Present while a writing run is under way; left behind by a run that was killed.
+const DIRTY_FILE: &str = ".dirty";
+
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum StoreError {
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{} is locked by {holder}; wait for that run to finish", dir.display())]
+    Locked { dir: PathBuf, holder: String },
+    #[error("{}: snapshot format {found:?} is not one this build reads (version {FORMAT_VERSION})", path.display())]
+    Format { path: PathBuf, found: String },
+    #[error("{}: {message}", path.display())]
+    Corrupt { path: PathBuf, message: String },
+    #[error("source {0:?} has no capture yet; run `sourcewatch check` first")]
+    NoCapture(String),
+    #[error("source {id:?}: its latest capture failed ({outcome}); nothing to accept")]
+    LatestFailed { id: String, outcome: Outcome },
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
+    move |source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+pub(crate) struct Store {
+    dir: PathBuf,
+    /// Held for the life of a writing store; the OS releases it if the process dies.
+    lock: Option<File>,
+}
+
+impl Store {
+    /// Opens for writing: creates the folder, takes the lock, checks the format, sweeps temporary
+    /// files a killed run left behind.
+    pub(crate) fn open(dir: &Path) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+        let lock = take_lock(dir)?;
+        let store = Store {
+            dir: dir.to_path_buf(),
+            lock: Some(lock),
+        };
+        store.check_format(true)?;
+        // Temporary files can only be left behind by a run that did not finish: sweep (a walk of
+        // every source folder) only then.
+        let dirty = dir.join(DIRTY_FILE);
+        if dirty.exists() {
+            store.sweep_temp_files();
+        }
+        std::fs::write(&dirty, b"").map_err(io_err(&dirty))?;
+        Ok(store)
+    }
+
+    /// Opens for reading only (`status`, `diff`, `report`): no lock, nothing created.
+    pub(crate) fn open_read(dir: &Path) -> Result<Store, StoreError> {
+        let store = Store {
+            dir: dir.to_path_buf(),
+            lock: None,
+        };
+        if dir.exists() {
+            store.check_format(false)?;
+        }
+        Ok(store)
+    }
+
+    /// The folder of one source.
+    pub(crate) fn source(&self, id: &str) -> SourceStore<'_> {
+        SourceStore::new(self, id)
+    }
+
+    fn check_format(&self, create: bool) -> Result<(), StoreError> {
+        let path = self.dir.join(FORMAT_FILE);
+        let expected = format!("sourcewatch-snapshots {FORMAT_VERSION}\n");
+        match std::fs::read_to_string(&path) {
+            Ok(found) if found == expected => Ok(()),
+            Ok(found) => Err(StoreError::Format {
+                path,
+                found: found.trim().to_string(),
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if create {
+                    crate::atomic::write(&path, expected.as_bytes()).map_err(io_err(&path))
+                } else {
+                    Ok(())
+                }
+            }
+            Err(e) => Err(io_err(&path)(e)),
+        }
+    }
+
+    fn sweep_temp_files(&self) {
+        fn sweep(dir: &Path, depth: u32) {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                return;
+            };
+            for entry in entries.flatten() {
+                let name = entry.file_name();
+                let path = entry.path();
+                if name
+                    .to_string_lossy()
+                    .starts_with(crate::atomic::TEMP_PREFIX)
+                {
+                    let _ = std::fs::remove_file(&path);
+                } else if depth > 0 && entry.file_type().is_ok_and(|t| t.is_dir()) {
+                    sweep(&path, depth - 1);
+                }
+            }
+        }
+        sweep(&self.dir, 2);
+    }
+
+    /// Flushes the run's writes to disk (one `syncfs`; see `atomic`).
+    pub(crate) fn sync(&self) -> Result<(), StoreError> {
+        crate::atomic::sync_filesystem(&self.dir).map_err(io_err(&self.dir))
+    }
+
+    pub(crate) fn load_notified(&self) -> Result<std::collections::BTreeSet<String>, StoreError> {
+        read_json_or_default(&self.dir.join(NOTIFIED_FILE))
+    }
+
+    pub(crate) fn save_notified(
+        &self,
+        keys: &std::collections::BTreeSet<String>,
+    ) -> Result<(), StoreError> {
+        let path = self.dir.join(NOTIFIED_FILE);
+        let json = serde_json::to_vec_pretty(keys).expect("keys serialise");
+        crate::atomic::write(&path, &json).map_err(io_err(&path))
+    }
+
+    pub(crate) fn save_last_check(&self, json: &[u8]) -> Result<(), StoreError> {
+        let path = self.dir.join(LAST_CHECK_FILE);
+        crate::atomic::write(&path, json).map_err(io_err(&path))
+    }
+
+    pub(crate) fn load_last_check(&self) -> Result<Option<Vec<u8>>, StoreError> {
+        let path = self.dir.join(LAST_CHECK_FILE);
+        match std::fs::read(&path) {
+            Ok(b) => Ok(Some(b)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io_err(&path)(e)),
+        }
+    }
+}
+
+/// Takes the store's lock and writes who holds it, or says who does.
+fn take_lock(dir: &Path) -> Result<File, StoreError> {
+    let lock_path = dir.join(LOCK_FILE);
+    let mut lock = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&lock_path)
+        .map_err(io_err(&lock_path))?;
+    match lock.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let mut holder = String::new();
+            let _ = lock.read_to_string(&mut holder);
+            let holder = holder.trim();
+            return Err(StoreError::Locked {
+                dir: dir.to_path_buf(),
+                holder: if holder.is_empty() {
+                    "another process".to_string()
+                } else {
+                    holder.to_string()
+                },
+            });
+        }
+        Err(std::fs::TryLockError::Error(e)) => return Err(io_err(&lock_path)(e)),
+    }
+    let stamp = format!(
+        "pid {} since {}\n",
+        std::process::id(),
+        Utc::now().format("%Y-%m-%dT%H:%M:%SZ")
+    );
+    lock.set_len(0).map_err(io_err(&lock_path))?;
+    lock.write_all(stamp.as_bytes())
+        .map_err(io_err(&lock_path))?;
+    Ok(lock)
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        if self.lock.is_some() {
+            // A clean end: everything reached the disk, nothing to sweep next time.
+            if self.sync().is_ok() {
+                let _ = std::fs::remove_file(self.dir.join(DIRTY_FILE));
+            }
+        }
+    }
+}
+
+/// Why stored text is not what its SHA-256 name says, if it is not.
+fn misnamed(bytes: &[u8], sha: &str) -> Option<String> {
+    let actual = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(bytes));
+    (actual != sha).then(|| format!("content hashes to {actual}, not to its name"))
+}
+
+/// A JSON file, or the default value when it does not exist yet.
+fn read_json_or_default<T: Default + for<'de> Deserialize<'de>>(
+    path: &Path,
+) -> Result<T, StoreError> {
+    match std::fs::read(path) {
+        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| StoreError::Corrupt {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(T::default()),
+        Err(e) => Err(io_err(path)(e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::{Capture, CaptureMeta, Captured};
+    use crate::extract::Extracted;
+
+    fn good(text: &str, sha: &str) -> Capture {
+        Capture {
+            meta: CaptureMeta {
+                at: Utc::now(),
+                http_status: Some(200),
+                bytes: 10,
+                ..CaptureMeta::default()
+            },
+            captured: Captured::Fresh {
+                extracted: Extracted {
+                    text: text.to_string(),
+                    sha256: sha.to_string(),
+                },
+                raw: b"<p>raw</p>".to_vec(),
+            },
+            fingerprint: String::new(),
+        }
+    }
+
+    fn failed() -> Capture {
+        Capture {
+            meta: CaptureMeta::default(),
+            captured: Captured::Failed {
+                outcome: Outcome::Unreachable,
+                error: "gone".into(),
+            },
+            fingerprint: String::new(),
+        }
+    }
+
+    #[test]
+    fn baseline_moves_only_on_accept() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let s = store.source("s");
+        let (a, b) = ("a".repeat(64), "b".repeat(64));
+        let record = |text, sha: &str, outcome| {
+            let prev = s.state().unwrap();
+            s.record(&good(text, sha), outcome, &prev, false).unwrap();
+        };
+        record("one", &a, Outcome::New);
+        record("two", &b, Outcome::Changed);
+        assert_eq!(s.state().unwrap().baseline.unwrap().sha256, a);
+        let prev = s.state().unwrap();
+        s.record(&failed(), Outcome::Unreachable, &prev, false)
+            .unwrap();
+        let st = s.state().unwrap();
+        assert_eq!(st.baseline.as_ref().unwrap().sha256, a);
+        assert_eq!(st.latest.as_ref().unwrap().sha256, b);
+        assert!(matches!(s.accept(), Err(StoreError::LatestFailed { .. })));
+        record("two", &b, Outcome::Changed);
+        assert_eq!(s.accept().unwrap().sha256, b);
+        assert_eq!(s.text(&b).unwrap(), "two");
+        assert_eq!(s.log().unwrap().len(), 4);
+    }
+
+    #[test]
+    fn second_writer_is_refused_with_the_holder() {
+        let dir = tempfile::tempdir().unwrap();
+        let _first = Store::open(dir.path()).unwrap();
+        match Store::open(dir.path()) {
+            Err(StoreError::Locked { holder, .. }) => {
+                assert!(
+                    holder.starts_with(&format!("pid {}", std::process::id())),
+                    "{holder}"
+                )
+            }
+            other => panic!("expected Locked, got {:?}", other.err()),
+        }
+    }
+
+    #[test]
+    fn torn_log_line_is_skipped_and_temp_files_swept() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = Store::open(dir.path()).unwrap();
+            let a = "a".repeat(64);
+            store
+                .source("s")
+                .record(
+                    &good("one", &a),
+                    Outcome::New,
+                    &SourceState::default(),
+                    false,
+                )
+                .unwrap();
+        }
+        let log = dir.path().join("s/captures.jsonl");
+        let mut f = OpenOptions::new().append(true).open(&log).unwrap();
+        f.write_all(b"{\"at\":\"2026-").unwrap();
+        // What a killed run leaves: a temporary file and the dirty marker.
+        std::fs::write(dir.path().join("s/.tmp-leftover"), b"x").unwrap();
+        std::fs::write(dir.path().join(DIRTY_FILE), b"").unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.source("s").log().unwrap().len(), 1);
+        assert!(!dir.path().join("s/.tmp-leftover").exists());
+    }
+
+    #[test]
+    fn tampered_sha_in_state_is_rejected() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        assert!(matches!(
+            store.source("s").text("../../etc/passwd"),
+            Err(StoreError::Corrupt { .. })
+        ));
+    }
+}

@@ -1,0 +1,240 @@
+//! One source's folder in the store. [`SourceStore`] names its files once; every read and write
+//! of a source's state, texts, raw bodies and log goes through it.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::log::{LogEntry, append_lines, read_last};
+use super::{FORMAT_VERSION, Store, StoreError, io_err, misnamed, read_json_or_default};
+use crate::capture::{Capture, Captured};
+use crate::outcome::Outcome;
+
+/// One stored version of a source's text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Version {
+    pub(crate) sha256: String,
+    pub(crate) captured_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub(crate) struct SourceState {
+    pub(crate) format: u32,
+    pub(crate) baseline: Option<Version>,
+    pub(crate) latest: Option<Version>,
+}
+
+pub(crate) struct SourceStore<'s> {
+    store: &'s Store,
+    id: String,
+    dir: PathBuf,
+}
+
+impl<'s> SourceStore<'s> {
+    pub(super) fn new(store: &'s Store, id: &str) -> SourceStore<'s> {
+        // Ids are validated by the registry; this guard keeps the store safe on its own.
+        assert!(
+            crate::registry::is_valid_id(id),
+            "source id {id:?} cannot name a snapshot folder"
+        );
+        SourceStore {
+            store,
+            id: id.to_string(),
+            dir: store.dir.join(id),
+        }
+    }
+
+    fn state_path(&self) -> PathBuf {
+        self.dir.join("state.json")
+    }
+
+    fn log_path(&self) -> PathBuf {
+        self.dir.join("captures.jsonl")
+    }
+
+    /// Where the text named `sha` lives; refused when `sha` is not a SHA-256 (a hand-edited or
+    /// damaged state must not name a path outside the folder).
+    fn text_path(&self, sha: &str) -> Result<PathBuf, StoreError> {
+        self.checked(sha)?;
+        Ok(self.dir.join("text").join(format!("{sha}.txt")))
+    }
+
+    fn raw_path(&self, sha: &str) -> Result<PathBuf, StoreError> {
+        self.checked(sha)?;
+        Ok(self.dir.join("raw").join(format!("{sha}.gz")))
+    }
+
+    fn checked(&self, sha: &str) -> Result<(), StoreError> {
+        if crate::text::is_sha256_hex(sha) {
+            Ok(())
+        } else {
+            Err(StoreError::Corrupt {
+                path: self.state_path(),
+                message: format!("{sha:?} is not a SHA-256"),
+            })
+        }
+    }
+
+    pub(crate) fn state(&self) -> Result<SourceState, StoreError> {
+        read_json_or_default(&self.state_path())
+    }
+
+    fn write_state(&self, state: &SourceState) -> Result<(), StoreError> {
+        let path = self.state_path();
+        let mut json = serde_json::to_vec_pretty(state).expect("state serialises");
+        json.push(b'\n');
+        crate::atomic::write(&path, &json).map_err(io_err(&path))
+    }
+
+    pub(crate) fn text(&self, sha: &str) -> Result<String, StoreError> {
+        let path = self.text_path(sha)?;
+        std::fs::read_to_string(&path).map_err(io_err(&path))
+    }
+
+    /// The text stored under `sha`, refused when its content no longer hashes to that name.
+    pub(crate) fn verified_text(&self, sha: &str) -> Result<String, StoreError> {
+        let text = self.text(sha)?;
+        if let Some(message) = misnamed(text.as_bytes(), sha) {
+            return Err(StoreError::Corrupt {
+                path: self.text_path(sha)?,
+                message,
+            });
+        }
+        Ok(text)
+    }
+
+    /// Whether the text stored under `sha` is still there, without reading it.
+    pub(crate) fn has_text(&self, sha: &str) -> Result<(), StoreError> {
+        let path = self.text_path(sha)?;
+        match std::fs::metadata(&path) {
+            Ok(m) if m.is_file() => Ok(()),
+            Ok(_) => Err(StoreError::Corrupt {
+                path,
+                message: "not a file".into(),
+            }),
+            Err(e) => Err(io_err(&path)(e)),
+        }
+    }
+
+    /// The capture log; a torn last line (a crash mid-append) is skipped.
+    #[cfg(test)]
+    pub(crate) fn log(&self) -> Result<Vec<LogEntry>, StoreError> {
+        super::log::read_lines(&self.log_path())
+    }
+
+    /// The last capture, good or not (the log's last entry).
+    pub(crate) fn last_capture(&self) -> Result<Option<LogEntry>, StoreError> {
+        read_last(&self.log_path())
+    }
+
+    /// The last capture when it was good and its text is the latest version: the one whose
+    /// validators a conditional GET may send.
+    pub(crate) fn last_good_capture(
+        &self,
+        state: &SourceState,
+    ) -> Result<Option<LogEntry>, StoreError> {
+        let Some(latest) = &state.latest else {
+            return Ok(None);
+        };
+        Ok(self
+            .last_capture()?
+            .filter(|last| last.outcome.is_good() && last.sha256.as_ref() == Some(&latest.sha256)))
+    }
+
+    /// Records a capture whose outcome against `previous` (the state it was compared with) is
+    /// `outcome`. A good capture stores its text and raw body if this version is new, moves
+    /// `latest`, becomes the baseline when there is none; a failed one only adds its log line.
+    /// `state.json` is only rewritten when it changes, so an unchanged source costs one log line.
+    /// `repair`: the text already stored under this SHA-256 was found damaged; write it again.
+    pub(crate) fn record(
+        &self,
+        capture: &Capture,
+        outcome: Outcome,
+        previous: &SourceState,
+        repair: bool,
+    ) -> Result<(), StoreError> {
+        std::fs::create_dir_all(&self.dir).map_err(io_err(&self.dir))?;
+        let entry = LogEntry::new(capture, outcome);
+        let Some(sha) = capture.sha256() else {
+            return append_lines(&self.log_path(), &[entry]);
+        };
+        if let Captured::Fresh { extracted, raw } = &capture.captured {
+            self.write_version(sha, &extracted.text, raw, repair)?;
+        }
+        let version = Version {
+            sha256: sha.to_string(),
+            captured_at: entry.at,
+        };
+        let mut state = previous.clone();
+        state.format = FORMAT_VERSION;
+        if state.baseline.is_none() {
+            state.baseline = Some(version.clone());
+        }
+        // Keep the first time a version was seen, so `accept` reports when the change appeared.
+        if state.latest.as_ref().map(|v| &v.sha256) != Some(&version.sha256) {
+            state.latest = Some(version);
+        }
+        if state != *previous {
+            self.write_state(&state)?;
+        }
+        append_lines(&self.log_path(), &[entry])
+    }
+
+    /// Stores a text and the raw body that produced it, each once. Text is written before the
+    /// state that points at it, so a crash at any moment leaves a state whose files exist.
+    fn write_version(
+        &self,
+        sha: &str,
+        text: &str,
+        raw: &[u8],
+        repair: bool,
+    ) -> Result<(), StoreError> {
+        let text_path = self.text_path(sha)?;
+        if repair || !text_path.exists() {
+            let text_dir = self.dir.join("text");
+            std::fs::create_dir_all(&text_dir).map_err(io_err(&text_dir))?;
+            crate::atomic::write(&text_path, text.as_bytes()).map_err(io_err(&text_path))?;
+        }
+        let raw_path = self.raw_path(sha)?;
+        if !raw_path.exists() && !raw.is_empty() {
+            let raw_dir = self.dir.join("raw");
+            std::fs::create_dir_all(&raw_dir).map_err(io_err(&raw_dir))?;
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            gz.write_all(raw).map_err(io_err(&raw_path))?;
+            let packed = gz.finish().map_err(io_err(&raw_path))?;
+            crate::atomic::write(&raw_path, &packed).map_err(io_err(&raw_path))?;
+        }
+        Ok(())
+    }
+
+    /// Why the latest capture cannot be accepted, if it cannot: there is none, or the last
+    /// capture failed (a reviewer must never accept text older than what they think they
+    /// reviewed).
+    pub(crate) fn check_acceptable(&self) -> Result<Version, StoreError> {
+        let latest = self
+            .state()?
+            .latest
+            .ok_or_else(|| StoreError::NoCapture(self.id.clone()))?;
+        if let Some(outcome) = self.last_capture()?.map(|c| c.outcome)
+            && !outcome.is_good()
+        {
+            return Err(StoreError::LatestFailed {
+                id: self.id.clone(),
+                outcome,
+            });
+        }
+        Ok(latest)
+    }
+
+    /// Makes the latest good capture the baseline (see [`Self::check_acceptable`]).
+    pub(crate) fn accept(&self) -> Result<Version, StoreError> {
+        let latest = self.check_acceptable()?;
+        let mut state = self.state()?;
+        state.baseline = Some(latest.clone());
+        self.write_state(&state)?;
+        self.store.sync()?;
+        Ok(latest)
+    }
+}

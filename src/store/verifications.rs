@@ -1,0 +1,62 @@
+//! `VERIFICATIONS.jsonl`: who moved which `last_verified`, and when. `check --refresh` writes
+//! machine verifications, `verify` human ones; reports show the latest as `verified_by`.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::log::{append_lines, read_lines};
+use super::{Store, StoreError};
+use crate::registry::FactId;
+
+const VERIFICATIONS_FILE: &str = "VERIFICATIONS.jsonl";
+
+/// Who last moved a fact's `last_verified`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum VerifiedBy {
+    /// `check --refresh`: the quote was found on an unchanged source.
+    Machine,
+    /// `verify`: a person checked the fact.
+    Human,
+}
+
+/// One line of `VERIFICATIONS.jsonl`: a fact's `last_verified` was set to `date`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Verification {
+    pub(crate) at: chrono::DateTime<chrono::Utc>,
+    pub(crate) fact: FactId,
+    pub(crate) date: chrono::NaiveDate,
+    pub(crate) by: VerifiedBy,
+}
+
+impl Store {
+    /// Records that `by` set each fact's `last_verified` to `date`, now.
+    pub(crate) fn record_verifications(
+        &self,
+        facts: &[FactId],
+        date: chrono::NaiveDate,
+        by: VerifiedBy,
+    ) -> Result<(), StoreError> {
+        if facts.is_empty() {
+            return Ok(());
+        }
+        let at = chrono::Utc::now();
+        let entries: Vec<Verification> = facts
+            .iter()
+            .map(|fact| Verification {
+                at,
+                fact: fact.clone(),
+                date,
+                by,
+            })
+            .collect();
+        append_lines(&self.dir.join(VERIFICATIONS_FILE), &entries)
+    }
+
+    /// The latest recorded verification of each fact.
+    pub(crate) fn verifications(&self) -> Result<HashMap<FactId, Verification>, StoreError> {
+        let all: Vec<Verification> = read_lines(&self.dir.join(VERIFICATIONS_FILE))?;
+        Ok(all.into_iter().map(|v| (v.fact.clone(), v)).collect())
+    }
+}
