@@ -1,4 +1,4 @@
-//! Command-line surface (SPEC §3), parsed with clap's derive API.
+//! Command-line surface (README "Commands"), parsed with clap's derive API.
 
 use std::path::PathBuf;
 

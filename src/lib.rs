@@ -20,7 +20,7 @@
 //!
 //! Each stage imports only the stages above it and the leaves ([`text`] for normalisation and
 //! hashing, `outcome` for the words every stage speaks, `atomic` for crash-safe writes,
-//! `schedule` for crontab lines); `tests/it/layers.rs` fails when one reaches down the pipe.
+//! `schedule` for crontab lines); the `layering` test fails when one reaches down the pipe.
 //! `check` runs the pipe once; `watch` runs it on schedules and `notify` announces new
 //! findings; [`app`] maps commands to all of it and to exit codes.
 
@@ -46,3 +46,6 @@ mod demo;
 mod notify;
 mod runtime;
 mod watch;
+
+#[cfg(test)]
+mod layering;

@@ -1,4 +1,4 @@
-//! The words of SPEC §4 that every stage speaks: one [`Outcome`] per capture, zero or more
+//! The words of docs/outcomes.md that every stage speaks: one [`Outcome`] per capture, zero or more
 //! [`Flag`]s per fact. Their serialised names are part of the JSON contract.
 
 use serde::{Deserialize, Serialize};

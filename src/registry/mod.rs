@@ -11,7 +11,9 @@
 //!   mod.rs          the checked model (Registry, Settings, Source, Route, Fact, FactId), load
 //!   raw.rs          what the file says, with spans (serde, unknown keys refused)
 //!   diagnostics.rs  Diagnostic and the Locator that turns spans into file:line:col
-//!   validate.rs     raw → checked, every problem collected; the id rule; named defaults
+//!   validate.rs     raw → checked, every problem collected; settings; the id rule; defaults
+//!   sources.rs      [[sources]]: URL, format, render, selectors, regexes, charset, ca_file
+//!   routes.rs       [[routes]] and their facts
 //!   edit.rs         format-preserving edits of last_verified
 //! ```
 //!
@@ -20,6 +22,8 @@
 mod diagnostics;
 pub(crate) mod edit;
 mod raw;
+mod routes;
+mod sources;
 mod validate;
 
 use std::fmt;

@@ -5,10 +5,9 @@
 //! that needs judging has a small helper, so adding a key means adding a line, not a branch to a
 //! long loop.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::ops::Range;
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::NaiveDate;
@@ -18,8 +17,8 @@ use scraper::Selector;
 use toml::Spanned;
 
 use super::diagnostics::{Diagnostic, Locator};
-use super::raw::{RawFact, RawFile, RawRoute, RawSettings, RawSource};
-use super::{Fact, FactId, Format, Registry, Render, Route, Settings, Source, did_you_mean};
+use super::raw::{RawFile, RawSettings};
+use super::{Registry, Settings};
 use crate::schedule::Schedule;
 
 /// The values a key takes when `sources.toml` does not set it (docs/registry.md lists them).
@@ -84,12 +83,12 @@ impl Validator<'_> {
         })
     }
 
-    fn problem(&mut self, span: &Range<usize>, message: impl Into<String>) {
+    pub(super) fn problem(&mut self, span: &Range<usize>, message: impl Into<String>) {
         let d = self.locator.at(span, message);
         self.problems.push(d);
     }
 
-    fn id(&mut self, raw: &Spanned<String>, what: &str) {
+    pub(super) fn id(&mut self, raw: &Spanned<String>, what: &str) {
         let id = raw.get_ref();
         if !is_valid_id(id) {
             self.problem(
@@ -99,7 +98,12 @@ impl Validator<'_> {
         }
     }
 
-    fn positive(&mut self, value: &Option<Spanned<i64>>, key: &str, default: i64) -> i64 {
+    pub(super) fn positive(
+        &mut self,
+        value: &Option<Spanned<i64>>,
+        key: &str,
+        default: i64,
+    ) -> i64 {
         match value {
             Some(v) if *v.get_ref() < 1 => {
                 self.problem(&v.span(), format!("{key} must be at least 1"));
@@ -110,7 +114,12 @@ impl Validator<'_> {
         }
     }
 
-    fn non_negative(&mut self, value: &Option<Spanned<i64>>, key: &str, default: i64) -> i64 {
+    pub(super) fn non_negative(
+        &mut self,
+        value: &Option<Spanned<i64>>,
+        key: &str,
+        default: i64,
+    ) -> i64 {
         match value {
             Some(v) if *v.get_ref() < 0 => {
                 self.problem(&v.span(), format!("{key} must not be negative"));
@@ -121,7 +130,7 @@ impl Validator<'_> {
         }
     }
 
-    fn stale_days(&mut self, value: &Option<Spanned<i64>>, inherited: u32) -> u32 {
+    pub(super) fn stale_days(&mut self, value: &Option<Spanned<i64>>, inherited: u32) -> u32 {
         match value {
             Some(_) => {
                 let days = self.positive(value, "stale_after_days", defaults::STALE_AFTER_DAYS);
@@ -131,7 +140,7 @@ impl Validator<'_> {
         }
     }
 
-    fn schedule(&mut self, raw: &Spanned<String>) -> Option<Schedule> {
+    pub(super) fn schedule(&mut self, raw: &Spanned<String>) -> Option<Schedule> {
         match raw.get_ref().parse::<Schedule>() {
             Ok(s) => Some(s),
             Err(e) => {
@@ -141,7 +150,7 @@ impl Validator<'_> {
         }
     }
 
-    fn url(&mut self, raw: &Spanned<String>, what: &str) -> Option<Url> {
+    pub(super) fn url(&mut self, raw: &Spanned<String>, what: &str) -> Option<Url> {
         match Url::parse(raw.get_ref()) {
             Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => Some(u),
             Ok(u) if !matches!(u.scheme(), "http" | "https") => {
@@ -162,7 +171,7 @@ impl Validator<'_> {
         }
     }
 
-    fn selectors(&mut self, raw: &[Spanned<String>], key: &str) -> Vec<Selector> {
+    pub(super) fn selectors(&mut self, raw: &[Spanned<String>], key: &str) -> Vec<Selector> {
         raw.iter()
             .filter_map(|s| match Selector::parse(s.get_ref()) {
                 Ok(sel) => Some(sel),
@@ -177,7 +186,7 @@ impl Validator<'_> {
             .collect()
     }
 
-    fn regexes(&mut self, raw: &[Spanned<String>]) -> Vec<Regex> {
+    pub(super) fn regexes(&mut self, raw: &[Spanned<String>]) -> Vec<Regex> {
         raw.iter()
             .filter_map(|r| match Regex::new(r.get_ref()) {
                 Ok(re) => Some(re),
@@ -263,255 +272,7 @@ impl Validator<'_> {
         }
     }
 
-    fn sources(&mut self, raw: &[RawSource], settings: &Settings) -> Vec<Arc<Source>> {
-        // Id → line of its first definition, for the duplicate message.
-        let mut seen: HashMap<&str, usize> = HashMap::new();
-        let mut out = Vec::new();
-        for src in raw {
-            let id = src.id.get_ref();
-            self.id(&src.id, "source");
-            if let Some(first_line) = seen.get(id.as_str()) {
-                self.problem(
-                    &src.id.span(),
-                    format!("duplicate source id {id:?} (first defined on line {first_line})"),
-                );
-            } else {
-                let line = self.locator.at(&src.id.span(), "").line;
-                seen.insert(id, line);
-            }
-            if let Some(source) = self.source(src, settings) {
-                out.push(Arc::new(source));
-            }
-        }
-        out
-    }
-
-    fn source(&mut self, src: &RawSource, settings: &Settings) -> Option<Source> {
-        let url = self.url(&src.url, "url");
-        let format = src.format.as_ref().and_then(|f| self.format(f));
-        let render = self.render(src, format);
-        let wait_for = match (&src.wait_for, render) {
-            (Some(w), Render::Browser) => self.selectors(std::slice::from_ref(w), "wait_for").pop(),
-            (Some(w), Render::Http) => {
-                self.problem(&w.span(), "wait_for needs render = \"browser\"");
-                None
-            }
-            (None, _) => None,
-        };
-        let (select, pointers) = self.select(src, format);
-        if matches!(format, Some(Format::Json | Format::Pdf))
-            && let Some(x) = src.exclude.first()
-        {
-            self.problem(&x.span(), "exclude applies to HTML only");
-        }
-        let exclude = self.selectors(&src.exclude, "exclude");
-        let ignore = self.regexes(&src.ignore);
-        let schedule = src.schedule.as_ref().and_then(|s| self.schedule(s));
-        let charset = src.charset.as_ref().and_then(|c| {
-            let enc = encoding_rs::Encoding::for_label(c.get_ref().trim().as_bytes());
-            if enc.is_none() {
-                self.problem(&c.span(), format!("unknown charset {:?}", c.get_ref()));
-            }
-            enc
-        });
-        let ca_pem = src.ca_file.as_ref().and_then(|f| self.ca_file(f));
-        let respect_robots = self.respect_robots(src, settings);
-        Some(Source {
-            id: src.id.get_ref().clone(),
-            url: url?,
-            format,
-            render,
-            wait_for,
-            pointers,
-            select,
-            exclude,
-            ignore,
-            schedule,
-            charset,
-            ca_pem,
-            respect_robots,
-            extract_fingerprint: extract_fingerprint(src),
-        })
-    }
-
-    fn format(&mut self, raw: &Spanned<String>) -> Option<Format> {
-        match raw.get_ref().as_str() {
-            "html" => Some(Format::Html),
-            "json" => Some(Format::Json),
-            "pdf" => Some(Format::Pdf),
-            other => {
-                self.problem(
-                    &raw.span(),
-                    format!("format must be html, json or pdf, not {other:?}"),
-                );
-                None
-            }
-        }
-    }
-
-    fn render(&mut self, src: &RawSource, format: Option<Format>) -> Render {
-        let render = match src.render.as_ref().map(|r| (r, r.get_ref().as_str())) {
-            None | Some((_, "http")) => Render::Http,
-            Some((_, "browser")) => Render::Browser,
-            Some((r, other)) => {
-                self.problem(
-                    &r.span(),
-                    format!("render must be http or browser, not {other:?}"),
-                );
-                Render::Http
-            }
-        };
-        if render == Render::Browser
-            && let (Some(f), Some(Format::Json | Format::Pdf)) = (&src.format, format)
-        {
-            self.problem(&f.span(), "render = \"browser\" renders HTML pages only");
-        }
-        render
-    }
-
-    /// `select` as CSS selectors (HTML), JSON Pointers (`format = "json"`), or refused (PDF).
-    fn select(&mut self, src: &RawSource, format: Option<Format>) -> (Vec<Selector>, Vec<String>) {
-        match format {
-            Some(Format::Json) => {
-                let mut pointers = Vec::new();
-                for p in &src.select {
-                    if p.get_ref().is_empty() || p.get_ref().starts_with('/') {
-                        pointers.push(p.get_ref().clone());
-                    } else {
-                        self.problem(
-                            &p.span(),
-                            format!(
-                                "with format = \"json\", select holds JSON Pointers such as \
-                                 \"/data/0/body\", not {:?}",
-                                p.get_ref()
-                            ),
-                        );
-                    }
-                }
-                (Vec::new(), pointers)
-            }
-            Some(Format::Pdf) => {
-                if let Some(s) = src.select.first() {
-                    self.problem(
-                        &s.span(),
-                        "select is not allowed with format = \"pdf\" (every page is read)",
-                    );
-                }
-                (Vec::new(), Vec::new())
-            }
-            _ => (self.selectors(&src.select, "select"), Vec::new()),
-        }
-    }
-
-    fn ca_file(&mut self, raw: &Spanned<String>) -> Option<Vec<u8>> {
-        let path = self.base.join(raw.get_ref());
-        match std::fs::read(&path) {
-            Ok(bytes) if reqwest::Certificate::from_pem(&bytes).is_ok() => Some(bytes),
-            Ok(_) => {
-                self.problem(
-                    &raw.span(),
-                    format!("ca_file {} is not PEM", path.display()),
-                );
-                None
-            }
-            Err(e) => {
-                self.problem(
-                    &raw.span(),
-                    format!("cannot read ca_file {}: {e}", path.display()),
-                );
-                None
-            }
-        }
-    }
-
-    fn respect_robots(&mut self, src: &RawSource, settings: &Settings) -> bool {
-        match &src.respect_robots {
-            Some(r) if !*r.get_ref() => {
-                let reason = src.robots_override_reason.as_deref().unwrap_or("").trim();
-                if reason.is_empty() {
-                    self.problem(
-                        &r.span(),
-                        "respect_robots = false needs robots_override_reason = \"...\"",
-                    );
-                }
-                false
-            }
-            Some(_) => true,
-            None => settings.respect_robots,
-        }
-    }
-
-    fn route(
-        &mut self,
-        route: &RawRoute,
-        seen_routes: &mut HashSet<String>,
-        known_sources: &HashSet<&str>,
-        default_stale: u32,
-    ) -> Route {
-        let rid = route.id.get_ref();
-        self.id(&route.id, "route");
-        if !seen_routes.insert(rid.clone()) {
-            self.problem(&route.id.span(), format!("duplicate route id {rid:?}"));
-        }
-        let page = route.page.as_ref().and_then(|p| self.url(p, "page"));
-        let route_stale = self.stale_days(&route.stale_after_days, default_stale);
-        let mut seen_facts = HashSet::new();
-        let facts = route
-            .facts
-            .iter()
-            .filter_map(|fact| {
-                let fid = fact.id.get_ref();
-                self.id(&fact.id, "fact");
-                if !seen_facts.insert(fid.as_str()) {
-                    self.problem(
-                        &fact.id.span(),
-                        format!("duplicate fact id {fid:?} in route {rid:?}"),
-                    );
-                }
-                self.fact(rid, fact, known_sources, route_stale)
-            })
-            .collect();
-        Route {
-            id: rid.clone(),
-            title: route.title.clone(),
-            page,
-            facts,
-        }
-    }
-
-    fn fact(
-        &mut self,
-        route_id: &str,
-        fact: &RawFact,
-        known_sources: &HashSet<&str>,
-        route_stale: u32,
-    ) -> Option<Fact> {
-        let sid = fact.source.get_ref();
-        if !known_sources.contains(sid.as_str()) {
-            let hint = did_you_mean(sid, known_sources.iter().copied());
-            self.problem(
-                &fact.source.span(),
-                format!("fact names unknown source {sid:?}{hint}"),
-            );
-        }
-        if let Some(q) = &fact.quote
-            && crate::text::fold_for_match(q.get_ref()).is_empty()
-        {
-            self.problem(&q.span(), "quote is empty");
-        }
-        let last_verified = self.date(&fact.last_verified);
-        let stale_after_days = self.stale_days(&fact.stale_after_days, route_stale);
-        Some(Fact {
-            id: FactId::new(route_id, fact.id.get_ref()),
-            claim: fact.claim.clone(),
-            source: sid.clone(),
-            quote: fact.quote.as_ref().map(|q| q.get_ref().clone()),
-            last_verified: last_verified?,
-            stale_after_days,
-        })
-    }
-
-    fn date(&mut self, raw: &Spanned<toml::value::Datetime>) -> Option<NaiveDate> {
+    pub(super) fn date(&mut self, raw: &Spanned<toml::value::Datetime>) -> Option<NaiveDate> {
         let dt = raw.get_ref();
         let date = match (dt.date, dt.time, dt.offset) {
             (Some(d), None, None) => {
@@ -540,32 +301,4 @@ impl Validator<'_> {
             Some(d) => Some(d),
         }
     }
-}
-
-/// A digest of everything that shapes a source's extracted text, so stored text is only reused
-/// (for a 304) when it was extracted the same way.
-fn extract_fingerprint(src: &RawSource) -> String {
-    use sha2::{Digest, Sha256};
-    let mut h = Sha256::new();
-    for (tag, list) in [("s", &src.select), ("x", &src.exclude), ("i", &src.ignore)] {
-        for item in list {
-            h.update(tag.as_bytes());
-            h.update(item.get_ref().as_bytes());
-            h.update([0]);
-        }
-    }
-    for (tag, value) in [
-        ("c", &src.charset),
-        ("f", &src.format),
-        ("r", &src.render),
-        ("w", &src.wait_for),
-    ] {
-        if let Some(v) = value {
-            h.update(tag.as_bytes());
-            h.update(v.get_ref().as_bytes());
-            h.update([0]);
-        }
-    }
-    h.update(crate::text::NORMALISER_VERSION.to_le_bytes());
-    hex::encode(&h.finalize()[..8])
 }

@@ -76,7 +76,7 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(out, "| Route | Fact | Flags | Age | Source |");
         let _ = writeln!(out, "|---|---|---|---|---|");
         for f in &review {
-            let fact = f.id.rsplit('/').next().unwrap_or(&f.id);
+            let fact = f.id.name();
             let source = match report.source(&f.source) {
                 Some(src) => format!("[{}]({})", escape(&f.source), src.url),
                 None => escape(&f.source),
