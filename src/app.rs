@@ -292,7 +292,9 @@ fn accept(cli: &Cli, ids: &[String], all: bool) -> anyhow::Result<Exit> {
             let st = source.state()?;
             let differs =
                 matches!((&st.baseline, &st.latest), (Some(b), Some(l)) if b.sha256 != l.sha256);
-            let last_good = source.last_capture()?.is_some_and(|c| c.outcome.is_good());
+            let last_good = source
+                .last_capture()?
+                .is_some_and(|c| c.record.outcome.is_good());
             if differs && last_good {
                 pending.push(s.id.as_str());
             }

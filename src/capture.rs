@@ -1,11 +1,12 @@
 //! One capture: one fetch of a source turned into normalised text and its SHA-256, or into a
 //! failure with its outcome.
 //!
-//! This is the value that flows from fetching and extraction into the store and the report:
-//! [`CaptureMeta`] is what both the capture log line and the report row are made from, so the two
-//! can never disagree about a status code or a byte count.
+//! This is the value that flows from fetching and extraction into the store and the report.
+//! Both the capture log line and the report row carry a [`CaptureRecord`] made by
+//! [`Capture::record`], so the two can never disagree about a status code or a byte count.
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 use crate::extract::{ExtractError, Extracted};
 use crate::fetch::{FetchError, Response, Validators};
@@ -22,6 +23,18 @@ pub(crate) struct CaptureMeta {
     /// Bytes of the body received (after decompression); 0 for a 304 or a failure.
     pub(crate) bytes: u64,
     pub(crate) duration_ms: u64,
+}
+
+/// What a capture came to, as the log and the report both keep it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct CaptureRecord {
+    pub(crate) outcome: Outcome,
+    pub(crate) http_status: Option<u16>,
+    pub(crate) sha256: Option<String>,
+    pub(crate) final_url: Option<String>,
+    pub(crate) bytes: u64,
+    pub(crate) duration_ms: u64,
+    pub(crate) error: Option<String>,
 }
 
 #[derive(Debug)]
@@ -137,6 +150,19 @@ impl Capture {
             Captured::Fresh { extracted, .. } => Some(&extracted.text),
             Captured::Reused { text, .. } => text.as_deref(),
             Captured::Failed { .. } => None,
+        }
+    }
+
+    /// The record of this capture, whose outcome against the baseline is `outcome`.
+    pub(crate) fn record(&self, outcome: Outcome) -> CaptureRecord {
+        CaptureRecord {
+            outcome,
+            http_status: self.meta.http_status,
+            sha256: self.sha256().map(str::to_string),
+            final_url: self.meta.final_url.clone(),
+            bytes: self.meta.bytes,
+            duration_ms: self.meta.duration_ms,
+            error: self.failure().map(|(_, e)| e.to_string()),
         }
     }
 

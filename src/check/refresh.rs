@@ -30,7 +30,7 @@ pub(crate) fn refresh(
         let Some(src) = report.sources.iter().find(|s| s.id == f.source) else {
             continue;
         };
-        let reverified = match (f.quote.is_some(), src.outcome) {
+        let reverified = match (f.quote.is_some(), src.capture.outcome) {
             (true, Outcome::Unchanged | Outcome::New) => f.quote_found == Some(true),
             (false, Outcome::Unchanged) => true,
             _ => false,

@@ -174,7 +174,7 @@ pub fn render(report: &Report) -> String {
     let changed: Vec<_> = report
         .sources
         .iter()
-        .filter(|s| s.outcome == Outcome::Changed)
+        .filter(|s| s.capture.outcome == Outcome::Changed)
         .collect();
     if !changed.is_empty() {
         let _ = writeln!(out, "<h2 id=\"changed\">Changed sources</h2>");
@@ -212,7 +212,7 @@ pub fn render(report: &Report) -> String {
     let failed: Vec<_> = report
         .sources
         .iter()
-        .filter(|s| !s.outcome.is_good())
+        .filter(|s| !s.capture.outcome.is_good())
         .collect();
     if !failed.is_empty() {
         let _ = writeln!(
@@ -226,7 +226,7 @@ pub fn render(report: &Report) -> String {
                 out,
                 "<tr><td>{}</td><td class=\"bad\">{}</td><td>{}</td></tr>",
                 link(&s.url, &s.id),
-                s.outcome,
+                s.capture.outcome,
                 escape(&detail)
             );
         }

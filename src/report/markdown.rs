@@ -111,12 +111,12 @@ pub fn render(report: &Report) -> String {
     for src in report
         .sources
         .iter()
-        .filter(|s| s.outcome == Outcome::Changed)
+        .filter(|s| s.capture.outcome == Outcome::Changed)
     {
         let _ = writeln!(out, "### Changed: {}\n", escape(&src.id));
         let (from, to) = (
             src.baseline_sha256.as_deref().unwrap_or(""),
-            src.sha256.as_deref().unwrap_or(""),
+            src.capture.sha256.as_deref().unwrap_or(""),
         );
         let _ = writeln!(
             out,
@@ -169,7 +169,7 @@ pub fn render(report: &Report) -> String {
     let failed: Vec<_> = report
         .sources
         .iter()
-        .filter(|s| !s.outcome.is_good())
+        .filter(|s| !s.capture.outcome.is_good())
         .collect();
     if !failed.is_empty() {
         let _ = writeln!(out, "### Failed sources\n");
@@ -182,7 +182,7 @@ pub fn render(report: &Report) -> String {
                 "| [{}]({}) | `{}` | {} |",
                 escape(&s.id),
                 s.url,
-                s.outcome,
+                s.capture.outcome,
                 escape(&detail)
             );
         }

@@ -13,7 +13,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::assess::{Assessment, ClosestPassage, freshness};
-use crate::capture::Capture;
+use crate::capture::{Capture, CaptureRecord};
 use crate::compare::{Comparison, HunkRange};
 use crate::outcome::{Flag, Outcome};
 use crate::registry::{Fact, FactId, Source};
@@ -53,16 +53,11 @@ pub(crate) struct Summary {
 pub(crate) struct SourceReport {
     pub(crate) id: String,
     pub(crate) url: String,
-    pub(crate) final_url: Option<String>,
-    pub(crate) outcome: Outcome,
-    pub(crate) http_status: Option<u16>,
-    pub(crate) sha256: Option<String>,
+    /// Outcome, status, hash, final URL, bytes, duration and error, as the capture log has them.
+    #[serde(flatten)]
+    pub(crate) capture: CaptureRecord,
     pub(crate) baseline_sha256: Option<String>,
-    pub(crate) error: Option<String>,
     pub(crate) diff: Option<String>,
-    /// Extra: bytes received and time taken, for spotting slow or bloated sources.
-    pub(crate) bytes: u64,
-    pub(crate) duration_ms: u64,
     /// Extra: the hunks of `diff` in order, each with the facts whose quote (or closest passage)
     /// lies in or next to it.
     #[serde(default)]
@@ -126,9 +121,10 @@ impl Summary {
 impl SourceReport {
     /// What went wrong, or the HTTP status, for a row of a report.
     pub(crate) fn detail(&self) -> String {
-        self.error
+        self.capture
+            .error
             .clone()
-            .or_else(|| self.http_status.map(|c| format!("HTTP {c}")))
+            .or_else(|| self.capture.http_status.map(|c| format!("HTTP {c}")))
             .unwrap_or_default()
     }
 }
@@ -175,7 +171,6 @@ impl SourceReport {
         comparison: &Comparison,
         hunk_facts: Vec<Vec<FactId>>,
     ) -> Self {
-        let meta = &capture.meta;
         let diff = comparison.diff();
         let hunks = diff
             .map(|d| {
@@ -189,15 +184,9 @@ impl SourceReport {
         SourceReport {
             id: source.id.clone(),
             url: source.url.to_string(),
-            final_url: meta.final_url.clone(),
-            outcome: comparison.outcome,
-            http_status: meta.http_status,
-            sha256: capture.sha256().map(str::to_string),
+            capture: capture.record(comparison.outcome),
             baseline_sha256: comparison.baseline_sha256.clone(),
-            error: capture.failure().map(|(_, e)| e.to_string()),
             diff: diff.map(|d| d.unified.clone()),
-            bytes: meta.bytes,
-            duration_ms: meta.duration_ms,
             hunks,
         }
     }
@@ -224,7 +213,7 @@ impl Report {
             ..Summary::default()
         };
         for src in &self.sources {
-            match src.outcome {
+            match src.capture.outcome {
                 Outcome::New => s.new += 1,
                 Outcome::Unchanged => s.unchanged += 1,
                 Outcome::Changed => s.changed += 1,

@@ -43,7 +43,7 @@ pub fn render(report: &Report) -> String {
         let group: Vec<_> = report
             .sources
             .iter()
-            .filter(|s| s.outcome == outcome)
+            .filter(|s| s.capture.outcome == outcome)
             .collect();
         if group.is_empty() {
             continue;

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{StoreError, io_err};
-use crate::capture::Capture;
+use crate::capture::{Capture, CaptureRecord};
 use crate::fetch::Validators;
 use crate::outcome::Outcome;
 
@@ -17,15 +17,10 @@ use crate::outcome::Outcome;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct LogEntry {
     pub(crate) at: DateTime<Utc>,
-    pub(crate) outcome: Outcome,
-    pub(crate) http_status: Option<u16>,
-    pub(crate) sha256: Option<String>,
+    #[serde(flatten)]
+    pub(crate) record: CaptureRecord,
     pub(crate) etag: Option<String>,
     pub(crate) last_modified: Option<String>,
-    pub(crate) final_url: Option<String>,
-    pub(crate) bytes: u64,
-    pub(crate) duration_ms: u64,
-    pub(crate) error: Option<String>,
     /// For a good capture: the extraction settings that made its text, so its validators are
     /// only used for a source still extracted the same way.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -36,19 +31,12 @@ impl LogEntry {
     /// The log line of a capture whose outcome (against the baseline) is `outcome`.
     pub(crate) fn new(capture: &Capture, outcome: Outcome) -> LogEntry {
         let meta = &capture.meta;
-        let good = outcome.is_good();
         LogEntry {
             at: meta.at,
-            outcome,
-            http_status: meta.http_status,
-            sha256: capture.sha256().map(str::to_string),
+            record: capture.record(outcome),
             etag: meta.validators.etag.clone(),
             last_modified: meta.validators.last_modified.clone(),
-            final_url: meta.final_url.clone(),
-            bytes: meta.bytes,
-            duration_ms: meta.duration_ms,
-            error: capture.failure().map(|(_, e)| e.to_string()),
-            fingerprint: good.then(|| capture.fingerprint.clone()),
+            fingerprint: outcome.is_good().then(|| capture.fingerprint.clone()),
         }
     }
 

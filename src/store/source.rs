@@ -138,9 +138,9 @@ impl<'s> SourceStore<'s> {
         let Some(latest) = &state.latest else {
             return Ok(None);
         };
-        Ok(self
-            .last_capture()?
-            .filter(|last| last.outcome.is_good() && last.sha256.as_ref() == Some(&latest.sha256)))
+        Ok(self.last_capture()?.filter(|last| {
+            last.record.outcome.is_good() && last.record.sha256.as_ref() == Some(&latest.sha256)
+        }))
     }
 
     /// Records a capture whose outcome against `previous` (the state it was compared with) is
@@ -217,7 +217,7 @@ impl<'s> SourceStore<'s> {
             .state()?
             .latest
             .ok_or_else(|| StoreError::NoCapture(self.id.clone()))?;
-        if let Some(outcome) = self.last_capture()?.map(|c| c.outcome)
+        if let Some(outcome) = self.last_capture()?.map(|c| c.record.outcome)
             && !outcome.is_good()
         {
             return Err(StoreError::LatestFailed {
