@@ -6,6 +6,7 @@ mod faults;
 mod golden;
 mod kinds;
 mod registry;
+mod registry_builder;
 mod review;
 mod server;
 mod store;
@@ -14,6 +15,7 @@ mod watch;
 use std::path::{Path, PathBuf};
 pub use std::process::{Command, Output};
 
+pub use registry_builder::{Fact, Registry, Route, Source};
 pub use server::{Fault, Reply, TestServer};
 
 pub const TODAY: &str = "2026-11-25";
