@@ -1,5 +1,6 @@
 //! Integration tests: the real `sourcewatch` binary against servers on 127.0.0.1.
 
+mod cases;
 mod check;
 mod demo;
 mod faults;
@@ -19,6 +20,12 @@ pub use registry_builder::{Fact, Registry, Route, Source};
 pub use server::{Fault, Reply, TestServer};
 
 pub const TODAY: &str = "2026-11-25";
+
+/// `UPDATE_GOLDEN=1`: golden files and case outputs are rewritten from what the binary did,
+/// after a reviewed change; CI never sets it.
+pub fn update_golden() -> bool {
+    std::env::var_os("UPDATE_GOLDEN").is_some()
+}
 
 /// A temporary folder holding a `sources.toml`; commands run with it as working directory.
 pub struct Workspace {
