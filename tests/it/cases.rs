@@ -47,6 +47,14 @@ fn read_in_text(case: &Path, name: &str) -> Option<String> {
     read_in(case, name).map(|b| String::from_utf8(b).unwrap())
 }
 
+fn exit_code(code: i32) -> Vec<u8> {
+    if code == 0 {
+        Vec::new()
+    } else {
+        format!("{code}\n").into_bytes()
+    }
+}
+
 /// Shows bytes as text where they are UTF-8, escaped where not.
 fn show(bytes: &[u8]) -> String {
     match std::str::from_utf8(bytes) {
@@ -184,4 +192,34 @@ fn extract_cases() {
             ]))
         },
     );
+}
+
+#[test]
+fn diagnostics_cases() {
+    drive("diagnostics", &["sources.toml"], |_, case| {
+        let toml = read_in_text(case, "sources.toml").ok_or("no in/sources.toml")?;
+        let run = Workspace::new(&toml).run(&["validate"]);
+        Ok(Produced::from([
+            ("stdout.txt", run.stdout.into_bytes()),
+            ("stderr.txt", run.stderr.into_bytes()),
+            ("exit-code", exit_code(run.code)),
+        ]))
+    });
+}
+
+#[test]
+fn edit_cases() {
+    drive("edit", &["sources.toml", "args"], |_, case| {
+        let toml = read_in_text(case, "sources.toml").ok_or("no in/sources.toml")?;
+        let args = read_in_text(case, "args").ok_or("no in/args")?;
+        let args: Vec<&str> = args.split_whitespace().collect();
+        let ws = Workspace::new(&toml);
+        let run = ws.run(&args);
+        Ok(Produced::from([
+            ("sources.toml", ws.read("sources.toml").into_bytes()),
+            ("stdout.txt", run.stdout.into_bytes()),
+            ("stderr.txt", run.stderr.into_bytes()),
+            ("exit-code", exit_code(run.code)),
+        ]))
+    });
 }
