@@ -11,6 +11,7 @@ mod registry_builder;
 mod review;
 mod server;
 mod store;
+mod usage;
 mod watch;
 
 use std::path::{Path, PathBuf};
