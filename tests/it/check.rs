@@ -3,63 +3,56 @@
 use super::*;
 use serde_json::Value;
 
+const MEDICAL: &str =
+    "A medical examination certificate is required to confirm the absence of prohibited diseases.";
+
 fn registry(server: &TestServer, dead: &str) -> String {
-    format!(
-        r#"# test registry
-[settings]
-retries = 0
-timeout_secs = 5
-per_host_interval_ms = 0
-contact = "tests@example.org"
-
-[[sources]]
-id = "pr-permit"
-url = "{pr}"
-select = ["div.info-block-horizontal"]
-
-[[sources]]
-id = "footer-only"
-url = "{footer}"
-select = ["div.info-block-horizontal"]
-
-[[sources]]
-id = "dead"
-url = "{dead}"
-
-[[routes]]
-id = "kz-pr-it"
-title = "Kazakhstan · PR for IT specialists"
-
-[[routes.facts]]
-id = "processing-time"
-claim = "Typical processing: ~45 days"
-source = "pr-permit"
-quote = "issued within 45 calendar days"
-last_verified = 2026-11-01
-
-[[routes.facts]]
-id = "medical-certificate"
-claim = "A medical certificate is required"
-source = "pr-permit"
-quote = "A medical examination certificate is required to confirm the absence of prohibited diseases."
-last_verified = 2026-06-09
-
-[[routes.facts]]
-id = "fee"
-claim = "No state fee"
-source = "footer-only"
-quote = "free   OF charge"
-last_verified = 2026-11-20
-
-[[routes.facts]]
-id = "on-dead-source"
-claim = "Something on a dead page"
-source = "dead"
-last_verified = 2026-11-20
-"#,
-        pr = server.url("/pr"),
-        footer = server.url("/footer"),
-    )
+    let egov = |id: &str, path: &str| {
+        Source::new(id, server.url(path)).select(&["div.info-block-horizontal"])
+    };
+    Registry::new()
+        .comment("test registry")
+        .settings(&[
+            "retries = 0",
+            "timeout_secs = 5",
+            "per_host_interval_ms = 0",
+            "contact = \"tests@example.org\"",
+        ])
+        .source(egov("pr-permit", "/pr"))
+        .source(egov("footer-only", "/footer"))
+        .source(Source::new("dead", dead))
+        .route(
+            Route::new("kz-pr-it", "Kazakhstan · PR for IT specialists")
+                .fact(
+                    Fact::new(
+                        "processing-time",
+                        "Typical processing: ~45 days",
+                        "pr-permit",
+                        "2026-11-01",
+                    )
+                    .quote("issued within 45 calendar days"),
+                )
+                .fact(
+                    Fact::new(
+                        "medical-certificate",
+                        "A medical certificate is required",
+                        "pr-permit",
+                        "2026-06-09",
+                    )
+                    .quote(MEDICAL),
+                )
+                .fact(
+                    Fact::new("fee", "No state fee", "footer-only", "2026-11-20")
+                        .quote("free   OF charge"),
+                )
+                .fact(Fact::new(
+                    "on-dead-source",
+                    "Something on a dead page",
+                    "dead",
+                    "2026-11-20",
+                )),
+        )
+        .toml()
 }
 
 fn flags(f: &Value) -> Vec<&str> {
@@ -234,25 +227,16 @@ fn first_run_then_a_change_inside_the_selection() {
 fn clean_run_exits_zero_and_output_file_is_written() {
     let server = TestServer::start();
     server.set("/pr", Reply::html(egov_page("45", "", "x")));
-    let ws = Workspace::new(&format!(
-        r#"[settings]
-retries = 0
-[[sources]]
-id = "pr"
-url = "{}"
-select = ["div.info-block-horizontal"]
-[[routes]]
-id = "r"
-title = "R"
-[[routes.facts]]
-id = "f"
-claim = "c"
-source = "pr"
-quote = "45 calendar days"
-last_verified = 2026-11-01
-"#,
-        server.url("/pr")
-    ));
+    let ws = Workspace::new(
+        &Registry::new()
+            .settings(&["retries = 0"])
+            .source(Source::new("pr", server.url("/pr")).select(&["div.info-block-horizontal"]))
+            .route(
+                Route::new("r", "R")
+                    .fact(Fact::new("f", "c", "pr", "2026-11-01").quote("45 calendar days")),
+            )
+            .toml(),
+    );
     let run = ws.run(&["check", "--format", "json", "--output", "out/report.json"]);
     // The output folder does not exist: trouble, exit 2, and nothing half-written.
     assert_eq!(run.code, 2, "{}", run.stderr);
@@ -323,27 +307,14 @@ fn selection_flags_and_usage_errors() {
     let server = TestServer::start();
     server.set("/a", Reply::html("<p>alpha</p>"));
     server.set("/b", Reply::html("<p>beta</p>"));
-    let ws = Workspace::new(&format!(
-        r#"[settings]
-retries = 0
-[[sources]]
-id = "a"
-url = "{}"
-[[sources]]
-id = "b"
-url = "{}"
-[[routes]]
-id = "route-b"
-title = "B"
-[[routes.facts]]
-id = "f"
-claim = "c"
-source = "b"
-last_verified = 2026-11-01
-"#,
-        server.url("/a"),
-        server.url("/b")
-    ));
+    let ws = Workspace::new(
+        &Registry::new()
+            .settings(&["retries = 0"])
+            .source(Source::new("a", server.url("/a")))
+            .source(Source::new("b", server.url("/b")))
+            .route(Route::new("route-b", "B").fact(Fact::new("f", "c", "b", "2026-11-01")))
+            .toml(),
+    );
     let r = ws
         .run(&["check", "--source", "a", "--format", "json"])
         .json();
@@ -378,24 +349,16 @@ fn empty_and_missing_selector_are_failures_not_changes() {
         Reply::html("<html><body><div class=new-layout>45 days</div></body></html>"),
     );
     server.set("/gone", Reply::status(410).body("gone"));
-    let ws = Workspace::new(&format!(
-        r#"[settings]
-retries = 0
-[[sources]]
-id = "shell"
-url = "{}"
-[[sources]]
-id = "moved"
-url = "{}"
-select = ["div.info-block-horizontal"]
-[[sources]]
-id = "gone"
-url = "{}"
-"#,
-        server.url("/shell"),
-        server.url("/moved"),
-        server.url("/gone")
-    ));
+    let ws = Workspace::new(
+        &Registry::new()
+            .settings(&["retries = 0"])
+            .source(Source::new("shell", server.url("/shell")))
+            .source(
+                Source::new("moved", server.url("/moved")).select(&["div.info-block-horizontal"]),
+            )
+            .source(Source::new("gone", server.url("/gone")))
+            .toml(),
+    );
     let run = ws.run(&["check", "--format", "json"]);
     assert_eq!(run.code, 1);
     let r = run.json();

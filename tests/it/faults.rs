@@ -20,18 +20,51 @@ fn baseline_of(ws: &Workspace, id: &str) -> String {
     state["baseline"]["sha256"].as_str().unwrap().to_string()
 }
 
+/// The settings every fault runs under: two retries, a short timeout, a 1 MB body limit.
+const SETTINGS: &[&str] = &[
+    "retries = 2",
+    "timeout_secs = 2",
+    "per_host_interval_ms = 0",
+    "per_host_concurrency = 16",
+    "concurrency = 16",
+    "max_body_bytes = 1_000_000",
+];
+
+/// A page that extracts fine.
+fn good(s: &str) -> Reply {
+    Reply::html(format!(
+        "<html><body><main><p>{s}: 45 calendar days</p></main></body></html>"
+    ))
+}
+
+/// A workspace with one source `id` at `path` of `server`, under [`SETTINGS`].
+fn one_source(server: &TestServer, id: &str, path: &str) -> Workspace {
+    Workspace::new(
+        &Registry::new()
+            .settings(SETTINGS)
+            .source(Source::new(id, server.url(path)))
+            .toml(),
+    )
+}
+
+/// Runs `check --format json`, asserts its exit code (1 when the source failed, 0 when it came
+/// through) and returns the row of source `id`.
+fn check_row(ws: &Workspace, id: &str, code: i32) -> Value {
+    let run = ws.run(&["check", "--format", "json"]);
+    assert_eq!(run.code, code, "{}", run.stderr);
+    source_row(&run.json(), id).clone()
+}
+
+/// [`one_source`], then one check; the workspace and the source's row.
+fn check_one(server: &TestServer, id: &str, path: &str, code: i32) -> (Workspace, Value) {
+    let ws = one_source(server, id, path);
+    let row = check_row(&ws, id, code);
+    (ws, row)
+}
+
 #[test]
-fn fault_suite() {
+fn retry_after_is_honoured_on_503() {
     let server = TestServer::start();
-    let good = |s: &str| {
-        Reply::html(format!(
-            "<html><body><main><p>{s}: 45 calendar days</p></main></body></html>"
-        ))
-    };
-    server.set(
-        "/robots.txt",
-        Reply::status(200).body("User-agent: *\nDisallow: /private/\n"),
-    );
     server.sequence(
         "/flaky",
         vec![
@@ -40,6 +73,19 @@ fn fault_suite() {
             good("flaky"),
         ],
     );
+    let (_ws, row) = check_one(&server, "flaky", "/flaky", 0);
+    let flaky = server.requests("/flaky");
+    assert_eq!(row["outcome"], "new");
+    assert_eq!(flaky.len(), 3, "503, 503, 200: exactly three requests");
+    assert!(
+        flaky[1].at - flaky[0].at >= Duration::from_millis(950),
+        "Retry-After honoured"
+    );
+}
+
+#[test]
+fn a_429_waits_for_retry_after() {
+    let server = TestServer::start();
     server.sequence(
         "/throttled",
         vec![
@@ -47,6 +93,18 @@ fn fault_suite() {
             good("throttled"),
         ],
     );
+    let (_ws, row) = check_one(&server, "throttled", "/throttled", 0);
+    let throttled = server.requests("/throttled");
+    assert_eq!(row["outcome"], "new");
+    assert!(
+        throttled[1].at - throttled[0].at >= Duration::from_millis(950),
+        "429 waits"
+    );
+}
+
+#[test]
+fn akamai_wall_is_blocked_and_not_retried() {
+    let server = TestServer::start();
     server.set(
         "/akamai",
         Reply::status(403).header("Content-Type", "text/html").body(
@@ -55,12 +113,48 @@ fn fault_suite() {
              server.<P>\nReference&#32;&#35;18&#46;5a3b1c2d&#46;1700000000&#46;abcdef\n</BODY>\n</HTML>\n",
         ),
     );
+    let (_ws, row) = check_one(&server, "akamai", "/akamai", 1);
+    assert_eq!(row["outcome"], "blocked");
+    assert!(row["error"].as_str().unwrap().contains("Akamai"));
+    assert_eq!(
+        server.requests("/akamai").len(),
+        1,
+        "a bot wall is not retried"
+    );
+}
+
+#[test]
+fn gone_410_is_an_http_error() {
+    let server = TestServer::start();
     server.set("/gone", Reply::status(410).body("Gone"));
+    let (_ws, row) = check_one(&server, "gone", "/gone", 1);
+    assert_eq!(row["outcome"], "http_error");
+    assert_eq!(row["http_status"], 410);
+}
+
+#[test]
+fn redirect_loop_is_an_http_error() {
+    let server = TestServer::start();
     server.set("/loop", Reply::status(302).header("Location", "/loop"));
+    let (_ws, row) = check_one(&server, "loop", "/loop", 1);
+    assert_eq!(row["outcome"], "http_error");
+    assert!(row["error"].as_str().unwrap().contains("redirect"));
+}
+
+#[test]
+fn huge_body_is_too_large() {
+    let server = TestServer::start();
     server.set(
         "/huge",
         Reply::html(format!("<p>{}</p>", "x".repeat(3_000_000))),
     );
+    let (_ws, row) = check_one(&server, "huge", "/huge", 1);
+    assert_eq!(row["outcome"], "too_large");
+}
+
+#[test]
+fn gzip_bomb_is_too_large() {
+    let server = TestServer::start();
     server.set(
         "/bomb",
         Reply::status(200)
@@ -68,7 +162,48 @@ fn fault_suite() {
             .header("Content-Encoding", "gzip")
             .body(gzip(&vec![b'a'; 50_000_000])),
     );
+    let (_ws, row) = check_one(&server, "bomb", "/bomb", 1);
+    assert_eq!(row["outcome"], "too_large");
+}
+
+const ROBOTS: &str = "User-agent: *\nDisallow: /private/\n";
+
+#[test]
+fn robots_disallowed_page_is_never_requested() {
+    let server = TestServer::start();
+    server.set("/robots.txt", Reply::status(200).body(ROBOTS));
     server.set("/private/page", good("private"));
+    let (_ws, row) = check_one(&server, "private", "/private/page", 1);
+    assert_eq!(row["outcome"], "robots_disallowed");
+    assert!(
+        server.requests("/private/page").is_empty(),
+        "a disallowed page is never requested"
+    );
+}
+
+/// Several sources on one host, allowed and disallowed: one robots.txt request for them all.
+#[test]
+fn robots_txt_is_read_once_per_host_per_run() {
+    let server = TestServer::start();
+    server.set("/robots.txt", Reply::status(200).body(ROBOTS));
+    let mut registry = Registry::new().settings(SETTINGS);
+    for (id, path) in [("a", "/a"), ("b", "/b"), ("private", "/private/page")] {
+        server.set(path, good(id));
+        registry = registry.source(Source::new(id, server.url(path)));
+    }
+    let ws = Workspace::new(&registry.toml());
+    let row = check_row(&ws, "private", 1);
+    assert_eq!(row["outcome"], "robots_disallowed");
+    assert_eq!(
+        server.requests("/robots.txt").len(),
+        1,
+        "robots.txt once per host per run"
+    );
+}
+
+#[test]
+fn windows_1251_page_is_decoded_and_its_quote_found() {
+    let server = TestServer::start();
     let cp1251 = encoding_rs::WINDOWS_1251
         .encode(
             "<html><head><meta charset=\"windows-1251\"></head><body><main>\
@@ -82,141 +217,54 @@ fn fault_suite() {
             .header("Content-Type", "text/html")
             .body(cp1251),
     );
-    server.sequence(
-        "/reset",
-        vec![good("reset"), good("reset").fault(Fault::ResetMidBody)],
+    let ws = Workspace::new(
+        &Registry::new()
+            .settings(SETTINGS)
+            .source(Source::new("cp1251", server.url("/cp1251")))
+            .route(
+                Route::new("kz", "KZ").fact(
+                    Fact::new("cyrillic", "45 days", "cp1251", "2026-11-01")
+                        .quote("срок оказания услуги - 45 календарных дней"),
+                ),
+            )
+            .toml(),
     );
-    server.sequence(
-        "/slow",
-        vec![
-            good("slow"),
-            good("slow").fault(Fault::SlowBody(Duration::from_millis(100))),
-        ],
-    );
-
-    let ids = [
-        "flaky",
-        "throttled",
-        "akamai",
-        "gone",
-        "loop",
-        "huge",
-        "bomb",
-        "private",
-        "cp1251",
-        "reset",
-        "slow",
-    ];
-    let paths = [
-        "/flaky",
-        "/throttled",
-        "/akamai",
-        "/gone",
-        "/loop",
-        "/huge",
-        "/bomb",
-        "/private/page",
-        "/cp1251",
-        "/reset",
-        "/slow",
-    ];
-    let mut toml = String::from(
-        "[settings]\nretries = 2\ntimeout_secs = 2\nper_host_interval_ms = 0\n\
-         per_host_concurrency = 16\nconcurrency = 16\nmax_body_bytes = 1_000_000\n",
-    );
-    for (id, path) in ids.iter().zip(paths) {
-        toml.push_str(&format!(
-            "\n[[sources]]\nid = \"{id}\"\nurl = \"{}\"\n",
-            server.url(path)
-        ));
-    }
-    toml.push_str(
-        "\n[[routes]]\nid = \"kz\"\ntitle = \"KZ\"\n[[routes.facts]]\nid = \"cyrillic\"\n\
-         claim = \"45 days\"\nsource = \"cp1251\"\nquote = \"срок оказания услуги - 45 календарных дней\"\n\
-         last_verified = 2026-11-01\n",
-    );
-    let ws = Workspace::new(&toml);
-
     let run = ws.run(&["check", "--format", "json"]);
-    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.code, 0, "{}", run.stderr);
     let r = run.json();
-    let flaky = server.requests("/flaky");
-    assert_eq!(source_row(&r, "flaky")["outcome"], "new");
-    assert_eq!(flaky.len(), 3, "503, 503, 200: exactly three requests");
-    assert!(
-        flaky[1].at - flaky[0].at >= Duration::from_millis(950),
-        "Retry-After honoured"
-    );
-    let throttled = server.requests("/throttled");
-    assert_eq!(source_row(&r, "throttled")["outcome"], "new");
-    assert!(
-        throttled[1].at - throttled[0].at >= Duration::from_millis(950),
-        "429 waits"
-    );
-    assert_eq!(source_row(&r, "akamai")["outcome"], "blocked");
-    assert!(
-        source_row(&r, "akamai")["error"]
-            .as_str()
-            .unwrap()
-            .contains("Akamai")
-    );
-    assert_eq!(
-        server.requests("/akamai").len(),
-        1,
-        "a bot wall is not retried"
-    );
-    assert_eq!(source_row(&r, "gone")["outcome"], "http_error");
-    assert_eq!(source_row(&r, "gone")["http_status"], 410);
-    assert_eq!(source_row(&r, "loop")["outcome"], "http_error");
-    assert!(
-        source_row(&r, "loop")["error"]
-            .as_str()
-            .unwrap()
-            .contains("redirect")
-    );
-    assert_eq!(source_row(&r, "huge")["outcome"], "too_large");
-    assert_eq!(source_row(&r, "bomb")["outcome"], "too_large");
-    assert_eq!(source_row(&r, "private")["outcome"], "robots_disallowed");
-    assert!(
-        server.requests("/private/page").is_empty(),
-        "a disallowed page is never requested"
-    );
-    assert_eq!(
-        server.requests("/robots.txt").len(),
-        1,
-        "robots.txt once per host per run"
-    );
     assert_eq!(source_row(&r, "cp1251")["outcome"], "new");
     let fact = &r["facts"][0];
     assert_eq!(fact["quote_found"], true, "{fact}");
-    assert_eq!(source_row(&r, "reset")["outcome"], "new");
-    assert_eq!(source_row(&r, "slow")["outcome"], "new");
-    let reset_baseline = baseline_of(&ws, "reset");
-    let slow_baseline = baseline_of(&ws, "slow");
+}
 
-    // Second run: the connection is reset mid-body, the body trickles past the timeout.
-    let run = ws.run(&[
-        "check", "--format", "json", "--source", "reset", "--source", "slow",
-    ]);
+/// A first good capture, then `fault` on the second: unreachable, and the baseline stays.
+fn second_capture_fails(id: &str, fault: Fault) -> Value {
+    let server = TestServer::start();
+    let path = format!("/{id}");
+    server.sequence(&path, vec![good(id), good(id).fault(fault)]);
+    let (ws, row) = check_one(&server, id, &path, 0);
+    assert_eq!(row["outcome"], "new");
+    let baseline = baseline_of(&ws, id);
+
+    let run = ws.run(&["check", "--format", "json", "--source", id]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let r = run.json();
-    for id in ["reset", "slow"] {
-        assert_eq!(
-            source_row(&r, id)["outcome"],
-            "unreachable",
-            "{id}: {}",
-            source_row(&r, id)
-        );
-    }
-    assert!(
-        source_row(&r, "slow")["error"]
-            .as_str()
-            .unwrap()
-            .contains("timed out")
-    );
+    let row = source_row(&r, id);
+    assert_eq!(row["outcome"], "unreachable", "{id}: {row}");
     assert_eq!(r["summary"]["changed"], 0);
-    assert_eq!(baseline_of(&ws, "reset"), reset_baseline);
-    assert_eq!(baseline_of(&ws, "slow"), slow_baseline);
+    assert_eq!(baseline_of(&ws, id), baseline);
+    row.clone()
+}
+
+#[test]
+fn reset_mid_body_is_unreachable_and_keeps_the_baseline() {
+    second_capture_fails("reset", Fault::ResetMidBody);
+}
+
+#[test]
+fn slow_body_times_out_and_keeps_the_baseline() {
+    let row = second_capture_fails("slow", Fault::SlowBody(Duration::from_millis(100)));
+    assert!(row["error"].as_str().unwrap().contains("timed out"));
 }
 
 #[test]
@@ -230,10 +278,12 @@ fn conditional_get_and_304() {
         // The 304 does not repeat the ETag: the third request must still send it.
         vec![page, Reply::status(304)],
     );
-    let ws = Workspace::new(&format!(
-        "[settings]\nretries = 0\n[[sources]]\nid = \"p\"\nurl = \"{}\"\n",
-        server.url("/p")
-    ));
+    let ws = Workspace::new(
+        &Registry::new()
+            .settings(&["retries = 0"])
+            .source(Source::new("p", server.url("/p")))
+            .toml(),
+    );
     let first = ws.run(&["check", "--format", "json"]).json();
     assert_eq!(first["sources"][0]["outcome"], "new");
     let run = ws.run(&["check", "--format", "json"]);
@@ -265,13 +315,13 @@ fn an_unasked_304_is_an_http_error_not_a_crash() {
     let server = TestServer::start();
     server.set("/odd", Reply::status(304));
     server.set("/ok", Reply::html("<main><p>Fine.</p></main>"));
-    let ws = Workspace::new(&format!(
-        "[settings]\nretries = 0\nper_host_interval_ms = 0\n\
-         [[sources]]\nid = \"odd\"\nurl = \"{}\"\n\
-         [[sources]]\nid = \"ok\"\nurl = \"{}\"\n",
-        server.url("/odd"),
-        server.url("/ok")
-    ));
+    let ws = Workspace::new(
+        &Registry::new()
+            .settings(&["retries = 0", "per_host_interval_ms = 0"])
+            .source(Source::new("odd", server.url("/odd")))
+            .source(Source::new("ok", server.url("/ok")))
+            .toml(),
+    );
     let run = ws.run(&["check", "--format", "json"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let report = run.json();
@@ -291,16 +341,19 @@ fn a_304_whose_stored_text_is_gone_or_altered_is_fetched_again() {
     for p in ["/plain", "/quoted"] {
         server.sequence(p, vec![page(), Reply::status(304), page()]);
     }
-    let ws = Workspace::new(&format!(
-        "[settings]\nretries = 0\nper_host_interval_ms = 0\n\
-         [[sources]]\nid = \"plain\"\nurl = \"{}\"\n\
-         [[sources]]\nid = \"quoted\"\nurl = \"{}\"\n\
-         [[routes]]\nid = \"r\"\ntitle = \"R\"\n\
-         [[routes.facts]]\nid = \"days\"\nclaim = \"45 days\"\nsource = \"quoted\"\n\
-         quote = \"within 45 calendar days\"\nlast_verified = 2026-11-20\n",
-        server.url("/plain"),
-        server.url("/quoted")
-    ));
+    let ws = Workspace::new(
+        &Registry::new()
+            .settings(&["retries = 0", "per_host_interval_ms = 0"])
+            .source(Source::new("plain", server.url("/plain")))
+            .source(Source::new("quoted", server.url("/quoted")))
+            .route(
+                Route::new("r", "R").fact(
+                    Fact::new("days", "45 days", "quoted", "2026-11-20")
+                        .quote("within 45 calendar days"),
+                ),
+            )
+            .toml(),
+    );
     let first = ws.run(&["check", "--today", "2026-11-25", "--format", "json"]);
     assert_eq!(first.code, 0, "{}", first.stderr);
     std::fs::remove_file(ws.only_text_file("plain")).unwrap();
@@ -336,15 +389,15 @@ fn per_host_interval_spaces_requests() {
     for p in ["/a", "/b", "/c"] {
         server.set(p, Reply::html(format!("<p>{p}</p>")));
     }
-    let mut toml =
-        "[settings]\nretries = 0\nper_host_interval_ms = 400\nconcurrency = 8\n".to_string();
+    let mut registry = Registry::new().settings(&[
+        "retries = 0",
+        "per_host_interval_ms = 400",
+        "concurrency = 8",
+    ]);
     for p in ["a", "b", "c"] {
-        toml.push_str(&format!(
-            "[[sources]]\nid = \"{p}\"\nurl = \"{}\"\n",
-            server.url(&format!("/{p}"))
-        ));
+        registry = registry.source(Source::new(p, server.url(&format!("/{p}"))));
     }
-    let ws = Workspace::new(&toml);
+    let ws = Workspace::new(&registry.toml());
     assert_eq!(ws.run(&["check"]).code, 0);
     // robots.txt (a 404 here) goes through the same gate.
     let mut times: Vec<_> = ["/robots.txt", "/a", "/b", "/c"]
@@ -381,25 +434,14 @@ fn certificate_problems_are_tls_errors_in_words() {
         tls_server("expired"),
         tls_server("wrongname"),
     );
-    let source = |id: &str, server: &TestServer, ca: bool| {
-        let ca = if ca {
-            format!("ca_file = \"{TLS}/ca.pem\"\n")
-        } else {
-            String::new()
-        };
-        format!(
-            "[[sources]]\nid = \"{id}\"\nurl = \"{}\"\n{ca}",
-            server.url("/p")
-        )
-    };
-    let toml = [
-        "[settings]\nretries = 2\nper_host_interval_ms = 0\n".to_string(),
-        source("unknown-issuer", &good, false),
-        source("trusted-by-ca-file", &good, true),
-        source("expired", &expired, true),
-        source("wrong-name", &wrong, true),
-    ]
-    .concat();
+    let with_ca = |s: Source| s.line(&format!("ca_file = \"{TLS}/ca.pem\""));
+    let toml = Registry::new()
+        .settings(&["retries = 2", "per_host_interval_ms = 0"])
+        .source(Source::new("unknown-issuer", good.url("/p")))
+        .source(with_ca(Source::new("trusted-by-ca-file", good.url("/p"))))
+        .source(with_ca(Source::new("expired", expired.url("/p"))))
+        .source(with_ca(Source::new("wrong-name", wrong.url("/p"))))
+        .toml();
     let ws = Workspace::new(&toml);
     let run = ws.run(&["check", "--format", "json"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
@@ -437,9 +479,12 @@ fn certificate_problems_are_tls_errors_in_words() {
 fn plain_http_spoken_to_over_https_fails_cleanly() {
     let server = TestServer::start();
     let url = server.url("/x").replace("http://", "https://");
-    let ws = Workspace::new(&format!(
-        "[settings]\nretries = 0\n[[sources]]\nid = \"x\"\nurl = \"{url}\"\n"
-    ));
+    let ws = Workspace::new(
+        &Registry::new()
+            .settings(&["retries = 0"])
+            .source(Source::new("x", url))
+            .toml(),
+    );
     let run = ws.run(&["check", "--format", "json"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let outcome = run.json()["sources"][0]["outcome"]

@@ -52,6 +52,13 @@ fn leftover_browsers() -> Vec<String> {
         .collect()
 }
 
+const BROWSER: &str = "render = \"browser\"";
+
+/// The fact the rendered and PDF pages carry.
+fn days_fact(source: &str) -> Fact {
+    Fact::new("days", "45 days", source, "2026-11-20").quote("issued within 45 calendar days")
+}
+
 fn script_page(days: &str) -> Reply {
     Reply::html(format!(
         r#"<html><body><div id="app">Loading…</div>
@@ -71,31 +78,22 @@ fn script_made_text_needs_the_browser() {
     let server = TestServer::start();
     server.set("/app", script_page("45"));
     let url = server.url("/app");
-    let ws = Workspace::new(&format!(
-        r#"[settings]
-retries = 0
-per_host_interval_ms = 0
-timeout_secs = 10
-[[sources]]
-id = "plain"
-url = "{url}"
-select = ["p.made"]
-[[sources]]
-id = "rendered"
-url = "{url}"
-select = ["p.made"]
-render = "browser"
-[[routes]]
-id = "r"
-title = "R"
-[[routes.facts]]
-id = "days"
-claim = "45 days"
-source = "rendered"
-quote = "issued within 45 calendar days"
-last_verified = 2026-11-20
-"#
-    ));
+    let ws = Workspace::new(
+        &Registry::new()
+            .settings(&[
+                "retries = 0",
+                "per_host_interval_ms = 0",
+                "timeout_secs = 10",
+            ])
+            .source(Source::new("plain", &url).select(&["p.made"]))
+            .source(
+                Source::new("rendered", &url)
+                    .select(&["p.made"])
+                    .line(BROWSER),
+            )
+            .route(Route::new("r", "R").fact(days_fact("rendered")))
+            .toml(),
+    );
     let run = ws.run(&["check", "--format", "json"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let r = run.json();
@@ -149,29 +147,28 @@ setTimeout(function () {
         ),
     );
     server.set("/static", Reply::html("<p>static page</p>"));
-    let ws = Workspace::new(&format!(
-        r#"[settings]
-retries = 0
-per_host_interval_ms = 0
-timeout_secs = 4
-[[sources]]
-id = "late"
-url = "{late}"
-render = "browser"
-wait_for = "section.content"
-select = ["section.content"]
-[[sources]]
-id = "never"
-url = "{late}"
-render = "browser"
-wait_for = "div.never-there"
-[[sources]]
-id = "static"
-url = "{stat}"
-"#,
-        late = server.url("/late"),
-        stat = server.url("/static"),
-    ));
+    let late = server.url("/late");
+    let ws = Workspace::new(
+        &Registry::new()
+            .settings(&[
+                "retries = 0",
+                "per_host_interval_ms = 0",
+                "timeout_secs = 4",
+            ])
+            .source(
+                Source::new("late", &late)
+                    .select(&["section.content"])
+                    .line(BROWSER)
+                    .line("wait_for = \"section.content\""),
+            )
+            .source(
+                Source::new("never", &late)
+                    .line(BROWSER)
+                    .line("wait_for = \"div.never-there\""),
+            )
+            .source(Source::new("static", server.url("/static")))
+            .toml(),
+    );
     let started = Instant::now();
     let run = ws.run(&["check", "--format", "json"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
@@ -226,31 +223,21 @@ fn json_api_sources() {
         json(r#"{"data":[{"body":"<p>Fee: <b>free</b> of charge</p><script>x()</script>","meta":{"term":45,"unit":"days"}}],"generated":"t1"}"#),
     );
     server.set("/broken", json(r#"{"data": [1, 2"#));
-    let ws = Workspace::new(&format!(
-        r#"[settings]
-retries = 0
-per_host_interval_ms = 0
-[[sources]]
-id = "api"
-url = "{api}"
-format = "json"
-select = ["/data/0/body", "/data/0/meta"]
-[[sources]]
-id = "broken"
-url = "{broken}"
-[[routes]]
-id = "r"
-title = "R"
-[[routes.facts]]
-id = "fee"
-claim = "free"
-source = "api"
-quote = "Fee: free of charge"
-last_verified = 2026-11-20
-"#,
-        api = server.url("/api"),
-        broken = server.url("/broken"),
-    ));
+    let ws =
+        Workspace::new(
+            &Registry::new()
+                .settings(&["retries = 0", "per_host_interval_ms = 0"])
+                .source(
+                    Source::new("api", server.url("/api"))
+                        .select(&["/data/0/body", "/data/0/meta"])
+                        .line("format = \"json\""),
+                )
+                .source(Source::new("broken", server.url("/broken")))
+                .route(Route::new("r", "R").fact(
+                    Fact::new("fee", "free", "api", "2026-11-20").quote("Fee: free of charge"),
+                ))
+                .toml(),
+        );
     let r = ws.run(&["check", "--format", "json"]).json();
     assert_eq!(source_row(&r, "api")["outcome"], "new");
     assert_eq!(
@@ -337,30 +324,14 @@ fn pdf_sources() {
     let server = TestServer::start();
     server.set("/rules.pdf", pdf("two-pages.pdf"));
     server.set("/broken.pdf", pdf("truncated.pdf"));
-    let ws = Workspace::new(&format!(
-        r#"[settings]
-retries = 0
-per_host_interval_ms = 0
-[[sources]]
-id = "rules"
-url = "{rules}"
-format = "pdf"
-[[sources]]
-id = "broken"
-url = "{broken}"
-[[routes]]
-id = "r"
-title = "R"
-[[routes.facts]]
-id = "days"
-claim = "45 days"
-source = "rules"
-quote = "issued within 45 calendar days"
-last_verified = 2026-11-20
-"#,
-        rules = server.url("/rules.pdf"),
-        broken = server.url("/broken.pdf"),
-    ));
+    let ws = Workspace::new(
+        &Registry::new()
+            .settings(&["retries = 0", "per_host_interval_ms = 0"])
+            .source(Source::new("rules", server.url("/rules.pdf")).line("format = \"pdf\""))
+            .source(Source::new("broken", server.url("/broken.pdf")))
+            .route(Route::new("r", "R").fact(days_fact("rules")))
+            .toml(),
+    );
     let r = ws.run(&["check", "--format", "json"]).json();
     assert_eq!(
         source_row(&r, "rules")["outcome"],
@@ -412,10 +383,12 @@ fn sigterm_during_a_render_leaves_no_browser() {
         "/slow.png",
         Reply::status(200).fault(Fault::Delay(Duration::from_secs(30))),
     );
-    let ws = Workspace::new(&format!(
-        "[settings]\nretries = 0\ntimeout_secs = 25\n[[sources]]\nid = \"p\"\nurl = \"{}\"\nrender = \"browser\"\n",
-        server.url("/page")
-    ));
+    let ws = Workspace::new(
+        &Registry::new()
+            .settings(&["retries = 0", "timeout_secs = 25"])
+            .source(Source::new("p", server.url("/page")).line(BROWSER))
+            .toml(),
+    );
     let mut child = ws
         .command(&["check"])
         .stdout(std::process::Stdio::null())

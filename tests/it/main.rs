@@ -1,22 +1,32 @@
 //! Integration tests: the real `sourcewatch` binary against servers on 127.0.0.1.
 
+mod cases;
 mod check;
 mod demo;
 mod faults;
 mod golden;
 mod kinds;
 mod registry;
+mod registry_builder;
 mod review;
 mod server;
 mod store;
+mod usage;
 mod watch;
 
 use std::path::{Path, PathBuf};
 pub use std::process::{Command, Output};
 
+pub use registry_builder::{Fact, Registry, Route, Source};
 pub use server::{Fault, Reply, TestServer};
 
 pub const TODAY: &str = "2026-11-25";
+
+/// `UPDATE_GOLDEN=1`: golden files and case outputs are rewritten from what the binary did,
+/// after a reviewed change; CI never sets it.
+pub fn update_golden() -> bool {
+    std::env::var_os("UPDATE_GOLDEN").is_some()
+}
 
 /// A temporary folder holding a `sources.toml`; commands run with it as working directory.
 pub struct Workspace {

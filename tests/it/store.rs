@@ -5,7 +5,12 @@ use std::time::Duration;
 use super::*;
 
 fn many_sources(server: &TestServer, n: usize, delay_ms: u64) -> String {
-    let mut toml = "[settings]\nretries = 0\nper_host_interval_ms = 0\nper_host_concurrency = 4\nconcurrency = 4\n".to_string();
+    let mut registry = Registry::new().settings(&[
+        "retries = 0",
+        "per_host_interval_ms = 0",
+        "per_host_concurrency = 4",
+        "concurrency = 4",
+    ]);
     for i in 0..n {
         let path = format!("/p{i}");
         server.set(
@@ -16,12 +21,9 @@ fn many_sources(server: &TestServer, n: usize, delay_ms: u64) -> String {
             ))
             .fault(Fault::Delay(Duration::from_millis(delay_ms))),
         );
-        toml.push_str(&format!(
-            "[[sources]]\nid = \"p{i}\"\nurl = \"{}\"\n",
-            server.url(&path)
-        ));
+        registry = registry.source(Source::new(&format!("p{i}"), server.url(&path)));
     }
-    toml
+    registry.toml()
 }
 
 fn temp_files(dir: &Path) -> Vec<PathBuf> {
@@ -119,7 +121,11 @@ fn integrity_check_detects_a_tampered_snapshot() {
 
 #[test]
 fn source_ids_cannot_escape_the_snapshot_folder() {
-    let ws = Workspace::new("[[sources]]\nid = \"../../etc\"\nurl = \"http://127.0.0.1:9/\"\n");
+    let ws = Workspace::new(
+        &Registry::new()
+            .source(Source::new("../../etc", "http://127.0.0.1:9/"))
+            .toml(),
+    );
     let run = ws.run(&["check"]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("must match"), "{}", run.stderr);

@@ -12,27 +12,26 @@ fn sigterm(pid: u32) {
     assert!(status.success());
 }
 
+/// One source `a` at `/a` on `schedule`.
+fn scheduled_a(server: &TestServer, schedule: &str) -> String {
+    Registry::new()
+        .settings(&["retries = 0"])
+        .source(Source::new("a", server.url("/a")).line(&format!("schedule = \"{schedule}\"")))
+        .toml()
+}
+
 #[test]
 fn watch_runs_each_source_on_its_own_schedule_and_stops_on_sigterm() {
     let server = TestServer::start();
     server.set("/fast", Reply::html("<main><p>fast page</p></main>"));
     server.set("/yearly", Reply::html("<main><p>yearly page</p></main>"));
-    let ws = Workspace::new(&format!(
-        r#"[settings]
-retries = 0
-per_host_interval_ms = 0
-[[sources]]
-id = "fast"
-url = "{}"
-schedule = "*/2 * * * * *"
-[[sources]]
-id = "yearly"
-url = "{}"
-schedule = "0 0 1 1 *"
-"#,
-        server.url("/fast"),
-        server.url("/yearly")
-    ));
+    let ws = Workspace::new(
+        &Registry::new()
+            .settings(&["retries = 0", "per_host_interval_ms = 0"])
+            .source(Source::new("fast", server.url("/fast")).line("schedule = \"*/2 * * * * *\""))
+            .source(Source::new("yearly", server.url("/yearly")).line("schedule = \"0 0 1 1 *\""))
+            .toml(),
+    );
     let mut child = ws
         .command(&["watch", "--report-dir", "out"])
         .stdout(std::process::Stdio::null())
@@ -79,10 +78,7 @@ schedule = "0 0 1 1 *"
 fn watch_keeps_the_old_registry_when_the_new_one_is_invalid() {
     let server = TestServer::start();
     server.set("/a", Reply::html("<p>a</p>"));
-    let good = format!(
-        "[settings]\nretries = 0\n[[sources]]\nid = \"a\"\nurl = \"{}\"\nschedule = \"* * * * * *\"\n",
-        server.url("/a")
-    );
+    let good = scheduled_a(&server, "* * * * * *");
     let ws = Workspace::new(&good);
     let mut child = ws
         .command(&["watch"])
@@ -119,10 +115,7 @@ fn watch_keeps_the_old_registry_when_the_new_one_is_invalid() {
 fn status_reports_missed_runs() {
     let server = TestServer::start();
     server.set("/a", Reply::html("<p>a</p>"));
-    let ws = Workspace::new(&format!(
-        "[settings]\nretries = 0\n[[sources]]\nid = \"a\"\nurl = \"{}\"\nschedule = \"0 3 * * *\"\n",
-        server.url("/a")
-    ));
+    let ws = Workspace::new(&scheduled_a(&server, "0 3 * * *"));
     assert_eq!(ws.run(&["-q", "check"]).code, 0);
     let run = ws.run(&["status", "--format", "json"]);
     assert_eq!(run.code, 0, "{}", run.stdout);
@@ -160,24 +153,14 @@ fn rfc3339(epoch: &str) -> String {
 }
 
 fn webhook_registry(server: &TestServer) -> String {
-    format!(
-        r#"[settings]
-retries = 0
-[[sources]]
-id = "p"
-url = "{}"
-[[routes]]
-id = "r"
-title = "R"
-[[routes.facts]]
-id = "old"
-claim = "An old fact"
-source = "p"
-quote = "45 calendar days"
-last_verified = 2026-01-01
-"#,
-        server.url("/p")
-    )
+    Registry::new()
+        .settings(&["retries = 0"])
+        .source(Source::new("p", server.url("/p")))
+        .route(
+            Route::new("r", "R")
+                .fact(Fact::new("old", "An old fact", "p", "2026-01-01").quote("45 calendar days")),
+        )
+        .toml()
 }
 
 #[test]
