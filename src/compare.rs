@@ -100,11 +100,18 @@ pub(crate) struct HunkRange {
     pub(crate) new: Range<usize>,
 }
 
-/// A unified diff and the line ranges of its hunks, in the same order.
+/// A unified diff, the line ranges of its hunks (in the same order), and the line-level facts
+/// that let assessment say which passages an edit touched.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Diff {
     pub(crate) unified: String,
+    /// The hunks of `unified`, three lines of context each.
     pub(crate) hunks: Vec<HunkRange>,
+    /// Each run of changed lines without context: the old lines removed and the new lines put
+    /// in their place (either may be empty).
+    pub(crate) changes: Vec<HunkRange>,
+    /// For each line of the old text, its line in the new text when it was kept as it was.
+    pub(crate) kept: Vec<Option<usize>>,
 }
 
 /// A unified diff with three lines of context; `None` when the texts are equal.
@@ -134,7 +141,34 @@ pub(crate) fn diff(old: &str, new: &str, old_label: &str, new_label: &str) -> Op
     if !unified.ends_with('\n') {
         unified.push('\n');
     }
-    Some(Diff { unified, hunks })
+    let mut kept = vec![None; old.lines().count()];
+    let mut changes: Vec<HunkRange> = Vec::new();
+    let mut open: Option<HunkRange> = None;
+    for op in diff.ops() {
+        let (tag, o, n) = op.as_tag_tuple();
+        if tag == similar::DiffTag::Equal {
+            for (i, line) in o.clone().enumerate() {
+                if let Some(slot) = kept.get_mut(line) {
+                    *slot = Some(n.start + i);
+                }
+            }
+            changes.extend(open.take());
+        } else {
+            let run = open.get_or_insert(HunkRange {
+                old: o.start..o.start,
+                new: n.start..n.start,
+            });
+            run.old.end = o.end;
+            run.new.end = n.end;
+        }
+    }
+    changes.extend(open);
+    Some(Diff {
+        unified,
+        hunks,
+        changes,
+        kept,
+    })
 }
 
 /// One line of a unified diff, as renderers need it.
@@ -274,6 +308,19 @@ mod tests {
         assert_eq!(d.hunks[0].old, 0..7);
         assert!(d.hunks[1].old.contains(&25));
         assert_eq!(d.unified.matches("@@ -").count(), 2);
+        // Without context: exactly the two edits.
+        assert_eq!(d.changes.len(), 2);
+        assert_eq!(
+            (d.changes[0].old.clone(), d.changes[0].new.clone()),
+            (3..4, 3..4)
+        );
+        assert_eq!(
+            (d.changes[1].old.clone(), d.changes[1].new.clone()),
+            (25..26, 25..25)
+        );
+        assert_eq!(d.kept[2], Some(2));
+        assert_eq!(d.kept[3], None);
+        assert_eq!(d.kept[29], Some(28));
     }
 
     #[test]

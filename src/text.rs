@@ -96,7 +96,8 @@ pub(crate) fn is_nfc_starter(c: char) -> bool {
 }
 
 /// Folds text for quote matching: case, whitespace and line breaks, typographic quotes, dashes
-/// and apostrophes do not count.
+/// and apostrophes do not count, nor does ё against е (Russian print and official pages use
+/// both for the same letter: "платёж" and "платеж" are one word).
 pub(crate) fn fold_for_match(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut pending_space = false;
@@ -113,6 +114,7 @@ pub(crate) fn fold_for_match(s: &str) -> String {
             '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2015}'
             | '\u{2212}' | '\u{FE58}' | '\u{FE63}' | '\u{FF0D}' => '-',
             '\u{200B}' | '\u{FEFF}' | '\u{00AD}' => continue,
+            'ё' | 'Ё' => 'е',
             other => other,
         };
         if pending_space {
@@ -151,6 +153,15 @@ mod tests {
         }
         // And the slow path still composes what needs composing.
         assert_eq!(nfc("и\u{306}"), "й");
+    }
+
+    #[test]
+    fn folding_ignores_yo() {
+        assert_eq!(fold_for_match("Платёж ЁЛКА"), fold_for_match("платеж елка"));
+        assert_eq!(
+            fold_for_match("«Госпошлина» — 4 МРП"),
+            "\"госпошлина\" - 4 мрп"
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use chrono::NaiveDate;
 
-use crate::assess::{Assessment, CurrentText, assess, facts_in_hunks};
+use crate::assess::{Assessment, ChangedSource, Coverage, CurrentText, assess, coverage};
 use crate::capture::Capture;
 use crate::compare::{self, Comparison};
 use crate::fetch::{Fetched, Fetcher, Slot};
@@ -139,24 +139,34 @@ impl Job {
             .text()
             .filter(|_| !self.facts.is_empty())
             .map(CurrentText::new);
+        let changed = comparison.change.as_ref().map(|(old, diff)| ChangedSource {
+            baseline: CurrentText::new(old),
+            diff,
+        });
         let assessed: Vec<((usize, usize), &Fact, Assessment)> = self
             .facts
             .iter()
             .map(|&(ri, fi)| {
                 let fact = &self.registry.routes[ri].facts[fi];
-                let a = assess(fact, self.today, outcome, current.as_ref());
+                let a = assess(
+                    fact,
+                    self.today,
+                    outcome,
+                    current.as_ref(),
+                    changed.as_ref(),
+                );
                 ((ri, fi), fact, a)
             })
             .collect();
-        let hunk_facts = match (&comparison.change, current.as_ref()) {
-            (Some((old, diff)), Some(current)) => {
+        let coverage = match &comparison.change {
+            Some((_, diff)) => {
                 let pairs: Vec<(&Fact, &Assessment)> =
                     assessed.iter().map(|(_, f, a)| (*f, a)).collect();
-                facts_in_hunks(diff, &CurrentText::new(old), current, &pairs)
+                coverage(diff, &pairs)
             }
-            _ => Vec::new(),
+            None => Coverage::default(),
         };
-        let row = SourceReport::new(source, &capture, &comparison, hunk_facts);
+        let row = SourceReport::new(source, &capture, &comparison, coverage);
         let fact_rows = assessed
             .into_iter()
             .map(|(pos, fact, a)| {

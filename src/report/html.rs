@@ -1,6 +1,7 @@
 //! The HTML report: one self-contained file (no scripts, no external assets, no network),
-//! readable on a phone and printable. Flagged facts first, then each changed source with an
-//! inline word diff, then failures. Every string that came from a page or from `sources.toml` is
+//! readable on a phone and printable. Value changes first, then reworded or removed passages,
+//! the flagged facts, each changed source with the edits no fact covers and an inline word
+//! diff, then failures. Every string that came from a page or from `sources.toml` is
 //! escaped; only validated http(s) URLs become links.
 
 use std::fmt::Write;
@@ -61,6 +62,8 @@ td { overflow-wrap: anywhere; }
 .diff del { background: var(--del-strong); text-decoration: line-through; }
 .diff ins { background: var(--ins-strong); text-decoration: none; }
 .touches { font-size: .9rem; margin: .25rem 0; }
+.changes li { margin-bottom: .35rem; overflow-wrap: anywhere; }
+.value { font-weight: 600; }
 .bad { color: var(--bad); }
 @media (max-width: 640px) {
   table, tbody, tr, td { display: block; width: 100%; } thead { display: none; }
@@ -133,6 +136,52 @@ pub fn render(report: &Report) -> String {
         s.counts()
     );
 
+    let source_link = |id: &str| {
+        report
+            .source(id)
+            .map_or_else(|| escape(id), |src| link(&src.url, id))
+    };
+    let values: Vec<_> = report.value_changes().collect();
+    if !values.is_empty() {
+        let _ = writeln!(
+            out,
+            "<h2 id=\"values\">Values changed</h2><ul class=\"changes\">"
+        );
+        for f in values {
+            let _ = writeln!(
+                out,
+                "<li><strong>{}</strong> <span class=\"value\">{}</span> · {}</li>",
+                escape(&f.id),
+                escape(&f.value_line()),
+                source_link(&f.source)
+            );
+        }
+        let _ = writeln!(out, "</ul>");
+    }
+    let passages: Vec<_> = report.passage_changes().collect();
+    if !passages.is_empty() {
+        let _ = writeln!(
+            out,
+            "<h2 id=\"passages\">Passages changed</h2><ul class=\"changes\">"
+        );
+        for f in passages {
+            let kind = f.change.map_or("", |c| c.as_str());
+            let mut item = format!(
+                "<li><strong>{}</strong> ({kind}) · {}",
+                escape(&f.id),
+                source_link(&f.source)
+            );
+            if let Some(p) = &f.passage {
+                let _ = write!(item, "<div class=\"quote\">was: “{}”</div>", escape(p));
+            }
+            if let Some(p) = &f.new_passage {
+                let _ = write!(item, "<div class=\"quote\">now: “{}”</div>", escape(p));
+            }
+            let _ = writeln!(out, "{item}</li>");
+        }
+        let _ = writeln!(out, "</ul>");
+    }
+
     let review = report.facts_for_review();
     let _ = writeln!(out, "<h2 id=\"facts\">Facts that need review</h2>");
     if review.is_empty() {
@@ -144,9 +193,7 @@ pub fn render(report: &Report) -> String {
              <th>Source</th></tr></thead><tbody>"
         );
         for f in &review {
-            let source = report
-                .source(&f.source)
-                .map_or_else(|| escape(&f.source), |src| link(&src.url, &f.source));
+            let source = source_link(&f.source);
             let mut detail = format!("<div class=\"quote\">{}</div>", escape(&f.claim));
             if let (Some(q), Some(p)) = (&f.quote, &f.closest_passage) {
                 let sim = f.similarity_note();
@@ -203,6 +250,23 @@ pub fn render(report: &Report) -> String {
                 i + 1,
                 ids.join(", ")
             );
+        }
+        if !src.uncovered.is_empty() {
+            let _ = writeln!(
+                out,
+                "<p class=\"touches\"><strong>Changes no fact covers ({})</strong>: new official \
+                 text nobody quotes; read it.</p><div class=\"diff\">",
+                src.uncovered.len()
+            );
+            for c in &src.uncovered {
+                for l in &c.removed {
+                    let _ = writeln!(out, "<div class=\"del\">- {}</div>", escape(l));
+                }
+                for l in &c.added {
+                    let _ = writeln!(out, "<div class=\"ins\">+ {}</div>", escape(l));
+                }
+            }
+            let _ = writeln!(out, "</div>");
         }
         if let Some(diff) = &src.diff {
             let _ = writeln!(out, "{}", diff_html(diff));

@@ -1,7 +1,9 @@
 //! The Markdown report: fit for the body of a pull request or an issue.
 //!
-//! Summary line, a table of flagged facts, then per changed source a fenced `diff` block with the
-//! facts each hunk touches; long diffs fold into `<details>`. Text from pages and from
+//! Summary line, the facts whose values changed (one line each), the facts whose passage was
+//! reworded or removed (old and new passage), a table of flagged facts, then per changed source
+//! the edits no fact covers and a fenced `diff` block with the facts each hunk changes; long
+//! diffs fold into `<details>`. Text from pages and from
 //! `sources.toml` is escaped so it renders as text, never as markup.
 
 use std::fmt::Write;
@@ -68,6 +70,45 @@ pub fn render(report: &Report) -> String {
         s.counts()
     );
 
+    let source_link = |id: &str| match report.source(id) {
+        Some(src) => format!("[{}]({})", escape(id), src.url),
+        None => escape(id),
+    };
+    let values: Vec<_> = report.value_changes().collect();
+    if !values.is_empty() {
+        let _ = writeln!(out, "### Values changed\n");
+        for f in values {
+            let _ = writeln!(
+                out,
+                "- **{}** {} · {}",
+                escape(&f.id),
+                escape(&f.value_line()),
+                source_link(&f.source)
+            );
+        }
+        let _ = writeln!(out);
+    }
+    let passages: Vec<_> = report.passage_changes().collect();
+    if !passages.is_empty() {
+        let _ = writeln!(out, "### Passages changed\n");
+        for f in passages {
+            let kind = f.change.map_or("", |c| c.as_str());
+            let _ = writeln!(
+                out,
+                "- **{}** ({kind}) · {}",
+                escape(&f.id),
+                source_link(&f.source)
+            );
+            if let Some(p) = &f.passage {
+                let _ = writeln!(out, "  - was: “{}”", escape(p));
+            }
+            if let Some(p) = &f.new_passage {
+                let _ = writeln!(out, "  - now: “{}”", escape(p));
+            }
+        }
+        let _ = writeln!(out);
+    }
+
     let review = report.facts_for_review();
     if review.is_empty() {
         let _ = writeln!(out, "No fact needs review.\n");
@@ -77,10 +118,7 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(out, "|---|---|---|---|---|");
         for f in &review {
             let fact = f.id.name();
-            let source = match report.source(&f.source) {
-                Some(src) => format!("[{}]({})", escape(&f.source), src.url),
-                None => escape(&f.source),
-            };
+            let source = source_link(&f.source);
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} d | {} |",
@@ -151,6 +189,25 @@ pub fn render(report: &Report) -> String {
         }
         if src.hunks.iter().any(|h| !h.facts.is_empty()) {
             let _ = writeln!(out);
+        }
+        if !src.uncovered.is_empty() {
+            let _ = writeln!(
+                out,
+                "**Changes no fact covers ({})**: new official text nobody quotes; read it.\n",
+                src.uncovered.len()
+            );
+            let lines: String = src
+                .uncovered
+                .iter()
+                .flat_map(|c| {
+                    c.removed
+                        .iter()
+                        .map(|l| format!("-{l}\n"))
+                        .chain(c.added.iter().map(|l| format!("+{l}\n")))
+                })
+                .collect();
+            let fence = fence_for(&lines);
+            let _ = writeln!(out, "{fence}diff\n{lines}{fence}\n");
         }
         if let Some(diff) = &src.diff {
             let fence = fence_for(diff);

@@ -12,7 +12,7 @@ pub(crate) mod text;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::assess::{Assessment, ClosestPassage, freshness};
+use crate::assess::{Assessment, Change, ClosestPassage, Coverage, freshness};
 use crate::capture::{Capture, CaptureRecord};
 use crate::compare::{Comparison, HunkRange};
 use crate::outcome::{Flag, Outcome};
@@ -47,6 +47,9 @@ pub(crate) struct Summary {
     pub(crate) evidence_missing: usize,
     pub(crate) unverifiable: usize,
     pub(crate) refreshed: usize,
+    /// Edits of changed sources that touch no fact's passage.
+    #[serde(default)]
+    pub(crate) uncovered_changes: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -58,10 +61,30 @@ pub(crate) struct SourceReport {
     pub(crate) capture: CaptureRecord,
     pub(crate) baseline_sha256: Option<String>,
     pub(crate) diff: Option<String>,
-    /// Extra: the hunks of `diff` in order, each with the facts whose quote (or closest passage)
-    /// lies in or next to it.
+    /// Extra: the hunks of `diff` in order, each with the facts whose passage it changes.
     #[serde(default)]
     pub(crate) hunks: Vec<DiffHunk>,
+    /// The edits that touch no fact's passage ("changes no fact covers").
+    #[serde(default)]
+    pub(crate) uncovered: Vec<UncoveredChange>,
+}
+
+/// An edit of a changed source that no fact's passage explains: the lines it removed and the
+/// lines it added, 1-based where they start.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct UncoveredChange {
+    pub(crate) old_start: usize,
+    pub(crate) removed: Vec<String>,
+    pub(crate) new_start: usize,
+    pub(crate) added: Vec<String>,
+}
+
+/// A typed value of a fact's passage that changed, as written on the page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct ValueReport {
+    pub(crate) kind: String,
+    pub(crate) before: Option<String>,
+    pub(crate) after: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -96,6 +119,18 @@ pub(crate) struct FactReport {
     /// Extra: who set the current `last_verified`, when sourcewatch recorded it.
     #[serde(default)]
     pub(crate) verified_by: Option<VerifiedBy>,
+    /// On a changed source: what the edit did to this fact's passage (docs/outcomes.md).
+    #[serde(default)]
+    pub(crate) change: Option<Change>,
+    /// For `change: value`: the typed values that changed.
+    #[serde(default)]
+    pub(crate) values: Vec<ValueReport>,
+    /// Extra, on a changed source: the fact's passage in the baseline, and where it stands now
+    /// (its rewritten form, or itself when moved or untouched; null when gone).
+    #[serde(default)]
+    pub(crate) passage: Option<String>,
+    #[serde(default)]
+    pub(crate) new_passage: Option<String>,
 }
 
 impl Summary {
@@ -114,7 +149,11 @@ impl Summary {
             self.evidence_missing,
             self.unverifiable,
             self.refreshed
-        )
+        ) + &if self.uncovered_changes > 0 {
+            format!(" · changes no fact covers {}", self.uncovered_changes)
+        } else {
+            String::new()
+        }
     }
 }
 
@@ -130,6 +169,21 @@ impl SourceReport {
 }
 
 impl FactReport {
+    /// "45 calendar days → 30 calendar days", one pair per changed value.
+    pub(crate) fn value_line(&self) -> String {
+        self.values
+            .iter()
+            .map(|v| {
+                format!(
+                    "{} → {}",
+                    v.before.as_deref().unwrap_or("(new)"),
+                    v.after.as_deref().unwrap_or("(removed)")
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
     /// " (92% similar)" after a closest passage, or nothing.
     pub(crate) fn similarity_note(&self) -> String {
         self.closest_similarity
@@ -142,6 +196,23 @@ impl FactReport {
             Some(ClosestPassage { text, similarity }) => (Some(text), Some(similarity)),
             None => (None, None),
         };
+        let change = a.change.as_ref().map(|c| c.change);
+        let values = a
+            .change
+            .as_ref()
+            .map(|c| {
+                c.values
+                    .iter()
+                    .map(|v| ValueReport {
+                        kind: v.kind.as_str().to_string(),
+                        before: v.before.clone(),
+                        after: v.after.clone(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let passage = a.change.as_ref().map(|c| c.before.text.clone());
+        let new_passage = a.change.and_then(|c| c.after).map(|p| p.text);
         FactReport {
             id: fact.id.clone(),
             route: fact.id.route().to_string(),
@@ -158,20 +229,45 @@ impl FactReport {
             closest_similarity,
             refreshed: false,
             verified_by,
+            change,
+            values,
+            passage,
+            new_passage,
         }
     }
 }
 
 impl SourceReport {
-    /// The row of a source: what its capture was and how it compares with the baseline.
-    /// `hunk_facts` holds, per hunk of the diff, the facts it touches.
+    /// The row of a source: what its capture was, how it compares with the baseline, and which
+    /// of its edits touch which facts.
     pub(crate) fn new(
         source: &Source,
         capture: &Capture,
         comparison: &Comparison,
-        hunk_facts: Vec<Vec<FactId>>,
+        coverage: Coverage,
     ) -> Self {
         let diff = comparison.diff();
+        let Coverage {
+            hunk_facts,
+            uncovered,
+        } = coverage;
+        let uncovered = match (&comparison.change, capture.text()) {
+            (Some((old, d)), Some(new)) => {
+                let (old, new): (Vec<&str>, Vec<&str>) =
+                    (old.lines().collect(), new.lines().collect());
+                uncovered
+                    .into_iter()
+                    .filter_map(|i| d.changes.get(i))
+                    .map(|c| UncoveredChange {
+                        old_start: c.old.start + 1,
+                        removed: old[c.old.clone()].iter().map(|l| l.to_string()).collect(),
+                        new_start: c.new.start + 1,
+                        added: new[c.new.clone()].iter().map(|l| l.to_string()).collect(),
+                    })
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
         let hunks = diff
             .map(|d| {
                 d.hunks
@@ -188,6 +284,7 @@ impl SourceReport {
             baseline_sha256: comparison.baseline_sha256.clone(),
             diff: diff.map(|d| d.unified.clone()),
             hunks,
+            uncovered,
         }
     }
 }
@@ -213,6 +310,7 @@ impl Report {
             ..Summary::default()
         };
         for src in &self.sources {
+            s.uncovered_changes += src.uncovered.len();
             match src.capture.outcome {
                 Outcome::New => s.new += 1,
                 Outcome::Unchanged => s.unchanged += 1,
@@ -239,28 +337,38 @@ impl Report {
         self.summary = s;
     }
 
-    /// Exit status 1 when anything needs a human: a flagged fact or a failed source.
+    /// Exit status 1 when anything needs a human: a flagged fact, a failed source, or new
+    /// official text nobody quotes.
     pub(crate) fn needs_review(&self) -> bool {
-        self.summary.flagged > 0 || self.summary.failed > 0
+        self.summary.flagged > 0 || self.summary.failed > 0 || self.summary.uncovered_changes > 0
     }
 
-    /// Flagged facts in review order: facts inside a changed hunk first (they are where the page
-    /// moved), then the rest, each group in registry order.
+    /// Flagged facts in review order: those whose typed values changed first, then those whose
+    /// passage was reworded or removed, then the rest, each group in registry order.
     pub(crate) fn facts_for_review(&self) -> Vec<&FactReport> {
-        let touched: std::collections::HashSet<&str> = self
-            .sources
+        let rank = |f: &FactReport| match f.change {
+            Some(Change::Value) => 0,
+            Some(Change::Wording | Change::Gone) => 1,
+            _ => 2,
+        };
+        let mut flagged: Vec<&FactReport> =
+            self.facts.iter().filter(|f| !f.flags.is_empty()).collect();
+        flagged.sort_by_key(|f| rank(f));
+        flagged
+    }
+
+    /// Facts whose typed values changed, in registry order: what reports lead with.
+    pub(crate) fn value_changes(&self) -> impl Iterator<Item = &FactReport> {
+        self.facts
             .iter()
-            .flat_map(|s| {
-                s.hunks
-                    .iter()
-                    .flat_map(|h| h.facts.iter().map(FactId::as_str))
-            })
-            .collect();
-        let flagged = self.facts.iter().filter(|f| !f.flags.is_empty());
-        let (mut first, rest): (Vec<_>, Vec<_>) =
-            flagged.partition(|f| touched.contains(f.id.as_str()));
-        first.extend(rest);
-        first
+            .filter(|f| f.change == Some(Change::Value))
+    }
+
+    /// Facts whose passage was reworded or removed.
+    pub(crate) fn passage_changes(&self) -> impl Iterator<Item = &FactReport> {
+        self.facts
+            .iter()
+            .filter(|f| matches!(f.change, Some(Change::Wording | Change::Gone)))
     }
 
     pub(crate) fn source(&self, id: &str) -> Option<&SourceReport> {

@@ -1,4 +1,6 @@
-//! The terminal summary: sources grouped by outcome, then the flagged facts, then totals.
+//! The terminal summary: what changed in facts (values first, then reworded or removed
+//! passages), sources grouped by outcome with the edits no fact covers, the flagged facts, and
+//! totals.
 
 use std::fmt::Write;
 
@@ -22,6 +24,28 @@ pub fn render(report: &Report) -> String {
         "sourcewatch check · {} · {} source(s), {} fact(s)",
         report.today, report.summary.sources, report.summary.facts
     );
+
+    let values: Vec<_> = report.value_changes().collect();
+    if !values.is_empty() {
+        let _ = writeln!(out, "\nValues changed ({})", values.len());
+        for f in values {
+            let _ = writeln!(out, "  {}  {}  ({})", f.id, f.value_line(), f.source);
+        }
+    }
+    let passages: Vec<_> = report.passage_changes().collect();
+    if !passages.is_empty() {
+        let _ = writeln!(out, "\nPassages changed ({})", passages.len());
+        for f in passages {
+            let kind = f.change.map_or("", |c| c.as_str());
+            let _ = writeln!(out, "  {}  {kind}  ({})", f.id, f.source);
+            if let Some(p) = &f.passage {
+                let _ = writeln!(out, "    was: {}", clip(p, 110));
+            }
+            if let Some(p) = &f.new_passage {
+                let _ = writeln!(out, "    now: {}", clip(p, 110));
+            }
+        }
+    }
 
     let order = [
         Outcome::Changed,
@@ -65,6 +89,17 @@ pub fn render(report: &Report) -> String {
                     .take(6)
                 {
                     let _ = writeln!(out, "      {}", clip(line, 110));
+                }
+            }
+            if !s.uncovered.is_empty() {
+                let _ = writeln!(out, "      changes no fact covers ({}):", s.uncovered.len());
+                for c in &s.uncovered {
+                    for l in &c.removed {
+                        let _ = writeln!(out, "        -{}", clip(l, 106));
+                    }
+                    for l in &c.added {
+                        let _ = writeln!(out, "        +{}", clip(l, 106));
+                    }
                 }
             }
         }

@@ -108,7 +108,7 @@ fn first_run_then_a_change_inside_the_selection() {
     let expect = serde_json::json!({
         "sources": 3, "new": 2, "unchanged": 0, "changed": 0, "failed": 1,
         "facts": 4, "flagged": 2, "stale": 1, "source_changed": 0,
-        "evidence_missing": 0, "unverifiable": 1, "refreshed": 0
+        "evidence_missing": 0, "unverifiable": 1, "refreshed": 0, "uncovered_changes": 0
     });
     assert_eq!(s, &expect);
     // Every key of SPEC §6 is present on every row.
@@ -141,6 +141,8 @@ fn first_run_then_a_change_inside_the_selection() {
         "quote_found",
         "closest_passage",
         "refreshed",
+        "change",
+        "values",
     ] {
         assert!(pt.get(key).is_some(), "fact key {key}");
     }

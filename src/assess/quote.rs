@@ -1,17 +1,12 @@
-//! Facts → flags: what needs a human today (docs/outcomes.md).
-//!
-//! A fact is judged on four things only: its age against its staleness limit, whether its source
-//! changed against the accepted baseline, whether its evidence quote is still in the current text,
-//! and whether its source could be captured at all. For a missing quote the most similar passage
-//! of the current text is reported, so a reviewer sees "30 calendar days" next to the quoted
-//! "45 calendar days" without opening the page.
+//! Quote matching: whether a fact's evidence is in a text, on which lines, and, when it is not,
+//! the most similar passage (so a reviewer sees "30 calendar days" next to the quoted
+//! "45 calendar days" without opening the page). Matching compares folded text (docs/registry.md,
+//! "Quotes").
 
-use chrono::NaiveDate;
+use std::ops::Range;
+
 use serde::{Deserialize, Serialize};
 
-use crate::compare::Diff;
-use crate::outcome::{Flag, Outcome};
-use crate::registry::{Fact, FactId};
 use crate::text::fold_for_match;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -21,18 +16,38 @@ pub(crate) struct ClosestPassage {
     pub(crate) similarity: f32,
 }
 
-/// The current text of a source, with its folded form computed once for all of its facts.
+/// A source's text with its folded form (for quote matching) computed once for all of its
+/// facts, line by line so a match can be traced back to the line it is on.
 pub(crate) struct CurrentText<'a> {
-    pub(crate) text: &'a str,
+    lines: Vec<&'a str>,
+    /// Every line folded, joined by one space (what folding the whole text gives).
     folded: String,
+    /// Where each line starts in `folded`.
+    starts: Vec<usize>,
 }
 
 impl<'a> CurrentText<'a> {
     pub(crate) fn new(text: &'a str) -> Self {
-        CurrentText {
-            text,
-            folded: fold_for_match(text),
+        let lines: Vec<&str> = text.lines().collect();
+        let mut folded = String::with_capacity(text.len());
+        let mut starts = Vec::with_capacity(lines.len());
+        for line in &lines {
+            let f = fold_for_match(line);
+            if !f.is_empty() && !folded.is_empty() {
+                folded.push(' ');
+            }
+            starts.push(folded.len());
+            folded.push_str(&f);
         }
+        CurrentText {
+            lines,
+            folded,
+            starts,
+        }
+    }
+
+    pub(crate) fn lines(&self) -> &[&'a str] {
+        &self.lines
     }
 
     pub(crate) fn contains_quote(&self, quote: &str) -> bool {
@@ -40,23 +55,21 @@ impl<'a> CurrentText<'a> {
         !q.is_empty() && self.folded.contains(&q)
     }
 
-    /// The 0-based line on which the quote starts, if it is in the text.
-    pub(crate) fn line_of_quote(&self, quote: &str) -> Option<usize> {
+    /// The 0-based lines a quote spans, if it is in the text.
+    pub(crate) fn lines_of_quote(&self, quote: &str) -> Option<Range<usize>> {
         let q = fold_for_match(quote);
         if q.is_empty() {
             return None;
         }
-        let mut folded = String::with_capacity(self.folded.len());
-        let mut starts = Vec::new();
-        for line in self.text.lines() {
-            if !folded.is_empty() {
-                folded.push(' ');
-            }
-            starts.push(folded.len());
-            folded.push_str(&fold_for_match(line));
-        }
-        let pos = folded.find(&q)?;
-        Some(starts.partition_point(|&s| s <= pos) - 1)
+        let pos = self.folded.find(&q)?;
+        let line_at = |p: usize| self.starts.partition_point(|&s| s <= p).max(1) - 1;
+        Some(line_at(pos)..line_at(pos + q.len() - 1) + 1)
+    }
+
+    /// The 0-based line on which the quote starts, if it is in the text.
+    #[cfg(test)]
+    pub(crate) fn line_of_quote(&self, quote: &str) -> Option<usize> {
+        self.lines_of_quote(quote).map(|r| r.start)
     }
 
     /// The 0-based line holding a passage returned by [`Self::closest_passage`].
@@ -66,7 +79,7 @@ impl<'a> CurrentText<'a> {
             .take(6)
             .collect::<Vec<_>>()
             .join(" ");
-        self.text.lines().position(|l| l.contains(&first_words))
+        self.lines.iter().position(|l| l.contains(&first_words))
     }
 
     /// The window of the text most similar to `quote`, widened to its line when the line is short.
@@ -76,7 +89,7 @@ impl<'a> CurrentText<'a> {
         let q = quote_words.len().max(1);
         // (line index, original word, folded word)
         let mut words: Vec<(usize, &str, String)> = Vec::new();
-        let lines: Vec<&str> = self.text.lines().collect();
+        let lines = &self.lines;
         for (li, line) in lines.iter().enumerate() {
             for w in line.split_whitespace() {
                 words.push((li, w, fold_for_match(w)));
@@ -142,108 +155,6 @@ impl<'a> CurrentText<'a> {
         };
         Some(ClosestPassage { text, similarity })
     }
-}
-
-/// How old a fact's verification is, and when it goes stale. The one staleness rule: a fact is
-/// stale once more than `stale_after_days` days have passed since `last_verified`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Freshness {
-    pub(crate) age_days: i64,
-    pub(crate) due: NaiveDate,
-    pub(crate) stale: bool,
-}
-
-pub(crate) fn freshness(
-    last_verified: NaiveDate,
-    stale_after_days: u32,
-    today: NaiveDate,
-) -> Freshness {
-    let age_days = (today - last_verified).num_days();
-    Freshness {
-        age_days,
-        due: last_verified + chrono::Days::new(stale_after_days.into()),
-        stale: age_days > i64::from(stale_after_days),
-    }
-}
-
-#[derive(Debug, Clone)]
-pub(crate) struct Assessment {
-    pub(crate) flags: Vec<Flag>,
-    pub(crate) freshness: Freshness,
-    pub(crate) quote_found: Option<bool>,
-    pub(crate) closest_passage: Option<ClosestPassage>,
-}
-
-/// Judges one fact. `current` is the text captured this run, `None` when the source failed.
-pub(crate) fn assess(
-    fact: &Fact,
-    today: NaiveDate,
-    outcome: Outcome,
-    current: Option<&CurrentText<'_>>,
-) -> Assessment {
-    let freshness = freshness(fact.last_verified, fact.stale_after_days, today);
-    let mut flags = Vec::new();
-    if freshness.stale {
-        flags.push(Flag::Stale);
-    }
-    if outcome == Outcome::Changed {
-        flags.push(Flag::SourceChanged);
-    }
-    let (mut quote_found, mut closest_passage) = (None, None);
-    match current {
-        Some(current) if outcome.is_good() => {
-            if let Some(quote) = &fact.quote {
-                let found = current.contains_quote(quote);
-                quote_found = Some(found);
-                if !found {
-                    flags.push(Flag::EvidenceMissing);
-                    closest_passage = current.closest_passage(quote);
-                }
-            }
-        }
-        _ => flags.push(Flag::Unverifiable),
-    }
-    Assessment {
-        flags,
-        freshness,
-        quote_found,
-        closest_passage,
-    }
-}
-
-/// For each hunk of a changed source's diff, the facts whose evidence lies in it: the quote's
-/// line in the baseline, or the quote's (else the closest passage's) line in the new text. Hunks
-/// carry three lines of context, so "next to" a change counts too.
-pub(crate) fn facts_in_hunks(
-    diff: &Diff,
-    old: &CurrentText<'_>,
-    new: &CurrentText<'_>,
-    facts: &[(&Fact, &Assessment)],
-) -> Vec<Vec<FactId>> {
-    let located: Vec<(&FactId, Option<usize>, Option<usize>)> = facts
-        .iter()
-        .filter_map(|(fact, a)| {
-            let quote = fact.quote.as_deref()?;
-            let new_line = new.line_of_quote(quote).or_else(|| {
-                a.closest_passage
-                    .as_ref()
-                    .and_then(|p| new.line_of_passage(&p.text))
-            });
-            Some((&fact.id, old.line_of_quote(quote), new_line))
-        })
-        .collect();
-    diff.hunks
-        .iter()
-        .map(|h| {
-            located
-                .iter()
-                .filter(|(_, o, n)| {
-                    o.is_some_and(|l| h.old.contains(&l)) || n.is_some_and(|l| h.new.contains(&l))
-                })
-                .map(|(id, _, _)| (*id).clone())
-                .collect()
-        })
-        .collect()
 }
 
 #[cfg(test)]

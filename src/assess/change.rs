@@ -1,0 +1,305 @@
+//! What an edit did to a fact's passage: its typed values changed (`value`), only its words did
+//! (`wording`), it was removed (`gone`), it stands unchanged in another place (`moved`), or the
+//! page changed somewhere else (`elsewhere`).
+//!
+//! The line diff says which lines of the baseline were kept; a passage on a kept line is
+//! untouched. For a passage on a changed line, its counterpart is looked for among the lines the
+//! same edit put in its place: the sentence most like it, when it is alike enough to be the same
+//! passage rewritten (see [`COUNTERPART_SIMILARITY`]) or differs only in its typed values.
+
+use std::ops::Range;
+
+use serde::{Deserialize, Serialize};
+
+use super::passage::{Passage, most_similar_sentence, sentences};
+use super::values::{ValueChange, value_changes, values_in};
+use crate::compare::Diff;
+use crate::text::fold_for_match;
+
+/// How alike (similar's character ratio on folded text, 0–1) a new sentence must be to a
+/// passage to count as that passage rewritten rather than other text. Measured on official
+/// pages: one changed number or word in a sentence or list item keeps it above 0.85 ("within
+/// 45 calendar days" / "within 30 calendar days" 0.93, "45 календарных дней" / "30 календарных
+/// дней" 0.89), while two different items of one document list share at most about 0.7 ("Copy
+/// of the passport" / "Copy of the birth certificate" 0.62). Short lines whose only difference
+/// is a value ("45 days" / "30 days", 0.71) are caught by the value mask instead.
+pub(crate) const COUNTERPART_SIMILARITY: f32 = 0.8;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Change {
+    Value,
+    Wording,
+    Gone,
+    Moved,
+    Elsewhere,
+}
+
+impl Change {
+    /// Whether the fact's own passage changed: what raises `source_changed`.
+    pub(crate) fn touches_fact(self) -> bool {
+        matches!(self, Change::Value | Change::Wording | Change::Gone)
+    }
+
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Change::Value => "value",
+            Change::Wording => "wording",
+            Change::Gone => "gone",
+            Change::Moved => "moved",
+            Change::Elsewhere => "elsewhere",
+        }
+    }
+}
+
+/// A fact's passage held against the new text.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct PassageChange {
+    pub(crate) change: Change,
+    /// The passage in the baseline.
+    pub(crate) before: Passage,
+    /// Where it is now: the same text (moved, elsewhere) or its rewritten counterpart (value,
+    /// wording); `None` when gone.
+    pub(crate) after: Option<Passage>,
+    /// For `value`: each typed value that changed, as written before and after.
+    pub(crate) values: Vec<ValueChange>,
+}
+
+/// Classifies what `diff` (baseline → new) did to `passage` (a passage of the baseline).
+/// `new_lines` are the lines of the new text.
+pub(crate) fn classify(passage: &Passage, diff: &Diff, new_lines: &[&str]) -> PassageChange {
+    let kept: Option<Vec<usize>> = passage
+        .lines
+        .clone()
+        .map(|l| diff.kept.get(l).copied().flatten())
+        .collect();
+    if let Some(kept) = kept {
+        let lines = kept[0]..kept[kept.len() - 1] + 1;
+        return unchanged(passage, Change::Elsewhere, lines, new_lines);
+    }
+    let block: Range<usize> = diff
+        .changes
+        .iter()
+        .filter(|c| c.old.start < passage.lines.end && passage.lines.start < c.old.end)
+        .map(|c| c.new.clone())
+        .reduce(|a, b| a.start.min(b.start)..a.end.max(b.end))
+        .unwrap_or(0..0);
+    // The passage as written may survive a rewrite of the line around it, or stand elsewhere.
+    let whole = fold_for_match(&passage.text);
+    let holds = |l: &str| fold_for_match(l).contains(&whole);
+    let in_block = block
+        .clone()
+        .find(|&l| new_lines.get(l).is_some_and(|l| holds(l)));
+    if let Some(found) = in_block {
+        return unchanged(passage, Change::Elsewhere, found..found + 1, new_lines);
+    }
+    if let Some(found) = new_lines.iter().position(|l| holds(l)) {
+        return unchanged(passage, Change::Moved, found..found + 1, new_lines);
+    }
+    match counterpart(
+        passage,
+        &new_lines[block.start.min(new_lines.len())..block.end.min(new_lines.len())],
+    ) {
+        Some((offset, text)) => {
+            let values = value_changes(&passage.text, &text);
+            let line = block.start + offset;
+            PassageChange {
+                change: if values.is_empty() {
+                    Change::Wording
+                } else {
+                    Change::Value
+                },
+                before: passage.clone(),
+                after: Some(Passage {
+                    lines: line..line + 1,
+                    text,
+                }),
+                values,
+            }
+        }
+        None => PassageChange {
+            change: Change::Gone,
+            before: passage.clone(),
+            after: None,
+            values: Vec::new(),
+        },
+    }
+}
+
+fn unchanged(
+    passage: &Passage,
+    change: Change,
+    lines: Range<usize>,
+    new_lines: &[&str],
+) -> PassageChange {
+    let text = if passage.lines.len() > 1 {
+        new_lines[lines.clone()].join("\n")
+    } else {
+        passage.text.clone()
+    };
+    PassageChange {
+        change,
+        before: passage.clone(),
+        after: Some(Passage { lines, text }),
+        values: Vec::new(),
+    }
+}
+
+/// The sentence among `candidates` (the lines an edit put in place of the passage's) that is
+/// the passage rewritten: the most similar one, if similar enough or equal but for its values.
+/// Returns its line's offset among the candidates and its text.
+fn counterpart(passage: &Passage, candidates: &[&str]) -> Option<(usize, String)> {
+    if passage.lines.len() > 1 {
+        // A passage across lines is compared with the whole replacement.
+        let joined = candidates.join("\n");
+        let ratio = similar::TextDiff::from_chars(
+            fold_for_match(&passage.text).as_str(),
+            fold_for_match(&joined).as_str(),
+        )
+        .ratio();
+        return (!candidates.is_empty() && ratio >= COUNTERPART_SIMILARITY).then_some((0, joined));
+    }
+    let masked = masked(&passage.text);
+    let mut best: Option<(usize, &str, f32)> = None;
+    for (i, line) in candidates.iter().enumerate() {
+        for s in sentences(line) {
+            if masked == self::masked(s) && !values_in(s).is_empty() {
+                return Some((i, s.to_string()));
+            }
+        }
+        if let Some((s, ratio)) = most_similar_sentence(line, &passage.text)
+            && best.is_none_or(|(_, _, r)| ratio > r)
+        {
+            best = Some((i, s, ratio));
+        }
+    }
+    best.filter(|(_, _, r)| *r >= COUNTERPART_SIMILARITY)
+        .map(|(i, s, _)| (i, s.to_string()))
+}
+
+/// A sentence folded with its typed values replaced by their kind: "within 45 calendar days"
+/// and "within 30 calendar days" mask alike.
+fn masked(sentence: &str) -> String {
+    let mut out = String::with_capacity(sentence.len());
+    let mut at = 0;
+    for v in values_in(sentence) {
+        out.push_str(&sentence[at..v.span.start]);
+        out.push('\u{1}');
+        out.push_str(v.kind.as_str());
+        out.push('\u{1}');
+        at = v.span.end;
+    }
+    out.push_str(&sentence[at..]);
+    fold_for_match(&out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::assess::passage::locate;
+    use crate::assess::quote::CurrentText;
+
+    /// What the edit `old` → `new` did to the passage of `quote`.
+    fn change_of(old: &str, new: &str, quote: &str) -> PassageChange {
+        let d = crate::compare::diff(old, new, "a", "b").expect("texts differ");
+        let baseline = CurrentText::new(old);
+        let passage = locate(&baseline, quote).expect("quote in the baseline");
+        let new_lines: Vec<&str> = new.lines().collect();
+        classify(&passage, &d, &new_lines)
+    }
+
+    const PAGE: &str = "Term of service\n\
+        The permit is issued within 45 calendar days. Applications are taken online.\n\
+        List of documents\n\
+        - Copy of the passport\n\
+        - Medical certificate (form 028/u)\n\
+        - One photo (35x45 mm)\n\
+        Fee | 4 MCI\n\
+        Last updated 01.02.2026";
+
+    #[test]
+    fn a_changed_number_is_a_value_change_with_before_and_after() {
+        let new = PAGE.replace("45 calendar days", "30 calendar days");
+        let c = change_of(PAGE, &new, "issued within 45 calendar days");
+        assert_eq!(c.change, Change::Value);
+        assert_eq!(c.values.len(), 1);
+        assert_eq!(c.values[0].before.as_deref(), Some("45 calendar days"));
+        assert_eq!(c.values[0].after.as_deref(), Some("30 calendar days"));
+        assert_eq!(
+            c.after.unwrap().text,
+            "The permit is issued within 30 calendar days."
+        );
+        // The other sentence of the same line is untouched.
+        let c = change_of(PAGE, &new, "Applications are taken online");
+        assert_eq!(c.change, Change::Elsewhere);
+    }
+
+    #[test]
+    fn words_without_values_are_wording() {
+        let new = PAGE.replace("Copy of the passport", "Copy of the national passport");
+        let c = change_of(PAGE, &new, "Copy of the passport");
+        assert_eq!(c.change, Change::Wording);
+        assert!(c.values.is_empty());
+    }
+
+    #[test]
+    fn a_removed_item_is_gone_and_its_neighbours_are_elsewhere() {
+        let new = PAGE.replace("- Medical certificate (form 028/u)\n", "");
+        assert_eq!(
+            change_of(PAGE, &new, "Medical certificate").change,
+            Change::Gone
+        );
+        assert_eq!(
+            change_of(PAGE, &new, "Copy of the passport").change,
+            Change::Elsewhere
+        );
+        assert_eq!(change_of(PAGE, &new, "35x45 mm").change, Change::Elsewhere);
+    }
+
+    #[test]
+    fn swapped_items_are_moved_or_elsewhere_never_changed() {
+        let new = PAGE.replace(
+            "- Copy of the passport\n- Medical certificate (form 028/u)",
+            "- Medical certificate (form 028/u)\n- Copy of the passport",
+        );
+        for quote in ["Copy of the passport", "Medical certificate"] {
+            let c = change_of(PAGE, &new, quote);
+            assert!(
+                matches!(c.change, Change::Moved | Change::Elsewhere),
+                "{quote}: {c:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_short_row_whose_only_difference_is_a_value() {
+        let new = PAGE.replace("Fee | 4 MCI", "Fee | 6 MCI");
+        let c = change_of(PAGE, &new, "4 MCI");
+        assert_eq!(c.change, Change::Value);
+        assert_eq!(c.values[0].after.as_deref(), Some("6 MCI"));
+    }
+
+    #[test]
+    fn an_unrelated_line_in_place_of_a_passage_is_not_its_counterpart() {
+        let new = PAGE.replace(
+            "- Copy of the passport",
+            "- Consent to personal data processing",
+        );
+        assert_eq!(
+            change_of(PAGE, &new, "Copy of the passport").change,
+            Change::Gone
+        );
+    }
+
+    #[test]
+    fn russian_and_kazakh_values() {
+        let ru = "Срок оказания услуги – 45 календарных дней.\nГоспошлина | 4 МРП";
+        let c = change_of(ru, &ru.replace("45", "30"), "45 календарных дней");
+        assert_eq!(c.change, Change::Value);
+        assert_eq!(c.values[0].before.as_deref(), Some("45 календарных дней"));
+        let kz = "Қызмет көрсету мерзімі – 45 күнтізбелік күн";
+        let c = change_of(kz, &kz.replace("45", "30"), "45 күнтізбелік күн");
+        assert_eq!(c.change, Change::Value);
+        assert_eq!(c.values[0].after.as_deref(), Some("30 күнтізбелік күн"));
+    }
+}
