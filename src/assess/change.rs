@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::passage::{Passage, most_similar_sentence, sentences};
 use super::values::{ValueChange, value_changes, values_in};
-use crate::compare::Diff;
+use crate::compare::{Diff, HunkRange};
 use crate::text::fold_for_match;
 
 /// How alike (similar's character ratio on folded text, 0–1) a new sentence must be to a
@@ -24,6 +24,12 @@ use crate::text::fold_for_match;
 /// of the passport" / "Copy of the birth certificate" 0.62). Short lines whose only difference
 /// is a value ("45 days" / "30 days", 0.71) are caught by the value mask instead.
 pub(crate) const COUNTERPART_SIMILARITY: f32 = 0.8;
+
+/// The lower bar for a new sentence that no other line the same edit removed is more like: a
+/// rewrite in place ("Copy of the national passport" / "Copy of the passport of a foreign
+/// citizen", 0.65), not another item ("Copy of the passport" / "Consent to personal data
+/// processing", 0.35).
+const REWRITE_SIMILARITY: f32 = 0.5;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -66,8 +72,13 @@ pub(crate) struct PassageChange {
 }
 
 /// Classifies what `diff` (baseline → new) did to `passage` (a passage of the baseline).
-/// `new_lines` are the lines of the new text.
-pub(crate) fn classify(passage: &Passage, diff: &Diff, new_lines: &[&str]) -> PassageChange {
+/// `old_lines` and `new_lines` are the lines of the two texts.
+pub(crate) fn classify(
+    passage: &Passage,
+    diff: &Diff,
+    old_lines: &[&str],
+    new_lines: &[&str],
+) -> PassageChange {
     let kept: Option<Vec<usize>> = passage
         .lines
         .clone()
@@ -77,13 +88,24 @@ pub(crate) fn classify(passage: &Passage, diff: &Diff, new_lines: &[&str]) -> Pa
         let lines = kept[0]..kept[kept.len() - 1] + 1;
         return unchanged(passage, Change::Elsewhere, lines, new_lines);
     }
-    let block: Range<usize> = diff
+    let edits: Vec<&HunkRange> = diff
         .changes
         .iter()
         .filter(|c| c.old.start < passage.lines.end && passage.lines.start < c.old.end)
+        .collect();
+    let block: Range<usize> = edits
+        .iter()
         .map(|c| c.new.clone())
         .reduce(|a, b| a.start.min(b.start)..a.end.max(b.end))
         .unwrap_or(0..0);
+    // The other lines the same edits removed: a candidate that is more like one of them is
+    // that line's rewrite, not this passage's.
+    let rivals: Vec<&str> = edits
+        .iter()
+        .flat_map(|e| e.old.clone())
+        .filter(|l| !passage.lines.contains(l))
+        .filter_map(|l| old_lines.get(l).copied())
+        .collect();
     // The passage as written may survive a rewrite of the line around it, or stand elsewhere.
     let whole = fold_for_match(&passage.text);
     let holds = |l: &str| fold_for_match(l).contains(&whole);
@@ -96,10 +118,8 @@ pub(crate) fn classify(passage: &Passage, diff: &Diff, new_lines: &[&str]) -> Pa
     if let Some(found) = new_lines.iter().position(|l| holds(l)) {
         return unchanged(passage, Change::Moved, found..found + 1, new_lines);
     }
-    match counterpart(
-        passage,
-        &new_lines[block.start.min(new_lines.len())..block.end.min(new_lines.len())],
-    ) {
+    let candidates = &new_lines[block.start.min(new_lines.len())..block.end.min(new_lines.len())];
+    match counterpart(passage, candidates, &rivals) {
         Some((offset, text)) => {
             let values = value_changes(&passage.text, &text);
             let line = block.start + offset;
@@ -146,9 +166,11 @@ fn unchanged(
 }
 
 /// The sentence among `candidates` (the lines an edit put in place of the passage's) that is
-/// the passage rewritten: the most similar one, if similar enough or equal but for its values.
-/// Returns its line's offset among the candidates and its text.
-fn counterpart(passage: &Passage, candidates: &[&str]) -> Option<(usize, String)> {
+/// the passage rewritten: equal but for its values, or the most similar one if it is similar
+/// enough ([`COUNTERPART_SIMILARITY`]), or fairly similar ([`REWRITE_SIMILARITY`]) and no
+/// `rival` (another line the edit removed) is more like it. Returns its line's offset among the
+/// candidates and its text.
+fn counterpart(passage: &Passage, candidates: &[&str], rivals: &[&str]) -> Option<(usize, String)> {
     if passage.lines.len() > 1 {
         // A passage across lines is compared with the whole replacement.
         let joined = candidates.join("\n");
@@ -173,8 +195,15 @@ fn counterpart(passage: &Passage, candidates: &[&str]) -> Option<(usize, String)
             best = Some((i, s, ratio));
         }
     }
-    best.filter(|(_, _, r)| *r >= COUNTERPART_SIMILARITY)
-        .map(|(i, s, _)| (i, s.to_string()))
+    let (i, sentence, ratio) = best?;
+    let claimed_by_rival = || {
+        rivals
+            .iter()
+            .any(|r| most_similar_sentence(r, sentence).is_some_and(|(_, x)| x > ratio))
+    };
+    let accepted =
+        ratio >= COUNTERPART_SIMILARITY || (ratio >= REWRITE_SIMILARITY && !claimed_by_rival());
+    accepted.then(|| (i, sentence.to_string()))
 }
 
 /// A sentence folded with its typed values replaced by their kind: "within 45 calendar days"
@@ -204,8 +233,9 @@ mod tests {
         let d = crate::compare::diff(old, new, "a", "b").expect("texts differ");
         let baseline = CurrentText::new(old);
         let passage = locate(&baseline, quote).expect("quote in the baseline");
+        let old_lines: Vec<&str> = old.lines().collect();
         let new_lines: Vec<&str> = new.lines().collect();
-        classify(&passage, &d, &new_lines)
+        classify(&passage, &d, &old_lines, &new_lines)
     }
 
     const PAGE: &str = "Term of service\n\

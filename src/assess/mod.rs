@@ -84,7 +84,7 @@ pub(crate) fn assess(
     }
     let change = match (changed, current, &fact.quote) {
         (Some(changed), Some(current), Some(quote)) => place(&changed.baseline, quote)
-            .map(|p| change::classify(&p, changed.diff, current.lines())),
+            .map(|p| change::classify(&p, changed.diff, changed.baseline.lines(), current.lines())),
         _ => None,
     };
     // A fact that cannot be placed could be anywhere on the page: it takes every edit.

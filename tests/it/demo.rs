@@ -64,7 +64,38 @@ fn demo_runs_offline_and_reports_the_three_changes() {
         "unverifiable"
     );
 
+    // Only the facts the two edits touch are flagged as changed.
+    for id in ["photo", "medical-certificate"] {
+        let f = fact_row(&report, &format!("kz-pr-it-specialists/{id}"));
+        assert!(
+            !f["flags"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|fl| fl == "source_changed"),
+            "{f}"
+        );
+        assert_eq!(f["change"], "elsewhere", "{f}");
+    }
+    assert_eq!(report["summary"]["source_changed"], 2);
+    // The terminal report leads with the value change.
+    let lead = run
+        .stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("sourcewatch check"))
+        .nth(3)
+        .unwrap_or_default();
+    assert!(
+        lead.contains("kz-pr-it-specialists/processing-time  45 calendar days → 30 calendar days"),
+        "{}",
+        run.stdout
+    );
+
     let md = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
+    assert!(
+        md.find("45 calendar days → 30 calendar days") < md.find("### Passages changed"),
+        "{md}"
+    );
     assert!(
         md.contains("touches `kz-pr-it-specialists/processing-time`"),
         "{md}"

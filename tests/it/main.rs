@@ -1,6 +1,7 @@
 //! Integration tests: the real `sourcewatch` binary against servers on 127.0.0.1.
 
 mod cases;
+mod changes;
 mod check;
 mod demo;
 mod faults;
