@@ -107,8 +107,16 @@ pub(crate) fn classify(
         .filter_map(|l| old_lines.get(l).copied())
         .collect();
     // The passage as written may survive a rewrite of the line around it, or stand elsewhere.
+    // Whole sentences only: an item that merely grew a word still holds its old text, but it
+    // was rewritten.
     let whole = fold_for_match(&passage.text);
-    let holds = |l: &str| fold_for_match(l).contains(&whole);
+    let holds = |l: &str| {
+        if passage.lines.len() > 1 {
+            fold_for_match(l) == whole
+        } else {
+            sentences(l).iter().any(|s| fold_for_match(s) == whole)
+        }
+    };
     let in_block = block
         .clone()
         .find(|&l| new_lines.get(l).is_some_and(|l| holds(l)));
@@ -270,6 +278,15 @@ mod tests {
         let c = change_of(PAGE, &new, "Copy of the passport");
         assert_eq!(c.change, Change::Wording);
         assert!(c.values.is_empty());
+        // An item that grew a word still holds the quote, but it was rewritten.
+        let new = PAGE.replace(
+            "Copy of the passport",
+            "Copy of the passport of the applicant",
+        );
+        assert_eq!(
+            change_of(PAGE, &new, "Copy of the passport").change,
+            Change::Wording
+        );
     }
 
     #[test]
