@@ -7,6 +7,7 @@ mod golden;
 mod kinds;
 mod registry;
 mod review;
+mod safety;
 mod server;
 mod store;
 mod watch;

@@ -1,0 +1,107 @@
+//! What sourcewatch must never do to a user's files: write over a folder it did not make, change
+//! more of `sources.toml` than the dates it moves (line endings, BOM, mode, links), leave files
+//! others cannot read, write a date from the future, or put its lock into git.
+
+use std::os::unix::fs::PermissionsExt;
+
+use super::*;
+
+/// Two facts on one source, neither stale on TODAY.
+fn two_facts(url: &str) -> String {
+    format!(
+        r#"# Registry with two facts.
+[settings]
+retries = 0
+per_host_interval_ms = 0
+stale_after_days = 365
+
+[[sources]]
+id = "pr"
+url = "{url}"
+select = ["div.info-block-horizontal"]
+
+[[routes]]
+id = "r"
+title = "R"
+
+[[routes.facts]]
+id = "a"
+claim = "A"
+source = "pr"
+quote = "45 calendar days"
+last_verified = 2026-06-09   # by hand
+
+[[routes.facts]]
+id = "b"
+claim = "B"
+source = "pr"
+last_verified = 2026-06-09
+"#
+    )
+}
+
+/// A server with `/pr` answering an egov-shaped page, and a registry for it.
+fn served() -> (TestServer, String) {
+    let server = TestServer::start();
+    server.set("/pr", Reply::html(egov_page("45", "", "x")));
+    let toml = two_facts(&server.url("/pr"));
+    (server, toml)
+}
+
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o7777
+}
+
+fn set_mode(path: &Path, mode: u32) {
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+// --- 3. files the tool creates get the umask's permissions -------------------------------------
+
+/// Runs the binary under `umask`, through `sh -c 'umask …; exec …'`.
+fn run_under_umask(ws: &Workspace, umask: &str, args: &[&str]) -> Run {
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!("umask {umask} && exec \"$0\" \"$@\""))
+        .arg(env!("CARGO_BIN_EXE_sourcewatch"))
+        .args(args)
+        .current_dir(ws.dir.path())
+        .env("SOURCEWATCH_TODAY", TODAY)
+        .env_remove("RUST_LOG")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run sourcewatch under sh");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn created_files_get_umask_permissions_and_replaced_files_keep_theirs() {
+    let (_server, toml) = served();
+    let ws = Workspace::new(&toml);
+    let run = run_under_umask(&ws, "022", &["-q", "check", "--output", "report.md"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for file in [
+        ws.only_text_file("pr"),
+        ws.path("snapshots/pr/state.json"),
+        ws.path("snapshots/LAST_CHECK.json"),
+        ws.path("snapshots/FORMAT"),
+        ws.path("report.md"),
+    ] {
+        assert_eq!(mode(&file), 0o644, "{}", file.display());
+    }
+    // A stricter umask gives stricter new files.
+    let run = run_under_umask(&ws, "077", &["-q", "check", "--output", "private.md"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(mode(&ws.path("private.md")), 0o600);
+    // A file that is replaced keeps the mode it had, whatever the umask.
+    set_mode(&ws.path("report.md"), 0o640);
+    set_mode(&ws.path("snapshots/LAST_CHECK.json"), 0o664);
+    let run = run_under_umask(&ws, "077", &["-q", "check", "--output", "report.md"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(mode(&ws.path("report.md")), 0o640);
+    assert_eq!(mode(&ws.path("snapshots/LAST_CHECK.json")), 0o664);
+}
