@@ -2,7 +2,8 @@
 //!
 //! As in cargo-release, the file is read as a `toml_edit` document, one value at a time is
 //! replaced with its decor (spacing and trailing comment) carried over, and the result is written
-//! atomically. Every other byte stays as the user wrote it.
+//! with [`crate::atomic::edit_synced`] (atomically, through a symlink, hard links and mode kept).
+//! Every other byte stays as the user wrote it.
 
 use std::path::Path;
 
@@ -66,7 +67,7 @@ pub(crate) fn set_last_verified(
     if out == text {
         return Ok(());
     }
-    crate::atomic::write_synced(path, out.as_bytes()).map_err(|source| EditError::Write {
+    crate::atomic::edit_synced(path, out.as_bytes()).map_err(|source| EditError::Write {
         path: shown,
         source,
     })

@@ -105,3 +105,64 @@ fn created_files_get_umask_permissions_and_replaced_files_keep_theirs() {
     assert_eq!(mode(&ws.path("report.md")), 0o640);
     assert_eq!(mode(&ws.path("snapshots/LAST_CHECK.json")), 0o664);
 }
+
+// --- 9. links -----------------------------------------------------------------------------------
+
+#[test]
+fn verify_writes_through_a_symlinked_registry() {
+    let (_server, toml) = served();
+    let ws = Workspace::new("");
+    std::fs::create_dir(ws.path("real")).unwrap();
+    ws.write("real/sources.toml", &toml);
+    std::fs::remove_file(ws.path("sources.toml")).unwrap();
+    std::os::unix::fs::symlink("real/sources.toml", ws.path("sources.toml")).unwrap();
+    set_mode(&ws.path("real/sources.toml"), 0o640);
+    let run = ws.run(&["verify", "r/a", "--date", "2026-11-20"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let link = std::fs::symlink_metadata(ws.path("sources.toml")).unwrap();
+    assert!(link.file_type().is_symlink(), "the link stays a link");
+    assert_eq!(
+        std::fs::read_link(ws.path("sources.toml")).unwrap(),
+        Path::new("real/sources.toml")
+    );
+    let expected = toml.replace("2026-06-09   # by hand", "2026-11-20   # by hand");
+    assert_eq!(ws.read("real/sources.toml"), expected);
+    assert_eq!(mode(&ws.path("real/sources.toml")), 0o640);
+    let leftovers: Vec<_> = std::fs::read_dir(ws.path("real"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers.len(), 1, "{leftovers:?}");
+}
+
+#[test]
+fn verify_keeps_hard_links_to_the_registry() {
+    use std::os::unix::fs::MetadataExt;
+    let (_server, toml) = served();
+    let ws = Workspace::new(&toml);
+    std::fs::hard_link(ws.path("sources.toml"), ws.path("published.toml")).unwrap();
+    let inode = std::fs::metadata(ws.path("sources.toml")).unwrap().ino();
+    let run = ws.run(&["verify", "r/a", "--date", "2026-11-20"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let expected = toml.replace("2026-06-09   # by hand", "2026-11-20   # by hand");
+    for name in ["sources.toml", "published.toml"] {
+        assert_eq!(ws.read(name), expected, "{name}");
+        let meta = std::fs::metadata(ws.path(name)).unwrap();
+        assert_eq!(meta.ino(), inode, "{name}");
+        assert_eq!(meta.nlink(), 2, "{name}");
+    }
+    // A second edit goes to the same inode again and leaves no temporary file.
+    let run = ws.run(&["verify", "r/b", "--date", "2026-11-21"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let expected = expected.replace(
+        "last_verified = 2026-06-09\n",
+        "last_verified = 2026-11-21\n",
+    );
+    assert_eq!(ws.read("published.toml"), expected);
+    let temp: Vec<_> = std::fs::read_dir(ws.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".tmp-"))
+        .collect();
+    assert!(temp.is_empty(), "{temp:?}");
+}
