@@ -56,6 +56,77 @@ fn set_mode(path: &Path, mode: u32) {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
 }
 
+// --- 2. line endings, BOM and mode of sources.toml ---------------------------------------------
+
+fn read_bytes(ws: &Workspace, rel: &str) -> Vec<u8> {
+    std::fs::read(ws.path(rel)).unwrap()
+}
+
+#[test]
+fn verify_and_refresh_keep_crlf_line_endings() {
+    let (_server, toml) = served();
+    let crlf = toml.replace('\n', "\r\n");
+    let ws = Workspace::new(&crlf);
+    let run = ws.run(&["verify", "r/a", "--date", "2026-11-20"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let expected = crlf.replace(
+        "last_verified = 2026-06-09   # by hand\r\n",
+        "last_verified = 2026-11-20   # by hand\r\n",
+    );
+    assert_eq!(read_bytes(&ws, "sources.toml"), expected.as_bytes());
+
+    // Two checks: the second sees the source unchanged and refreshes both facts.
+    assert_eq!(ws.run(&["-q", "check"]).code, 0);
+    let run = ws.run(&["-q", "check", "--refresh"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let expected = expected
+        .replace(
+            "2026-11-20   # by hand\r\n",
+            &format!("{TODAY}   # by hand\r\n"),
+        )
+        .replace(
+            "last_verified = 2026-06-09\r\n",
+            &format!("last_verified = {TODAY}\r\n"),
+        );
+    assert_eq!(read_bytes(&ws, "sources.toml"), expected.as_bytes());
+}
+
+#[test]
+fn verify_keeps_a_utf8_bom() {
+    let (_server, toml) = served();
+    let with_bom = format!("\u{feff}{toml}");
+    let ws = Workspace::new(&with_bom);
+    let run = ws.run(&["verify", "r/b", "--date", "2026-11-20"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let expected = with_bom.replace(
+        "last_verified = 2026-06-09\n",
+        "last_verified = 2026-11-20\n",
+    );
+    assert_eq!(read_bytes(&ws, "sources.toml"), expected.as_bytes());
+    assert!(read_bytes(&ws, "sources.toml").starts_with(b"\xEF\xBB\xBF"));
+}
+
+#[test]
+fn verify_keeps_the_registry_file_mode() {
+    let (_server, toml) = served();
+    let ws = Workspace::new(&toml);
+    for (wanted, date) in [
+        (0o640, "2026-11-10"),
+        (0o600, "2026-11-11"),
+        (0o644, "2026-11-12"),
+    ] {
+        set_mode(&ws.path("sources.toml"), wanted);
+        let run = ws.run(&["verify", "r/a", "--date", date]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(ws.read("sources.toml").contains(date));
+        assert_eq!(
+            mode(&ws.path("sources.toml")),
+            wanted,
+            "mode {wanted:o} kept"
+        );
+    }
+}
+
 // --- 3. files the tool creates get the umask's permissions -------------------------------------
 
 /// Runs the binary under `umask`, through `sh -c 'umask …; exec …'`.
@@ -104,6 +175,78 @@ fn created_files_get_umask_permissions_and_replaced_files_keep_theirs() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(mode(&ws.path("report.md")), 0o640);
     assert_eq!(mode(&ws.path("snapshots/LAST_CHECK.json")), 0o664);
+}
+
+// --- 8. inline-table facts are editable ---------------------------------------------------------
+
+#[test]
+fn verify_and_refresh_edit_facts_in_inline_tables() {
+    let (_server, toml) = served();
+    let url = toml
+        .lines()
+        .find_map(|l| l.strip_prefix("url = "))
+        .unwrap()
+        .to_string();
+    let arrays = format!(
+        r#"[settings]
+retries = 0
+per_host_interval_ms = 0
+stale_after_days = 365
+[[sources]]
+id = "pr"
+url = {url}
+select = ["div.info-block-horizontal"]
+
+[[routes]]
+id = "r"
+title = "R"
+facts = [
+  {{ id = "a", claim = "A", source = "pr", quote = "45 calendar days", last_verified = 2026-06-09 }},  # a
+  {{id="b",claim="B",source="pr",last_verified=2026-06-09}},
+]
+"#
+    );
+    let ws = Workspace::new(&arrays);
+    let run = ws.run(&["verify", "r/b", "--date", "2026-11-20"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let expected = arrays.replace("last_verified=2026-06-09}", "last_verified=2026-11-20}");
+    assert_eq!(ws.read("sources.toml"), expected);
+    assert_eq!(ws.run(&["-q", "check"]).code, 0);
+    assert_eq!(ws.run(&["-q", "check", "--refresh"]).code, 0);
+    let expected = expected
+        .replace(
+            "last_verified = 2026-06-09 },",
+            &format!("last_verified = {TODAY} }},"),
+        )
+        .replace(
+            "last_verified=2026-11-20}",
+            &format!("last_verified={TODAY}}}"),
+        );
+    assert_eq!(ws.read("sources.toml"), expected);
+
+    // Routes themselves inline, facts inline inside them (top-level keys come before tables).
+    let inline = format!(
+        r#"routes = [
+  {{ id = "r", title = "R", facts = [{{ id = "a", claim = "A", source = "pr", last_verified = 2026-06-09 }}] }},
+  {{ id = "s", title = "S", facts = [ {{ id = "a", claim = "A", source = "pr", last_verified = 2026-06-09 }} ] }},
+]
+
+[[sources]]
+id = "pr"
+url = {url}
+"#
+    );
+    let ws = Workspace::new(&inline);
+    let run = ws.run(&["validate"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = ws.run(&["verify", "s/a", "--date", "2026-11-20"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let expected = inline.replace(
+        "source = \"pr\", last_verified = 2026-06-09 } ]",
+        "source = \"pr\", last_verified = 2026-11-20 } ]",
+    );
+    assert_ne!(expected, inline);
+    assert_eq!(ws.read("sources.toml"), expected);
 }
 
 // --- 9. links -----------------------------------------------------------------------------------
