@@ -160,6 +160,10 @@ fn emit(
     };
     match output {
         Some(path) => {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("creating {}", dir.display()))?;
+            }
             crate::atomic::write(path, rendered.as_bytes())
                 .with_context(|| format!("writing {}", path.display()))?;
             if !cli.quiet {

@@ -177,6 +177,32 @@ fn created_files_get_umask_permissions_and_replaced_files_keep_theirs() {
     assert_eq!(mode(&ws.path("snapshots/LAST_CHECK.json")), 0o664);
 }
 
+// --- 4. --output makes its folder ---------------------------------------------------------------
+
+#[test]
+fn output_creates_missing_parent_folders() {
+    let (_server, toml) = served();
+    let ws = Workspace::new(&toml);
+    assert!(!ws.path("reports").exists());
+    let run = ws.run(&[
+        "-q",
+        "check",
+        "--format",
+        "markdown",
+        "--output",
+        "reports/nightly.md",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        ws.read("reports/nightly.md"),
+        ws.run(&["report", "--format", "markdown"]).stdout
+    );
+    let run = ws.run(&["report", "--format", "json", "--output", "a/b/c/last.json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report: serde_json::Value = serde_json::from_str(&ws.read("a/b/c/last.json")).unwrap();
+    assert_eq!(report["summary"]["sources"], 1);
+}
+
 // --- 8. inline-table facts are editable ---------------------------------------------------------
 
 #[test]
