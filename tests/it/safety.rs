@@ -203,6 +203,84 @@ fn output_creates_missing_parent_folders() {
     assert_eq!(report["summary"]["sources"], 1);
 }
 
+// --- 5. no date from the future is ever written -------------------------------------------------
+
+fn real_today() -> chrono::NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+#[test]
+fn future_today_refuses_refresh_before_any_request() {
+    let (server, toml) = served();
+    let ws = Workspace::new(&toml);
+    let before = read_bytes(&ws, "sources.toml");
+    for (args, env_today) in [
+        (&["--today", "2028-01-01", "check", "--refresh"][..], None),
+        (&["check", "--refresh"][..], Some("2028-01-01")),
+    ] {
+        let mut cmd = ws.command(args);
+        if let Some(day) = env_today {
+            cmd.env("SOURCEWATCH_TODAY", day);
+        }
+        let out = cmd.output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("2028-01-01"), "{stderr}");
+        assert!(stderr.contains("future"), "{stderr}");
+        assert_eq!(read_bytes(&ws, "sources.toml"), before, "{args:?}");
+        assert!(server.requests("/pr").is_empty(), "{args:?}");
+        assert!(server.requests("/robots.txt").is_empty(), "{args:?}");
+        assert!(!ws.path("snapshots").exists(), "{args:?}");
+    }
+    // Looking ahead without writing dates is still allowed.
+    let run = ws.run(&["--today", "2028-01-01", "check", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(fact_row(&run.json(), "r/a")["flags"][0], "stale");
+    assert_eq!(read_bytes(&ws, "sources.toml"), before);
+    let run = ws.run(&["--today", "2028-01-01", "status"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+}
+
+#[test]
+fn verify_refuses_a_date_after_the_real_date() {
+    let (_server, toml) = served();
+    let ws = Workspace::new(&toml);
+    let before = read_bytes(&ws, "sources.toml");
+    let tomorrow = (real_today() + chrono::Days::new(1)).to_string();
+    for args in [
+        &["--today", "2099-01-01", "verify", "r/a"][..],
+        &[
+            "--today",
+            "2099-01-01",
+            "verify",
+            "r/a",
+            "--date",
+            &tomorrow,
+        ][..],
+    ] {
+        let run = ws.run(args);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains("future"), "{}", run.stderr);
+        assert_eq!(read_bytes(&ws, "sources.toml"), before, "{args:?}");
+        assert!(!ws.path("snapshots").exists(), "{args:?}");
+    }
+    // The real date itself is fine.
+    let today = real_today().to_string();
+    let mut cmd = ws.command(&["verify", "r/a"]);
+    cmd.env_remove("SOURCEWATCH_TODAY");
+    let out = cmd.output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        ws.read("sources.toml")
+            .contains(&format!("last_verified = {today}   # by hand"))
+    );
+}
+
 // --- 8. inline-table facts are editable ---------------------------------------------------------
 
 #[test]
