@@ -56,6 +56,57 @@ fn set_mode(path: &Path, mode: u32) {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
 }
 
+// --- 1. demo writes only into a folder of its own ---------------------------------------------
+
+fn sha256(bytes: &[u8]) -> String {
+    hex::encode(<sha2::Sha256 as sha2::Digest>::digest(bytes))
+}
+
+#[test]
+fn demo_refuses_a_dir_holding_a_registry_or_snapshots() {
+    let ws = Workspace::new("");
+    // A folder with someone's registry in it.
+    let mine = tempfile::tempdir().unwrap();
+    let registry = mine.path().join("sources.toml");
+    std::fs::write(
+        &registry,
+        "# my real registry\n[[sources]]\nid = \"a\"\nurl = \"https://e.org/\"\n",
+    )
+    .unwrap();
+    let before = sha256(&std::fs::read(&registry).unwrap());
+    let run = ws.run(&["demo", "--dir", mine.path().to_str().unwrap()]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("sources.toml"), "{}", run.stderr);
+    assert_eq!(sha256(&std::fs::read(&registry).unwrap()), before);
+    assert!(!mine.path().join("snapshots").exists());
+    assert_eq!(
+        std::fs::read_dir(mine.path()).unwrap().count(),
+        1,
+        "nothing written"
+    );
+
+    // A folder with a snapshot store and no registry.
+    let store = tempfile::tempdir().unwrap();
+    std::fs::create_dir(store.path().join("snapshots")).unwrap();
+    let run = ws.run(&["demo", "--dir", store.path().to_str().unwrap()]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("snapshots"), "{}", run.stderr);
+    assert!(!store.path().join("sources.toml").exists());
+    assert_eq!(
+        std::fs::read_dir(store.path().join("snapshots"))
+            .unwrap()
+            .count(),
+        0
+    );
+
+    // A folder that does not exist yet is fine.
+    let fresh = tempfile::tempdir().unwrap();
+    let new = fresh.path().join("new/demo");
+    let run = ws.run(&["-q", "demo", "--dir", new.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(new.join("report.json").exists());
+}
+
 // --- 2. line endings, BOM and mode of sources.toml ---------------------------------------------
 
 fn read_bytes(ws: &Workspace, rel: &str) -> Vec<u8> {
