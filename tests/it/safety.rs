@@ -332,6 +332,48 @@ fn verify_refuses_a_date_after_the_real_date() {
     );
 }
 
+// --- 6. the lock stays out of git ---------------------------------------------------------------
+
+fn git(ws: &Workspace, args: &[&str]) -> Option<Output> {
+    Command::new("git")
+        .args(args)
+        .current_dir(ws.dir.path())
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .ok()
+}
+
+#[test]
+fn git_add_snapshots_stages_no_lock_dirty_or_temp_file() {
+    let (_server, toml) = served();
+    let ws = Workspace::new(&toml);
+    if git(&ws, &["--version"]).is_none_or(|o| !o.status.success()) {
+        assert!(std::env::var_os("CI").is_none(), "CI must have git");
+        eprintln!("git not installed; skipping the git check");
+        return;
+    }
+    assert!(git(&ws, &["init", "-q"]).unwrap().status.success());
+    assert_eq!(ws.run(&["-q", "check"]).code, 0);
+    assert!(ws.path("snapshots/.lock").exists());
+    // What a killed run leaves behind.
+    ws.write("snapshots/.dirty", "");
+    ws.write("snapshots/pr/.tmp-leftover", "x");
+    ws.write("snapshots/pr/text/.tmp-leftover", "x");
+    let out = git(&ws, &["add", "-n", "snapshots"]).unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let staged = String::from_utf8_lossy(&out.stdout);
+    assert!(staged.contains("snapshots/FORMAT"), "{staged}");
+    assert!(staged.contains("snapshots/pr/state.json"), "{staged}");
+    for unwanted in [".lock", ".dirty", ".tmp-"] {
+        assert!(!staged.contains(unwanted), "{unwanted} staged:\n{staged}");
+    }
+}
+
 // --- 8. inline-table facts are editable ---------------------------------------------------------
 
 #[test]
