@@ -374,6 +374,33 @@ fn git_add_snapshots_stages_no_lock_dirty_or_temp_file() {
     }
 }
 
+// --- 7. the shipped registry's tests survive real dates -----------------------------------------
+
+#[test]
+fn shipped_registry_still_loads_after_verify_moves_its_dates() {
+    let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/sources.toml");
+    let ws = Workspace::new(&std::fs::read_to_string(shipped).unwrap());
+    let mut cmd = ws.command(&[
+        "verify",
+        "kz-pr-it-specialists/processing-time",
+        "kz-pr-it-specialists/medical-certificate",
+    ]);
+    cmd.env_remove("SOURCEWATCH_TODAY");
+    let out = cmd.output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // What the shipped-registry tests load it with must accept a date set today.
+    let reg = sourcewatch::registry::load(&ws.path("sources.toml"), super::registry::load_date())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let fact = reg.fact("kz-pr-it-specialists/processing-time").unwrap();
+    assert_eq!(fact.last_verified, real_today());
+    assert!(reg.facts().all(|f| f.last_verified <= real_today()));
+}
+
 // --- 8. inline-table facts are editable ---------------------------------------------------------
 
 #[test]
