@@ -114,7 +114,25 @@ fn load_registry(cli: &Cli) -> anyhow::Result<Registry> {
     Ok(registry::load(&cli.config, cli.today())?)
 }
 
+/// Refuses a command that would write `date` into `sources.toml` when `date` is after the real
+/// date (UTC): a `--today` in the future may look ahead, never record. Such a date would also make
+/// every later command fail validation until the file is fixed by hand.
+fn refuse_future_write(date: chrono::NaiveDate, what: &str) -> anyhow::Result<()> {
+    let real = chrono::Utc::now().date_naive();
+    if date > real {
+        anyhow::bail!(
+            "{what} would write last_verified = {date}, which is in the future (the real date \
+             is {real}, UTC); nothing was written. A future --today or SOURCEWATCH_TODAY is for \
+             read-only looks ahead (check without --refresh, status)"
+        );
+    }
+    Ok(())
+}
+
 fn check(cli: &Cli, args: &CheckArgs) -> anyhow::Result<Exit> {
+    if args.refresh {
+        refuse_future_write(cli.today(), "check --refresh")?;
+    }
     let registry = Arc::new(load_registry(cli)?);
     let store = Arc::new(Store::open(&registry.settings.snapshots_dir)?);
     let selection = crate::check::Selection {
@@ -160,6 +178,10 @@ fn emit(
     };
     match output {
         Some(path) => {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("creating {}", dir.display()))?;
+            }
             crate::atomic::write(path, rendered.as_bytes())
                 .with_context(|| format!("writing {}", path.display()))?;
             if !cli.quiet {
@@ -332,6 +354,7 @@ fn verify(cli: &Cli, ids: &[String], date: Option<chrono::NaiveDate>) -> anyhow:
     if date > today {
         anyhow::bail!("--date {date} is in the future (today is {today})");
     }
+    refuse_future_write(date, "verify")?;
     let mut facts = Vec::new();
     for id in ids {
         let Some(fact) = registry.fact(id) else {

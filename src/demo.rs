@@ -7,7 +7,7 @@
 //! a bot wall appears in front of a third page), runs `check` again and leaves the terminal,
 //! Markdown, HTML and JSON reports in the folder.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -135,10 +135,36 @@ pub(crate) struct DemoOutcome {
     pub(crate) report: Report,
 }
 
+/// What the demo writes into its folder.
+const WRITES: [&str; 5] = [
+    "sources.toml",
+    "snapshots",
+    "report.md",
+    "report.html",
+    "report.json",
+];
+
+/// Refuses a folder that already holds anything the demo would write: `--dir` is easily pointed
+/// at a real registry's folder, and the demo must never overwrite a registry or a store.
+fn refuse_used_dir(dir: &Path) -> anyhow::Result<()> {
+    for name in WRITES {
+        if std::fs::symlink_metadata(dir.join(name)).is_ok() {
+            anyhow::bail!(
+                "{} already holds {name}; the demo writes its own sources.toml, snapshots/ and \
+                 report.md/.html/.json, so it needs a new or empty folder (nothing was written; \
+                 choose another --dir)",
+                dir.display()
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Runs the demo in `dir` (a new temporary folder, kept, when `None`).
 pub(crate) fn run(dir: Option<PathBuf>, today: NaiveDate) -> anyhow::Result<DemoOutcome> {
     let dir = match dir {
         Some(d) => {
+            refuse_used_dir(&d)?;
             std::fs::create_dir_all(&d).with_context(|| format!("creating {}", d.display()))?;
             d
         }

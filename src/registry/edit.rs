@@ -1,13 +1,17 @@
 //! Format-preserving edits of `sources.toml`: only the `last_verified` values named change.
 //!
-//! As in cargo-release, the file is read as a `toml_edit` document, one value at a time is
-//! replaced with its decor (spacing and trailing comment) carried over, and the result is written
-//! atomically. Every other byte stays as the user wrote it.
+//! The file is parsed with `toml_edit` for the byte span of each `last_verified` value, and only
+//! those bytes are replaced in the file as read: line endings (LF, CRLF, mixed), a UTF-8 BOM,
+//! spacing, comments and order stay as the user wrote them. A fact may be written as a
+//! `[[routes.facts]]` table or as an inline table (`facts = [{ … }]`), in a route that is a
+//! `[[routes]]` table or an inline table itself (`routes = [{ …, facts = [ … ] }]`). The result
+//! is written with [`crate::atomic::edit_synced`]: through a symlink, hard links and mode kept.
 
+use std::ops::Range;
 use std::path::Path;
 
-use chrono::{Datelike, NaiveDate};
-use toml_edit::{DocumentMut, Item, Value};
+use chrono::NaiveDate;
+use toml_edit::{Item, TableLike, Value};
 
 use super::FactId;
 
@@ -20,7 +24,7 @@ pub(crate) enum EditError {
     },
     #[error("{path} is not valid TOML: {message}")]
     Parse { path: String, message: String },
-    #[error("fact {0} has no [[routes.facts]] entry with a last_verified value to edit")]
+    #[error("fact {0} has no last_verified value to edit (in [[routes.facts]] or an inline table)")]
     NotFound(String),
     #[error("cannot write {path}: {source}")]
     Write {
@@ -40,52 +44,61 @@ pub(crate) fn set_last_verified(
         path: shown.clone(),
         source,
     })?;
-    let mut doc: DocumentMut =
-        text.parse()
-            .map_err(|e: toml_edit::TomlError| EditError::Parse {
-                path: shown.clone(),
-                message: e.message().to_string(),
-            })?;
+    let doc = toml_edit::Document::parse(text.as_str()).map_err(|e| EditError::Parse {
+        path: shown.clone(),
+        message: e.message().to_string(),
+    })?;
+    let mut splices: Vec<(Range<usize>, String)> = Vec::with_capacity(updates.len());
     for (id, date) in updates {
-        let slot = find_last_verified(&mut doc, id.route(), id.name())
+        let span = find_last_verified(doc.as_table(), id.route(), id.name())
             .ok_or_else(|| EditError::NotFound(id.to_string()))?;
-        let decor = slot.decor().clone();
-        let mut new = Value::from(toml_edit::Datetime {
-            date: Some(toml_edit::Date {
-                year: date.year() as u16,
-                month: date.month() as u8,
-                day: date.day() as u8,
-            }),
-            time: None,
-            offset: None,
-        });
-        *new.decor_mut() = decor;
-        *slot = new;
+        // A later update of the same fact wins.
+        splices.retain(|(s, _)| *s != span);
+        splices.push((span, date.format("%Y-%m-%d").to_string()));
     }
-    let out = doc.to_string();
+    splices.sort_by_key(|(span, _)| span.start);
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (span, new) in &splices {
+        out.push_str(&text[at..span.start]);
+        out.push_str(new);
+        at = span.end;
+    }
+    out.push_str(&text[at..]);
     if out == text {
         return Ok(());
     }
-    crate::atomic::write_synced(path, out.as_bytes()).map_err(|source| EditError::Write {
+    crate::atomic::edit_synced(path, out.as_bytes()).map_err(|source| EditError::Write {
         path: shown,
         source,
     })
 }
 
-fn find_last_verified<'d>(
-    doc: &'d mut DocumentMut,
+/// The byte span of the `last_verified` value of `route_id/fact_id`, wherever it is written.
+fn find_last_verified(
+    root: &toml_edit::Table,
     route_id: &str,
     fact_id: &str,
-) -> Option<&'d mut Value> {
-    let routes = doc.get_mut("routes")?.as_array_of_tables_mut()?;
-    let route = routes
-        .iter_mut()
+) -> Option<Range<usize>> {
+    let route = tables(root.get("routes")?)
         .find(|t| t.get("id").and_then(Item::as_str) == Some(route_id))?;
-    let facts = route.get_mut("facts")?.as_array_of_tables_mut()?;
-    let fact = facts
-        .iter_mut()
+    let fact = tables(route.get("facts")?)
         .find(|t| t.get("id").and_then(Item::as_str) == Some(fact_id))?;
-    fact.get_mut("last_verified")?.as_value_mut()
+    fact.get("last_verified")?.as_value().and_then(Value::span)
+}
+
+/// The tables of an array of tables (`[[x]]`) or of an array of inline tables (`x = [{ … }]`).
+fn tables(item: &Item) -> Box<dyn Iterator<Item = &dyn TableLike> + '_> {
+    match item {
+        Item::ArrayOfTables(array) => Box::new(array.iter().map(|t| t as &dyn TableLike)),
+        Item::Value(Value::Array(array)) => Box::new(
+            array
+                .iter()
+                .filter_map(Value::as_inline_table)
+                .map(|t| t as &dyn TableLike),
+        ),
+        _ => Box::new(std::iter::empty()),
+    }
 }
 
 #[cfg(test)]
@@ -126,6 +139,45 @@ last_verified = 2026-02-02
             "last_verified   =   2026-11-25   # checked by hand",
         );
         assert_eq!(after, expected);
+    }
+
+    fn edited(original: &str, updates: &[(&str, &str)]) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sources.toml");
+        std::fs::write(&path, original).unwrap();
+        let day = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+        let updates: Vec<_> = updates
+            .iter()
+            .map(|(r, f)| (FactId::new(r, f), day))
+            .collect();
+        set_last_verified(&path, &updates).unwrap();
+        std::fs::read_to_string(&path).unwrap()
+    }
+
+    #[test]
+    fn crlf_and_bom_stay() {
+        let original = format!("\u{feff}{}", ORIGINAL.replace('\n', "\r\n"));
+        let expected = original.replace(
+            "last_verified = 2026-02-02\r\n",
+            "last_verified = 2026-11-25\r\n",
+        );
+        assert_eq!(edited(&original, &[("r", "b")]), expected);
+    }
+
+    #[test]
+    fn inline_tables_are_found() {
+        let original = "routes = [\n  { id = \"r\", facts = [{ id = \"a\", last_verified = 2026-01-01 }] },\n  \
+            { id = \"q\", facts = [{ id = \"a\", last_verified = 2026-01-01 }, \
+            {id=\"b\",last_verified=2026-01-01}] },\n]\n";
+        let expected = "routes = [\n  { id = \"r\", facts = [{ id = \"a\", last_verified = 2026-01-01 }] },\n  \
+            { id = \"q\", facts = [{ id = \"a\", last_verified = 2026-11-25 }, \
+            {id=\"b\",last_verified=2026-11-25}] },\n]\n";
+        assert_eq!(edited(original, &[("q", "a"), ("q", "b")]), expected);
+        let tables = "[[routes]]\nid = \"r\"\nfacts = [\n  {id = \"a\", last_verified = 2026-01-01},  # x\n]\n";
+        assert_eq!(
+            edited(tables, &[("r", "a")]),
+            tables.replace("2026-01-01", "2026-11-25")
+        );
     }
 
     #[test]

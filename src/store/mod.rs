@@ -5,6 +5,7 @@
 //! ```text
 //! snapshots/
 //!   FORMAT                      "sourcewatch-snapshots 1"
+//!   .gitignore                  written with the store: keeps .lock, .dirty, .tmp-* out of git
 //!   .lock                       held while a run writes; says who holds it
 //!   .dirty                      present while a run writes (a killed run leaves it: sweep)
 //!   LAST_CHECK.json             the last check's report, for `status` and `report`
@@ -54,6 +55,8 @@ const LAST_CHECK_FILE: &str = "LAST_CHECK.json";
 const NOTIFIED_FILE: &str = "NOTIFIED.json";
 /// Present while a writing run is under way; left behind by a run that was killed.
 const DIRTY_FILE: &str = ".dirty";
+/// Keeps `.lock`, `.dirty` and temporary files out of git.
+const GITIGNORE_FILE: &str = ".gitignore";
 
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum StoreError {
@@ -136,6 +139,7 @@ impl Store {
             }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 if create {
+                    self.write_gitignore()?;
                     crate::atomic::write(&path, expected.as_bytes()).map_err(io_err(&path))
                 } else {
                     Ok(())
@@ -143,6 +147,22 @@ impl Store {
             }
             Err(e) => Err(io_err(&path)(e)),
         }
+    }
+
+    /// A new store gets a `.gitignore` for the files that only mean something while a run is
+    /// under way on this machine, so `git add snapshots` never commits them. One the user
+    /// already put there is left alone.
+    fn write_gitignore(&self) -> Result<(), StoreError> {
+        let path = self.dir.join(GITIGNORE_FILE);
+        if path.exists() {
+            return Ok(());
+        }
+        let text = format!(
+            "# Written by sourcewatch: files of a run in progress, meaningless in git.\n\
+             /{LOCK_FILE}\n/{DIRTY_FILE}\n{}*\n",
+            crate::atomic::TEMP_PREFIX
+        );
+        crate::atomic::write(&path, text.as_bytes()).map_err(io_err(&path))
     }
 
     fn sweep_temp_files(&self) {

@@ -10,6 +10,7 @@ mod kinds;
 mod registry;
 mod registry_builder;
 mod review;
+mod safety;
 mod server;
 mod store;
 mod usage;
