@@ -77,36 +77,3 @@ fn meta_charset(body: &[u8]) -> Option<&'static Encoding> {
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn charset_order() {
-        let cp1251 = encoding_rs::WINDOWS_1251
-            .encode("<meta charset=\"windows-1251\"><p>Срок</p>")
-            .0;
-        assert!(decode(&cp1251, Some("text/html"), None).contains("Срок"));
-        // Content-Type wins over <meta>.
-        let utf8 = "<meta charset=windows-1251><p>Срок</p>".as_bytes();
-        assert!(decode(utf8, Some("text/html; charset=UTF-8"), None).contains("Срок"));
-        // The source's override wins over everything.
-        assert!(
-            decode(
-                &cp1251,
-                Some("text/html; charset=utf-8"),
-                Some(encoding_rs::WINDOWS_1251)
-            )
-            .contains("Срок")
-        );
-        // No declaration at all: detection.
-        let bare = encoding_rs::WINDOWS_1251
-            .encode("<p>Разрешение на постоянное проживание выдается</p>")
-            .0;
-        assert!(decode(&bare, None, None).contains("Разрешение"));
-        // http-equiv form.
-        let he = encoding_rs::WINDOWS_1251.encode("<meta http-equiv=\"Content-Type\" content=\"text/html; charset=windows-1251\"><p>Срок</p>").0;
-        assert!(decode(&he, None, None).contains("Срок"));
-    }
-}

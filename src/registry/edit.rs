@@ -126,21 +126,6 @@ source = "s"
 last_verified = 2026-02-02
 "#;
 
-    #[test]
-    fn only_the_named_value_changes() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("sources.toml");
-        std::fs::write(&path, ORIGINAL).unwrap();
-        let day = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
-        set_last_verified(&path, &[(FactId::new("r", "a"), day)]).unwrap();
-        let after = std::fs::read_to_string(&path).unwrap();
-        let expected = ORIGINAL.replace(
-            "last_verified   =   2026-01-01   # checked by hand",
-            "last_verified   =   2026-11-25   # checked by hand",
-        );
-        assert_eq!(after, expected);
-    }
-
     fn edited(original: &str, updates: &[(&str, &str)]) -> String {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sources.toml");
@@ -180,18 +165,4 @@ last_verified = 2026-02-02
         );
     }
 
-    #[test]
-    fn unknown_fact_writes_nothing() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("sources.toml");
-        std::fs::write(&path, ORIGINAL).unwrap();
-        let day = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
-        let err = set_last_verified(
-            &path,
-            &[(FactId::new("r", "a"), day), (FactId::new("r", "zzz"), day)],
-        )
-        .unwrap_err();
-        assert!(matches!(err, EditError::NotFound(_)));
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), ORIGINAL);
-    }
 }

@@ -303,14 +303,6 @@ mod tests {
         NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()
     }
 
-    fn problems(text: &str) -> Vec<String> {
-        match parse(Path::new("sources.toml"), text, today()) {
-            Ok(_) => vec![],
-            Err(RegistryError::Invalid(list)) => list.iter().map(|d| d.to_string()).collect(),
-            Err(e) => panic!("{e}"),
-        }
-    }
-
     #[test]
     fn defaults_apply() {
         let reg = parse(
@@ -323,85 +315,6 @@ mod tests {
         assert_eq!(reg.settings.concurrency, 8);
         assert_eq!(reg.settings.snapshots_dir, Path::new("dir/snapshots"));
         assert!(reg.sources[0].select.is_empty());
-    }
-
-    #[test]
-    fn unknown_key_is_located() {
-        let p = problems("[settings]\nstale_after_days = 3\ncolour = \"red\"\n");
-        assert_eq!(p.len(), 1);
-        assert!(
-            p[0].starts_with("sources.toml:3:1: unknown field `colour`"),
-            "{p:?}"
-        );
-    }
-
-    #[test]
-    fn every_problem_is_reported() {
-        let text = r#"
-[[sources]]
-id = "a"
-url = "ftp://example.org/"
-select = ["div[", "p"]
-ignore = ["(unclosed"]
-schedule = "0 0 * * 9"
-
-[[sources]]
-id = "a"
-url = "https://example.org/"
-
-[[sources]]
-id = "Bad Id"
-url = "https://example.org/"
-
-[[routes]]
-id = "r"
-title = "R"
-[[routes.facts]]
-id = "f"
-claim = "c"
-source = "b"
-last_verified = 2099-01-01
-"#;
-        let p = problems(text);
-        let joined = p.join("\n");
-        assert!(
-            joined.contains("sources.toml:4:7: url must be http or https"),
-            "{joined}"
-        );
-        assert!(
-            joined.contains("sources.toml:5:11: bad CSS selector"),
-            "{joined}"
-        );
-        assert!(joined.contains("sources.toml:6:11: bad regex"), "{joined}");
-        assert!(
-            joined.contains("sources.toml:7:12: bad schedule"),
-            "{joined}"
-        );
-        assert!(
-            joined.contains("sources.toml:10:6: duplicate source id \"a\""),
-            "{joined}"
-        );
-        assert!(
-            joined.contains("sources.toml:14:6: source id \"Bad Id\""),
-            "{joined}"
-        );
-        assert!(
-            joined.contains("sources.toml:23:10: fact names unknown source \"b\""),
-            "{joined}"
-        );
-        assert!(
-            joined.contains("sources.toml:24:17: last_verified 2099-01-01 is in the future"),
-            "{joined}"
-        );
-        assert_eq!(p.len(), 8, "{joined}");
-    }
-
-    #[test]
-    fn robots_override_needs_reason() {
-        let p =
-            problems("[[sources]]\nid = \"a\"\nurl = \"https://e.org/\"\nrespect_robots = false\n");
-        assert_eq!(p.len(), 1);
-        assert!(p[0].contains("robots_override_reason"));
     }
 
     #[test]
