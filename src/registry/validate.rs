@@ -104,14 +104,7 @@ impl Validator<'_> {
         key: &str,
         default: i64,
     ) -> i64 {
-        match value {
-            Some(v) if *v.get_ref() < 1 => {
-                self.problem(&v.span(), format!("{key} must be at least 1"));
-                default
-            }
-            Some(v) => *v.get_ref(),
-            None => default,
-        }
+        self.at_least(value, 1, default, || format!("{key} must be at least 1"))
     }
 
     pub(super) fn non_negative(
@@ -120,9 +113,19 @@ impl Validator<'_> {
         key: &str,
         default: i64,
     ) -> i64 {
+        self.at_least(value, 0, default, || format!("{key} must not be negative"))
+    }
+
+    fn at_least(
+        &mut self,
+        value: &Option<Spanned<i64>>,
+        min: i64,
+        default: i64,
+        message: impl FnOnce() -> String,
+    ) -> i64 {
         match value {
-            Some(v) if *v.get_ref() < 0 => {
-                self.problem(&v.span(), format!("{key} must not be negative"));
+            Some(v) if *v.get_ref() < min => {
+                self.problem(&v.span(), message());
                 default
             }
             Some(v) => *v.get_ref(),
