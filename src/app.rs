@@ -211,34 +211,17 @@ fn last_check(cli: &Cli, registry: &Registry) -> anyhow::Result<Report> {
 
 fn status(cli: &Cli, format: StatusFormat) -> anyhow::Result<Exit> {
     let registry = load_registry(cli)?;
-    let mut report = last_check(cli, &registry)?;
-    report.as_of(cli.today());
     let store = Store::open_read(&registry.settings.snapshots_dir)?;
-    let missed = crate::watch::missed(&registry, &store, chrono::Utc::now());
-    match format {
-        StatusFormat::Text => {
-            if !cli.quiet {
-                print!("{}", report::text::render_status(&report));
-                for (id, due) in &missed {
-                    println!(
-                        "missed run: {id} was due {} and has not been checked since",
-                        due.format("%Y-%m-%d %H:%M UTC")
-                    );
-                }
-            }
-        }
-        StatusFormat::Json => {
-            let mut value = serde_json::to_value(&report)?;
-            value["missed_runs"] = serde_json::json!(
-                missed
-                    .iter()
-                    .map(|(id, due)| serde_json::json!({"source": id, "due": due}))
-                    .collect::<Vec<_>>()
-            );
-            println!("{}", serde_json::to_string_pretty(&value)?);
-        }
+    let status = crate::status::status(&registry, &store, cli.today(), chrono::Utc::now())?;
+    let rendered = match format {
+        StatusFormat::Json => status.to_json(),
+        StatusFormat::Markdown => report::status::render_markdown(&status),
+        StatusFormat::Text => report::status::render_text(&status),
+    };
+    if !(cli.quiet && format == StatusFormat::Text) {
+        std::io::stdout().lock().write_all(rendered.as_bytes())?;
     }
-    Ok(if report.needs_review() || !missed.is_empty() {
+    Ok(if status.needs_review() {
         Exit::Review
     } else {
         Exit::Clean

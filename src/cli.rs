@@ -44,7 +44,7 @@ pub struct Cli {
 pub enum Command {
     /// Capture every selected source, compare with its baseline, assess every fact.
     Check(CheckArgs),
-    /// Offline: each fact's age, due date and flags from the last check.
+    /// Offline: every fact's age, due date, flags and clocks, from sources.toml and the store.
     Status {
         #[arg(long, value_enum, default_value_t = StatusFormat::Text)]
         format: StatusFormat,
@@ -135,6 +135,7 @@ pub enum ReportFormat {
 pub enum StatusFormat {
     Text,
     Json,
+    Markdown,
 }
 
 impl Cli {

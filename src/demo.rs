@@ -193,7 +193,10 @@ pub(crate) fn run(dir: Option<PathBuf>, today: NaiveDate) -> anyhow::Result<Demo
         let store = Arc::new(Store::open(&registry.settings.snapshots_dir)?);
         let selection = crate::check::Selection::default();
 
-        let first = crate::check::run(registry.clone(), store.clone(), &selection, today).await?;
+        let mut first =
+            crate::check::run(registry.clone(), store.clone(), &selection, today).await?;
+        let finish = crate::check::Finish::default();
+        crate::check::finish(&registry, &store, &mut first, finish).await?;
         println!(
             "demo: copy-site on {base}; first check: {} source(s) new, {} fact(s) flagged",
             first.summary.new, first.summary.flagged

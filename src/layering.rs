@@ -17,7 +17,7 @@ const LAYERS: &[&[&str]] = &[
     &["assess"],
     &["report"],
     &["notify"],
-    &["check"],
+    &["check", "status"],
     &["watch", "demo"],
     &["app"],
 ];

@@ -23,9 +23,6 @@ use crate::registry::{self, Registry};
 use crate::report::{self, Report};
 use crate::store::{Store, StoreError};
 
-/// How late a scheduled run may be before `status` and `watch` call it missed.
-pub(crate) const MISSED_GRACE: chrono::Duration = chrono::Duration::minutes(15);
-
 pub(crate) struct WatchOptions {
     pub(crate) config: PathBuf,
     pub(crate) today: Option<NaiveDate>,
@@ -47,28 +44,6 @@ pub(crate) enum WatchError {
     Io(#[from] std::io::Error),
     #[error("cannot build the notification client: {0}")]
     Notify(#[from] reqwest::Error),
-}
-
-/// The sources missing their last scheduled run, per the store's last capture times.
-pub(crate) fn missed(
-    registry: &Registry,
-    store: &Store,
-    now: DateTime<Utc>,
-) -> Vec<(String, DateTime<Utc>)> {
-    registry
-        .sources
-        .iter()
-        .filter_map(|s| {
-            let last = store.source(&s.id).last_capture().ok()??.at;
-            let due = registry.schedule_of(s).missed_since(
-                registry.settings.timezone,
-                &last,
-                &now,
-                MISSED_GRACE,
-            )?;
-            Some((s.id.clone(), due))
-        })
-        .collect()
 }
 
 fn file_stamp(path: &Path) -> Option<(SystemTime, u64)> {
@@ -104,7 +79,7 @@ async fn watch_loop(opts: WatchOptions) -> Result<(), WatchError> {
     let mut due: HashMap<String, DateTime<Utc>> = HashMap::new();
     schedule_all(&registry, &mut due, now);
     if let Ok(store) = Store::open_read(&registry.settings.snapshots_dir) {
-        for (id, missed_at) in missed(&registry, &store, now) {
+        for (id, missed_at) in crate::status::missed(&registry, &store, now) {
             tracing::warn!(source = %id, "missed its run due {missed_at}; running it now");
             due.insert(id, now);
         }

@@ -23,7 +23,8 @@ use std::ops::Range;
 use chrono::NaiveDate;
 
 pub(crate) use change::{Change, PassageChange};
-pub(crate) use quote::{ClosestPassage, CurrentText};
+pub(crate) use quote::ClosestPassage;
+use quote::CurrentText;
 
 use crate::compare::Diff;
 use crate::outcome::{Flag, Outcome};
@@ -52,9 +53,9 @@ pub(crate) fn freshness(
 }
 
 /// A changed source as assessment sees it: the baseline's text and the diff to the new text.
-pub(crate) struct ChangedSource<'a> {
-    pub(crate) baseline: CurrentText<'a>,
-    pub(crate) diff: &'a Diff,
+struct ChangedSource<'a> {
+    baseline: CurrentText<'a>,
+    diff: &'a Diff,
 }
 
 #[derive(Debug, Clone)]
@@ -70,7 +71,7 @@ pub(crate) struct Assessment {
 
 /// Judges one fact. `current` is the text captured this run (`None` when the source failed);
 /// `changed` is given when the source changed against its baseline.
-pub(crate) fn assess(
+fn assess(
     fact: &Fact,
     today: NaiveDate,
     outcome: Outcome,
@@ -114,6 +115,48 @@ pub(crate) fn assess(
     }
 }
 
+/// Whether a capture re-verifies a fact: its quote found on a source that is `unchanged` (or
+/// `new` in this run); without a quote, its source `unchanged`. `check --refresh` moves such a
+/// fact's date, and the ledger notes the day as `machine_verified`.
+pub(crate) fn reverified(has_quote: bool, outcome: Outcome, quote_found: Option<bool>) -> bool {
+    match (has_quote, outcome) {
+        (true, Outcome::Unchanged | Outcome::New) => quote_found == Some(true),
+        (false, Outcome::Unchanged) => true,
+        _ => false,
+    }
+}
+
+/// Assesses the facts of one source against what is known of it: `text` is its current text
+/// (`None` when the capture failed), `change` the baseline's text and the diff from it when the
+/// source changed. Returns each fact's assessment, in order, and which edits touch which facts.
+pub(crate) fn assess_source(
+    facts: &[&Fact],
+    today: NaiveDate,
+    outcome: Outcome,
+    text: Option<&str>,
+    change: Option<(&str, &Diff)>,
+) -> (Vec<Assessment>, Coverage) {
+    // Folding the text for quote matching is only worth it when facts will be matched.
+    let current = text.filter(|_| !facts.is_empty()).map(CurrentText::new);
+    let changed = change.map(|(old, diff)| ChangedSource {
+        baseline: CurrentText::new(old),
+        diff,
+    });
+    let assessed: Vec<Assessment> = facts
+        .iter()
+        .map(|fact| assess(fact, today, outcome, current.as_ref(), changed.as_ref()))
+        .collect();
+    let coverage = match change {
+        Some((_, diff)) => {
+            let pairs: Vec<(&Fact, &Assessment)> =
+                facts.iter().copied().zip(assessed.iter()).collect();
+            coverage(diff, &pairs)
+        }
+        None => Coverage::default(),
+    };
+    (assessed, coverage)
+}
+
 /// The passage a quote rests on in the baseline: where the quote is, or, when it is not there
 /// verbatim, the passage most like it if that is alike enough to be the same passage.
 fn place(baseline: &CurrentText<'_>, quote: &str) -> Option<passage::Passage> {
@@ -142,7 +185,7 @@ pub(crate) struct Coverage {
     pub(crate) uncovered: Vec<usize>,
 }
 
-pub(crate) fn coverage(diff: &Diff, facts: &[(&Fact, &Assessment)]) -> Coverage {
+fn coverage(diff: &Diff, facts: &[(&Fact, &Assessment)]) -> Coverage {
     let overlaps = |a: &Range<usize>, b: &Range<usize>| a.start < b.end && b.start < a.end;
     let changes: Vec<(&FactId, &PassageChange)> = facts
         .iter()

@@ -73,7 +73,7 @@ pub(crate) async fn run(
     let started_at = Utc::now();
     let plan = plan::plan(&registry, selection)?;
     let fetcher = Arc::new(Fetcher::new(&registry.settings, &registry.sources)?);
-    let verifications = Arc::new(store.verifications()?);
+    let ledger = Arc::new(store.ledger()?);
     let mut tasks = tokio::task::JoinSet::new();
     for &si in &plan.sources {
         let source = registry.sources[si].clone();
@@ -84,7 +84,7 @@ pub(crate) async fn run(
             source,
             facts: plan.facts.get(&si).cloned().unwrap_or_default(),
             today,
-            verifications: verifications.clone(),
+            ledger: ledger.clone(),
         };
         let fetcher = fetcher.clone();
         tasks.spawn(async move { (si, job.run(&fetcher).await) });
@@ -126,8 +126,9 @@ pub(crate) struct Finish<'a> {
     pub(crate) notifier: Option<&'a Notifier>,
 }
 
-/// The one path after a check, for `check`, `watch` and `demo`: refresh dates if asked, keep the
-/// report for `report`, announce new findings. Rendering is the caller's.
+/// The one path after a check, for `check`, `watch` and `demo`: refresh dates if asked, merge
+/// what the check learnt into the fact ledger, keep the report for `report`, announce new
+/// findings. Rendering is the caller's.
 pub(crate) async fn finish(
     registry: &Registry,
     store: &Store,
@@ -137,6 +138,16 @@ pub(crate) async fn finish(
     if finish.refresh {
         refresh::refresh(registry, store, report)?;
     }
+    // Merged fact by fact: a partial check leaves the others as they were.
+    store.update_ledger(|ledger| {
+        for f in &report.facts {
+            if let Some(day) = f.machine_verified {
+                let record = ledger.facts.entry(f.id.clone()).or_default();
+                record.machine_verified = record.machine_verified.max(Some(day));
+            }
+        }
+        ledger.facts.retain(|id, _| registry.fact(id).is_some());
+    })?;
     store.save_last_check(report.to_json().as_bytes())?;
     if let Some(notifier) = finish.notifier {
         notifier.announce(store, report).await;

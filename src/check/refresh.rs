@@ -2,8 +2,8 @@
 
 use chrono::NaiveDate;
 
-use crate::assess::freshness;
-use crate::outcome::{Flag, Outcome};
+use crate::assess::{freshness, reverified};
+use crate::outcome::Flag;
 use crate::registry::{FactId, Registry};
 use crate::report::Report;
 use crate::store::{Store, StoreError, VerifiedBy};
@@ -30,12 +30,8 @@ pub(crate) fn refresh(
         let Some(src) = report.sources.iter().find(|s| s.id == f.source) else {
             continue;
         };
-        let reverified = match (f.quote.is_some(), src.capture.outcome) {
-            (true, Outcome::Unchanged | Outcome::New) => f.quote_found == Some(true),
-            (false, Outcome::Unchanged) => true,
-            _ => false,
-        };
-        if reverified && f.last_verified != today {
+        let again = reverified(f.quote.is_some(), src.capture.outcome, f.quote_found);
+        if again && f.last_verified != today {
             updated.push(f.id.clone());
             let fresh = freshness(today, f.stale_after_days, today);
             f.last_verified = today;

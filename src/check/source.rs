@@ -1,24 +1,22 @@
 //! One source's way down the pipe: fetch (or a 304 that reuses the stored text), extract,
 //! record, compare, assess; its rows of the report come out.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::NaiveDate;
 
-use crate::assess::{Assessment, ChangedSource, Coverage, CurrentText, assess, coverage};
+use crate::assess::assess_source;
 use crate::capture::Capture;
 use crate::compare::{self, Comparison};
 use crate::fetch::{Fetched, Fetcher, Slot};
 use crate::outcome::Outcome;
-use crate::registry::{Fact, FactId, Registry, Source};
-use crate::report::{FactReport, SourceReport};
-use crate::store::{SourceState, Store, StoreError, Verification};
+use crate::registry::{Fact, Registry, Source};
+use crate::report::{Checked, FactReport, SourceReport};
+use crate::store::{Ledger, SourceState, Store, StoreError};
 
 /// A source's row and its facts' rows, each fact with its place in the registry.
 pub(super) type SourceRows = (SourceReport, Vec<((usize, usize), FactReport)>);
-pub(super) type Verifications = HashMap<FactId, Verification>;
 
 /// Everything one source's capture needs.
 pub(super) struct Job {
@@ -30,7 +28,8 @@ pub(super) struct Job {
     /// (route index, fact index) of the facts assessed against this source.
     pub(super) facts: Vec<(usize, usize)>,
     pub(super) today: NaiveDate,
-    pub(super) verifications: Arc<Verifications>,
+    /// What is known of each fact beyond the registry (machine and human verification dates).
+    pub(super) ledger: Arc<Ledger>,
 }
 
 /// A capture, and what it took to get it.
@@ -134,48 +133,27 @@ impl Job {
         };
         let comparison = Comparison::new(&source.id, outcome, baseline, &capture, baseline_text);
 
-        // Folding the text for quote matching is only worth it when facts will be matched.
-        let current = capture
-            .text()
-            .filter(|_| !self.facts.is_empty())
-            .map(CurrentText::new);
-        let changed = comparison.change.as_ref().map(|(old, diff)| ChangedSource {
-            baseline: CurrentText::new(old),
-            diff,
-        });
-        let assessed: Vec<((usize, usize), &Fact, Assessment)> = self
+        let facts: Vec<&Fact> = self
             .facts
             .iter()
-            .map(|&(ri, fi)| {
-                let fact = &self.registry.routes[ri].facts[fi];
-                let a = assess(
-                    fact,
-                    self.today,
-                    outcome,
-                    current.as_ref(),
-                    changed.as_ref(),
-                );
-                ((ri, fi), fact, a)
-            })
+            .map(|&(ri, fi)| &self.registry.routes[ri].facts[fi])
             .collect();
-        let coverage = match &comparison.change {
-            Some((_, diff)) => {
-                let pairs: Vec<(&Fact, &Assessment)> =
-                    assessed.iter().map(|(_, f, a)| (*f, a)).collect();
-                coverage(diff, &pairs)
-            }
-            None => Coverage::default(),
-        };
+        let change = comparison.change.as_ref().map(|(old, d)| (old.as_str(), d));
+        let (assessed, coverage) =
+            assess_source(&facts, self.today, outcome, capture.text(), change);
         let row = SourceReport::new(source, &capture, &comparison, coverage);
-        let fact_rows = assessed
-            .into_iter()
-            .map(|(pos, fact, a)| {
-                let verified_by = self
-                    .verifications
-                    .get(&fact.id)
-                    .filter(|v| v.date == fact.last_verified)
-                    .map(|v| v.by);
-                (pos, FactReport::new(fact, a, verified_by))
+        let checked = Checked {
+            at: capture.meta.at,
+            outcome,
+        };
+        let fact_rows = self
+            .facts
+            .iter()
+            .zip(facts)
+            .zip(assessed)
+            .map(|((&pos, fact), a)| {
+                let record = self.ledger.fact(&fact.id);
+                (pos, FactReport::new(fact, a, checked, &record, self.today))
             })
             .collect();
         Ok((row, fact_rows))

@@ -7,17 +7,18 @@
 
 pub(crate) mod html;
 pub(crate) mod markdown;
+pub(crate) mod status;
 pub(crate) mod text;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::assess::{Assessment, Change, ClosestPassage, Coverage, freshness};
+use crate::assess::{Assessment, Change, ClosestPassage, Coverage, reverified};
 use crate::capture::{Capture, CaptureRecord};
 use crate::compare::{Comparison, HunkRange};
 use crate::outcome::{Flag, Outcome};
 use crate::registry::{Fact, FactId, Source};
-use crate::store::VerifiedBy;
+use crate::store::{FactRecord, VerifiedBy};
 
 pub(crate) const SCHEMA_VERSION: u32 = 1;
 
@@ -131,6 +132,24 @@ pub(crate) struct FactReport {
     pub(crate) passage: Option<String>,
     #[serde(default)]
     pub(crate) new_passage: Option<String>,
+    /// The three clocks: when its source was last captured and with what outcome (against the
+    /// baseline of now), the day a machine last found its quote on an unchanged source, the day
+    /// a person last verified it.
+    #[serde(default)]
+    pub(crate) last_checked: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub(crate) source_outcome: Option<Outcome>,
+    #[serde(default)]
+    pub(crate) machine_verified: Option<NaiveDate>,
+    #[serde(default)]
+    pub(crate) human_verified: Option<NaiveDate>,
+}
+
+/// The latest capture of a fact's source, as the fact's row shows it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Checked {
+    pub(crate) at: DateTime<Utc>,
+    pub(crate) outcome: Outcome,
 }
 
 impl Summary {
@@ -191,7 +210,24 @@ impl FactReport {
             .unwrap_or_default()
     }
 
-    pub(crate) fn new(fact: &Fact, a: Assessment, verified_by: Option<VerifiedBy>) -> Self {
+    /// A fact's row: its assessment against the source's capture `checked` (`None` when the
+    /// source has never been captured), with what the ledger knows of it. A capture that
+    /// re-verifies the fact makes `today` its `machine_verified` day (never a day after the real
+    /// one: `--today` may look ahead, a record may not).
+    pub(crate) fn new(
+        fact: &Fact,
+        a: Assessment,
+        checked: impl Into<Option<Checked>>,
+        record: &FactRecord,
+        today: NaiveDate,
+    ) -> Self {
+        let checked = checked.into();
+        let machine_verified = match checked {
+            Some(c) if reverified(fact.quote.is_some(), c.outcome, a.quote_found) => {
+                Some(today.min(Utc::now().date_naive()))
+            }
+            _ => record.machine_verified,
+        };
         let (closest_passage, closest_similarity) = match a.closest_passage {
             Some(ClosestPassage { text, similarity }) => (Some(text), Some(similarity)),
             None => (None, None),
@@ -228,11 +264,15 @@ impl FactReport {
             closest_passage,
             closest_similarity,
             refreshed: false,
-            verified_by,
+            verified_by: record.verified_by(fact.last_verified),
             change,
             values,
             passage,
             new_passage,
+            last_checked: checked.map(|c| c.at),
+            source_outcome: checked.map(|c| c.outcome),
+            machine_verified,
+            human_verified: record.human_verified,
         }
     }
 }
@@ -379,20 +419,5 @@ impl Report {
         let mut s = serde_json::to_string_pretty(self).expect("report serialises");
         s.push('\n');
         s
-    }
-
-    /// Ages and flags as of another day, for `status` between checks. Only `stale` depends on the
-    /// day; the other flags are what the check saw.
-    pub(crate) fn as_of(&mut self, today: NaiveDate) {
-        self.today = today;
-        for f in &mut self.facts {
-            let fresh = freshness(f.last_verified, f.stale_after_days, today);
-            f.age_days = fresh.age_days;
-            f.flags.retain(|fl| *fl != Flag::Stale);
-            if fresh.stale {
-                f.flags.insert(0, Flag::Stale);
-            }
-        }
-        self.summarise();
     }
 }

@@ -7,7 +7,7 @@ use std::fmt::Write;
 use super::Report;
 use crate::outcome::Outcome;
 
-fn clip(s: &str, max: usize) -> String {
+pub(super) fn clip(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         s.to_string()
     } else {
@@ -161,54 +161,6 @@ Totals: {} of {} facts need review · {}",
         s.flagged,
         s.facts,
         s.counts()
-    );
-    out
-}
-
-/// `status`: each fact's age, due date and flags as of today, from the last check.
-pub fn render_status(report: &Report) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "status as of {} (last check finished {})",
-        report.today,
-        report.finished_at.format("%Y-%m-%d %H:%M UTC")
-    );
-    let id_width = report
-        .facts
-        .iter()
-        .map(|f| f.id.chars().count())
-        .max()
-        .unwrap_or(4)
-        .clamp(4, 48);
-    let _ = writeln!(
-        out,
-        "  {:<id_width$}  {:>5}  {:<10}  flags",
-        "fact", "age", "due"
-    );
-    for f in &report.facts {
-        let flags = if f.flags.is_empty() {
-            "verified".to_string()
-        } else {
-            f.flags
-                .iter()
-                .map(|fl| fl.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let _ = writeln!(
-            out,
-            "  {:<id_width$}  {:>4}d  {:<10}  {}",
-            clip(&f.id, id_width),
-            f.age_days,
-            f.due,
-            flags
-        );
-    }
-    let _ = writeln!(
-        out,
-        "{} fact(s), {} flagged",
-        report.summary.facts, report.summary.flagged
     );
     out
 }

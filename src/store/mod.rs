@@ -10,6 +10,7 @@
 //!   .dirty                      present while a run writes (a killed run leaves it: sweep)
 //!   LAST_CHECK.json             the last check's report, for `status` and `report`
 //!   VERIFICATIONS.jsonl         who moved which last_verified, when (refresh or verify)
+//!   LEDGER.json                 per fact: machine_verified, human_verified, who set the date
 //!   NOTIFIED.json               findings already announced to the webhook
 //!   <source-id>/
 //!     state.json                baseline and latest capture (rewritten only when they move)
@@ -25,6 +26,7 @@
 //!   source.rs         SourceStore: one source's folder, its files named once
 //!   log.rs            LogEntry and the JSON-lines files
 //!   verifications.rs  who moved which date
+//!   ledger.rs         what is known of each fact beyond sources.toml and the texts
 //!   verify.rs         the integrity check
 //! ```
 //!
@@ -32,6 +34,7 @@
 //! collides with them. Every file except the logs is replaced atomically; a log is appended one
 //! whole line per write and a torn last line is skipped when read.
 
+mod ledger;
 mod log;
 mod source;
 mod verifications;
@@ -45,8 +48,9 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use crate::outcome::Outcome;
+pub(crate) use ledger::{FactRecord, Ledger};
 pub(crate) use source::{SourceState, SourceStore, Version};
-pub(crate) use verifications::{Verification, VerifiedBy};
+pub(crate) use verifications::VerifiedBy;
 
 pub(crate) const FORMAT_VERSION: u32 = 1;
 const FORMAT_FILE: &str = "FORMAT";

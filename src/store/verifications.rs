@@ -1,7 +1,7 @@
 //! `VERIFICATIONS.jsonl`: who moved which `last_verified`, and when. `check --refresh` writes
 //! machine verifications, `verify` human ones; reports show the latest as `verified_by`.
 
-use std::collections::HashMap;
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
@@ -31,7 +31,8 @@ pub(crate) struct Verification {
 }
 
 impl Store {
-    /// Records that `by` set each fact's `last_verified` to `date`, now.
+    /// Records that `by` set each fact's `last_verified` to `date`, now: a line each in the
+    /// history, and the ledger updated.
     pub(crate) fn record_verifications(
         &self,
         facts: &[FactId],
@@ -51,12 +52,12 @@ impl Store {
                 by,
             })
             .collect();
-        append_lines(&self.dir.join(VERIFICATIONS_FILE), &entries)
+        append_lines(&self.dir.join(VERIFICATIONS_FILE), &entries)?;
+        self.update_ledger(|ledger| ledger.written(facts, date, by))
     }
+}
 
-    /// The latest recorded verification of each fact.
-    pub(crate) fn verifications(&self) -> Result<HashMap<FactId, Verification>, StoreError> {
-        let all: Vec<Verification> = read_lines(&self.dir.join(VERIFICATIONS_FILE))?;
-        Ok(all.into_iter().map(|v| (v.fact.clone(), v)).collect())
-    }
+/// Every recorded verification, oldest first.
+pub(super) fn read_verifications(dir: &Path) -> Result<Vec<Verification>, StoreError> {
+    read_lines(&dir.join(VERIFICATIONS_FILE))
 }

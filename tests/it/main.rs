@@ -12,6 +12,7 @@ mod registry_builder;
 mod review;
 mod safety;
 mod server;
+mod status;
 mod store;
 mod usage;
 mod watch;

@@ -1,0 +1,189 @@
+//! `status`: every fact of the current `sources.toml`, as of `--today`, from the store alone.
+//!
+//! Nothing here depends on which check ran last. For each source the store says what its
+//! latest capture was (the log's last line) and holds its latest text and its baseline; each
+//! fact is assessed offline against them, as a check would have assessed it against that
+//! capture, so a fact added by hand shows at once, a `verify` or an `accept` shows at once, and
+//! a partial check changes only what it captured. The ledger adds the dates only history knows
+//! (`machine_verified`, `human_verified`); the verification log is its source.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::assess::assess_source;
+use crate::outcome::Outcome;
+use crate::registry::{Fact, Registry, Source};
+use crate::report::status::{MissedRun, StatusReport, StatusSummary};
+use crate::report::{Checked, FactReport};
+use crate::store::{Ledger, Store, StoreError};
+
+/// How late a scheduled run may be before `status` and `watch` call it missed.
+pub(crate) const MISSED_GRACE: chrono::Duration = chrono::Duration::minutes(15);
+
+pub(crate) fn status(
+    registry: &Registry,
+    store: &Store,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<StatusReport, StoreError> {
+    let ledger = store.ledger()?;
+    let mut summary = StatusSummary::default();
+    let mut rows: Vec<(usize, FactReport)> = Vec::new();
+    let positions: Vec<(&Fact, usize)> =
+        registry.facts().enumerate().map(|(i, f)| (f, i)).collect();
+    for source in &registry.sources {
+        let facts: Vec<(&Fact, usize)> = positions
+            .iter()
+            .filter(|(f, _)| f.source == source.id)
+            .copied()
+            .collect();
+        let known = source_now(store, source, !facts.is_empty())?;
+        match known.checked {
+            None => summary.never_checked += 1,
+            Some(c) if !c.outcome.is_good() => summary.failed_sources += 1,
+            Some(_) => {}
+        }
+        let outcome = known.checked.map_or(Outcome::Unreachable, |c| c.outcome);
+        let just_facts: Vec<&Fact> = facts.iter().map(|(f, _)| *f).collect();
+        let change = known.change.as_ref().map(|(old, d)| (old.as_str(), d));
+        let (assessed, coverage) =
+            assess_source(&just_facts, today, outcome, known.text.as_deref(), change);
+        summary.uncovered_changes += coverage.uncovered.len();
+        rows.extend(
+            facts
+                .iter()
+                .zip(assessed)
+                .map(|((fact, pos), a)| (*pos, row(fact, a, known.checked, &ledger, today))),
+        );
+    }
+    rows.sort_by_key(|(pos, _)| *pos);
+    let missed = missed(registry, store, now)
+        .into_iter()
+        .map(|(source, due)| MissedRun { source, due })
+        .collect();
+    Ok(StatusReport::new(
+        today,
+        rows.into_iter().map(|(_, r)| r).collect(),
+        summary,
+        missed,
+    ))
+}
+
+fn row(
+    fact: &Fact,
+    a: crate::assess::Assessment,
+    checked: Option<Checked>,
+    ledger: &Ledger,
+    today: NaiveDate,
+) -> FactReport {
+    // Status only reads: a re-verification it sees was recorded by the check that saw it.
+    let record = ledger.fact(&fact.id);
+    let mut row = FactReport::new(fact, a, checked, &record, today);
+    row.machine_verified = record.machine_verified;
+    row
+}
+
+/// What the store says of a source now.
+struct SourceNow {
+    /// Its latest capture: when, and its outcome against the baseline of now (`None`: never
+    /// captured).
+    checked: Option<Checked>,
+    /// Its latest text, when its latest capture was good (and facts need it).
+    text: Option<String>,
+    /// When the latest text differs from the baseline: the baseline's text and the diff.
+    change: Option<(String, crate::compare::Diff)>,
+}
+
+fn source_now(store: &Store, source: &Source, needs_text: bool) -> Result<SourceNow, StoreError> {
+    let folder = store.source(&source.id);
+    let Some(last) = folder.last_capture()? else {
+        return Ok(SourceNow {
+            checked: None,
+            text: None,
+            change: None,
+        });
+    };
+    let state = folder.state()?;
+    let failed = || SourceNow {
+        checked: Some(Checked {
+            at: last.at,
+            outcome: last.record.outcome,
+        }),
+        text: None,
+        change: None,
+    };
+    let (Some(latest), Some(baseline), true) = (
+        &state.latest,
+        &state.baseline,
+        last.record.outcome.is_good(),
+    ) else {
+        return Ok(failed());
+    };
+    // Held against the baseline of now: after `accept`, a changed capture is unchanged.
+    let outcome = if latest.sha256 != baseline.sha256 {
+        Outcome::Changed
+    } else if last.record.outcome == Outcome::New {
+        Outcome::New
+    } else {
+        Outcome::Unchanged
+    };
+    let checked = Some(Checked {
+        at: last.at,
+        outcome,
+    });
+    if !needs_text && outcome != Outcome::Changed {
+        return Ok(SourceNow {
+            checked,
+            text: None,
+            change: None,
+        });
+    }
+    // A damaged or missing text makes this source's facts unverifiable, not the whole status
+    // fail: `validate --store` names the damage.
+    let read = |sha: &str| match folder.text(sha) {
+        Ok(text) => Some(text),
+        Err(e) => {
+            tracing::warn!(source = %source.id, "stored text unreadable: {e}");
+            None
+        }
+    };
+    let Some(text) = read(&latest.sha256) else {
+        return Ok(SourceNow {
+            checked,
+            text: None,
+            change: None,
+        });
+    };
+    let change = match outcome {
+        Outcome::Changed => read(&baseline.sha256).and_then(|old| {
+            crate::compare::diff(&old, &text, "baseline", "latest").map(|d| (old, d))
+        }),
+        _ => None,
+    };
+    Ok(SourceNow {
+        checked,
+        text: Some(text),
+        change,
+    })
+}
+
+/// The sources missing their last scheduled run, per the store's last capture times.
+pub(crate) fn missed(
+    registry: &Registry,
+    store: &Store,
+    now: DateTime<Utc>,
+) -> Vec<(String, DateTime<Utc>)> {
+    registry
+        .sources
+        .iter()
+        .filter_map(|s| {
+            let last = store.source(&s.id).last_capture().ok()??.at;
+            let due = registry.schedule_of(s).missed_since(
+                registry.settings.timezone,
+                &last,
+                &now,
+                MISSED_GRACE,
+            )?;
+            Some((s.id.clone(), due))
+        })
+        .collect()
+}

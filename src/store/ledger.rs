@@ -1,0 +1,102 @@
+//! `LEDGER.json`: what is known of each fact beyond `sources.toml` and the page texts, kept so
+//! that `status` never depends on which check ran last.
+//!
+//! Per fact: the date a machine last found its quote on an unchanged source
+//! (`machine_verified`), the date a person last verified it (`human_verified`), and who set the
+//! `last_verified` date now in `sources.toml`. A check merges in only the facts it assessed,
+//! `verify` and `--refresh` record their dates; everything else about a fact (its flags, its
+//! source's outcome) is computed from the registry and the stored texts when asked.
+//!
+//! `VERIFICATIONS.jsonl` stays the full history; the ledger is its compaction (so a check reads
+//! one small file, not a log that grows every night), rebuilt from it if the ledger is missing.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::verifications::{VerifiedBy, read_verifications};
+use super::{Store, StoreError, io_err, read_json_or_default};
+use crate::registry::FactId;
+
+const LEDGER_FILE: &str = "LEDGER.json";
+const LEDGER_FORMAT: u32 = 1;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Ledger {
+    #[serde(default)]
+    pub(crate) format: u32,
+    #[serde(default)]
+    pub(crate) facts: BTreeMap<FactId, FactRecord>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct FactRecord {
+    /// The day a check last found the fact's quote on its source while the source was
+    /// unchanged (or new), or, for a fact without a quote, saw its source unchanged.
+    #[serde(default)]
+    pub(crate) machine_verified: Option<NaiveDate>,
+    /// The day of the last `verify`.
+    #[serde(default)]
+    pub(crate) human_verified: Option<NaiveDate>,
+    /// The last date sourcewatch wrote into `last_verified`, and who asked for it.
+    #[serde(default)]
+    pub(crate) last_written: Option<(NaiveDate, VerifiedBy)>,
+}
+
+impl FactRecord {
+    /// Who set `last_verified`, when it is still the date sourcewatch wrote.
+    pub(crate) fn verified_by(&self, last_verified: NaiveDate) -> Option<VerifiedBy> {
+        self.last_written
+            .filter(|(date, _)| *date == last_verified)
+            .map(|(_, by)| by)
+    }
+}
+
+impl Ledger {
+    pub(crate) fn fact(&self, id: &FactId) -> FactRecord {
+        self.facts.get(id).cloned().unwrap_or_default()
+    }
+
+    /// Notes that `by` set each fact's `last_verified` to `date`.
+    pub(crate) fn written(&mut self, facts: &[FactId], date: NaiveDate, by: VerifiedBy) {
+        for id in facts {
+            let record = self.facts.entry(id.clone()).or_default();
+            record.last_written = Some((date, by));
+            if by == VerifiedBy::Human {
+                record.human_verified = Some(date);
+            }
+        }
+    }
+}
+
+impl Store {
+    /// The ledger; rebuilt from the verification log when the store has none yet.
+    pub(crate) fn ledger(&self) -> Result<Ledger, StoreError> {
+        let path = self.dir.join(LEDGER_FILE);
+        if path.exists() {
+            return read_json_or_default(&path);
+        }
+        let mut ledger = Ledger::default();
+        for v in read_verifications(&self.dir)? {
+            ledger.written(&[v.fact], v.date, v.by);
+        }
+        Ok(ledger)
+    }
+
+    pub(crate) fn save_ledger(&self, ledger: &Ledger) -> Result<(), StoreError> {
+        let path = self.dir.join(LEDGER_FILE);
+        let mut ledger = ledger.clone();
+        ledger.format = LEDGER_FORMAT;
+        let mut json = serde_json::to_vec_pretty(&ledger).expect("ledger serialises");
+        json.push(b'\n');
+        crate::atomic::write(&path, &json).map_err(io_err(&path))
+    }
+
+    /// Reads the ledger, lets `change` edit it, and writes it back.
+    pub(crate) fn update_ledger(&self, change: impl FnOnce(&mut Ledger)) -> Result<(), StoreError> {
+        let mut ledger = self.ledger()?;
+        change(&mut ledger);
+        self.save_ledger(&ledger)
+    }
+}
