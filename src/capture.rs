@@ -23,6 +23,15 @@ pub(crate) struct CaptureMeta {
     /// Bytes of the body received (after decompression); 0 for a 304 or a failure.
     pub(crate) bytes: u64,
     pub(crate) duration_ms: u64,
+    /// What a reviewer should know about how this capture was made (see `CaptureRecord::note`).
+    pub(crate) notes: Vec<String>,
+    /// For a capture whose text differs from the baseline: seen on two fetches (`true`), or two
+    /// fetches gave two different new texts (`false`); `None` when not asked.
+    pub(crate) confirmed: Option<bool>,
+    /// The baseline was re-extracted from its raw body after a settings change.
+    pub(crate) reextracted: bool,
+    /// The target of a permanent redirect (301, 308) from the source's URL.
+    pub(crate) moved_to: Option<String>,
 }
 
 /// What a capture came to, as the log and the report both keep it.
@@ -35,6 +44,10 @@ pub(crate) struct CaptureRecord {
     pub(crate) bytes: u64,
     pub(crate) duration_ms: u64,
     pub(crate) error: Option<String>,
+    /// What a reviewer should know about how this capture was made: a baseline re-extracted
+    /// after a settings change, a page that served two texts, a permanent redirect.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) note: Option<String>,
 }
 
 #[derive(Debug)]
@@ -43,6 +56,7 @@ pub(crate) enum Captured {
     Fresh {
         extracted: Extracted,
         raw: Vec<u8>,
+        content_type: Option<String>,
     },
     /// A 304: the stored latest capture still stands. Its text is read only when something in
     /// this run looks at it (facts to match, a diff against the baseline).
@@ -71,12 +85,14 @@ impl Capture {
             final_url: Some(response.final_url),
             bytes: response.body.len() as u64,
             validators: response.validators,
+            moved_to: response.moved_to,
             ..CaptureMeta::default()
         };
         let captured = match extracted {
             Ok(extracted) => Captured::Fresh {
                 extracted,
                 raw: response.body,
+                content_type: response.content_type,
             },
             Err(e) => Captured::Failed {
                 outcome: e.outcome(),
@@ -163,6 +179,7 @@ impl Capture {
             bytes: self.meta.bytes,
             duration_ms: self.meta.duration_ms,
             error: self.failure().map(|(_, e)| e.to_string()),
+            note: (!self.meta.notes.is_empty()).then(|| self.meta.notes.join("; ")),
         }
     }
 

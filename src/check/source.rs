@@ -14,6 +14,7 @@ use crate::outcome::Outcome;
 use crate::registry::{Fact, Registry, Source};
 use crate::report::{Checked, FactReport, SourceReport};
 use crate::store::{Ledger, SourceState, Store, StoreError};
+use crate::text::short_sha;
 
 /// A source's row and its facts' rows, each fact with its place in the registry.
 pub(super) type SourceRows = (SourceReport, Vec<((usize, usize), FactReport)>);
@@ -43,10 +44,155 @@ struct Taken {
 }
 
 impl Job {
-    pub(super) async fn run(self, fetcher: &Fetcher) -> Result<SourceRows, StoreError> {
+    pub(super) async fn run(mut self, fetcher: &Fetcher) -> Result<SourceRows, StoreError> {
         let started = Instant::now();
-        let taken = self.take(fetcher).await?;
+        let mut taken = self.take(fetcher).await?;
+        self.rebase(&mut taken.capture).await?;
+        if self.registry.settings.confirm_changes {
+            taken = self.confirm(fetcher, taken).await?;
+        }
         self.process(taken, started)
+    }
+
+    /// When the source's extraction settings (select, exclude, ignore, charset, format, the
+    /// normaliser's version) differ from those its baseline was made with, the baseline is made
+    /// again from its stored raw body with today's settings before anything is compared: the
+    /// same page is then `unchanged`, a changed page `changed` with only the real change in its
+    /// diff. Where that cannot be done (no raw body, or the old page does not read with the new
+    /// settings), this capture becomes the new baseline with a note, never `changed`.
+    async fn rebase(&mut self, capture: &mut Capture) -> Result<(), StoreError> {
+        let source = &*self.source;
+        let (Some(baseline), Some(_)) = (self.state.baseline.clone(), capture.sha256()) else {
+            return Ok(());
+        };
+        let folder = self.store.source(&source.id);
+        let made_with = folder.fingerprint_of(&baseline)?;
+        if made_with.is_none() || made_with.as_deref() == Some(&source.extract_fingerprint) {
+            return Ok(());
+        }
+        let settings = &self.registry.settings;
+        let raw = match folder.raw(&baseline.sha256, settings.max_body_bytes) {
+            Ok(raw) => raw,
+            Err(e) => {
+                tracing::warn!(source = %source.id, "baseline's raw body unreadable: {e}");
+                None
+            }
+        };
+        let Some(raw) = raw else {
+            return self.reset_baseline(
+                capture,
+                "the extraction settings changed and the baseline has no raw body to re-extract;                  this capture is the new baseline",
+            );
+        };
+        let response = crate::fetch::Response {
+            status: 200,
+            final_url: source.url.to_string(),
+            content_type: baseline.content_type.clone(),
+            validators: Default::default(),
+            body: raw,
+            moved_to: None,
+        };
+        match crate::extract::extract(source, &response, settings.timeout).await {
+            Ok(again) => {
+                self.state = folder.rebase(
+                    &self.state,
+                    &again.sha256,
+                    &again.text,
+                    &response.body,
+                    &source.extract_fingerprint,
+                )?;
+                capture.meta.reextracted = true;
+                capture
+                    .meta
+                    .notes
+                    .push("baseline re-extracted after a settings change".to_string());
+                Ok(())
+            }
+            Err(e) => self.reset_baseline(
+                capture,
+                &format!(
+                    "the extraction settings changed and the baseline does not read with them                      ({e}); this capture is the new baseline"
+                ),
+            ),
+        }
+    }
+
+    fn reset_baseline(&mut self, capture: &mut Capture, why: &str) -> Result<(), StoreError> {
+        tracing::warn!(source = %self.source.id, "{why}");
+        self.state.baseline = None;
+        capture.meta.notes.push(why.to_string());
+        Ok(())
+    }
+
+    /// A capture whose text differs from the baseline, and from the latest text seen before, is
+    /// fetched once more (through the host's gate, so after its interval) before it is reported:
+    /// the same new text again is a confirmed change; the baseline's text means the page flapped
+    /// (a CDN node or an A/B test serving two versions), and it is unchanged; a third text is a
+    /// change, unconfirmed, on an unstable page. A text already seen as the latest in an earlier
+    /// run has been seen twice, and is confirmed without another request.
+    async fn confirm(&self, fetcher: &Fetcher, mut taken: Taken) -> Result<Taken, StoreError> {
+        let (Some(sha), Some(baseline)) = (taken.capture.sha256(), &self.state.baseline) else {
+            return Ok(taken);
+        };
+        if sha == baseline.sha256 {
+            return Ok(taken);
+        }
+        if self.state.latest.as_ref().is_some_and(|l| l.sha256 == sha) {
+            taken.capture.meta.confirmed = Some(true);
+            return Ok(taken);
+        }
+        let first = sha.to_string();
+        drop(taken._slot.take());
+        let (second, slot) = match fetcher.get(&self.source, None).await {
+            Ok((Fetched::Body(response), slot)) => {
+                let timeout = self.registry.settings.timeout;
+                let extracted = crate::extract::extract(&self.source, &response, timeout).await;
+                (Capture::fresh(response, extracted), Some(slot))
+            }
+            // An unconditional request is never answered 304 but by a broken server.
+            Ok((Fetched::NotModified { final_url, .. }, _)) => (
+                Capture::failed(&crate::fetch::FetchError::Http {
+                    status: 304,
+                    final_url,
+                }),
+                None,
+            ),
+            Err(e) => (Capture::failed(&e), None),
+        };
+        let Some(again) = second.sha256().map(str::to_string) else {
+            taken.capture.meta.confirmed = Some(false);
+            let why = second.failure().map_or("no body", |(_, e)| e).to_string();
+            taken.capture.meta.notes.push(format!(
+                "could not fetch the page a second time to confirm the change ({why})"
+            ));
+            return Ok(taken);
+        };
+        let notes = std::mem::take(&mut taken.capture.meta.notes);
+        let mut confirmed = second;
+        confirmed.meta.notes = notes;
+        confirmed.meta.reextracted = taken.capture.meta.reextracted;
+        if again == first {
+            confirmed.meta.confirmed = Some(true);
+        } else if again == baseline.sha256 {
+            tracing::info!(source = %self.source.id, "the page flapped: {} then the baseline", short_sha(&first));
+            confirmed.meta.notes.push(format!(
+                "the page served another text ({}) on a first fetch and the baseline's on a                  second: a flap, not a change",
+                short_sha(&first)
+            ));
+        } else {
+            tracing::warn!(source = %self.source.id, "the page is unstable: two fetches, two new texts");
+            confirmed.meta.confirmed = Some(false);
+            confirmed.meta.notes.push(format!(
+                "unstable page: two fetches gave two different new texts ({} and {})",
+                short_sha(&first),
+                short_sha(&again)
+            ));
+        }
+        Ok(Taken {
+            capture: confirmed,
+            damaged: taken.damaged,
+            _slot: slot,
+        })
     }
 
     /// Fetches and extracts. A 304 is only as good as the stored text it points at: the text is

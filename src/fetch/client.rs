@@ -9,6 +9,13 @@ use crate::registry::Settings;
 
 const MAX_REDIRECTS: usize = 10;
 
+tokio::task_local! {
+    /// The redirects (status, target) of the request in flight on this task, as the redirect
+    /// policy saw them. reqwest follows redirects inside the request's own future, so the policy
+    /// runs on the task that awaits it; this is how a permanent move reaches the response.
+    pub(super) static REDIRECTS: std::cell::RefCell<Vec<(u16, reqwest::Url)>>;
+}
+
 pub(crate) fn user_agent(contact: Option<&str>) -> String {
     match contact {
         Some(c) if !c.trim().is_empty() => {
@@ -33,6 +40,8 @@ pub(crate) fn builder(settings: &Settings) -> reqwest::ClientBuilder {
                 let scheme = attempt.url().scheme().to_string();
                 attempt.error(format!("redirect to a {scheme}: URL refused"))
             } else {
+                let hop = (attempt.status().as_u16(), attempt.url().clone());
+                let _ = REDIRECTS.try_with(|r| r.borrow_mut().push(hop));
                 attempt.follow()
             }
         }))

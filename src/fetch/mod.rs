@@ -57,6 +57,8 @@ pub(crate) struct Response {
     pub(crate) content_type: Option<String>,
     pub(crate) validators: Validators,
     pub(crate) body: Vec<u8>,
+    /// Where every redirect on the way was permanent (301, 308): the URL the page now lives at.
+    pub(crate) moved_to: Option<String>,
 }
 
 #[derive(Debug)]
@@ -177,6 +179,7 @@ impl Fetcher {
                 content_type: Some("text/html; charset=utf-8".to_string()),
                 validators: Validators::default(),
                 body: dom.into_bytes(),
+                moved_to: None,
             }),
             turn.keep_slot(),
         ))
@@ -218,9 +221,17 @@ impl Fetcher {
                 conditional = true;
             }
         }
-        let mut resp = req.send().await.map_err(error::classify)?;
+        let (sent, hops) = client::REDIRECTS
+            .scope(std::cell::RefCell::new(Vec::new()), async {
+                let sent = req.send().await;
+                (sent, client::REDIRECTS.with(|r| r.take()))
+            })
+            .await;
+        let mut resp = sent.map_err(error::classify)?;
         let status = resp.status();
         let final_url = resp.url().to_string();
+        let permanent = !hops.is_empty() && hops.iter().all(|(code, _)| matches!(code, 301 | 308));
+        let moved_to = (permanent && final_url != source.url.as_str()).then(|| final_url.clone());
         let headers = resp.headers().clone();
         let answered = Validators {
             etag: header_string(&headers, header::ETAG),
@@ -279,6 +290,7 @@ impl Fetcher {
             content_type: header_string(&headers, header::CONTENT_TYPE),
             validators: answered,
             body,
+            moved_to,
         }))
     }
 }

@@ -81,6 +81,8 @@ pub(crate) struct Settings {
     pub(crate) notify_webhook: Option<Url>,
     /// The browser for `render = "browser"` sources, when set in `[settings]`.
     pub(crate) browser: Option<PathBuf>,
+    /// Fetch a page whose text differs from the baseline once more before calling it changed.
+    pub(crate) confirm_changes: bool,
 }
 
 /// How a body is read: from the source's `format`, else from the response's Content-Type.

@@ -32,6 +32,7 @@ pub(super) struct RawSettings {
     pub timezone: Option<Spanned<String>>,
     pub notify_webhook: Option<Spanned<String>>,
     pub browser: Option<Spanned<String>>,
+    pub confirm_changes: Option<bool>,
 }
 
 #[derive(Deserialize)]

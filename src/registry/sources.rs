@@ -214,6 +214,6 @@ fn extract_fingerprint(src: &RawSource) -> String {
             h.update([0]);
         }
     }
-    h.update(crate::text::NORMALISER_VERSION.to_le_bytes());
+    h.update(crate::text::normaliser_version().to_le_bytes());
     hex::encode(&h.finalize()[..8])
 }

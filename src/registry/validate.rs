@@ -270,6 +270,7 @@ impl Validator<'_> {
             retries: retries.min(defaults::RETRIES_CAP) as u32,
             max_body_bytes: max_body as u64,
             respect_robots: raw.respect_robots.unwrap_or(true),
+            confirm_changes: raw.confirm_changes.unwrap_or(true),
             schedule,
             snapshots_dir,
         }

@@ -233,6 +233,21 @@ pub fn render(report: &Report) -> String {
             escape(&src.id),
             link(&src.url, "official page")
         );
+        for note in src.notes() {
+            let _ = writeln!(
+                out,
+                "<p class=\"touches\"><strong>Note:</strong> {}</p>",
+                escape(&note)
+            );
+        }
+        if src.confirmed == Some(false) {
+            let _ = writeln!(
+                out,
+                "<p class=\"touches bad\"><strong>Warning:</strong> the page gave two different \
+                 new texts on two fetches; it may be unstable. Check it in a browser before \
+                 accepting.</p>"
+            );
+        }
         for (i, h) in src
             .hunks
             .iter()
@@ -295,6 +310,25 @@ pub fn render(report: &Report) -> String {
             );
         }
         let _ = writeln!(out, "</tbody></table></div>");
+    }
+    let noted: Vec<_> = report
+        .sources
+        .iter()
+        .filter(|s| s.capture.outcome != Outcome::Changed && !s.notes().is_empty())
+        .collect();
+    if !noted.is_empty() {
+        let _ = writeln!(out, "<h2 id=\"notes\">Notes</h2><ul class=\"changes\">");
+        for s in noted {
+            for note in s.notes() {
+                let _ = writeln!(
+                    out,
+                    "<li><strong>{}</strong>: {}</li>",
+                    escape(&s.id),
+                    escape(&note)
+                );
+            }
+        }
+        let _ = writeln!(out, "</ul>");
     }
     let _ = writeln!(
         out,

@@ -164,6 +164,16 @@ pub fn render(report: &Report) -> String {
             &to[..to.len().min(12)],
             src.id
         );
+        for note in src.notes() {
+            let _ = writeln!(out, "> **Note:** {}\n", escape(&note));
+        }
+        if src.confirmed == Some(false) {
+            let _ = writeln!(
+                out,
+                "> **Warning:** the page gave two different new texts on two fetches; it may be \
+                 unstable (a CDN node or an A/B test). Check it in a browser before accepting.\n"
+            );
+        }
         for (i, h) in src
             .hunks
             .iter()
@@ -242,6 +252,20 @@ pub fn render(report: &Report) -> String {
                 s.capture.outcome,
                 escape(&detail)
             );
+        }
+        let _ = writeln!(out);
+    }
+    let noted: Vec<_> = report
+        .sources
+        .iter()
+        .filter(|s| s.capture.outcome != Outcome::Changed && !s.notes().is_empty())
+        .collect();
+    if !noted.is_empty() {
+        let _ = writeln!(out, "### Notes\n");
+        for s in noted {
+            for note in s.notes() {
+                let _ = writeln!(out, "- **{}**: {}", escape(&s.id), escape(&note));
+            }
         }
         let _ = writeln!(out);
     }

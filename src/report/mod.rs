@@ -68,6 +68,16 @@ pub(crate) struct SourceReport {
     /// The edits that touch no fact's passage ("changes no fact covers").
     #[serde(default)]
     pub(crate) uncovered: Vec<UncoveredChange>,
+    /// The baseline was re-extracted from its raw body after a settings change.
+    #[serde(default)]
+    pub(crate) reextracted: bool,
+    /// For a changed source: the change was seen on two fetches (`true`), or the page gave two
+    /// different new texts (`false`, unstable); null when not asked.
+    #[serde(default)]
+    pub(crate) confirmed: Option<bool>,
+    /// The target of a permanent redirect: update `url` in sources.toml.
+    #[serde(default)]
+    pub(crate) moved_to: Option<String>,
 }
 
 /// An edit of a changed source that no fact's passage explains: the lines it removed and the
@@ -177,6 +187,24 @@ impl Summary {
 }
 
 impl SourceReport {
+    /// What a reviewer should know besides the outcome: the capture's notes (a re-extracted
+    /// baseline, a flap, an unstable page) and a permanent move.
+    pub(crate) fn notes(&self) -> Vec<String> {
+        let mut notes: Vec<String> = self
+            .capture
+            .note
+            .iter()
+            .flat_map(|n| n.split("; "))
+            .map(str::to_string)
+            .collect();
+        if let Some(url) = &self.moved_to {
+            notes.push(format!(
+                "moved permanently to {url}: update `url` in sources.toml"
+            ));
+        }
+        notes
+    }
+
     /// What went wrong, or the HTTP status, for a row of a report.
     pub(crate) fn detail(&self) -> String {
         self.capture
@@ -325,6 +353,12 @@ impl SourceReport {
             diff: diff.map(|d| d.unified.clone()),
             hunks,
             uncovered,
+            reextracted: capture.meta.reextracted,
+            confirmed: capture
+                .meta
+                .confirmed
+                .filter(|_| comparison.outcome == Outcome::Changed),
+            moved_to: capture.meta.moved_to.clone(),
         }
     }
 }

@@ -76,6 +76,9 @@ pub fn render(report: &Report) -> String {
         for s in group {
             let detail = clip(&s.detail(), 100);
             let _ = writeln!(out, "    {:<32} {}", s.id, detail);
+            for note in s.notes() {
+                let _ = writeln!(out, "      note: {note}");
+            }
             if outcome == Outcome::Changed
                 && let Some(diff) = &s.diff
             {

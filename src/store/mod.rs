@@ -312,6 +312,7 @@ mod tests {
                     sha256: sha.to_string(),
                 },
                 raw: b"<p>raw</p>".to_vec(),
+                content_type: None,
             },
             fingerprint: String::new(),
         }

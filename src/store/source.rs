@@ -17,6 +17,13 @@ use crate::outcome::Outcome;
 pub(crate) struct Version {
     pub(crate) sha256: String,
     pub(crate) captured_at: DateTime<Utc>,
+    /// The extraction settings the text was made with (`Source::extract_fingerprint`); missing
+    /// in stores made before it was kept (then the capture log says).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) fingerprint: Option<String>,
+    /// The Content-Type the raw body came with, so it can be decoded the same way again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) content_type: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -160,12 +167,21 @@ impl<'s> SourceStore<'s> {
         let Some(sha) = capture.sha256() else {
             return append_lines(&self.log_path(), &[entry]);
         };
-        if let Captured::Fresh { extracted, raw } = &capture.captured {
+        let mut content_type = None;
+        if let Captured::Fresh {
+            extracted,
+            raw,
+            content_type: ct,
+        } = &capture.captured
+        {
             self.write_version(sha, &extracted.text, raw, repair)?;
+            content_type = ct.clone();
         }
         let version = Version {
             sha256: sha.to_string(),
             captured_at: entry.at,
+            fingerprint: Some(capture.fingerprint.clone()),
+            content_type,
         };
         let mut state = previous.clone();
         state.format = FORMAT_VERSION;
@@ -207,6 +223,68 @@ impl<'s> SourceStore<'s> {
             crate::atomic::write(&raw_path, &packed).map_err(io_err(&raw_path))?;
         }
         Ok(())
+    }
+
+    /// The raw body stored for the text `sha`, if there is one, unpacked up to `limit` bytes.
+    pub(crate) fn raw(&self, sha: &str, limit: u64) -> Result<Option<Vec<u8>>, StoreError> {
+        use std::io::Read;
+        let path = self.raw_path(sha)?;
+        let file = match std::fs::File::open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(io_err(&path)(e)),
+        };
+        let mut body = Vec::new();
+        flate2::read::GzDecoder::new(file)
+            .take(limit.saturating_add(1))
+            .read_to_end(&mut body)
+            .map_err(io_err(&path))?;
+        if body.len() as u64 > limit {
+            return Err(StoreError::Corrupt {
+                path,
+                message: format!("unpacks to more than {limit} bytes"),
+            });
+        }
+        Ok(Some(body))
+    }
+
+    /// The extraction settings a stored version was made with: kept on the version, else on the
+    /// first good capture of that text in the log.
+    pub(crate) fn fingerprint_of(&self, version: &Version) -> Result<Option<String>, StoreError> {
+        if version.fingerprint.is_some() {
+            return Ok(version.fingerprint.clone());
+        }
+        Ok(super::log::read_lines::<LogEntry>(&self.log_path())?
+            .into_iter()
+            .find(|e| e.record.sha256.as_ref() == Some(&version.sha256))
+            .and_then(|e| e.fingerprint))
+    }
+
+    /// Makes `text` (re-extracted from the baseline's raw body with today's settings, named
+    /// `sha`) the baseline, in place of the version it was made from: same capture time, new
+    /// settings. Returns the state to compare the next capture with.
+    pub(crate) fn rebase(
+        &self,
+        previous: &SourceState,
+        sha: &str,
+        text: &str,
+        raw: &[u8],
+        fingerprint: &str,
+    ) -> Result<SourceState, StoreError> {
+        let old = previous
+            .baseline
+            .as_ref()
+            .ok_or_else(|| StoreError::NoCapture(self.id.clone()))?;
+        self.write_version(sha, text, raw, false)?;
+        let mut state = previous.clone();
+        state.baseline = Some(Version {
+            sha256: sha.to_string(),
+            captured_at: old.captured_at,
+            fingerprint: Some(fingerprint.to_string()),
+            content_type: old.content_type.clone(),
+        });
+        self.write_state(&state)?;
+        Ok(state)
     }
 
     /// Why the latest capture cannot be accepted, if it cannot: there is none, or the last
