@@ -39,11 +39,11 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
             let reg = load_registry(&cli)?;
             if !cli.quiet {
                 println!(
-                    "{}: ok ({} sources, {} routes, {} facts)",
+                    "{}: ok ({}, {}, {})",
                     cli.config.display(),
-                    reg.sources.len(),
-                    reg.routes.len(),
-                    reg.facts().count()
+                    count(reg.sources.len(), "source", "sources"),
+                    count(reg.routes.len(), "route", "routes"),
+                    count(reg.facts().count(), "fact", "facts")
                 );
             }
             if *store {
@@ -149,8 +149,10 @@ fn check(cli: &Cli, args: &CheckArgs) -> anyhow::Result<Exit> {
         }
     })?;
     let Some(mut report) = finished else {
-        // The run future is gone: its tasks are cancelled (a browser in flight is killed with its
-        // process group); captures already recorded stay, each written atomically.
+        // The run future is gone: its tasks are cancelled; captures already recorded stay, each
+        // written atomically. Browsers in flight are killed with their process groups now, not
+        // whenever their tasks happen to be dropped.
+        crate::fetch::kill_browsers();
         runtime.shutdown_timeout(crate::runtime::SHUTDOWN_GRACE);
         eprintln!("interrupted: captures recorded before the signal are kept");
         return Ok(Exit::Trouble);
@@ -355,4 +357,9 @@ fn verify(cli: &Cli, ids: &[String], date: Option<chrono::NaiveDate>) -> anyhow:
         }
     }
     Ok(Exit::Clean)
+}
+
+/// "1 source", "2 sources".
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }

@@ -22,7 +22,7 @@ fn main() -> ExitCode {
     match app::run(cli) {
         Ok(exit) => ExitCode::from(exit as u8),
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", causes(&e));
             ExitCode::from(Exit::Trouble as u8)
         }
     }
@@ -42,4 +42,20 @@ fn init_tracing(verbose: u8, quiet: bool) {
         .with_writer(std::io::stderr)
         .with_target(false)
         .init();
+}
+
+/// The error and its causes, each said once: many errors already print their cause ("path: No
+/// such file or directory"), and anyhow's chain would say it again.
+fn causes(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            if !out.is_empty() {
+                out.push_str(": ");
+            }
+            out.push_str(&text);
+        }
+    }
+    out
 }

@@ -74,6 +74,15 @@ impl FromStr for Schedule {
             }
         };
         let (min, hour, dom, month, dow) = (rest[0], rest[1], rest[2], rest[3], rest[4]);
+        for (field, name, range) in [
+            (sec, "second", 0..=59),
+            (min, "minute", 0..=59),
+            (hour, "hour", 0..=23),
+            (dom, "day-of-month", 1..=31),
+            (month, "month", 1..=12),
+        ] {
+            check_range(field, name, range).map_err(fail)?;
+        }
         let days = parse_day_of_week(dow).map_err(|r| fail(format!("day-of-week: {r}")))?;
         let dow_quartz = if days.iter().all(|d| *d) {
             "*".to_string()
@@ -134,6 +143,41 @@ impl Schedule {
             .filter_map(|s| s.after(after).next())
             .min()
     }
+}
+
+/// Every number written in a field (in lists, ranges and steps) lies in `range`; the cron
+/// crate's own messages ("Minutes must be less than 59") name neither the field as the user
+/// wrote it nor its real range.
+fn check_range(
+    field: &str,
+    name: &str,
+    range: std::ops::RangeInclusive<u32>,
+) -> Result<(), String> {
+    for item in field.split(',') {
+        let (span, step) = item.split_once('/').unwrap_or((item, ""));
+        if !step.is_empty() && step.parse::<u32>().map_or(true, |s| s == 0) {
+            return Err(format!(
+                "{name} step {step:?} must be a whole number from 1"
+            ));
+        }
+        for bound in span.split('-').filter(|b| *b != "*") {
+            // Month names (jan…dec) are the cron crate's to read.
+            let Ok(n) = bound.parse::<u32>() else {
+                if bound.chars().all(|c| c.is_ascii_alphabetic()) && name == "month" {
+                    continue;
+                }
+                return Err(format!("{name} {bound:?} is not a number"));
+            };
+            if !range.contains(&n) {
+                return Err(format!(
+                    "{name} {n} is out of range: {name} runs {}–{}",
+                    range.start(),
+                    range.end()
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Expands a crontab day-of-week field into the set of days it names, Sunday first.

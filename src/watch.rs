@@ -148,6 +148,7 @@ async fn watch_loop(opts: WatchOptions) -> Result<(), WatchError> {
         tokio::select! {
             _ = &mut shutdown => {
                 tracing::info!("stopping: the run in flight is abandoned (captures already recorded are kept)");
+                crate::fetch::kill_browsers();
                 return Ok(());
             }
             result = run => {

@@ -53,13 +53,37 @@ pub(super) fn find_browser(configured: Option<&Path>) -> Result<PathBuf, String>
     )
 }
 
+/// The process groups of the browsers running now, so an interrupted run can kill them at
+/// once instead of relying on their futures being dropped before the process exits.
+static LIVE: std::sync::Mutex<Vec<rustix::process::Pid>> = std::sync::Mutex::new(Vec::new());
+
+/// Kills every browser still running (SIGINT/SIGTERM: see `check`).
+pub(crate) fn kill_all() {
+    let groups = std::mem::take(&mut *LIVE.lock().unwrap_or_else(|e| e.into_inner()));
+    for pgid in groups {
+        let _ = rustix::process::kill_process_group(pgid, rustix::process::Signal::KILL);
+    }
+}
+
 /// Kills the browser's whole process group when dropped.
 struct GroupGuard(Option<rustix::process::Pid>);
+
+impl GroupGuard {
+    fn new(pgid: Option<rustix::process::Pid>) -> GroupGuard {
+        if let Some(pgid) = pgid {
+            LIVE.lock().unwrap_or_else(|e| e.into_inner()).push(pgid);
+        }
+        GroupGuard(pgid)
+    }
+}
 
 impl Drop for GroupGuard {
     fn drop(&mut self) {
         if let Some(pgid) = self.0 {
             let _ = rustix::process::kill_process_group(pgid, rustix::process::Signal::KILL);
+            LIVE.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .retain(|p| *p != pgid);
         }
     }
 }
@@ -107,7 +131,7 @@ pub(super) async fn render(
     let mut child = cmd
         .spawn()
         .map_err(|e| format!("cannot start {}: {e}", browser.display()))?;
-    let _group = GroupGuard(
+    let _group = GroupGuard::new(
         child
             .id()
             .and_then(|id| rustix::process::Pid::from_raw(id as i32)),

@@ -36,6 +36,7 @@ use reqwest::header::{self, HeaderMap};
 use reqwest::{Client, StatusCode};
 use tokio::sync::Semaphore;
 
+pub(crate) use browser::kill_all as kill_browsers;
 pub(crate) use error::FetchError;
 pub(crate) use gate::Slot;
 use gate::{Gates, HostGate};

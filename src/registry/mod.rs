@@ -9,7 +9,9 @@
 //! ```text
 //! registry/
 //!   mod.rs          the checked model (Registry, Settings, Source, Route, Fact, FactId), load
-//!   raw.rs          what the file says, with spans (serde, unknown keys refused)
+//!   read.rs         text → raw model, every syntax, unknown-key and type problem collected
+//!   keys.rs         which keys each table takes (all unknown keys in one run)
+//!   raw.rs          what the file says, with spans
 //!   diagnostics.rs  Diagnostic and the Locator that turns spans into file:line:col
 //!   validate.rs     raw → checked, every problem collected; settings; the id rule; defaults
 //!   sources.rs      [[sources]]: URL, format, render, selectors, regexes, charset, ca_file
@@ -21,7 +23,9 @@
 
 mod diagnostics;
 pub(crate) mod edit;
+mod keys;
 mod raw;
+mod read;
 mod routes;
 mod sources;
 mod validate;
@@ -270,31 +274,56 @@ pub fn load(path: &Path, today: NaiveDate) -> Result<Registry, RegistryError> {
 
 pub fn parse(path: &Path, text: &str, today: NaiveDate) -> Result<Registry, RegistryError> {
     let locator = diagnostics::Locator::new(path, text);
-    let raw: raw::RawFile = toml::from_str(text).map_err(|e| {
-        let span = e.span().unwrap_or(0..0);
-        let message = e.message().trim().to_string();
-        RegistryError::Invalid(vec![locator.at(&span, message)])
-    })?;
+    let (raw, problems) = read::read(text, &locator);
     let base = path.parent().unwrap_or(Path::new("."));
     validate::Validator {
         locator,
         base,
         today,
-        problems: Vec::new(),
+        problems,
     }
     .run(raw, path)
-    .map_err(RegistryError::Invalid)
+    .map_err(|mut all| {
+        // In file order, as an editor lists them; one problem per place (the parser may report
+        // a bad value twice, as a date and as anything else it could have been).
+        all.sort_by_key(|d| (d.line, d.col));
+        all.dedup_by_key(|d| (d.line, d.col));
+        RegistryError::Invalid(all)
+    })
 }
 
 /// ` (did you mean "x"?)` naming the closest candidate when it is close enough to be a likely
-/// typo, else nothing: a suffix for "unknown id" messages.
+/// typo (at most one edit in three characters, at least one allowed), else nothing: a
+/// suffix for "unknown id" messages. Edits, not shared characters: "r/zzz" is not a typo of
+/// "r/b" however much of their prefix they share.
 pub(crate) fn did_you_mean<'a>(wanted: &str, candidates: impl Iterator<Item = &'a str>) -> String {
+    let len = wanted.chars().count();
+    let allowed = (len / 3).max(1);
     candidates
-        .map(|c| (similar::TextDiff::from_chars(wanted, c).ratio(), c))
-        .filter(|(ratio, _)| *ratio >= 0.5)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|c| (edit_distance(wanted, c), c))
+        // A one-letter id replaced whole is not a typo of it.
+        .filter(|(d, _)| *d <= allowed && *d < len)
+        .min_by_key(|(d, _)| *d)
         .map(|(_, c)| format!(" (did you mean {c:?}?)"))
         .unwrap_or_default()
+}
+
+/// Levenshtein distance in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
 }
 
 #[cfg(test)]

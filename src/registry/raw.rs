@@ -1,18 +1,17 @@
 //! The raw model: exactly what `sources.toml` says, with the byte span of every value a user
-//! may get wrong. serde rejects unknown keys here; everything else is judged in `validate`.
+//! may get wrong. Unknown keys are reported (all of them) and removed by `keys` before a table is
+//! read here; serde still refuses one, so a key missing from `keys` cannot slip through.
 
 use serde::Deserialize;
 use toml::Spanned;
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+/// The file, read table by table (see `read`).
 pub(super) struct RawFile {
-    #[serde(default)]
     pub settings: RawSettings,
-    #[serde(default)]
     pub sources: Vec<RawSource>,
-    #[serde(default)]
     pub routes: Vec<RawRoute>,
+    /// Ids of `[[sources]]` tables that did not read: facts naming them are not unknown.
+    pub unread_sources: Vec<String>,
 }
 
 #[derive(Deserialize, Default)]

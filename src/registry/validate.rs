@@ -65,6 +65,7 @@ impl Validator<'_> {
             .sources
             .iter()
             .map(|s| s.id.get_ref().as_str())
+            .chain(raw.unread_sources.iter().map(String::as_str))
             .collect();
         let mut seen_routes = HashSet::new();
         let routes = raw
@@ -179,9 +180,10 @@ impl Validator<'_> {
             .filter_map(|s| match Selector::parse(s.get_ref()) {
                 Ok(sel) => Some(sel),
                 Err(e) => {
+                    let why = selector_problem(s.get_ref(), &e);
                     self.problem(
                         &s.span(),
-                        format!("bad CSS selector in {key} {:?}: {e}", s.get_ref()),
+                        format!("bad CSS selector in {key} {:?}: {why}", s.get_ref()),
                     );
                     None
                 }
@@ -304,5 +306,59 @@ impl Validator<'_> {
             }
             Some(d) => Some(d),
         }
+    }
+}
+
+/// What is wrong with a CSS selector, in words. scraper's own messages are terse ("Unexpected
+/// EOL") or, for most mistakes, "Unexpected error occurred. Please report this to the developer"
+/// followed by a debug dump.
+fn selector_problem(text: &str, kind: &scraper::error::SelectorErrorKind) -> String {
+    use scraper::error::SelectorErrorKind as K;
+    use selectors::parser::SelectorParseErrorKind as P;
+    if text.contains(">>") {
+        return "`>>` is not a combinator; use `>` for a child or a space for a descendant"
+            .to_string();
+    }
+    match kind {
+        K::EndOfLine => "it ends where more was expected (an unclosed `[` or `(`, or a `.`, \
+                         `#` or `:` with no name after it)"
+            .to_string(),
+        K::UnexpectedToken => "it has a character or word where none fits".to_string(),
+        K::ExpectedColonOnPseudoElement | K::ExpectedIdentityOnPseudoElement => {
+            "a pseudo-element needs a name after `::`".to_string()
+        }
+        K::UnexpectedSelectorParseError(p) => match p {
+            P::DanglingCombinator => {
+                "a combinator (`>`, `+` or `~`) must stand between two selectors".to_string()
+            }
+            P::EmptySelector => "it is empty (a stray comma?)".to_string(),
+            P::ClassNeedsIdent => "a `.` must be followed by a class name".to_string(),
+            P::NoIdentForPseudo => "a `:` must be followed by a pseudo-class name".to_string(),
+            P::UnsupportedPseudoClassOrElement => {
+                let pseudo: String = text
+                    .split_once(':')
+                    .map(|(_, rest)| {
+                        rest.trim_start_matches(':')
+                            .chars()
+                            .take_while(|c| c.is_alphanumeric() || *c == '-')
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                format!(
+                    "`:{pseudo}` is not a pseudo-class sourcewatch knows (use e.g. \
+                     :first-child, :nth-child(2), :not(…), :has(…))"
+                )
+            }
+            P::UnexpectedIdent => "it has a name where none fits".to_string(),
+            P::NoQualifiedNameInAttributeSelector
+            | P::UnexpectedTokenInAttributeSelector
+            | P::ExpectedBarInAttr
+            | P::BadValueInAttr
+            | P::InvalidQualNameInAttr => {
+                "an attribute test must read like [name] or [name=\"value\"]".to_string()
+            }
+            _ => "it is not a CSS selector sourcewatch can read".to_string(),
+        },
+        _ => "it is not a CSS selector sourcewatch can read".to_string(),
     }
 }

@@ -297,7 +297,7 @@ select = ["div.info-block-horizontal >"]
     assert_eq!(run.code, 2);
     assert!(
         run.stderr
-            .contains("sources.toml:2:1: unknown field `concurency`"),
+            .contains("sources.toml:2:1: unknown key `concurency`"),
         "{}",
         run.stderr
     );

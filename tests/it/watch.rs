@@ -100,7 +100,7 @@ fn watch_keeps_the_old_registry_when_the_new_one_is_invalid() {
     std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut log).unwrap();
     assert_eq!(status.code(), Some(0));
     assert!(log.contains("keeping the previous version"), "{log}");
-    assert!(log.contains("unknown field `bogus`"), "{log}");
+    assert!(log.contains("unknown key `bogus`"), "{log}");
     assert!(
         server.requests("/a").len() > before,
         "still running on the old registry\n{log}"
