@@ -16,7 +16,13 @@
 //! ```
 //!
 //! HTML and JSON extraction is synchronous CPU work; `scraper::Html` is not `Send`, so a parsed
-//! document never lives across an await.
+//! document never lives across an await. It runs inline on the worker thread (src/check/mod.rs
+//! says why) and within limits: every parse goes through `dom`, which refuses absurd nesting
+//! before html5ever sees it, and the source's `timeout` is a deadline for parsing and the walk as
+//! it is for `pdftotext`. A deadline checked inside the work, not `spawn_blocking` under a
+//! timeout: a blocking thread cannot be stopped, so a timed-out parse would go on burning a core
+//! (and hold up the runtime's exit), and the hand-off would cost every page, not just the rare
+//! hostile one.
 
 mod charset;
 mod html;
@@ -27,6 +33,7 @@ mod writer;
 use std::borrow::Cow;
 use std::time::Duration;
 
+use crate::dom::{Deadline, DomError};
 use crate::fetch::Response;
 use crate::outcome::Outcome;
 use crate::registry::{Format, Source};
@@ -41,6 +48,12 @@ pub(crate) enum ExtractError {
     Parse(String),
     #[error("the page loaded but no element matched {0}")]
     SelectorMissing(String),
+}
+
+impl From<DomError> for ExtractError {
+    fn from(e: DomError) -> Self {
+        ExtractError::Parse(e.to_string())
+    }
 }
 
 impl ExtractError {
@@ -61,12 +74,14 @@ pub(crate) struct Extracted {
 }
 
 /// Extracts a fetched body as its source says: the source's `format`, else the one its
-/// Content-Type announces. `timeout` bounds an external converter (PDF).
+/// Content-Type announces. `timeout` bounds the work: parsing and walking HTML and JSON, or an
+/// external converter (PDF).
 pub(crate) async fn extract(
     source: &Source,
     response: &Response,
     timeout: Duration,
 ) -> Result<Extracted, ExtractError> {
+    let deadline = Deadline::after(timeout);
     let format = source
         .format
         .unwrap_or_else(|| Format::from_content_type(response.content_type.as_deref()));
@@ -77,14 +92,14 @@ pub(crate) async fn extract(
                 response.content_type.as_deref(),
                 source.charset,
             );
-            html::extract_html(&html, source)
+            html::extract_html(&html, source, &deadline)
         }
         Format::Json if !source.select.is_empty() => Err(ExtractError::Parse(
             "the server sent JSON but select holds CSS selectors; set format = \"json\" \
              and use JSON Pointers"
                 .into(),
         )),
-        Format::Json => json::extract_json(&response.body, source),
+        Format::Json => json::extract_json(&response.body, source, &deadline),
         Format::Pdf => pdf::extract_pdf(&response.body, source, timeout).await,
     }
 }
@@ -161,7 +176,11 @@ mod tests {
     }
 
     fn text_of(html: &str, extra: &str) -> String {
-        html::extract_html(html, &source(extra)).unwrap().text
+        extract_html(html, &source(extra)).unwrap().text
+    }
+
+    fn extract_html(html: &str, source: &Source) -> Result<Extracted, ExtractError> {
+        html::extract_html(html, source, &Deadline::after(Duration::from_secs(30)))
     }
 
     #[test]
@@ -214,15 +233,15 @@ exclude = [".share"]"#,
     fn missing_selector_and_empty_page() {
         let src = source(r#"select = ["div.info-block-horizontal"]"#);
         assert!(matches!(
-            html::extract_html("<body><p>hi</p></body>", &src),
+            extract_html("<body><p>hi</p></body>", &src),
             Err(ExtractError::SelectorMissing(_))
         ));
         assert_eq!(
-            html::extract_html("<body> <script>x</script> </body>", &source("")),
+            extract_html("<body> <script>x</script> </body>", &source("")),
             Err(ExtractError::Empty)
         );
         assert_eq!(
-            html::extract_html(
+            extract_html(
                 r#"<body><div class="info-block-horizontal"> </div></body>"#,
                 &src
             ),
@@ -242,12 +261,12 @@ exclude = [".share"]"#,
     #[test]
     fn ignore_patterns_removed_before_hashing() {
         let extra = r#"ignore = ['Last update: \d{2}\.\d{2}\.\d{4}', 'Views: \d+']"#;
-        let a = html::extract_html(
+        let a = extract_html(
             "<p>Fee 10</p><p>Last update: 01.02.2026</p><p>Views: 5 x</p>",
             &source(extra),
         )
         .unwrap();
-        let b = html::extract_html(
+        let b = extract_html(
             "<p>Fee 10</p><p>Last update: 09.09.2026</p><p>Views: 77 x</p>",
             &source(extra),
         )

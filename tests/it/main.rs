@@ -4,6 +4,7 @@ mod check;
 mod demo;
 mod faults;
 mod golden;
+mod hostile;
 mod kinds;
 mod registry;
 mod review;
