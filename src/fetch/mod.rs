@@ -12,6 +12,7 @@
 //! fetch/
 //!   mod.rs      Fetcher: admit (robots) → turn (host gate) → attempt, with retries
 //!   client.rs   the reqwest client: User-Agent, timeouts, redirect policy, compression
+//!   body.rs     reading a body as a stream within a limit (pages and robots.txt)
 //!   gate.rs     per-host concurrency and interval, the global limit, Slot
 //!   retry.rs    Retry (the decision) and the one retry loop, also used by notify
 //!   robots.rs   robots.txt once per origin per run
@@ -21,6 +22,7 @@
 //!   browser.rs  render = "browser": headless Chromium, one DOM per page
 //! ```
 
+mod body;
 mod browser;
 pub(crate) mod client;
 mod error;
@@ -253,17 +255,13 @@ impl Fetcher {
         {
             return Err(too_large());
         }
-        let mut body = Vec::with_capacity(
-            resp.content_length()
-                .unwrap_or(64 * 1024)
-                .min(self.max_body_bytes) as usize,
-        );
-        while let Some(chunk) = resp.chunk().await.map_err(error::classify)? {
-            if (body.len() + chunk.len()) as u64 > self.max_body_bytes {
-                return Err(too_large());
-            }
-            body.extend_from_slice(&chunk);
-        }
+        let body = match body::read(&mut resp, self.max_body_bytes)
+            .await
+            .map_err(error::classify)?
+        {
+            body::Body::Whole(body) => body,
+            body::Body::Cut(_) => return Err(too_large()),
+        };
         if let Some(reason) = wall::bot_wall(status, &headers, &body) {
             let status = Some(status.as_u16());
             return Err((FetchError::Blocked { status, reason }, Retry::No));

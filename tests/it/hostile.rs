@@ -1,9 +1,63 @@
 //! Hostile pages and servers (the adversarial audit): each failure stays with its source, within
 //! bounded time and memory, and is said in words. Each test is named after the finding it pins.
 
+use std::io::Write;
 use std::time::{Duration, Instant};
 
 use super::*;
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(bytes).unwrap();
+    gz.finish().unwrap()
+}
+
+/// Runs the command and reports the largest resident set it reached, in MiB (its `VmHWM`, read
+/// from /proc while it runs: the peak so far, so the last reading is the peak).
+fn run_measured(ws: &Workspace, args: &[&str]) -> (Run, u64) {
+    let mut child = ws
+        .command(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let out = std::thread::spawn(move || {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut s).unwrap();
+        s
+    });
+    let err = std::thread::spawn(move || {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut stderr, &mut s).unwrap();
+        s
+    });
+    let mut peak_kib = 0;
+    let status = loop {
+        if let Ok(text) = std::fs::read_to_string(&status_file)
+            && let Some(line) = text.lines().find(|l| l.starts_with("VmHWM:"))
+        {
+            let kib: u64 = line
+                .split_whitespace()
+                .nth(1)
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+            peak_kib = peak_kib.max(kib);
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    };
+    let run = Run {
+        code: status.code().unwrap_or(-1),
+        stdout: out.join().unwrap(),
+        stderr: err.join().unwrap(),
+    };
+    (run, peak_kib / 1024)
+}
 
 const FAST: &str = "[settings]\nretries = 0\nper_host_interval_ms = 0\nper_host_concurrency = 4\n";
 
@@ -63,4 +117,67 @@ fn extraction_deadline_ends_a_slow_walk() {
         "{row}"
     );
     assert!(took < Duration::from_secs(10), "took {took:?}");
+}
+
+/// robots.txt was only capped by its Content-Length: a chunked gzip bomb inflated in memory
+/// (2 MB → 2 GiB peaked at 4.1 GiB). Now it is read like a page, through the same capped reader:
+/// the first 512 KiB after decompression count, the rest is never read.
+#[test]
+fn robots_txt_gzip_bomb_is_cut_off() {
+    let server = TestServer::start();
+    let mut text = b"User-agent: *\nDisallow: /private/\n".to_vec();
+    text.resize(256 << 20, b'\n');
+    server.set(
+        "/robots.txt",
+        Reply::status(200)
+            .header("Content-Type", "text/plain")
+            .header("Content-Encoding", "gzip")
+            .body(gzip(&text))
+            .fault(Fault::Chunked(16 * 1024)),
+    );
+    drop(text);
+    server.set("/page", Reply::html("<main><p>45 calendar days</p></main>"));
+    server.set("/private/page", Reply::html("<p>private</p>"));
+    let ws = Workspace::new(&format!(
+        "{FAST}[[sources]]\nid = \"page\"\nurl = \"{}\"\n[[sources]]\nid = \"private\"\nurl = \"{}\"\n",
+        server.url("/page"),
+        server.url("/private/page")
+    ));
+    let (run, peak_mib) = run_measured(&ws, &["check", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let r = run.json();
+    assert_eq!(source_row(&r, "page")["outcome"], "new");
+    assert_eq!(source_row(&r, "private")["outcome"], "robots_disallowed");
+    assert!(peak_mib < 100, "peak RSS {peak_mib} MiB");
+}
+
+/// An endless chunked robots.txt was read until the timeout (3.5 GiB by then). It is cut at
+/// 512 KiB, its rules still apply, and the pages are fetched without waiting for the timeout.
+#[test]
+fn endless_robots_txt_is_cut_off() {
+    let server = TestServer::start();
+    server.set(
+        "/robots.txt",
+        Reply::status(200)
+            .header("Content-Type", "text/plain")
+            .body("User-agent: *\nDisallow: /private/\n".repeat(2_000))
+            .fault(Fault::Endless { cap: 8 << 30 }),
+    );
+    server.set("/page", Reply::html("<main><p>45 calendar days</p></main>"));
+    server.set("/private/page", Reply::html("<p>private</p>"));
+    let ws = Workspace::new(&format!(
+        "{FAST}timeout_secs = 20\n[[sources]]\nid = \"page\"\nurl = \"{}\"\n\
+         [[sources]]\nid = \"private\"\nurl = \"{}\"\n",
+        server.url("/page"),
+        server.url("/private/page")
+    ));
+    let started = Instant::now();
+    let (run, peak_mib) = run_measured(&ws, &["check", "--format", "json"]);
+    let took = started.elapsed();
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let r = run.json();
+    assert_eq!(source_row(&r, "page")["outcome"], "new");
+    assert_eq!(source_row(&r, "private")["outcome"], "robots_disallowed");
+    assert!(took < Duration::from_secs(10), "took {took:?}");
+    assert!(peak_mib < 100, "peak RSS {peak_mib} MiB");
 }
