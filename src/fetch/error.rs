@@ -15,8 +15,9 @@ pub(crate) enum FetchError {
     Blocked { status: Option<u16>, reason: String },
     #[error("TLS: {0}")]
     Tls(String),
+    /// `status` is the HTTP status of the response; none for a DOM the browser made.
     #[error("body larger than max_body_bytes ({limit} bytes)")]
-    TooLarge { limit: u64, status: u16 },
+    TooLarge { limit: u64, status: Option<u16> },
     #[error("{0}")]
     Redirect(String),
     #[error("robots.txt disallows {0}")]
@@ -40,8 +41,8 @@ impl FetchError {
 
     pub(crate) fn http_status(&self) -> Option<u16> {
         match self {
-            FetchError::Http { status, .. } | FetchError::TooLarge { status, .. } => Some(*status),
-            FetchError::Blocked { status, .. } => *status,
+            FetchError::Http { status, .. } => Some(*status),
+            FetchError::Blocked { status, .. } | FetchError::TooLarge { status, .. } => *status,
             _ => None,
         }
     }

@@ -169,9 +169,9 @@ impl Fetcher {
             &self.user_agent,
             source.wait_for.as_ref(),
             self.timeout,
+            self.max_body_bytes,
         )
-        .await
-        .map_err(FetchError::Render)?;
+        .await?;
         Ok((
             Fetched::Body(Response {
                 status: 200,
@@ -244,7 +244,7 @@ impl Fetcher {
             (
                 FetchError::TooLarge {
                     limit: self.max_body_bytes,
-                    status: status.as_u16(),
+                    status: Some(status.as_u16()),
                 },
                 Retry::No,
             )

@@ -181,3 +181,43 @@ fn endless_robots_txt_is_cut_off() {
     assert!(took < Duration::from_secs(10), "took {took:?}");
     assert!(peak_mib < 100, "peak RSS {peak_mib} MiB");
 }
+
+/// `render = "browser"` ignored max_body_bytes: a DOM made by a script (25 MB in the audit) was
+/// stored. The DOM is read within max_body_bytes; past it the render is too_large and the
+/// browser is killed.
+#[test]
+fn browser_dom_over_max_body_bytes_is_too_large() {
+    let _one = super::kinds::browser_test();
+    if !super::kinds::have_chromium() {
+        return;
+    }
+    let server = TestServer::start();
+    server.set(
+        "/big",
+        Reply::html(
+            "<html><body><div id=\"app\"></div><script>\
+             document.getElementById('app').innerHTML = '<p>45 calendar days</p>'.repeat(100000);\
+             </script></body></html>",
+        ),
+    );
+    let ws = Workspace::new(&format!(
+        "{FAST}timeout_secs = 10\nmax_body_bytes = 200_000\n\
+         [[sources]]\nid = \"big\"\nurl = \"{}\"\nrender = \"browser\"\n",
+        server.url("/big")
+    ));
+    let run = ws.run(&["check", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let r = run.json();
+    let row = source_row(&r, "big");
+    assert_eq!(row["outcome"], "too_large", "{row}");
+    assert!(
+        row["error"].as_str().unwrap().contains("max_body_bytes"),
+        "{row}"
+    );
+    assert!(!ws.path("snapshots/big/text").exists(), "nothing stored");
+    assert_eq!(
+        super::kinds::leftover_browsers(),
+        Vec::<String>::new(),
+        "the browser is killed"
+    );
+}
