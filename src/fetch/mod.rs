@@ -12,6 +12,7 @@
 //! fetch/
 //!   mod.rs      Fetcher: admit (robots) → turn (host gate) → attempt, with retries
 //!   client.rs   the reqwest client: User-Agent, timeouts, redirect policy, compression
+//!   guard.rs    where a redirect may lead (never further inside than the source), DNS too
 //!   body.rs     reading a body as a stream within a limit (pages and robots.txt)
 //!   gate.rs     per-host concurrency and interval, the global limit, Slot
 //!   retry.rs    Retry (the decision) and the one retry loop, also used by notify
@@ -27,6 +28,7 @@ mod browser;
 pub(crate) mod client;
 mod error;
 mod gate;
+mod guard;
 pub(crate) mod retry;
 mod robots;
 mod tls;
@@ -44,6 +46,9 @@ use gate::{Gates, HostGate};
 use retry::{Retry, with_retries};
 
 use crate::registry::{Settings, Source};
+
+/// The longest wait for the sources' host names to resolve before the first request.
+const LEARN_LIMIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// What a conditional GET sends back: the validators of the stored latest capture.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -74,6 +79,9 @@ pub(crate) enum Fetched {
 
 pub(crate) struct Fetcher {
     client: Client,
+    /// Judges redirects; learns where the sources' hosts are before the first request.
+    guard: std::sync::Arc<guard::Guard>,
+    learned: tokio::sync::OnceCell<()>,
     /// Clients for sources with their own `ca_file`, keyed by source id.
     ca_clients: HashMap<String, Client>,
     gates: Gates,
@@ -93,17 +101,22 @@ impl Fetcher {
         settings: &Settings,
         sources: &[std::sync::Arc<Source>],
     ) -> Result<Fetcher, reqwest::Error> {
-        let client = client::builder(settings).build()?;
+        let guard = std::sync::Arc::new(guard::Guard::new(sources.iter().map(|s| &s.url)));
+        let client = client::guarded(settings, &guard).build()?;
         let mut ca_clients = HashMap::new();
         for source in sources {
             if let Some(pem) = &source.ca_pem {
                 let certs = reqwest::Certificate::from_pem_bundle(pem)?;
-                let c = client::builder(settings).tls_certs_merge(certs).build()?;
+                let c = client::guarded(settings, &guard)
+                    .tls_certs_merge(certs)
+                    .build()?;
                 ca_clients.insert(source.id.clone(), c);
             }
         }
         Ok(Fetcher {
             client,
+            guard,
+            learned: tokio::sync::OnceCell::new(),
             ca_clients,
             gates: Gates::new(
                 settings.concurrency,
@@ -131,6 +144,9 @@ impl Fetcher {
         source: &Source,
         validators: Option<&Validators>,
     ) -> Result<(Fetched, Slot), FetchError> {
+        self.learned
+            .get_or_init(|| self.guard.learn(self.timeout.min(LEARN_LIMIT)))
+            .await;
         match source.render {
             crate::registry::Render::Http => self.fetch(source, validators).await,
             crate::registry::Render::Browser => self.render(source).await,

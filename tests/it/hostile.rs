@@ -221,3 +221,75 @@ fn browser_dom_over_max_body_bytes_is_too_large() {
         "the browser is killed"
     );
 }
+
+/// Redirects were followed to any address. A source on 127.0.0.1 stands for any source here (no
+/// public host can be had offline): it may redirect within loopback, but not to a private or
+/// link-local address. The policy refuses before any connection is tried. (From a public
+/// source, every non-public address is refused: the unit tests in src/fetch/guard.rs.)
+#[test]
+fn redirect_to_private_or_link_local_address_is_refused() {
+    let server = TestServer::start();
+    let port = server
+        .url("/")
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .trim_end_matches('/')
+        .to_string();
+    server.set(
+        "/to-private",
+        Reply::status(302).header("Location", "http://10.0.0.1/admin"),
+    );
+    server.set(
+        "/to-metadata",
+        Reply::status(302).header("Location", "http://169.254.169.254/latest/meta-data/"),
+    );
+    server.set(
+        "/to-mapped",
+        Reply::status(307).header("Location", "http://[::ffff:169.254.169.254]/"),
+    );
+    server.set(
+        "/to-localhost",
+        Reply::status(301).header("Location", &format!("http://localhost:{port}/ok")),
+    );
+    server.set("/to-path", Reply::status(302).header("Location", "/ok"));
+    server.set("/ok", Reply::html("<main><p>45 calendar days</p></main>"));
+    let ids = [
+        "to-private",
+        "to-metadata",
+        "to-mapped",
+        "to-localhost",
+        "to-path",
+    ];
+    let mut toml = FAST.to_string();
+    for id in ids {
+        toml.push_str(&format!(
+            "[[sources]]\nid = \"{id}\"\nurl = \"{}\"\n",
+            server.url(&format!("/{id}"))
+        ));
+    }
+    let ws = Workspace::new(&toml);
+    let run = ws.run(&["check", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let r = run.json();
+    for (id, words) in [
+        (
+            "to-private",
+            "10.0.0.1 is a private address, and the source is at a loopback address",
+        ),
+        ("to-metadata", "169.254.169.254 is a link-local address"),
+        ("to-mapped", "is a link-local address"),
+    ] {
+        let row = source_row(&r, id);
+        assert_eq!(row["outcome"], "unreachable", "{row}");
+        let error = row["error"].as_str().unwrap();
+        assert!(
+            error.contains("refused") && error.contains(words),
+            "{id}: {error}"
+        );
+    }
+    for id in ["to-localhost", "to-path"] {
+        let row = source_row(&r, id);
+        assert_eq!(row["outcome"], "new", "{row}");
+    }
+}
