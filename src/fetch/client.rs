@@ -39,13 +39,18 @@ fn follow(attempt: redirect::Attempt<'_>, guard: Option<&Guard>) -> redirect::Ac
     if attempt.previous().len() >= MAX_REDIRECTS {
         attempt.error(format!("more than {MAX_REDIRECTS} redirects"))
     } else if !matches!(attempt.url().scheme(), "http" | "https") {
-        let scheme = attempt.url().scheme().to_string();
-        attempt.error(format!("redirect to a {scheme}: URL refused"))
+        let refused = refused_scheme(attempt.url().scheme());
+        attempt.error(refused)
     } else if let Some(refused) = guard.and_then(|g| g.check(&attempt)) {
         attempt.error(refused)
     } else {
         attempt.follow()
     }
+}
+
+/// Said of a redirect to anything but http and https.
+pub(super) fn refused_scheme(scheme: &str) -> String {
+    format!("redirect to a {scheme}: URL refused")
 }
 
 fn base(settings: &Settings) -> reqwest::ClientBuilder {

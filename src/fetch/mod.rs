@@ -282,6 +282,9 @@ impl Fetcher {
             let status = Some(status.as_u16());
             return Err((FetchError::Blocked { status, reason }, Retry::No));
         }
+        if let Some(refused) = unfollowed_redirect(status, &headers, resp.url()) {
+            return Err((FetchError::Redirect(refused), Retry::No));
+        }
         if !status.is_success() {
             let retry = Retry::for_status(status, &headers);
             let status = status.as_u16();
@@ -294,6 +297,26 @@ impl Fetcher {
             validators: answered,
             body,
         }))
+    }
+}
+
+/// A redirect that came back unfollowed because its Location is not one an HTTP client can
+/// follow (`file:`, `data:`, garbage), said as what it is rather than as "HTTP 302". Locations
+/// that are fine stay the policy's business; this sees only what it never got to see.
+fn unfollowed_redirect(
+    status: StatusCode,
+    headers: &HeaderMap,
+    url: &reqwest::Url,
+) -> Option<String> {
+    if !matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308) {
+        return None;
+    }
+    let location = headers.get(header::LOCATION)?;
+    let text = String::from_utf8_lossy(location.as_bytes());
+    match url.join(&text) {
+        Ok(next) if matches!(next.scheme(), "http" | "https") => None,
+        Ok(next) => Some(client::refused_scheme(next.scheme())),
+        Err(e) => Some(format!("redirect to an unusable Location {text:?} ({e})")),
     }
 }
 

@@ -293,3 +293,35 @@ fn redirect_to_private_or_link_local_address_is_refused() {
         assert_eq!(row["outcome"], "new", "{row}");
     }
 }
+
+/// A redirect to `file:` or `data:` came back as a bare "HTTP 302". It is said as what it is.
+#[test]
+fn redirect_to_file_or_data_url_is_said_in_words() {
+    let server = TestServer::start();
+    server.set(
+        "/to-file",
+        Reply::status(302).header("Location", "file:///etc/passwd"),
+    );
+    server.set(
+        "/to-data",
+        Reply::status(301).header("Location", "data:text/html,<p>45 days</p>"),
+    );
+    let ws = Workspace::new(&format!(
+        "{FAST}[[sources]]\nid = \"to-file\"\nurl = \"{}\"\n\
+         [[sources]]\nid = \"to-data\"\nurl = \"{}\"\n",
+        server.url("/to-file"),
+        server.url("/to-data")
+    ));
+    let run = ws.run(&["check", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let r = run.json();
+    for (id, scheme) in [("to-file", "file"), ("to-data", "data")] {
+        let row = source_row(&r, id);
+        assert_eq!(row["outcome"], "http_error", "{row}");
+        assert_eq!(
+            row["error"],
+            format!("redirect to a {scheme}: URL refused"),
+            "{row}"
+        );
+    }
+}
