@@ -1,6 +1,11 @@
 //! The one way a response body is read, for pages and robots.txt alike: as a stream, after
 //! decompression, and never more than a limit. Content-Length only announces; a chunked or
 //! close-delimited body, or a small gzip that inflates a thousandfold, is stopped by what arrives.
+//!
+//! A body cut short fails the read when its end was declared: shorter than its Content-Length
+//! or its chunked framing (hyper), or a compressed stream without its end (the decoder). An
+//! HTTP/1.0 body without a Content-Length ends where the connection closes, so one cut short
+//! cannot be told from a whole one, and is taken as sent.
 
 use reqwest::Response;
 

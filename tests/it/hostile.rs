@@ -325,3 +325,60 @@ fn redirect_to_file_or_data_url_is_said_in_words() {
         );
     }
 }
+
+/// An HTTP/1.0 body without a Content-Length ends where the connection closes, so one cut short
+/// looks complete: nothing in HTTP tells the two apart, and sourcewatch takes it as sent. What
+/// can be told is caught: a body shorter than its Content-Length, or a compressed body whose
+/// stream ends early (gzip has its own end), is `unreachable`, never a capture.
+#[test]
+fn truncated_http10_body_is_caught_when_its_end_is_declared() {
+    let server = TestServer::start();
+    let page = format!("<main><p>{}</p></main>", "45 calendar days. ".repeat(2_000));
+    let half = page.len() / 2;
+    let gz = gzip(page.as_bytes());
+    let gz_half = gz.len() / 2;
+    server.set(
+        "/declared",
+        Reply::html(page.clone())
+            .header("Content-Length", &page.len().to_string())
+            .fault(Fault::CloseDelimited(Some(half))),
+    );
+    server.set(
+        "/gzip",
+        Reply::html("")
+            .header("Content-Encoding", "gzip")
+            .body(gz)
+            .fault(Fault::CloseDelimited(Some(gz_half))),
+    );
+    server.set(
+        "/undeclared",
+        Reply::html(page.clone()).fault(Fault::CloseDelimited(Some(half))),
+    );
+    server.set(
+        "/whole",
+        Reply::html(page.clone()).fault(Fault::CloseDelimited(None)),
+    );
+    let ids = ["declared", "gzip", "undeclared", "whole"];
+    let mut toml = FAST.to_string();
+    for id in ids {
+        toml.push_str(&format!(
+            "[[sources]]\nid = \"{id}\"\nurl = \"{}\"\n",
+            server.url(&format!("/{id}"))
+        ));
+    }
+    let ws = Workspace::new(&toml);
+    let run = ws.run(&["check", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let r = run.json();
+    for (id, words) in [
+        ("declared", "end of file before message length reached"),
+        ("gzip", "unexpected end of file"),
+    ] {
+        let row = source_row(&r, id);
+        assert_eq!(row["outcome"], "unreachable", "{row}");
+        assert!(row["error"].as_str().unwrap().contains(words), "{row}");
+    }
+    assert_eq!(source_row(&r, "undeclared")["outcome"], "new");
+    assert_eq!(source_row(&r, "undeclared")["bytes"], half);
+    assert_eq!(source_row(&r, "whole")["bytes"], page.len());
+}
