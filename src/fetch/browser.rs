@@ -185,13 +185,14 @@ async fn read_capped(pipe: impl AsyncRead + Unpin, limit: u64) -> Result<Vec<u8>
 }
 
 /// The browser's log to its end, keeping the first [`LOG_KEPT`] bytes. A failed read ends it:
-/// the log only explains a failure.
+/// the log only explains a failure. (No buffer of its own: a local array would live in every
+/// fetch's future, a thousand of which wait at the start of a large check.)
 async fn read_log(mut pipe: impl AsyncRead + Unpin) -> Result<Vec<u8>, FetchError> {
     let mut log = Vec::new();
-    let mut buf = [0u8; 8192];
-    while let Ok(n @ 1..) = pipe.read(&mut buf).await {
-        let room = LOG_KEPT.saturating_sub(log.len());
-        log.extend_from_slice(&buf[..n.min(room)]);
-    }
+    let _ = (&mut pipe)
+        .take(LOG_KEPT as u64)
+        .read_to_end(&mut log)
+        .await;
+    let _ = tokio::io::copy(&mut pipe, &mut tokio::io::sink()).await;
     Ok(log)
 }
