@@ -106,10 +106,18 @@ impl FromStr for Schedule {
         } else {
             vec![build(dom, &dow_quartz)?]
         };
-        Ok(Schedule {
+        let schedule = Schedule {
             expr: trimmed.to_string(),
             parts,
-        })
+        };
+        if !schedule.ever_fires() {
+            return Err(fail(
+                "it never fires: no date in 8 years matches its day of month and month \
+                 (30 February, 31 April and the like do not exist)"
+                    .into(),
+            ));
+        }
+        Ok(schedule)
     }
 }
 
@@ -134,6 +142,19 @@ impl Schedule {
         grace: chrono::Duration,
     ) -> Option<DateTime<chrono::Utc>> {
         self.next_in(tz, last_run).filter(|due| *due + grace < *now)
+    }
+
+    /// Whether the schedule has a fire time at all. A crontab line names no year, so it repeats
+    /// at least every 8 years (29 February is the rarest date it can name, and leap years are
+    /// at most 8 years apart): looking through 8 years from a fixed start answers for every
+    /// year, and keeps validation independent of the clock.
+    fn ever_fires(&self) -> bool {
+        let start = chrono::Utc
+            .with_ymd_and_hms(2001, 1, 1, 0, 0, 0)
+            .single()
+            .expect("a valid date");
+        let end = start + chrono::Duration::days(8 * 366);
+        self.next_after(&start).is_some_and(|t| t < end)
     }
 
     /// The first fire time strictly after `after`.
@@ -343,6 +364,27 @@ mod tests {
             s.missed_since(chrono_tz::UTC, &last, &at("2026-11-25T10:00:00Z"), grace),
             Some(at("2026-11-25T09:00:00Z"))
         );
+    }
+
+    /// `0 0 30 2 *` (30 February) validated but never fired.
+    #[test]
+    fn a_schedule_that_never_fires_is_refused() {
+        for never in [
+            "0 0 30 2 *",
+            "0 0 31 4,6,9,11 *",
+            "0 12 31 2 *",
+            "0 0 0 30 2 *",
+        ] {
+            let e = never.parse::<Schedule>().unwrap_err();
+            assert!(e.reason.contains("never fires"), "{never}: {e}");
+        }
+        // 29 February fires every leap year; a day-of-week OR keeps 30 February alive.
+        let leap = next_n("0 0 29 2 *", "2026-11-25T10:00:00Z", 2);
+        assert_eq!(
+            leap,
+            [at("2028-02-29T00:00:00Z"), at("2032-02-29T00:00:00Z")]
+        );
+        assert!("0 0 30 2 1".parse::<Schedule>().is_ok());
     }
 
     #[test]

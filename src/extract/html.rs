@@ -6,7 +6,11 @@ use scraper::{ElementRef, Html, Node, Selector};
 
 use super::writer::TextWriter;
 use super::{ExtractError, Extracted, finished};
+use crate::dom::{self, Deadline};
 use crate::registry::Source;
+
+/// Tree edges walked between two looks at the deadline.
+const EDGES_PER_CHECK: u32 = 4096;
 
 /// Elements whose content is never visible text.
 fn is_dropped(name: &str) -> bool {
@@ -16,16 +20,20 @@ fn is_dropped(name: &str) -> bool {
     )
 }
 
-/// Extracts the normalised text of `html` as `source` selects it.
-pub(super) fn extract_html(html: &str, source: &Source) -> Result<Extracted, ExtractError> {
-    let doc = Html::parse_document(html);
+/// Extracts the normalised text of `html` as `source` selects it, by `deadline`.
+pub(super) fn extract_html(
+    html: &str,
+    source: &Source,
+    deadline: &Deadline,
+) -> Result<Extracted, ExtractError> {
+    let doc = dom::parse_document(html, deadline)?;
     let scope = if source.select.is_empty() {
         Scope::Body
     } else {
         Scope::Selected(&source.select)
     };
     let mut writer = TextWriter::default();
-    let matched_any = walk(&doc, scope, &source.exclude, &mut writer);
+    let matched_any = walk(&doc, scope, &source.exclude, &mut writer, deadline)?;
     if !matched_any {
         return Err(ExtractError::SelectorMissing(super::describe_selectors(
             source,
@@ -46,20 +54,28 @@ pub(super) enum Scope<'a> {
 }
 
 /// Writes the visible text of `doc` within `scope`; false when a selector scope matched nothing.
+/// Selector matching can cost as much as the depth for every element, so the walk too stops at
+/// the deadline.
 pub(super) fn walk(
     doc: &Html,
     scope: Scope<'_>,
     exclude: &[Selector],
     writer: &mut TextWriter,
-) -> bool {
+    deadline: &Deadline,
+) -> Result<bool, ExtractError> {
     let mut capture_depth = match scope {
         Scope::All => 1,
         _ => 0,
     };
     let mut skip_until: Option<ego_tree::NodeId> = None;
     let mut matched_any = matches!(scope, Scope::Body | Scope::All);
+    let mut edges: u32 = 0;
 
     for edge in doc.tree.root().traverse() {
+        edges = edges.wrapping_add(1);
+        if edges.is_multiple_of(EDGES_PER_CHECK) {
+            deadline.check()?;
+        }
         match edge {
             Edge::Open(node) => {
                 if skip_until.is_some() {
@@ -114,5 +130,5 @@ pub(super) fn walk(
             }
         }
     }
-    matched_any
+    Ok(matched_any)
 }

@@ -1,17 +1,20 @@
 //! JSON → text: the values at the source's JSON Pointers, HTML strings read as HTML, other
 //! values as canonical JSON so that reordered keys are not a change.
 
-use scraper::Html;
-
 use super::html::{Scope, walk};
 use super::writer::{TextWriter, plain_lines};
 use super::{ExtractError, Extracted, finished};
+use crate::dom::{self, Deadline};
 use crate::registry::Source;
 
 /// A JSON document: the values at the source's JSON Pointers (the whole document without any),
 /// in order. A string holding HTML is read as HTML; other values become canonical JSON (keys
 /// sorted, one member per line), so reordered keys are not a change.
-pub(super) fn extract_json(body: &[u8], source: &Source) -> Result<Extracted, ExtractError> {
+pub(super) fn extract_json(
+    body: &[u8],
+    source: &Source,
+    deadline: &Deadline,
+) -> Result<Extracted, ExtractError> {
     let doc: serde_json::Value = serde_json::from_slice(body)
         .map_err(|e| ExtractError::Parse(format!("invalid JSON: {e}")))?;
     let values: Vec<&serde_json::Value> = if source.pointers.is_empty() {
@@ -33,8 +36,8 @@ pub(super) fn extract_json(body: &[u8], source: &Source) -> Result<Extracted, Ex
     for value in values {
         match value {
             serde_json::Value::String(s) if looks_like_html(s) => {
-                let fragment = Html::parse_fragment(s);
-                walk(&fragment, Scope::All, &[], &mut writer);
+                let fragment = dom::parse_fragment(s, deadline)?;
+                walk(&fragment, Scope::All, &[], &mut writer, deadline)?;
             }
             serde_json::Value::String(s) => plain_lines(s, &mut writer),
             other => plain_lines(&canonical_json(other), &mut writer),

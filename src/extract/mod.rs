@@ -16,7 +16,13 @@
 //! ```
 //!
 //! HTML and JSON extraction is synchronous CPU work; `scraper::Html` is not `Send`, so a parsed
-//! document never lives across an await.
+//! document never lives across an await. It runs inline on the worker thread (src/check/mod.rs
+//! says why) and within limits: every parse goes through `dom`, which refuses absurd nesting
+//! before html5ever sees it, and the source's `timeout` is a deadline for parsing and the walk as
+//! it is for `pdftotext`. A deadline checked inside the work, not `spawn_blocking` under a
+//! timeout: a blocking thread cannot be stopped, so a timed-out parse would go on burning a core
+//! (and hold up the runtime's exit), and the hand-off would cost every page, not just the rare
+//! hostile one.
 
 mod charset;
 mod html;
@@ -27,6 +33,7 @@ mod writer;
 use std::borrow::Cow;
 use std::time::Duration;
 
+use crate::dom::{Deadline, DomError};
 use crate::fetch::Response;
 use crate::outcome::Outcome;
 use crate::registry::{Format, Source};
@@ -41,6 +48,12 @@ pub(crate) enum ExtractError {
     Parse(String),
     #[error("the page loaded but no element matched {0}")]
     SelectorMissing(String),
+}
+
+impl From<DomError> for ExtractError {
+    fn from(e: DomError) -> Self {
+        ExtractError::Parse(e.to_string())
+    }
 }
 
 impl ExtractError {
@@ -61,12 +74,14 @@ pub(crate) struct Extracted {
 }
 
 /// Extracts a fetched body as its source says: the source's `format`, else the one its
-/// Content-Type announces. `timeout` bounds an external converter (PDF).
+/// Content-Type announces. `timeout` bounds the work: parsing and walking HTML and JSON, or an
+/// external converter (PDF).
 pub(crate) async fn extract(
     source: &Source,
     response: &Response,
     timeout: Duration,
 ) -> Result<Extracted, ExtractError> {
+    let deadline = Deadline::after(timeout);
     let format = source
         .format
         .unwrap_or_else(|| Format::from_content_type(response.content_type.as_deref()));
@@ -77,14 +92,14 @@ pub(crate) async fn extract(
                 response.content_type.as_deref(),
                 source.charset,
             );
-            html::extract_html(&html, source)
+            html::extract_html(&html, source, &deadline)
         }
         Format::Json if !source.select.is_empty() => Err(ExtractError::Parse(
             "the server sent JSON but select holds CSS selectors; set format = \"json\" \
              and use JSON Pointers"
                 .into(),
         )),
-        Format::Json => json::extract_json(&response.body, source),
+        Format::Json => json::extract_json(&response.body, source, &deadline),
         Format::Pdf => pdf::extract_pdf(&response.body, source, timeout).await,
     }
 }
@@ -106,7 +121,9 @@ fn describe_selectors(source: &Source) -> String {
 }
 
 /// NFC, then `ignore` patterns removed, then lines tidied again (a removal can leave a blank line
-/// or a double space behind).
+/// or a double space behind), then NFC again if anything was removed: a match between a letter
+/// and its combining mark leaves the two side by side. Text that needed no NFC has no combining
+/// characters at all, so no removal can make it need one.
 fn finish(mut raw: String, needs_nfc: bool, source: &Source) -> String {
     while raw.ends_with('\n') {
         raw.pop();
@@ -119,9 +136,11 @@ fn finish(mut raw: String, needs_nfc: bool, source: &Source) -> String {
         return text;
     }
     let mut stripped = text;
+    let mut removed = false;
     for re in &source.ignore {
         if let Cow::Owned(s) = re.replace_all(&stripped, "") {
             stripped = s;
+            removed = true;
         }
     }
     let mut out = String::with_capacity(stripped.len());
@@ -139,5 +158,46 @@ fn finish(mut raw: String, needs_nfc: bool, source: &Source) -> String {
             out.push_str(word);
         }
     }
-    out
+    match (removed && needs_nfc).then(|| nfc(&out)) {
+        Some(Cow::Owned(normalised)) => normalised,
+        _ => out,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry;
+    use chrono::NaiveDate;
+    use std::path::Path;
+
+    fn source(extra: &str) -> std::sync::Arc<Source> {
+        let text = format!("[[sources]]\nid = \"s\"\nurl = \"https://e.org/\"\n{extra}\n");
+        let reg = registry::parse(
+            Path::new("t.toml"),
+            &text,
+            NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
+        )
+        .unwrap();
+        reg.sources[0].clone()
+    }
+
+    fn text_of(html: &str, extra: &str) -> String {
+        extract_html(html, &source(extra)).unwrap().text
+    }
+
+    fn extract_html(html: &str, source: &Source) -> Result<Extracted, ExtractError> {
+        html::extract_html(html, source, &Deadline::after(Duration::from_secs(30)))
+    }
+
+    #[test]
+    fn text_is_nfc_after_an_ignore_match_between_combining_marks() {
+        // "и" + [ad] + combining breve: once the ad is gone, the two compose to "й".
+        let t = text_of(
+            "<p>ви<span>[ad]</span>\u{306}за</p>",
+            r#"ignore = ['\[ad\]']"#,
+        );
+        assert_eq!(t, "вйза");
+        assert_eq!(t, nfc(&t));
+    }
 }

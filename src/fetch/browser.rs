@@ -12,14 +12,24 @@
 //! Each browser runs in its own process group in a fresh temporary profile and the whole group
 //! is killed when the render ends, fails, times out or is abandoned (the guard's `Drop`), so no
 //! Chromium process outlives its page.
+//!
+//! A script can make a DOM of any size, so the DOM is read like any body: at most
+//! `max_body_bytes`, past which the render is `too_large` and the browser is killed at once. Its
+//! log (stderr) is drained but only its first 64 KiB are kept.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
 use reqwest::Url;
-use scraper::{Html, Selector};
-use tokio::io::AsyncReadExt;
+use scraper::Selector;
+use tokio::io::{AsyncRead, AsyncReadExt};
+
+use super::FetchError;
+use crate::dom::{self, Deadline};
+
+/// The part of the browser's log kept to explain a failure.
+const LOG_KEPT: usize = 64 * 1024;
 
 /// Names tried on PATH when no browser is configured.
 const CANDIDATES: &[&str] = &[
@@ -88,18 +98,21 @@ impl Drop for GroupGuard {
     }
 }
 
-/// Loads `url` in headless Chromium and returns the DOM after its scripts ran.
+/// Loads `url` in headless Chromium and returns the DOM after its scripts ran, at most
+/// `max_bytes` of it.
 pub(super) async fn render(
     browser: &Path,
     url: &Url,
     user_agent: &str,
     wait_for: Option<&Selector>,
     timeout: Duration,
-) -> Result<String, String> {
+    max_bytes: u64,
+) -> Result<String, FetchError> {
+    let failed = |e: String| FetchError::Render(e);
     let profile = tempfile::Builder::new()
         .prefix("sourcewatch-chromium-")
         .tempdir()
-        .map_err(|e| format!("cannot create a browser profile: {e}"))?;
+        .map_err(|e| failed(format!("cannot create a browser profile: {e}")))?;
     let mut cmd = tokio::process::Command::new(browser);
     cmd.arg("--headless");
     if rustix::process::geteuid().is_root() {
@@ -130,7 +143,7 @@ pub(super) async fn render(
     .kill_on_drop(true);
     let mut child = cmd
         .spawn()
-        .map_err(|e| format!("cannot start {}: {e}", browser.display()))?;
+        .map_err(|e| failed(format!("cannot start {}: {e}", browser.display())))?;
     let _group = GroupGuard::new(
         child
             .id()
@@ -139,22 +152,23 @@ pub(super) async fn render(
     let mut stdout = child.stdout.take().expect("piped");
     let mut stderr = child.stderr.take().expect("piped");
     let run = async {
-        let mut dom = Vec::new();
-        let mut log = Vec::new();
-        let (out, err) = tokio::join!(stdout.read_to_end(&mut dom), stderr.read_to_end(&mut log));
-        out.map_err(|e| format!("reading the browser's output: {e}"))?;
-        let _ = err;
+        // A DOM over the limit ends both reads at once; the guard then kills the browser.
+        let (dom, log) =
+            tokio::try_join!(read_capped(&mut stdout, max_bytes), read_log(&mut stderr))?;
         let status = child
             .wait()
             .await
-            .map_err(|e| format!("waiting for the browser: {e}"))?;
-        Ok::<_, String>((status, dom, log))
+            .map_err(|e| failed(format!("waiting for the browser: {e}")))?;
+        Ok::<_, FetchError>((status, dom, log))
     };
     // Real time beyond the virtual budget: start-up and the final layout.
     let limit = timeout + Duration::from_secs(10);
-    let (status, dom, log) = tokio::time::timeout(limit, run)
-        .await
-        .map_err(|_| format!("the page did not render within {} s", limit.as_secs()))??;
+    let (status, dom, log) = tokio::time::timeout(limit, run).await.map_err(|_| {
+        failed(format!(
+            "the page did not render within {} s",
+            limit.as_secs()
+        ))
+    })??;
     if !status.success() || dom.is_empty() {
         let reason = String::from_utf8_lossy(&log)
             .lines()
@@ -162,16 +176,47 @@ pub(super) async fn render(
             .find(|l| l.contains("ERROR") || l.contains("error"))
             .map(|l| l.trim().to_string())
             .unwrap_or_else(|| format!("exit status {status}"));
-        return Err(format!("the browser failed: {reason}"));
+        return Err(failed(format!("the browser failed: {reason}")));
     }
     let dom = String::from_utf8_lossy(&dom).into_owned();
-    if let Some(selector) = wait_for
-        && Html::parse_document(&dom).select(selector).next().is_none()
-    {
-        return Err(format!(
-            "wait_for never appeared within {} s",
-            timeout.as_secs()
-        ));
+    if let Some(selector) = wait_for {
+        let doc = dom::parse_document(&dom, &Deadline::after(timeout))
+            .map_err(|e| failed(format!("the rendered DOM: {e}")))?;
+        if doc.select(selector).next().is_none() {
+            return Err(failed(format!(
+                "wait_for never appeared within {} s",
+                timeout.as_secs()
+            )));
+        }
     }
     Ok(dom)
+}
+
+/// The DOM on the browser's stdout, or `too_large` as soon as it passes `limit`.
+async fn read_capped(pipe: impl AsyncRead + Unpin, limit: u64) -> Result<Vec<u8>, FetchError> {
+    let mut dom = Vec::new();
+    pipe.take(limit.saturating_add(1))
+        .read_to_end(&mut dom)
+        .await
+        .map_err(|e| FetchError::Render(format!("reading the browser's output: {e}")))?;
+    if dom.len() as u64 > limit {
+        return Err(FetchError::TooLarge {
+            limit,
+            status: None,
+        });
+    }
+    Ok(dom)
+}
+
+/// The browser's log to its end, keeping the first [`LOG_KEPT`] bytes. A failed read ends it:
+/// the log only explains a failure. (No buffer of its own: a local array would live in every
+/// fetch's future, a thousand of which wait at the start of a large check.)
+async fn read_log(mut pipe: impl AsyncRead + Unpin) -> Result<Vec<u8>, FetchError> {
+    let mut log = Vec::new();
+    let _ = (&mut pipe)
+        .take(LOG_KEPT as u64)
+        .read_to_end(&mut log)
+        .await;
+    let _ = tokio::io::copy(&mut pipe, &mut tokio::io::sink()).await;
+    Ok(log)
 }

@@ -1,10 +1,13 @@
 //! The one HTTP client configuration every request of sourcewatch uses: an honest User-Agent,
-//! timeouts, the redirect policy (at most ten, http and https only), compression, no proxy.
+//! timeouts, the redirect policy (at most ten, http and https only), compression, no proxy. The
+//! fetcher's clients also carry the [`Guard`]: its redirect check and its DNS resolver.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::{Client, redirect};
 
+use super::guard::{Guard, Resolver};
 use crate::registry::Settings;
 
 const MAX_REDIRECTS: usize = 10;
@@ -26,6 +29,40 @@ pub(crate) fn user_agent(contact: Option<&str>) -> String {
 }
 
 pub(crate) fn builder(settings: &Settings) -> reqwest::ClientBuilder {
+    base(settings).redirect(redirect::Policy::custom(|attempt| follow(attempt, None)))
+}
+
+/// The fetcher's clients: pages and robots.txt, redirects judged by `guard`.
+pub(super) fn guarded(settings: &Settings, guard: &Arc<Guard>) -> reqwest::ClientBuilder {
+    let judge = guard.clone();
+    base(settings)
+        .redirect(redirect::Policy::custom(move |attempt| {
+            follow(attempt, Some(&judge))
+        }))
+        .dns_resolver(Arc::new(Resolver(guard.clone())))
+}
+
+fn follow(attempt: redirect::Attempt<'_>, guard: Option<&Guard>) -> redirect::Action {
+    if attempt.previous().len() >= MAX_REDIRECTS {
+        attempt.error(format!("more than {MAX_REDIRECTS} redirects"))
+    } else if !matches!(attempt.url().scheme(), "http" | "https") {
+        let refused = refused_scheme(attempt.url().scheme());
+        attempt.error(refused)
+    } else if let Some(refused) = guard.and_then(|g| g.check(&attempt)) {
+        attempt.error(refused)
+    } else {
+        let hop = (attempt.status().as_u16(), attempt.url().clone());
+        let _ = REDIRECTS.try_with(|r| r.borrow_mut().push(hop));
+        attempt.follow()
+    }
+}
+
+/// Said of a redirect to anything but http and https.
+pub(super) fn refused_scheme(scheme: &str) -> String {
+    format!("redirect to a {scheme}: URL refused")
+}
+
+fn base(settings: &Settings) -> reqwest::ClientBuilder {
     // The ring provider builds much faster than aws-lc; it must be installed before the first
     // client. A second install (tests, `watch` reloads) is harmless.
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -33,18 +70,6 @@ pub(crate) fn builder(settings: &Settings) -> reqwest::ClientBuilder {
         .user_agent(user_agent(settings.contact.as_deref()))
         .timeout(settings.timeout)
         .connect_timeout(settings.timeout.min(Duration::from_secs(10)))
-        .redirect(redirect::Policy::custom(|attempt| {
-            if attempt.previous().len() >= MAX_REDIRECTS {
-                attempt.error(format!("more than {MAX_REDIRECTS} redirects"))
-            } else if !matches!(attempt.url().scheme(), "http" | "https") {
-                let scheme = attempt.url().scheme().to_string();
-                attempt.error(format!("redirect to a {scheme}: URL refused"))
-            } else {
-                let hop = (attempt.status().as_u16(), attempt.url().clone());
-                let _ = REDIRECTS.try_with(|r| r.borrow_mut().push(hop));
-                attempt.follow()
-            }
-        }))
         .gzip(true)
         .brotli(true)
         .deflate(true)

@@ -1,6 +1,7 @@
 //! How a fetch fails: one [`FetchError`] per failure, which knows the outcome it is reported as,
 //! and the mapping of reqwest's errors onto it with the retry decision for each.
 
+use super::guard::Refused;
 use super::retry::Retry;
 use super::tls::tls_problem;
 use crate::outcome::Outcome;
@@ -15,8 +16,9 @@ pub(crate) enum FetchError {
     Blocked { status: Option<u16>, reason: String },
     #[error("TLS: {0}")]
     Tls(String),
+    /// `status` is the HTTP status of the response; none for a DOM the browser made.
     #[error("body larger than max_body_bytes ({limit} bytes)")]
-    TooLarge { limit: u64, status: u16 },
+    TooLarge { limit: u64, status: Option<u16> },
     #[error("{0}")]
     Redirect(String),
     #[error("robots.txt disallows {0}")]
@@ -40,8 +42,8 @@ impl FetchError {
 
     pub(crate) fn http_status(&self) -> Option<u16> {
         match self {
-            FetchError::Http { status, .. } | FetchError::TooLarge { status, .. } => Some(*status),
-            FetchError::Blocked { status, .. } => *status,
+            FetchError::Http { status, .. } => Some(*status),
+            FetchError::Blocked { status, .. } | FetchError::TooLarge { status, .. } => *status,
             _ => None,
         }
     }
@@ -59,6 +61,10 @@ pub(super) fn persisting(error: FetchError) -> FetchError {
 }
 
 pub(super) fn classify(e: reqwest::Error) -> (FetchError, Retry) {
+    // A redirect further inside the network, refused by the policy or the resolver.
+    if let Some(refused) = find::<Refused>(&e) {
+        return (FetchError::Unreachable(refused.0.clone()), Retry::No);
+    }
     if let Some(tls) = tls_problem(&e) {
         return (FetchError::Tls(tls), Retry::No);
     }
@@ -78,6 +84,20 @@ pub(super) fn classify(e: reqwest::Error) -> (FetchError, Retry) {
         error_chain(&e)
     };
     (FetchError::Unreachable(what), Retry::Backoff)
+}
+
+/// The first error of type `T` in `e`'s chain.
+fn find<'e, T: std::error::Error + 'static>(
+    e: &'e (dyn std::error::Error + 'static),
+) -> Option<&'e T> {
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        if let Some(t) = err.downcast_ref::<T>() {
+            return Some(t);
+        }
+        cur = err.source();
+    }
+    None
 }
 
 /// The causes of an error, innermost last. reqwest's own top line only repeats the URL, which the

@@ -12,6 +12,8 @@
 //! fetch/
 //!   mod.rs      Fetcher: admit (robots) → turn (host gate) → attempt, with retries
 //!   client.rs   the reqwest client: User-Agent, timeouts, redirect policy, compression
+//!   guard.rs    where a redirect may lead (never further inside than the source), DNS too
+//!   body.rs     reading a body as a stream within a limit (pages and robots.txt)
 //!   gate.rs     per-host concurrency and interval, the global limit, Slot
 //!   retry.rs    Retry (the decision) and the one retry loop, also used by notify
 //!   robots.rs   robots.txt once per origin per run
@@ -21,10 +23,12 @@
 //!   browser.rs  render = "browser": headless Chromium, one DOM per page
 //! ```
 
+mod body;
 mod browser;
 pub(crate) mod client;
 mod error;
 mod gate;
+mod guard;
 pub(crate) mod retry;
 mod robots;
 mod tls;
@@ -43,6 +47,9 @@ use gate::{Gates, HostGate};
 use retry::{Retry, with_retries};
 
 use crate::registry::{Settings, Source};
+
+/// The longest wait for the sources' host names to resolve before the first request.
+const LEARN_LIMIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// What a conditional GET sends back: the validators of the stored latest capture.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -75,6 +82,9 @@ pub(crate) enum Fetched {
 
 pub(crate) struct Fetcher {
     client: Client,
+    /// Judges redirects; learns where the sources' hosts are before the first request.
+    guard: std::sync::Arc<guard::Guard>,
+    learned: tokio::sync::OnceCell<()>,
     /// Clients for sources with their own `ca_file`, keyed by source id.
     ca_clients: HashMap<String, Client>,
     gates: Gates,
@@ -94,17 +104,22 @@ impl Fetcher {
         settings: &Settings,
         sources: &[std::sync::Arc<Source>],
     ) -> Result<Fetcher, reqwest::Error> {
-        let client = client::builder(settings).build()?;
+        let guard = std::sync::Arc::new(guard::Guard::new(sources.iter().map(|s| &s.url)));
+        let client = client::guarded(settings, &guard).build()?;
         let mut ca_clients = HashMap::new();
         for source in sources {
             if let Some(pem) = &source.ca_pem {
                 let certs = reqwest::Certificate::from_pem_bundle(pem)?;
-                let c = client::builder(settings).tls_certs_merge(certs).build()?;
+                let c = client::guarded(settings, &guard)
+                    .tls_certs_merge(certs)
+                    .build()?;
                 ca_clients.insert(source.id.clone(), c);
             }
         }
         Ok(Fetcher {
             client,
+            guard,
+            learned: tokio::sync::OnceCell::new(),
             ca_clients,
             gates: Gates::new(
                 settings.concurrency,
@@ -132,6 +147,9 @@ impl Fetcher {
         source: &Source,
         validators: Option<&Validators>,
     ) -> Result<(Fetched, Slot), FetchError> {
+        self.learned
+            .get_or_init(|| self.guard.learn(self.timeout.min(LEARN_LIMIT)))
+            .await;
         match source.render {
             crate::registry::Render::Http => self.fetch(source, validators).await,
             crate::registry::Render::Browser => self.render(source).await,
@@ -170,9 +188,9 @@ impl Fetcher {
             &self.user_agent,
             source.wait_for.as_ref(),
             self.timeout,
+            self.max_body_bytes,
         )
-        .await
-        .map_err(FetchError::Render)?;
+        .await?;
         Ok((
             Fetched::Body(Response {
                 status: 200,
@@ -254,7 +272,7 @@ impl Fetcher {
             (
                 FetchError::TooLarge {
                     limit: self.max_body_bytes,
-                    status: status.as_u16(),
+                    status: Some(status.as_u16()),
                 },
                 Retry::No,
             )
@@ -265,20 +283,19 @@ impl Fetcher {
         {
             return Err(too_large());
         }
-        let mut body = Vec::with_capacity(
-            resp.content_length()
-                .unwrap_or(64 * 1024)
-                .min(self.max_body_bytes) as usize,
-        );
-        while let Some(chunk) = resp.chunk().await.map_err(error::classify)? {
-            if (body.len() + chunk.len()) as u64 > self.max_body_bytes {
-                return Err(too_large());
-            }
-            body.extend_from_slice(&chunk);
-        }
+        let body = match body::read(&mut resp, self.max_body_bytes)
+            .await
+            .map_err(error::classify)?
+        {
+            body::Body::Whole(body) => body,
+            body::Body::Cut(_) => return Err(too_large()),
+        };
         if let Some(reason) = wall::bot_wall(status, &headers, &body) {
             let status = Some(status.as_u16());
             return Err((FetchError::Blocked { status, reason }, Retry::No));
+        }
+        if let Some(refused) = unfollowed_redirect(status, &headers, resp.url()) {
+            return Err((FetchError::Redirect(refused), Retry::No));
         }
         if !status.is_success() {
             let retry = Retry::for_status(status, &headers);
@@ -293,6 +310,26 @@ impl Fetcher {
             body,
             moved_to,
         }))
+    }
+}
+
+/// A redirect that came back unfollowed because its Location is not one an HTTP client can
+/// follow (`file:`, `data:`, garbage), said as what it is rather than as "HTTP 302". Locations
+/// that are fine stay the policy's business; this sees only what it never got to see.
+fn unfollowed_redirect(
+    status: StatusCode,
+    headers: &HeaderMap,
+    url: &reqwest::Url,
+) -> Option<String> {
+    if !matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308) {
+        return None;
+    }
+    let location = headers.get(header::LOCATION)?;
+    let text = String::from_utf8_lossy(location.as_bytes());
+    match url.join(&text) {
+        Ok(next) if matches!(next.scheme(), "http" | "https") => None,
+        Ok(next) => Some(client::refused_scheme(next.scheme())),
+        Err(e) => Some(format!("redirect to an unusable Location {text:?} ({e})")),
     }
 }
 

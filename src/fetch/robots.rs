@@ -1,11 +1,14 @@
 //! robots.txt (RFC 9309): fetched at most once per origin per run, through the host's gate like
-//! any request, and asked before every page of that origin.
+//! any request, and asked before every page of that origin. Only its first 512 KiB are read
+//! (after decompression, however it is sent) and parsed, up to the last whole line: RFC 9309
+//! asks crawlers to parse at least 500 KiB and lets them ignore the rest.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use reqwest::{Client, Url};
 
+use super::body::{self, Body};
 use super::gate::{Gates, HostGate};
 
 /// The name matched against `User-agent:` lines in robots.txt.
@@ -44,7 +47,7 @@ impl Robots {
         cell.get_or_init(|| async {
             let robots_url = format!("{origin}/robots.txt");
             let _turn = gates.turn(gate).await;
-            let resp = match client.get(&robots_url).send().await {
+            let mut resp = match client.get(&robots_url).send().await {
                 Ok(r) if r.status().is_success() => r,
                 Ok(r) => {
                     tracing::debug!(%robots_url, status = %r.status(), "no robots rules");
@@ -55,12 +58,20 @@ impl Robots {
                     return None;
                 }
             };
-            if resp.content_length().is_some_and(|l| l > ROBOTS_MAX_BYTES) {
-                return None;
-            }
-            let body = resp.bytes().await.ok()?;
-            let body = &body[..body.len().min(ROBOTS_MAX_BYTES as usize)];
-            texting_robots::Robot::new(ROBOT_NAME, body).ok()
+            let body = match body::read(&mut resp, ROBOTS_MAX_BYTES).await {
+                Ok(Body::Whole(body)) => body,
+                Ok(Body::Cut(mut body)) => {
+                    tracing::debug!(%robots_url, "robots.txt cut at {ROBOTS_MAX_BYTES} bytes");
+                    let whole_lines = body.iter().rposition(|&b| b == b'\n').map_or(0, |n| n + 1);
+                    body.truncate(whole_lines);
+                    body
+                }
+                Err(e) => {
+                    tracing::debug!(%robots_url, "robots.txt unreadable: {e}");
+                    return None;
+                }
+            };
+            texting_robots::Robot::new(ROBOT_NAME, &body).ok()
         })
         .await
         .as_ref()

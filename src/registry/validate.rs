@@ -36,16 +36,42 @@ pub(crate) mod defaults {
     pub(crate) const SNAPSHOTS_DIR: &str = "snapshots";
 }
 
-/// The one rule for source, route and fact ids: `[a-z0-9][a-z0-9._-]{0,63}`. A source id names
-/// a folder in `snapshots/`, so the store relies on this rule too.
+/// The store's own files at the top of `snapshots/`, as a case-insensitive file system (macOS,
+/// Windows) sees them: a source folder of one of these names would be that file.
+const STORE_NAMES: &[&str] = &[
+    "format",
+    "last_check.json",
+    "verifications.jsonl",
+    "notified.json",
+    "ledger.json",
+];
+
+/// The one rule for source, route and fact ids: `[a-z0-9][a-z0-9._-]{0,63}`, and not one of the
+/// store's own file names. A source id names a folder in `snapshots/`, so the store relies on
+/// this rule too.
 pub fn is_valid_id(id: &str) -> bool {
+    id_problem(id).is_none()
+}
+
+/// Why `id` cannot be an id, in words; `None` when it can.
+fn id_problem(id: &str) -> Option<String> {
     let bytes = id.as_bytes();
-    !bytes.is_empty()
+    let well_formed = !bytes.is_empty()
         && bytes.len() <= 64
         && (bytes[0].is_ascii_lowercase() || bytes[0].is_ascii_digit())
         && bytes.iter().all(|b| {
             b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')
-        })
+        });
+    if !well_formed {
+        return Some("must match [a-z0-9][a-z0-9._-]{0,63}".to_string());
+    }
+    STORE_NAMES.contains(&id).then(|| {
+        format!(
+            "is reserved: on a case-insensitive file system it names the same entry as the \
+             store's snapshots/{}",
+            id.to_ascii_uppercase()
+        )
+    })
 }
 
 pub(super) struct Validator<'a> {
@@ -91,11 +117,8 @@ impl Validator<'_> {
 
     pub(super) fn id(&mut self, raw: &Spanned<String>, what: &str) {
         let id = raw.get_ref();
-        if !is_valid_id(id) {
-            self.problem(
-                &raw.span(),
-                format!("{what} id {id:?} must match [a-z0-9][a-z0-9._-]{{0,63}}"),
-            );
+        if let Some(problem) = id_problem(id) {
+            self.problem(&raw.span(), format!("{what} id {id:?} {problem}"));
         }
     }
 
@@ -360,5 +383,35 @@ fn selector_problem(text: &str, kind: &scraper::error::SelectorErrorKind) -> Str
             _ => "it is not a CSS selector sourcewatch can read".to_string(),
         },
         _ => "it is not a CSS selector sourcewatch can read".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Source ids such as `format` or `notified.json` were valid, and on a case-insensitive file
+    /// system their folders are the store's own files (FORMAT, NOTIFIED.json …).
+    #[test]
+    fn ids_that_are_store_file_names_are_refused() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+        for id in STORE_NAMES {
+            assert!(!is_valid_id(id), "{id}");
+            let text = format!("[[sources]]\nid = \"{id}\"\nurl = \"https://e.org/\"\n");
+            let problems = match crate::registry::parse(Path::new("s.toml"), &text, today) {
+                Err(crate::registry::RegistryError::Invalid(problems)) => problems,
+                Err(e) => panic!("{id}: {e}"),
+                Ok(_) => panic!("{id} accepted"),
+            };
+            let message = problems[0].to_string();
+            assert!(
+                message.contains(&format!("source id \"{id}\" is reserved"))
+                    && message.contains(&id.to_ascii_uppercase()),
+                "{message}"
+            );
+        }
+        for fine in ["formats", "last_check", "notified-json", "format.v2"] {
+            assert!(is_valid_id(fine), "{fine}");
+        }
     }
 }

@@ -19,7 +19,7 @@ use super::verifications::{VerifiedBy, read_verifications};
 use super::{Store, StoreError, io_err, read_json_or_default};
 use crate::registry::FactId;
 
-const LEDGER_FILE: &str = "LEDGER.json";
+pub(super) const LEDGER_FILE: &str = "LEDGER.json";
 const LEDGER_FORMAT: u32 = 1;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -398,6 +398,23 @@ mod tests {
     }
 
     #[test]
+    fn no_source_id_can_name_a_store_file() {
+        // On a case-insensitive disk `format` is FORMAT: the registry refuses such ids.
+        for name in [
+            FORMAT_FILE,
+            LAST_CHECK_FILE,
+            NOTIFIED_FILE,
+            verifications::VERIFICATIONS_FILE,
+            ledger::LEDGER_FILE,
+        ] {
+            assert!(
+                !crate::registry::is_valid_id(&name.to_ascii_lowercase()),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
     fn tampered_sha_in_state_is_rejected() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();

@@ -9,7 +9,7 @@ use super::log::{append_lines, read_lines};
 use super::{Store, StoreError};
 use crate::registry::FactId;
 
-const VERIFICATIONS_FILE: &str = "VERIFICATIONS.jsonl";
+pub(super) const VERIFICATIONS_FILE: &str = "VERIFICATIONS.jsonl";
 
 /// Who last moved a fact's `last_verified`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

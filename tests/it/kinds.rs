@@ -7,12 +7,12 @@ use super::*;
 /// Browser tests check the process table for Chromium; one at a time so they see only their own.
 static ONE_BROWSER_TEST: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-fn browser_test() -> std::sync::MutexGuard<'static, ()> {
+pub(super) fn browser_test() -> std::sync::MutexGuard<'static, ()> {
     ONE_BROWSER_TEST.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Chromium is needed; CI installs it (.ci/run), elsewhere the test says why it skips.
-fn have_chromium() -> bool {
+pub(super) fn have_chromium() -> bool {
     let found = Command::new("chromium")
         .arg("--version")
         .output()
@@ -40,7 +40,7 @@ fn have_pdftotext() -> bool {
 }
 
 /// Chromium processes whose profile is one of ours, still running.
-fn leftover_browsers() -> Vec<String> {
+pub(super) fn leftover_browsers() -> Vec<String> {
     let out = Command::new("ps")
         .args(["-eo", "pid,args"])
         .output()

@@ -6,6 +6,7 @@ mod check;
 mod demo;
 mod faults;
 mod golden;
+mod hostile;
 mod kinds;
 mod messages;
 mod registry;

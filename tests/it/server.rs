@@ -2,7 +2,8 @@
 //!
 //! Each path has a queue of replies; the last one repeats. Every request is recorded with its
 //! headers and arrival time. Fault modes cover what real portals do: reset mid-body, a body that
-//! trickles past the client's timeout. The server stops (and its thread is joined) on drop.
+//! trickles past the client's timeout, chunked and endless bodies, HTTP/1.0 bodies that end where
+//! the connection closes. The server stops (and its thread is joined) on drop.
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -22,6 +23,16 @@ pub enum Fault {
     SlowBody(Duration),
     /// Wait before answering at all.
     Delay(Duration),
+    /// `Transfer-Encoding: chunked`, the body in chunks of this many bytes (no Content-Length).
+    Chunked(usize),
+    /// A chunked body that never ends: the body over and over until the client goes away, the
+    /// server stops, `cap` bytes went out or 30 s passed (a bounded loop).
+    Endless {
+        cap: u64,
+    },
+    /// HTTP/1.0 without a Content-Length, the body ending where the connection closes; with
+    /// `Some(n)` only the first n bytes are sent.
+    CloseDelimited(Option<usize>),
 }
 
 #[derive(Clone, Debug)]
@@ -267,15 +278,26 @@ fn serve<S: Read + Write>(mut stream: S, state: &Mutex<State>, stop: &AtomicBool
         304 => "Not Modified",
         _ => "Status",
     };
+    let version = match reply.fault {
+        Fault::CloseDelimited(_) => "1.0",
+        _ => "1.1",
+    };
     let mut head = format!(
-        "HTTP/1.1 {} {}\r\nConnection: close\r\n",
+        "HTTP/{version} {} {}\r\nConnection: close\r\n",
         reply.status, reason
     );
     for (k, v) in &reply.headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }
-    if reply.status != 304 {
-        head.push_str(&format!("Content-Length: {}\r\n", reply.body.len()));
+    match reply.fault {
+        Fault::Chunked(_) | Fault::Endless { .. } => {
+            head.push_str("Transfer-Encoding: chunked\r\n");
+        }
+        Fault::CloseDelimited(_) => {}
+        _ if reply.status != 304 => {
+            head.push_str(&format!("Content-Length: {}\r\n", reply.body.len()));
+        }
+        _ => {}
     }
     head.push_str("\r\n");
     if out.write_all(head.as_bytes()).is_err() {
@@ -299,6 +321,35 @@ fn serve<S: Read + Write>(mut stream: S, state: &Mutex<State>, stop: &AtomicBool
                 let _ = out.flush();
                 std::thread::sleep(gap);
             }
+        }
+        Fault::Chunked(size) => {
+            for chunk in reply.body.chunks(size.max(1)) {
+                let frame = [format!("{:x}\r\n", chunk.len()).as_bytes(), chunk, b"\r\n"].concat();
+                if stop.load(Ordering::SeqCst) || out.write_all(&frame).is_err() {
+                    return;
+                }
+            }
+            let _ = out.write_all(b"0\r\n\r\n");
+        }
+        Fault::Endless { cap } => {
+            let frame = [
+                format!("{:x}\r\n", reply.body.len()).as_bytes(),
+                &reply.body,
+                b"\r\n",
+            ]
+            .concat();
+            let (until, mut sent) = (Instant::now() + Duration::from_secs(30), 0u64);
+            while sent < cap && Instant::now() < until && !stop.load(Ordering::SeqCst) {
+                if reply.body.is_empty() || out.write_all(&frame).is_err() {
+                    return;
+                }
+                sent += reply.body.len() as u64;
+            }
+            return;
+        }
+        Fault::CloseDelimited(cut) => {
+            let n = cut.unwrap_or(reply.body.len()).min(reply.body.len());
+            let _ = out.write_all(&reply.body[..n]);
         }
     }
     let _ = out.flush();

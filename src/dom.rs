@@ -1,0 +1,746 @@
+//! HTML parsed within limits: every page, fragment and rendered DOM that sourcewatch parses goes
+//! through [`parse_document`] or [`parse_fragment`], never straight to `scraper::Html`.
+//!
+//! html5ever's tree builder answers many tags by walking the stack of open elements (is there a
+//! `<p>` in button scope? where is the element this end tag closes?), so its time grows with
+//! nesting depth × tags: 100,000 nested `<div>`s took 28 s of CPU, 200,000 (2.2 MB) 178 s, and a
+//! 10 MB body holds ~900,000. Two limits keep a hostile page to one failed source:
+//!
+//! - **Before parsing**, a byte scan ([`Scan`]) follows the stack of open elements the way the
+//!   tree builder would, closely enough: void and raw-text elements, comments, the end tags and
+//!   start tags that close elements implicitly (`<li>`, `<td>`, `<p>` before a block …), and
+//!   self-closing tags in SVG and MathML. It refuses a page whose depth passes [`MAX_DEPTH`] or
+//!   whose estimated stack walking (the sum of the depth at every start tag) passes
+//!   [`MAX_WORK`]. Chromium's own parser stops nesting at 512 levels, so no page that renders
+//!   relies on more; real government pages stay under 40. The scan costs a few microseconds per
+//!   typical page: one `memchr` per tag and a hash-map update per element.
+//! - **While parsing**, the text goes to html5ever in 16 KiB pieces and a [`Deadline`] is checked
+//!   between pieces, so whatever the scan misjudges still ends on time instead of holding a
+//!   worker thread. Extraction checks the same deadline while it walks the tree.
+//!
+//! A leaf: both the browser's `wait_for` check (fetch) and extraction parse HTML.
+
+use std::time::{Duration, Instant};
+
+use html5ever::tendril::TendrilSink;
+use html5ever::{QualName, local_name, ns};
+use scraper::{Html, HtmlTreeSink, StrTendril};
+
+/// Deepest nesting of open elements accepted: four times the depth at which Chromium's parser
+/// stops nesting (512), fifty times what real pages use.
+pub(crate) const MAX_DEPTH: usize = 2_000;
+/// Most stack walking accepted, as the sum of the depth at every start tag: at about 5 ns a
+/// step, a little over a second of html5ever's time. A 10 MB page of 300,000 elements at an
+/// average depth of 40 (a very large real page) comes to 12 million.
+pub(crate) const MAX_WORK: u64 = 250_000_000;
+/// Bytes given to html5ever between two looks at the deadline.
+const PIECE: usize = 16 * 1024;
+
+/// When CPU work on one page must stop.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Deadline {
+    at: Instant,
+    budget: Duration,
+}
+
+impl Deadline {
+    pub(crate) fn after(budget: Duration) -> Deadline {
+        Deadline {
+            at: Instant::now() + budget,
+            budget,
+        }
+    }
+
+    /// `Err` once the time is up.
+    pub(crate) fn check(&self) -> Result<(), DomError> {
+        if Instant::now() >= self.at {
+            Err(DomError::Deadline(self.budget))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum DomError {
+    #[error(
+        "elements nest deeper than {MAX_DEPTH} levels (at byte {at}); refused before parsing, \
+         since parsing such nesting takes minutes and no real page needs it"
+    )]
+    TooDeep { at: usize },
+    #[error(
+        "the markup would take too long to parse ({work} million nested steps by byte {at}, \
+         at most {} million); refused before parsing",
+        MAX_WORK / 1_000_000
+    )]
+    TooComplex { at: usize, work: u64 },
+    #[error("parsing and extraction took longer than {} s", .0.as_secs_f64())]
+    Deadline(Duration),
+}
+
+/// A whole document, once [`Scan`] passes it, parsed piece by piece until `deadline`.
+pub(crate) fn parse_document(html: &str, deadline: &Deadline) -> Result<Html, DomError> {
+    Scan::check(html)?;
+    let parser =
+        html5ever::parse_document(HtmlTreeSink::new(Html::new_document()), Default::default());
+    feed(parser, html, deadline)
+}
+
+/// A fragment (HTML inside a JSON string) in a `<body>` context, like
+/// `scraper::Html::parse_fragment`, within the same limits.
+pub(crate) fn parse_fragment(html: &str, deadline: &Deadline) -> Result<Html, DomError> {
+    Scan::check(html)?;
+    let parser = html5ever::parse_fragment(
+        HtmlTreeSink::new(Html::new_fragment()),
+        Default::default(),
+        QualName::new(None, ns!(html), local_name!("body")),
+        Vec::new(),
+        false,
+    );
+    feed(parser, html, deadline)
+}
+
+fn feed(
+    mut parser: html5ever::Parser<HtmlTreeSink>,
+    html: &str,
+    deadline: &Deadline,
+) -> Result<Html, DomError> {
+    let mut rest = html;
+    while !rest.is_empty() {
+        deadline.check()?;
+        let mut end = rest.len().min(PIECE);
+        while !rest.is_char_boundary(end) {
+            end += 1;
+        }
+        parser.process(StrTendril::from_slice(&rest[..end]));
+        rest = &rest[end..];
+    }
+    let doc = parser.finish();
+    deadline.check()?;
+    Ok(doc)
+}
+
+/// The hash of a lower-cased tag name, computed at compile time for the names the rules use.
+const fn key(name: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut i = 0;
+    while i < name.len() {
+        h ^= name[i].to_ascii_lowercase() as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+        i += 1;
+    }
+    h
+}
+
+// What the rules need to know of a tag name, as bits.
+const VOID: u16 = 1;
+/// Raw text or RCDATA: the content is text up to the element's own end tag.
+const RAW: u16 = 1 << 1;
+/// A start tag that closes an open `<p>` in button scope first.
+const CLOSES_P: u16 = 1 << 2;
+/// The spec's "special" category: an end tag of an ordinary element does not close past one.
+const SPECIAL: u16 = 1 << 3;
+/// Where "has an element in scope" stops looking.
+const SCOPE: u16 = 1 << 4;
+const BUTTON_SCOPE: u16 = 1 << 5;
+const LIST_SCOPE: u16 = 1 << 6;
+const TABLE_SCOPE: u16 = 1 << 7;
+const HEADING: u16 = 1 << 8;
+/// An SVG or MathML element whose content is HTML again.
+const INTEGRATION: u16 = 1 << 9;
+/// An HTML start tag that ends foreign content.
+const BREAKS_OUT: u16 = 1 << 10;
+
+const BLOCK: u16 = CLOSES_P | SPECIAL;
+const NAMES: &[(&[u8], u16)] = &[
+    (b"a", 0),
+    (b"address", BLOCK),
+    (b"annotation-xml", INTEGRATION),
+    (b"applet", SPECIAL | SCOPE),
+    (b"area", VOID),
+    (b"article", BLOCK),
+    (b"aside", BLOCK),
+    (b"b", BREAKS_OUT),
+    (b"base", VOID),
+    (b"basefont", VOID),
+    (b"bgsound", VOID),
+    (b"big", BREAKS_OUT),
+    (b"blockquote", BLOCK | BREAKS_OUT),
+    (b"body", SPECIAL | BREAKS_OUT),
+    (b"br", VOID | BREAKS_OUT),
+    (b"button", SPECIAL | BUTTON_SCOPE),
+    (b"caption", SPECIAL | SCOPE),
+    (b"center", BLOCK | BREAKS_OUT),
+    (b"code", BREAKS_OUT),
+    (b"col", VOID),
+    (b"colgroup", SPECIAL),
+    (b"dd", BLOCK | BREAKS_OUT),
+    (b"desc", INTEGRATION),
+    (b"details", BLOCK),
+    (b"dialog", BLOCK),
+    (b"dir", BLOCK),
+    (b"div", BLOCK | BREAKS_OUT),
+    (b"dl", BLOCK | BREAKS_OUT),
+    (b"dt", BLOCK | BREAKS_OUT),
+    (b"em", BREAKS_OUT),
+    (b"embed", VOID | BREAKS_OUT),
+    (b"fieldset", BLOCK),
+    (b"figcaption", BLOCK),
+    (b"figure", BLOCK),
+    (b"footer", BLOCK),
+    (b"foreignobject", INTEGRATION),
+    (b"form", BLOCK),
+    (b"frame", VOID),
+    (b"frameset", SPECIAL),
+    (b"h1", BLOCK | HEADING | BREAKS_OUT),
+    (b"h2", BLOCK | HEADING | BREAKS_OUT),
+    (b"h3", BLOCK | HEADING | BREAKS_OUT),
+    (b"h4", BLOCK | HEADING | BREAKS_OUT),
+    (b"h5", BLOCK | HEADING | BREAKS_OUT),
+    (b"h6", BLOCK | HEADING | BREAKS_OUT),
+    (b"head", SPECIAL | BREAKS_OUT),
+    (b"header", BLOCK),
+    (b"hgroup", BLOCK),
+    (b"hr", VOID | BREAKS_OUT),
+    (b"html", SPECIAL | SCOPE | TABLE_SCOPE),
+    (b"i", BREAKS_OUT),
+    (b"iframe", RAW),
+    (b"image", VOID),
+    (b"img", VOID | BREAKS_OUT),
+    (b"input", VOID),
+    (b"keygen", VOID),
+    (b"li", BLOCK | BREAKS_OUT),
+    (b"link", VOID),
+    (b"listing", BLOCK | BREAKS_OUT),
+    (b"main", BLOCK),
+    (b"marquee", SPECIAL | SCOPE),
+    (b"menu", BLOCK | BREAKS_OUT),
+    (b"meta", VOID | BREAKS_OUT),
+    (b"mi", INTEGRATION),
+    (b"mn", INTEGRATION),
+    (b"mo", INTEGRATION),
+    (b"ms", INTEGRATION),
+    (b"mtext", INTEGRATION),
+    (b"nav", BLOCK),
+    (b"nobr", BREAKS_OUT),
+    (b"noembed", RAW),
+    (b"noframes", RAW),
+    // html5ever parses with scripting on, as browsers do: <noscript> holds text.
+    (b"noscript", RAW),
+    (b"object", SPECIAL | SCOPE),
+    (b"ol", BLOCK | LIST_SCOPE | BREAKS_OUT),
+    (b"p", BLOCK | BREAKS_OUT),
+    (b"param", VOID),
+    (b"pre", BLOCK | BREAKS_OUT),
+    (b"ruby", BREAKS_OUT),
+    (b"s", BREAKS_OUT),
+    (b"script", RAW),
+    (b"search", BLOCK),
+    (b"section", BLOCK),
+    (b"select", SPECIAL),
+    (b"small", BREAKS_OUT),
+    (b"source", VOID),
+    (b"span", BREAKS_OUT),
+    (b"strike", BREAKS_OUT),
+    (b"strong", BREAKS_OUT),
+    (b"style", RAW),
+    (b"sub", BREAKS_OUT),
+    (b"summary", BLOCK),
+    (b"sup", BREAKS_OUT),
+    (b"table", SPECIAL | SCOPE | TABLE_SCOPE | BREAKS_OUT),
+    (b"tbody", SPECIAL),
+    (b"td", SPECIAL | SCOPE),
+    (b"template", SPECIAL | SCOPE | TABLE_SCOPE),
+    (b"textarea", RAW),
+    (b"tfoot", SPECIAL),
+    (b"th", SPECIAL | SCOPE),
+    (b"thead", SPECIAL),
+    // RCDATA in HTML; in SVG an integration point.
+    (b"title", RAW | INTEGRATION),
+    (b"tr", SPECIAL),
+    (b"track", VOID),
+    (b"tt", BREAKS_OUT),
+    (b"u", BREAKS_OUT),
+    (b"ul", BLOCK | LIST_SCOPE | BREAKS_OUT),
+    (b"var", BREAKS_OUT),
+    (b"wbr", VOID),
+    (b"xmp", RAW),
+];
+
+const SLOTS: usize = 512;
+
+/// [`NAMES`] as an open-addressing table, built at compile time: one probe or two per tag.
+const NAME_TABLE: [(u64, u16); SLOTS] = {
+    let mut t = [(0u64, 0u16); SLOTS];
+    let mut n = 0;
+    while n < NAMES.len() {
+        let k = key(NAMES[n].0);
+        let mut i = (k as usize) % SLOTS;
+        while t[i].0 != 0 {
+            i = (i + 1) % SLOTS;
+        }
+        t[i] = (k, NAMES[n].1);
+        n += 1;
+    }
+    t
+};
+
+fn flags(k: u64) -> u16 {
+    let mut i = (k as usize) % SLOTS;
+    loop {
+        let (key, f) = NAME_TABLE[i];
+        if key == k {
+            return f;
+        }
+        if key == 0 {
+            return 0;
+        }
+        i = (i + 1) % SLOTS;
+    }
+}
+
+macro_rules! keys {
+    ($($name:ident = $text:literal),* $(,)?) => { $(const $name: u64 = key($text);)* };
+}
+
+// The names rules single out.
+keys! {
+    A = b"a", BODY = b"body", BUTTON = b"button", DD = b"dd", DT = b"dt", HEAD = b"head",
+    HTML = b"html", LI = b"li", MATH = b"math", NOBR = b"nobr", OPTGROUP = b"optgroup",
+    OPTION = b"option", P = b"p", PLAINTEXT = b"plaintext", SVG = b"svg", TABLE = b"table",
+    TBODY = b"tbody", TD = b"td", TFOOT = b"tfoot", TH = b"th", THEAD = b"thead", TR = b"tr",
+}
+
+/// How far down the stack a scope question looks; past that the element is taken as not in
+/// scope (the estimate errs towards deeper, and stays linear).
+const WALK: usize = 64;
+
+/// Buckets of [`Scan::open`].
+const BUCKETS: usize = 1024;
+
+#[derive(Clone, Copy)]
+struct Open {
+    key: u64,
+    flags: u16,
+    /// An SVG or MathML element.
+    foreign: bool,
+}
+
+/// The stack of open elements, estimated from the bytes (see the module doc).
+pub(crate) struct Scan {
+    stack: Vec<Open>,
+    /// Open elements by a few bits of their key: zero means none of that name is open, so most
+    /// end tags and scope questions are answered without looking at the stack.
+    open: [u32; BUCKETS],
+    work: u64,
+    deepest: usize,
+}
+
+impl Scan {
+    /// `Ok` when the page is within [`MAX_DEPTH`] and [`MAX_WORK`].
+    pub(crate) fn check(html: &str) -> Result<(), DomError> {
+        Scan::new().run(html.as_bytes()).map(|_| ())
+    }
+
+    fn new() -> Scan {
+        Scan {
+            stack: Vec::with_capacity(64),
+            open: [0; BUCKETS],
+            work: 0,
+            deepest: 0,
+        }
+    }
+
+    /// The deepest nesting seen, or why the page is refused.
+    fn run(mut self, b: &[u8]) -> Result<usize, DomError> {
+        let mut i = 0;
+        while let Some(lt) = memchr::memchr(b'<', &b[i..]) {
+            let at = i + lt;
+            i = at + 1;
+            match b.get(i) {
+                Some(b'!') => {
+                    i = if b[i..].starts_with(b"!--") {
+                        find(b, i + 1, b"-->").map_or(b.len(), |e| e + 3)
+                    } else if self.in_foreign() && b[i..].starts_with(b"![CDATA[") {
+                        find(b, i, b"]]>").map_or(b.len(), |e| e + 3)
+                    } else {
+                        skip_to_gt(b, i)
+                    };
+                }
+                Some(b'?') => i = skip_to_gt(b, i),
+                Some(b'/') => {
+                    if b.get(i + 1).is_some_and(u8::is_ascii_alphabetic) {
+                        let (k, end) = name(b, i + 1);
+                        i = tag_end(b, end).0;
+                        self.end(k);
+                    } else {
+                        i = skip_to_gt(b, i);
+                    }
+                }
+                Some(c) if c.is_ascii_alphabetic() => {
+                    let (k, end) = name(b, i);
+                    let (after, self_closing) = tag_end(b, end);
+                    i = after;
+                    let f = flags(k);
+                    let html = !self.in_foreign() || f & BREAKS_OUT != 0;
+                    if html && k == PLAINTEXT {
+                        break;
+                    }
+                    if html && f & RAW != 0 {
+                        i = raw_text_end(b, i, &b[at + 1..end]);
+                        continue;
+                    }
+                    self.start(k, f, self_closing, at)?;
+                }
+                _ => {}
+            }
+        }
+        Ok(self.deepest)
+    }
+
+    /// Whether a start tag now is an SVG or MathML element: `<x/>` closes itself there.
+    fn in_foreign(&self) -> bool {
+        self.stack
+            .last()
+            .is_some_and(|e| e.foreign && e.flags & INTEGRATION == 0)
+    }
+
+    fn start(&mut self, k: u64, f: u16, self_closing: bool, at: usize) -> Result<(), DomError> {
+        if self.in_foreign() {
+            if f & BREAKS_OUT != 0 {
+                while self.stack.last().is_some_and(|e| e.foreign) {
+                    self.pop();
+                }
+            } else {
+                return if self_closing {
+                    Ok(())
+                } else {
+                    self.push(k, f, true, at)
+                };
+            }
+        }
+        if k == SVG || k == MATH {
+            return if self_closing {
+                Ok(())
+            } else {
+                self.push(k, f, true, at)
+            };
+        }
+        // The parser makes html, head and body once, whatever the page says.
+        if f & VOID != 0 || matches!(k, HTML | HEAD | BODY) {
+            return Ok(());
+        }
+        if f & CLOSES_P != 0 {
+            self.close_in_scope(P, SCOPE | BUTTON_SCOPE);
+        }
+        match k {
+            LI => self.close_in_scope(LI, SCOPE | LIST_SCOPE),
+            DD | DT => {
+                self.close_in_scope(DD, SCOPE);
+                self.close_in_scope(DT, SCOPE);
+            }
+            // A formatting element closed by the next one of its kind, unless a block opened
+            // inside it (then the adoption agency moves things around, about as deep).
+            A | NOBR => self.close_in_scope(k, SPECIAL),
+            BUTTON => self.close_in_scope(k, SCOPE),
+            OPTION => self.close_top(OPTION),
+            OPTGROUP => {
+                self.close_top(OPTION);
+                self.close_top(OPTGROUP);
+            }
+            // Rows and cells written straight into a table get the sections the parser adds.
+            TR => {
+                self.close_in_scope(TR, TABLE_SCOPE);
+                if self.top() == Some(TABLE) {
+                    self.push(TBODY, flags(TBODY), false, at)?;
+                }
+            }
+            TD | TH => {
+                self.close_in_scope(TD, TABLE_SCOPE);
+                self.close_in_scope(TH, TABLE_SCOPE);
+                if self.top() == Some(TABLE) {
+                    self.push(TBODY, flags(TBODY), false, at)?;
+                }
+                if matches!(self.top(), Some(TBODY | THEAD | TFOOT)) {
+                    self.push(TR, flags(TR), false, at)?;
+                }
+            }
+            TBODY | THEAD | TFOOT => {
+                for section in [TBODY, THEAD, TFOOT] {
+                    self.close_in_scope(section, TABLE_SCOPE);
+                }
+            }
+            _ if f & HEADING != 0 && self.stack.last().is_some_and(|e| e.flags & HEADING != 0) => {
+                self.pop();
+            }
+            _ => {}
+        }
+        self.push(k, f, false, at)
+    }
+
+    fn push(&mut self, key: u64, flags: u16, foreign: bool, at: usize) -> Result<(), DomError> {
+        self.stack.push(Open {
+            key,
+            flags,
+            foreign,
+        });
+        self.open[bucket(key)] += 1;
+        let depth = self.stack.len();
+        self.deepest = self.deepest.max(depth);
+        self.work += depth as u64;
+        if depth > MAX_DEPTH {
+            return Err(DomError::TooDeep { at });
+        }
+        if self.work > MAX_WORK {
+            return Err(DomError::TooComplex {
+                at,
+                work: self.work / 1_000_000,
+            });
+        }
+        Ok(())
+    }
+
+    fn end(&mut self, k: u64) {
+        if self.open[bucket(k)] == 0 || matches!(k, HTML | HEAD | BODY) {
+            return;
+        }
+        let f = flags(k);
+        let stop = match k {
+            P => SCOPE | BUTTON_SCOPE,
+            LI => SCOPE | LIST_SCOPE,
+            TR | TD | TH | TBODY | THEAD | TFOOT | TABLE => TABLE_SCOPE,
+            _ if f & SPECIAL != 0 => SCOPE,
+            // An ordinary element closes unless a special one is open above it.
+            _ => SPECIAL,
+        };
+        self.close_in_scope(k, stop);
+    }
+
+    /// Pops down to and including the topmost `k`, if it is found within [`WALK`] elements and
+    /// below no element with one of the `stop` flags.
+    fn close_in_scope(&mut self, k: u64, stop: u16) {
+        if self.open[bucket(k)] == 0 {
+            return;
+        }
+        let len = self.stack.len();
+        for i in (len.saturating_sub(WALK)..len).rev() {
+            let e = self.stack[i];
+            if e.key == k {
+                while self.stack.len() > i {
+                    self.pop();
+                }
+                return;
+            }
+            if e.flags & stop != 0 {
+                return;
+            }
+        }
+    }
+
+    fn top(&self) -> Option<u64> {
+        self.stack.last().map(|e| e.key)
+    }
+
+    fn close_top(&mut self, k: u64) {
+        if self.top() == Some(k) {
+            self.pop();
+        }
+    }
+
+    fn pop(&mut self) {
+        if let Some(e) = self.stack.pop() {
+            self.open[bucket(e.key)] -= 1;
+        }
+    }
+}
+
+fn bucket(k: u64) -> usize {
+    (k >> 32) as usize % BUCKETS
+}
+
+fn find(b: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    memchr::memmem::find(&b[from.min(b.len())..], needle).map(|p| from + p)
+}
+
+fn skip_to_gt(b: &[u8], from: usize) -> usize {
+    memchr::memchr(b'>', &b[from..]).map_or(b.len(), |p| from + p + 1)
+}
+
+/// The key of the tag name starting at `from`, and where the name ends.
+fn name(b: &[u8], from: usize) -> (u64, usize) {
+    let end = b[from..]
+        .iter()
+        .position(|&c| is_space(c) || c == b'/' || c == b'>')
+        .map_or(b.len(), |p| from + p);
+    (key(&b[from..end]), end)
+}
+
+/// Where the tag whose name ends at `from` ends (just past its `>`), and whether it was
+/// written self-closing. A quoted attribute value may hold `>`.
+fn tag_end(b: &[u8], from: usize) -> (usize, bool) {
+    let mut i = from;
+    while let Some(p) = memchr::memchr3(b'>', b'"', b'\'', &b[i..]) {
+        let j = i + p;
+        let q = b[j];
+        if q == b'>' {
+            return (j + 1, j > from && b[j - 1] == b'/');
+        }
+        // A quote opens a value only right after `=` (spaces allowed).
+        let value = b[from..j]
+            .iter()
+            .rposition(|c| !is_space(*c))
+            .is_some_and(|p| b[from + p] == b'=');
+        i = if value {
+            memchr::memchr(q, &b[j + 1..]).map_or(b.len(), |e| j + 2 + e)
+        } else {
+            j + 1
+        };
+    }
+    (b.len(), false)
+}
+
+fn is_space(c: u8) -> bool {
+    matches!(c, b'\t' | b'\n' | b'\x0c' | b'\r' | b' ')
+}
+
+/// Just past the end tag that closes the raw-text element `name` whose content starts at `from`.
+fn raw_text_end(b: &[u8], from: usize, name: &[u8]) -> usize {
+    let mut i = from;
+    while let Some(p) = find(b, i, b"</") {
+        let n = p + 2;
+        if b.len() >= n + name.len()
+            && b[n..n + name.len()].eq_ignore_ascii_case(name)
+            && b.get(n + name.len())
+                .is_none_or(|&c| is_space(c) || c == b'/' || c == b'>')
+        {
+            return tag_end(b, n + name.len()).0;
+        }
+        i = n;
+    }
+    b.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn estimate(html: &str) -> usize {
+        Scan::new().run(html.as_bytes()).unwrap()
+    }
+
+    /// The deepest element of the parsed tree, counting from `<html>` (depth 1).
+    fn parsed_depth(html: &str) -> usize {
+        let doc = Html::parse_document(html);
+        doc.tree
+            .nodes()
+            .filter(|n| n.value().is_element())
+            .map(|n| n.ancestors().filter(|a| a.value().is_element()).count() + 1)
+            .max()
+            .unwrap_or(0)
+    }
+
+    #[test]
+    fn nesting_hang_is_refused_before_parsing() {
+        let page = "<div>".repeat(200_000);
+        let started = Instant::now();
+        let err = parse_document(&page, &Deadline::after(Duration::from_secs(60))).unwrap_err();
+        assert!(matches!(err, DomError::TooDeep { .. }), "{err}");
+        assert!(err.to_string().contains("deeper than 2000 levels"), "{err}");
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "{:?}",
+            started.elapsed()
+        );
+        let fragment = format!("<p>{}</p>", "<span>".repeat(5_000));
+        assert!(matches!(
+            parse_fragment(&fragment, &Deadline::after(Duration::from_secs(60))),
+            Err(DomError::TooDeep { .. })
+        ));
+    }
+
+    #[test]
+    fn the_scan_follows_the_tree_builder() {
+        let n = 300;
+        // Nesting the parser really builds: the estimate must not be lower (the three elements
+        // the parser makes itself aside).
+        let deep = [
+            "<div>".repeat(n),
+            "<span>".repeat(n),
+            "<p><div>".repeat(n),
+            format!("<span>{}", "<div></span>".repeat(n)),
+            "<b><div></b>".repeat(n),
+            format!("<svg>{}", "<g>".repeat(n)),
+            "<table><tr><td>".repeat(n),
+            "<ul><li>".repeat(n),
+            "<div><!-- </div> -->".repeat(n),
+            "<div title='</div>'>".repeat(n),
+            "<a><div>".repeat(n),
+            format!("<svg><p>{}", "<div/>".repeat(n)),
+            format!("<svg><foreignObject>{}", "<div/>".repeat(n)),
+            "<math><mi><div>".repeat(n),
+        ];
+        for page in &deep {
+            let (est, real) = (estimate(page), parsed_depth(page));
+            assert!(
+                est + 3 >= real,
+                "{}: estimate {est}, parsed {real}",
+                &page[..40]
+            );
+        }
+        // What real pages do without nesting: unclosed list items, paragraphs, cells, links and
+        // options, self-closing SVG shapes, void elements, scripts full of tags.
+        let flat = [
+            "<ul>".to_string() + &"<li><span>item".repeat(n),
+            "<p><b>para".repeat(n),
+            "<table>".to_string() + &"<tr><td><font>a<td>b".repeat(n),
+            "<a href=x>link".repeat(n),
+            "<select>".to_string() + &"<option>o".repeat(n),
+            format!("<svg>{}</svg>", "<path d='M0'/>".repeat(n)),
+            format!("<svg>{}</svg>", "<g><rect/><circle/></g>".repeat(n)),
+            "<br><img src=x><input>".repeat(n),
+            format!("<script>{}</script>", "<div>".repeat(n)),
+            "<dl>".to_string() + &"<dt>t<dd>d".repeat(n),
+            "<h2>x<h3>y".repeat(n),
+        ];
+        for page in &flat {
+            let (est, real) = (estimate(page), parsed_depth(page));
+            assert!(est <= 8, "{}: estimate {est}, parsed {real}", &page[..40]);
+        }
+    }
+
+    #[test]
+    fn many_tags_deep_down_are_too_much_work() {
+        // Shallow enough, but every block tag makes the parser walk 1,900 open elements.
+        let page = format!("{}{}", "<div>".repeat(1_900), "<div></div>".repeat(200_000));
+        let err = Scan::check(&page).unwrap_err();
+        assert!(matches!(err, DomError::TooComplex { .. }), "{err}");
+    }
+
+    #[test]
+    fn the_deadline_stops_a_parse_in_progress() {
+        let page = format!("{}{}", "<div>".repeat(1_500), "<div></div>".repeat(20_000));
+        Scan::check(&page).unwrap();
+        let started = Instant::now();
+        let err = parse_document(&page, &Deadline::after(Duration::from_millis(20))).unwrap_err();
+        assert_eq!(err, DomError::Deadline(Duration::from_millis(20)));
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+
+    #[test]
+    fn parsing_in_pieces_builds_the_same_tree() {
+        let page = format!(
+            "<html><body>{}</body></html>",
+            "<p class=\"x\">Срок – 45 дней <b>жұмыс</b></p><table><tr><td>a</td></tr></table>"
+                .repeat(2_000)
+        );
+        let ours = parse_document(&page, &Deadline::after(Duration::from_secs(60))).unwrap();
+        assert_eq!(ours, Html::parse_document(&page));
+        let fragment = "<p>a<br>b</p><ul><li>c</ul>";
+        let ours = parse_fragment(fragment, &Deadline::after(Duration::from_secs(60))).unwrap();
+        assert_eq!(ours, Html::parse_fragment(fragment));
+    }
+}
