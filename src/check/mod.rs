@@ -78,7 +78,8 @@ pub(crate) async fn run(
     for &si in &plan.sources {
         let source = registry.sources[si].clone();
         let job = Job {
-            state: store.source(&source.id).state()?,
+            state: Default::default(),
+            notes: Vec::new(),
             registry: registry.clone(),
             store: store.clone(),
             source,

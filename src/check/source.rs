@@ -24,8 +24,11 @@ pub(super) struct Job {
     pub(super) registry: Arc<Registry>,
     pub(super) store: Arc<Store>,
     pub(super) source: Arc<Source>,
-    /// The store's state before this capture: its baseline is what the capture is compared with.
+    /// The store's state before this capture: its baseline is what the capture is compared with
+    /// (read when the job runs, so a damaged state is this source's trouble alone).
     pub(super) state: SourceState,
+    /// What the capture's report row must say about how it was made.
+    pub(super) notes: Vec<String>,
     /// (route index, fact index) of the facts assessed against this source.
     pub(super) facts: Vec<(usize, usize)>,
     pub(super) today: NaiveDate,
@@ -46,8 +49,22 @@ struct Taken {
 impl Job {
     pub(super) async fn run(mut self, fetcher: &Fetcher) -> Result<SourceRows, StoreError> {
         let started = Instant::now();
+        self.state = match self.store.source(&self.source.id).state() {
+            Ok(state) => state,
+            Err(e @ StoreError::Corrupt { .. }) => {
+                tracing::warn!(source = %self.source.id, "{e}");
+                self.notes.push(format!(
+                    "the source's state was unreadable ({e}); this capture starts it over as \
+                     its new baseline"
+                ));
+                SourceState::default()
+            }
+            Err(e) => return Err(e),
+        };
         let mut taken = self.take(fetcher).await?;
+        taken.capture.meta.notes.append(&mut self.notes);
         self.rebase(&mut taken.capture).await?;
+        self.ensure_baseline_text(&mut taken.capture).await?;
         if self.registry.settings.confirm_changes {
             taken = self.confirm(fetcher, taken).await?;
         }
@@ -115,6 +132,57 @@ impl Job {
                 ),
             ),
         }
+    }
+
+    /// A capture that differs from the baseline is diffed against the baseline's stored text;
+    /// when that text is missing or no longer hashes to its name (damage, a hand edit, a forged
+    /// file), it is made again from the baseline's raw body. If that cannot give the same text,
+    /// this capture becomes the new baseline with a note: one source's damage never stops the
+    /// run, and never reads as a change.
+    async fn ensure_baseline_text(&mut self, capture: &mut Capture) -> Result<(), StoreError> {
+        let (Some(baseline), Some(sha)) = (self.state.baseline.clone(), capture.sha256()) else {
+            return Ok(());
+        };
+        if sha == baseline.sha256 {
+            return Ok(());
+        }
+        let folder = self.store.source(&self.source.id);
+        let Err(damage) = folder.verified_text(&baseline.sha256) else {
+            return Ok(());
+        };
+        tracing::warn!(source = %self.source.id, "baseline text unreadable: {damage}");
+        let settings = &self.registry.settings;
+        let raw = folder
+            .raw(&baseline.sha256, settings.max_body_bytes)
+            .unwrap_or(None);
+        if let Some(raw) = raw {
+            let response = crate::fetch::Response {
+                status: 200,
+                final_url: self.source.url.to_string(),
+                content_type: baseline.content_type.clone(),
+                validators: Default::default(),
+                body: raw,
+                moved_to: None,
+            };
+            if let Ok(again) =
+                crate::extract::extract(&self.source, &response, settings.timeout).await
+                && again.sha256 == baseline.sha256
+            {
+                folder.repair_text(&again.sha256, &again.text)?;
+                capture.meta.notes.push(
+                    "the baseline's stored text was damaged and has been rebuilt from its raw body"
+                        .to_string(),
+                );
+                return Ok(());
+            }
+        }
+        self.reset_baseline(
+            capture,
+            &format!(
+                "the baseline's stored text is damaged ({damage}) and its raw body cannot \
+                 rebuild it; this capture is the new baseline"
+            ),
+        )
     }
 
     fn reset_baseline(&mut self, capture: &mut Capture, why: &str) -> Result<(), StoreError> {

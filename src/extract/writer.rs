@@ -54,6 +54,16 @@ pub(super) fn is_block(name: &str) -> bool {
     )
 }
 
+/// Characters that carry nothing to read and are dropped: zero-width space, BOM, soft hyphen,
+/// the C1 controls, and the bidi embeddings, overrides and isolates that can make a printed line
+/// read differently from what it holds.
+fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{200B}' | '\u{FEFF}' | '\u{00AD}'
+        | '\u{0080}'..='\u{0084}' | '\u{0086}'..='\u{009F}'
+        | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
 /// Plain text (a JSON string, a PDF page): each line of it becomes a line.
 pub(super) fn plain_lines(text: &str, writer: &mut TextWriter) {
     for line in text.lines() {
@@ -82,15 +92,16 @@ impl TextWriter {
     /// BOM and soft hyphen are invisible and dropped. One pass, whole runs of words copied at
     /// once: this is the hottest loop of a check.
     pub(super) fn text(&mut self, s: &str) {
-        // Bytes worth a closer look: ASCII whitespace, and the lead bytes of characters that are
-        // whitespace or invisible (C2: NBSP, U+0085, soft hyphen; E1, E2, E3: the other spaces,
-        // zero-width space; EF: BOM) or may not be NFC on their own (all but C3-CB, D0, D1, D3).
-        // Everything else (ASCII letters, Latin-1, Cyrillic) costs one table lookup per byte.
+        // Bytes worth a closer look: ASCII whitespace and control characters, and the lead bytes
+        // of characters that are whitespace or invisible (C2: NBSP, U+0085, soft hyphen, the C1
+        // controls; E1, E2, E3: the other spaces, zero-width space, bidi controls; EF: BOM) or
+        // may not be NFC on their own (all but C3-CB, D0, D1, D3). Everything else (ASCII
+        // letters, Latin-1, Cyrillic) costs one table lookup per byte.
         const STOP: [bool; 256] = {
             let mut t = [false; 256];
             let mut b = 0;
             while b < 256 {
-                t[b] = matches!(b, 0x09..=0x0D | 0x20 | 0xC2 | 0xCC..=0xCF | 0xD2 | 0xD4..=0xFF);
+                t[b] = matches!(b, 0x00..=0x20 | 0x7F | 0xC2 | 0xCC..=0xCF | 0xD2 | 0xD4..=0xFF);
                 b += 1;
             }
             t
@@ -112,10 +123,12 @@ impl TextWriter {
                 continue;
             }
             let (separator, space, len) = if b < 0x80 {
-                (true, true, 1)
+                // Control characters are dropped: page text must never drive a terminal (ESC
+                // sequences, BEL, backspace) when a report or a diff is printed.
+                (true, matches!(b, 0x09..=0x0D | 0x20), 1)
             } else {
                 let c = s[i..].chars().next().expect("a char starts here");
-                let invisible = matches!(c, '\u{200B}' | '\u{FEFF}' | '\u{00AD}');
+                let invisible = is_invisible(c);
                 let space = c.is_whitespace();
                 if !space && !invisible && !is_nfc_starter(c) {
                     self.needs_nfc = true;
@@ -264,6 +277,13 @@ mod tests {
             assert_eq!(text, expected, "{chunks:?}");
             assert_eq!(text, nfc(&text), "{chunks:?}");
         }
+    }
+
+    #[test]
+    fn control_and_bidi_characters_never_reach_the_text() {
+        let mut w = TextWriter::default();
+        w.text("Fee\u{1b}[2J 4\u{7} MCI\u{8}\u{1b}]0;owned\u{7} \u{202e}txet\u{202c} \u{9b}x");
+        assert_eq!(w.finish_plain(), "Fee[2J 4 MCI]0;owned txet x");
     }
 
     #[test]

@@ -59,7 +59,7 @@ pub(super) struct RawSource {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawRoute {
     pub id: Spanned<String>,
-    pub title: String,
+    pub title: Spanned<String>,
     pub page: Option<Spanned<String>>,
     pub stale_after_days: Option<Spanned<i64>>,
     #[serde(default)]
@@ -70,7 +70,7 @@ pub(super) struct RawRoute {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawFact {
     pub id: Spanned<String>,
-    pub claim: String,
+    pub claim: Spanned<String>,
     pub source: Spanned<String>,
     pub quote: Option<Spanned<String>>,
     pub last_verified: Spanned<toml::value::Datetime>,

@@ -39,7 +39,7 @@ impl Validator<'_> {
             .collect();
         Route {
             id: rid.clone(),
-            title: route.title.clone(),
+            title: self.printable(&route.title, "title"),
             page,
             facts,
         }
@@ -60,16 +60,17 @@ impl Validator<'_> {
                 format!("fact names unknown source {sid:?}{hint}"),
             );
         }
-        if let Some(q) = &fact.quote
-            && crate::text::fold_for_match(q.get_ref()).is_empty()
-        {
-            self.problem(&q.span(), "quote is empty");
+        if let Some(q) = &fact.quote {
+            if crate::text::fold_for_match(q.get_ref()).is_empty() {
+                self.problem(&q.span(), "quote is empty");
+            }
+            self.printable(q, "quote");
         }
         let last_verified = self.date(&fact.last_verified);
         let stale_after_days = self.stale_days(&fact.stale_after_days, route_stale);
         Some(Fact {
             id: FactId::new(route_id, fact.id.get_ref()),
-            claim: fact.claim.clone(),
+            claim: self.printable(&fact.claim, "claim"),
             source: sid.clone(),
             quote: fact.quote.as_ref().map(|q| q.get_ref().clone()),
             last_verified: last_verified?,

@@ -167,6 +167,24 @@ impl Validator<'_> {
         }
     }
 
+    /// Text that reports print: a control or bidi character in it could drive the terminal a
+    /// report is read in, so it is refused where it stands.
+    pub(super) fn printable(&mut self, raw: &Spanned<String>, key: &str) -> String {
+        if let Some(c) = raw.get_ref().chars().find(|c| {
+            (c.is_control() && *c != '\t')
+                || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+        }) {
+            self.problem(
+                &raw.span(),
+                format!(
+                    "{key} holds the invisible control character U+{:04X}; remove it",
+                    c as u32
+                ),
+            );
+        }
+        raw.get_ref().clone()
+    }
+
     pub(super) fn schedule(&mut self, raw: &Spanned<String>) -> Option<Schedule> {
         match raw.get_ref().parse::<Schedule>() {
             Ok(s) => Some(s),

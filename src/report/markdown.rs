@@ -10,6 +10,7 @@ use std::fmt::Write;
 
 use super::{FactReport, Report};
 use crate::outcome::Outcome;
+use crate::text::short_sha;
 
 /// Diffs longer than this fold into `<details>`.
 const FOLD_AFTER_LINES: usize = 40;
@@ -32,6 +33,31 @@ pub fn escape(s: &str) -> String {
         }
     }
     out
+}
+
+/// `[label](url)` for an http(s) URL, its characters that Markdown or a table would read as
+/// syntax (`(`, `)`, `[`, `]`, `|`, `<`, `>`, backtick, backslash, spaces) percent-encoded, so a
+/// URL can neither end its link early nor add cells; anything else is the label as text.
+fn link(label: &str, url: &str) -> String {
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        return escape(label);
+    }
+    let mut target = String::with_capacity(url.len());
+    for c in url.chars() {
+        match c {
+            '(' | ')' | '[' | ']' | '|' | '<' | '>' | '`' | '\\' | '"' | '\'' => {
+                target.push_str(&format!("%{:02X}", c as u32))
+            }
+            c if c.is_whitespace() || c.is_control() => {
+                let mut buf = [0u8; 4];
+                for b in c.encode_utf8(&mut buf).bytes() {
+                    target.push_str(&format!("%{b:02X}"));
+                }
+            }
+            c => target.push(c),
+        }
+    }
+    format!("[{}]({target})", escape(label))
 }
 
 /// A code fence longer than any run of backticks inside `body`.
@@ -71,7 +97,7 @@ pub fn render(report: &Report) -> String {
     );
 
     let source_link = |id: &str| match report.source(id) {
-        Some(src) => format!("[{}]({})", escape(id), src.url),
+        Some(src) => link(id, &src.url),
         None => escape(id),
     };
     let values: Vec<_> = report.value_changes().collect();
@@ -158,10 +184,10 @@ pub fn render(report: &Report) -> String {
         );
         let _ = writeln!(
             out,
-            "[Official page]({}) · baseline `{}` → capture `{}` · `sourcewatch accept {}` after review\n",
-            src.url,
-            &from[..from.len().min(12)],
-            &to[..to.len().min(12)],
+            "{} · baseline `{}` → capture `{}` · `sourcewatch accept {}` after review\n",
+            link("Official page", &src.url),
+            short_sha(from),
+            short_sha(to),
             src.id
         );
         for note in src.notes() {
@@ -246,9 +272,8 @@ pub fn render(report: &Report) -> String {
             let detail = s.detail();
             let _ = writeln!(
                 out,
-                "| [{}]({}) | `{}` | {} |",
-                escape(&s.id),
-                s.url,
+                "| {} | `{}` | {} |",
+                link(&s.id, &s.url),
                 s.capture.outcome,
                 escape(&detail)
             );
@@ -281,6 +306,18 @@ pub fn render(report: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_url_cannot_add_links_or_cells() {
+        let evil = "https://e.org/nope)[click](javascript:alert(1))|cell|";
+        let md = link("src", evil);
+        assert_eq!(
+            md,
+            "[src](https://e.org/nope%29%5Bclick%5D%28javascript:alert%281%29%29%7Ccell%7C)"
+        );
+        assert!(!md.contains('|') && md.matches('(').count() == 1);
+        assert_eq!(link("src", "javascript:alert(1)"), "src");
+    }
 
     #[test]
     fn escaping_neutralises_markup() {

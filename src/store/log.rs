@@ -48,18 +48,27 @@ impl LogEntry {
     }
 }
 
-/// Appends whole JSON lines in one write: a crash leaves at most a torn last line.
+/// Appends whole JSON lines in one write: a crash leaves at most a torn last line, and the next
+/// append starts on a fresh line after one (else it would be glued to the torn line and lost
+/// with it).
 pub(super) fn append_lines<T: Serialize>(path: &Path, entries: &[T]) -> Result<(), StoreError> {
+    use std::os::unix::fs::FileExt;
+    let mut f = super::no_follow(OpenOptions::new().create(true).read(true).append(true))
+        .open(path)
+        .map_err(io_err(path))?;
+    let len = f.metadata().map_err(io_err(path))?.len();
+    let mut last = [b'\n'];
+    if len > 0 {
+        f.read_exact_at(&mut last, len - 1).map_err(io_err(path))?;
+    }
     let mut buf = Vec::new();
+    if last[0] != b'\n' {
+        buf.push(b'\n');
+    }
     for e in entries {
         serde_json::to_writer(&mut buf, e).expect("log entry serialises");
         buf.push(b'\n');
     }
-    let mut f = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .map_err(io_err(path))?;
     f.write_all(&buf).map_err(io_err(path))
 }
 

@@ -75,6 +75,13 @@ pub(crate) enum StoreError {
     Format { path: PathBuf, found: String },
     #[error("{}: {message}", path.display())]
     Corrupt { path: PathBuf, message: String },
+    #[error(
+        "{} is a symbolic link: sourcewatch opens nothing through a link in snapshots/ (one \
+         committed there could make a run read or write outside it); put the real file or \
+         folder there",
+        path.display()
+    )]
+    Link { path: PathBuf },
     #[error("source {0:?} has no capture yet; run `sourcewatch check` first")]
     NoCapture(String),
     #[error("source {id:?}: its latest capture failed ({outcome}); nothing to accept")]
@@ -99,6 +106,7 @@ impl Store {
     /// files a killed run left behind.
     pub(crate) fn open(dir: &Path) -> Result<Store, StoreError> {
         std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+        refuse_links(dir)?;
         let lock = take_lock(dir)?;
         let store = Store {
             dir: dir.to_path_buf(),
@@ -111,7 +119,9 @@ impl Store {
         if dirty.exists() {
             store.sweep_temp_files();
         }
-        std::fs::write(&dirty, b"").map_err(io_err(&dirty))?;
+        no_follow(OpenOptions::new().write(true).create(true).truncate(true))
+            .open(&dirty)
+            .map_err(io_err(&dirty))?;
         Ok(store)
     }
 
@@ -122,6 +132,7 @@ impl Store {
             lock: None,
         };
         if dir.exists() {
+            refuse_links(dir)?;
             store.check_format(false)?;
         }
         Ok(store)
@@ -226,13 +237,15 @@ impl Store {
 /// Takes the store's lock and writes who holds it, or says who does.
 fn take_lock(dir: &Path) -> Result<File, StoreError> {
     let lock_path = dir.join(LOCK_FILE);
-    let mut lock = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&lock_path)
-        .map_err(io_err(&lock_path))?;
+    let mut lock = no_follow(
+        OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false),
+    )
+    .open(&lock_path)
+    .map_err(io_err(&lock_path))?;
     match lock.try_lock() {
         Ok(()) => {}
         Err(std::fs::TryLockError::WouldBlock) => {
@@ -270,6 +283,46 @@ impl Drop for Store {
             }
         }
     }
+}
+
+/// Refuses a store that holds a symbolic link anywhere a run reads or writes: the folder itself,
+/// its files, the source folders, their files and their `text/` and `raw/` folders. One walk at
+/// open (file types come with the directory entries, no extra stat), so no later open can be
+/// led outside the store by a link that was committed or planted there.
+fn refuse_links(dir: &Path) -> Result<(), StoreError> {
+    fn walk(dir: &Path, depth: u32) -> Result<(), StoreError> {
+        let entries = match std::fs::read_dir(dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(io_err(dir)(e)),
+        };
+        for entry in entries.flatten() {
+            let kind = entry.file_type().map_err(io_err(&entry.path()))?;
+            if kind.is_symlink() {
+                return Err(StoreError::Link { path: entry.path() });
+            }
+            if kind.is_dir() && depth > 0 {
+                walk(&entry.path(), depth - 1)?;
+            }
+        }
+        Ok(())
+    }
+    if std::fs::symlink_metadata(dir)
+        .map_err(io_err(dir))?
+        .file_type()
+        .is_symlink()
+    {
+        return Err(StoreError::Link {
+            path: dir.to_path_buf(),
+        });
+    }
+    walk(dir, 2)
+}
+
+/// Opens refuse a link in the last place too (O_NOFOLLOW), for files a run appends to or locks.
+fn no_follow(options: &mut OpenOptions) -> &mut OpenOptions {
+    use std::os::unix::fs::OpenOptionsExt;
+    options.custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
 }
 
 /// Why stored text is not what its SHA-256 name says, if it is not.

@@ -84,8 +84,14 @@ impl<'s> SourceStore<'s> {
         }
     }
 
+    /// The source's state; a state naming a text by anything but a SHA-256 (a hand edit, a
+    /// damaged file) is refused with the file named, before any such name is used.
     pub(crate) fn state(&self) -> Result<SourceState, StoreError> {
-        read_json_or_default(&self.state_path())
+        let state: SourceState = read_json_or_default(&self.state_path())?;
+        for v in [&state.baseline, &state.latest].into_iter().flatten() {
+            self.checked(&v.sha256)?;
+        }
+        Ok(state)
     }
 
     fn write_state(&self, state: &SourceState) -> Result<(), StoreError> {
@@ -258,6 +264,11 @@ impl<'s> SourceStore<'s> {
             .into_iter()
             .find(|e| e.record.sha256.as_ref() == Some(&version.sha256))
             .and_then(|e| e.fingerprint))
+    }
+
+    /// Writes a damaged or missing text again (its SHA-256 checked by the caller).
+    pub(crate) fn repair_text(&self, sha: &str, text: &str) -> Result<(), StoreError> {
+        self.write_version(sha, text, &[], true)
     }
 
     /// Makes `text` (re-extracted from the baseline's raw body with today's settings, named

@@ -54,10 +54,11 @@ impl Store {
             }
             let log_path = dir.join("captures.jsonl");
             if let Ok(text) = std::fs::read_to_string(&log_path) {
-                let lines: Vec<&str> = text.lines().collect();
-                for (i, line) in lines.iter().enumerate() {
-                    let torn_tail = i + 1 == lines.len() && !text.ends_with('\n');
-                    if serde_json::from_str::<LogEntry>(line).is_err() && !torn_tail {
+                for (i, line) in text.lines().enumerate() {
+                    // A line cut short by a crash (or a full disk) is skipped by readers, and
+                    // appends after it start on a fresh line: a torn line is not damage.
+                    let broken = serde_json::from_str::<LogEntry>(line).is_err_and(|e| !e.is_eof());
+                    if broken {
                         damage.push(format!(
                             "{}:{}: unreadable log line",
                             log_path.display(),

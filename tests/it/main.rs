@@ -9,6 +9,7 @@ mod golden;
 mod hostile;
 mod kinds;
 mod messages;
+mod planted;
 mod registry;
 mod registry_builder;
 mod review;
