@@ -15,6 +15,7 @@ mod server;
 mod status;
 mod store;
 mod usage;
+mod walls;
 mod watch;
 
 use std::path::{Path, PathBuf};
