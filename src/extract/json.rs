@@ -24,10 +24,10 @@ pub(super) fn extract_json(body: &[u8], source: &Source) -> Result<Extracted, Ex
             .collect()
     };
     if values.is_empty() {
-        return Err(ExtractError::SelectorMissing(format!(
-            "JSON Pointer(s) {}",
-            source.pointers.join(", ")
-        )));
+        return Err(ExtractError::SelectorMissing {
+            selectors: format!("JSON Pointer(s) {}", source.pointers.join(", ")),
+            suggestion: None,
+        });
     }
     let mut writer = TextWriter::default();
     for value in values {
@@ -41,7 +41,7 @@ pub(super) fn extract_json(body: &[u8], source: &Source) -> Result<Extracted, Ex
         }
         writer.hard_break();
     }
-    finished(writer, source)
+    finished(writer, &source.ignore)
 }
 
 fn looks_like_html(s: &str) -> bool {
