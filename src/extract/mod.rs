@@ -35,6 +35,7 @@ use crate::fetch::Response;
 use crate::outcome::Outcome;
 use crate::registry::{Format, Source};
 use crate::text::{nfc, sha256_hex};
+pub(crate) use candidates::{Candidate, candidates};
 use writer::TextWriter;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

@@ -76,6 +76,7 @@ impl Validator<'_> {
             ignore,
             schedule,
             select_text: css_text(&src.select, format),
+            exclude_text: css_text(&src.exclude, format),
             charset,
             ca_pem,
             respect_robots,

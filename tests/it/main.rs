@@ -7,6 +7,7 @@ mod demo;
 mod faults;
 mod golden;
 mod kinds;
+mod probe;
 mod registry;
 mod registry_builder;
 mod review;

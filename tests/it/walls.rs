@@ -177,3 +177,32 @@ fn a_wall_after_a_good_capture_keeps_the_baseline_and_accept_refuses_it() {
     assert_eq!(state(&ws, "notice")["baseline"]["sha256"], baseline);
 }
 
+#[test]
+fn probe_of_a_wall_says_blocked() {
+    let challenge = fixtures("challenge");
+    let (_, status, body) = challenge
+        .iter()
+        .find(|p| p.0 == "403-en-verify-you-are-human")
+        .unwrap();
+    let server = TestServer::start();
+    server.set(
+        "/wall",
+        Reply::status(*status)
+            .header("Content-Type", "text/html")
+            .body(body.clone()),
+    );
+    let ws = Workspace::new(&Registry::new().settings(SETTINGS).toml());
+    let run = ws.run(&["probe", &server.url("/wall"), "--format", "json"]);
+    assert_eq!(run.code, 1);
+    let j = run.json();
+    assert_eq!(j["outcome"], "blocked");
+    assert_eq!(j["http_status"], 403);
+    assert_eq!(j["text"], Value::Null);
+    assert!(
+        j["error"]
+            .as_str()
+            .unwrap()
+            .contains("says \"verify you are human\""),
+        "{j}"
+    );
+}
