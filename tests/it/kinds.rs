@@ -7,12 +7,12 @@ use super::*;
 /// Browser tests check the process table for Chromium; one at a time so they see only their own.
 static ONE_BROWSER_TEST: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-fn browser_test() -> std::sync::MutexGuard<'static, ()> {
+pub(super) fn browser_test() -> std::sync::MutexGuard<'static, ()> {
     ONE_BROWSER_TEST.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Chromium is needed; CI installs it (.ci/run), elsewhere the test says why it skips.
-fn have_chromium() -> bool {
+pub(super) fn have_chromium() -> bool {
     let found = Command::new("chromium")
         .arg("--version")
         .output()

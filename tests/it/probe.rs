@@ -474,3 +474,47 @@ fn selector_missing_names_the_selector_and_suggests_one() {
         probe.stdout
     );
 }
+
+#[test]
+fn probe_render_browser_reads_the_rendered_page() {
+    let _one = super::kinds::browser_test();
+    if !super::kinds::have_chromium() {
+        return;
+    }
+    let server = TestServer::start();
+    server.set(
+        "/app",
+        Reply::html(
+            r#"<html><body><div id="app">Loading</div><script>
+document.getElementById('app').innerHTML =
+  '<section class="service-info"><p>The permit is issued within 45 calendar days.</p></section>';
+</script></body></html>"#,
+        ),
+    );
+    let ws = settings_only();
+    let url = server.url("/app");
+    let plain = ws.run(&["probe", &url, "--quote", DAYS, "--format", "json"]);
+    assert_eq!(plain.code, 1);
+    assert_eq!(plain.json()["quotes"][0]["found"], false);
+    let run = ws.run(&[
+        "probe", &url, "--render", "browser", "--quote", DAYS, "--format", "json",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let j = run.json();
+    assert_eq!(j["settings"]["render"], "browser");
+    // The same text either way: the id comes before the class.
+    let names: Vec<&str> = j["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["selector"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["div#app", "section.service-info"]);
+    assert!(
+        j["source_block"]
+            .as_str()
+            .unwrap()
+            .contains("render = \"browser\"\nselect = [\"div#app\"]\n"),
+        "{j}"
+    );
+}

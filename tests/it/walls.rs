@@ -206,3 +206,46 @@ fn probe_of_a_wall_says_blocked() {
         "{j}"
     );
 }
+
+#[test]
+fn a_rendered_page_that_is_still_a_challenge_is_blocked() {
+    let _one = super::kinds::browser_test();
+    if !super::kinds::have_chromium() {
+        return;
+    }
+    let server = TestServer::start();
+    // Nothing to read in the HTML itself: the script writes the challenge.
+    server.set(
+        "/spa",
+        Reply::html(
+            r#"<html><body><div id="app"></div><script>
+document.getElementById('app').innerHTML =
+  '<h1>Checking your browser before accessing the portal</h1><p>This takes a moment.</p>';
+</script></body></html>"#,
+        ),
+    );
+    let url = server.url("/spa");
+    let ws = Workspace::new(
+        &Registry::new()
+            .settings(&[
+                "retries = 0",
+                "per_host_interval_ms = 0",
+                "timeout_secs = 10",
+            ])
+            .source(Source::new("plain", &url))
+            .source(Source::new("rendered", &url).line("render = \"browser\""))
+            .toml(),
+    );
+    let run = ws.run(&["check", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let r = run.json();
+    assert_eq!(source_row(&r, "plain")["outcome"], "empty");
+    let rendered = source_row(&r, "rendered");
+    assert_eq!(rendered["outcome"], "blocked", "{rendered}");
+    let error = rendered["error"].as_str().unwrap();
+    assert!(
+        error.ends_with("says \"checking your browser\" (rendered)"),
+        "{error}"
+    );
+    assert_eq!(stored_texts(&ws, "rendered"), 0);
+}
