@@ -107,6 +107,10 @@ Reports of the second check:"
             Ok(Exit::of(&report))
         }
         Command::Status { format } => status(&cli, *format),
+        Command::Probe(args) => Ok(match crate::probe::run(&cli, args)? {
+            crate::probe::Verdict::Clean => Exit::Clean,
+            crate::probe::Verdict::Review => Exit::Review,
+        }),
     }
 }
 

@@ -94,6 +94,8 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
+    /// One polite fetch, nothing stored: what a selection captures, its quotes, better selectors.
+    Probe(ProbeArgs),
     /// Check sources.toml; with --store also re-hash every stored snapshot and report damage.
     Validate {
         /// Also verify the integrity of snapshots/.
@@ -121,6 +123,48 @@ pub struct CheckArgs {
     /// Write the report here instead of standard output.
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+/// `probe URL | --source ID`: the settings to try, on top of the source's (README "Tuning a
+/// source"): `--select` replaces its selectors, `--exclude`, `--ignore` and `--quote` add to its
+/// own and its facts' quotes, `--render` and a URL replace its own.
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// The page to fetch (with --source: instead of the source's url).
+    #[arg(value_name = "URL", required_unless_present = "source")]
+    pub url: Option<String>,
+    /// Start from this source of sources.toml: its url, selectors, rules and facts' quotes.
+    #[arg(long, value_name = "ID")]
+    pub source: Option<String>,
+    /// CSS selector of the text to take (repeatable; replaces the source's select).
+    #[arg(long, value_name = "CSS")]
+    pub select: Vec<String>,
+    /// CSS selector of elements to leave out (repeatable).
+    #[arg(long, value_name = "CSS")]
+    pub exclude: Vec<String>,
+    /// Regex whose matches are removed from the text (repeatable).
+    #[arg(long, value_name = "RE")]
+    pub ignore: Vec<String>,
+    /// Words the page should contain, matched as fact quotes are (repeatable).
+    #[arg(long, value_name = "TEXT")]
+    pub quote: Vec<String>,
+    /// How to get the page (default: the source's, else http).
+    #[arg(long, value_enum)]
+    pub render: Option<ProbeRender>,
+    #[arg(long, value_enum, default_value_t = ProbeFormat::Text)]
+    pub format: ProbeFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProbeRender {
+    Http,
+    Browser,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProbeFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

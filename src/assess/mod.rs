@@ -24,7 +24,7 @@ use chrono::NaiveDate;
 
 pub(crate) use change::{Change, PassageChange};
 pub(crate) use quote::ClosestPassage;
-use quote::CurrentText;
+pub(crate) use quote::CurrentText;
 
 use crate::compare::Diff;
 use crate::outcome::{Flag, Outcome};

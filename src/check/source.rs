@@ -289,7 +289,14 @@ impl Job {
             let (final_url, answered) = match fetched {
                 Fetched::Body(response) => {
                     let timeout = self.registry.settings.timeout;
-                    let extracted = crate::extract::extract(source, &response, timeout).await;
+                    let facts = self
+                        .facts
+                        .iter()
+                        .map(|&(r, f)| &self.registry.routes[r].facts[f]);
+                    let quotes: Vec<&str> = facts.filter_map(|f| f.quote.as_deref()).collect();
+                    let extracted =
+                        crate::extract::extract_suggesting(source, &response, timeout, &quotes)
+                            .await;
                     return Ok(Taken {
                         capture: Capture::fresh(response, extracted),
                         damaged,

@@ -1,7 +1,9 @@
 //! HTML → text: the visible text of the selected elements in document order, with excluded and
 //! never-visible elements (scripts, styles, templates, …) skipped.
 
+use ego_tree::NodeRef;
 use ego_tree::iter::Edge;
+use regex::Regex;
 use scraper::{ElementRef, Html, Node, Selector};
 
 use super::writer::TextWriter;
@@ -27,19 +29,41 @@ pub(super) fn extract_html(
     deadline: &Deadline,
 ) -> Result<Extracted, ExtractError> {
     let doc = dom::parse_document(html, deadline)?;
-    let scope = if source.select.is_empty() {
+    extract_doc(
+        &doc,
+        &source.select,
+        &source.select_text,
+        &source.exclude,
+        &source.ignore,
+        deadline,
+    )
+}
+
+/// The text of a parsed page as these settings select it: what [`extract_html`] does, and what
+/// a candidate selector is verified with (`candidates`), so the two can never disagree.
+/// `select_text` is `select` as written, for the `selector_missing` message.
+pub(super) fn extract_doc(
+    doc: &Html,
+    select: &[Selector],
+    select_text: &[String],
+    exclude: &[Selector],
+    ignore: &[Regex],
+    deadline: &Deadline,
+) -> Result<Extracted, ExtractError> {
+    let scope = if select.is_empty() {
         Scope::Body
     } else {
-        Scope::Selected(&source.select)
+        Scope::Selected(select)
     };
     let mut writer = TextWriter::default();
-    let matched_any = walk(&doc, scope, &source.exclude, &mut writer, deadline)?;
+    let matched_any = walk(doc, scope, exclude, &mut writer, deadline)?;
     if !matched_any {
-        return Err(ExtractError::SelectorMissing(super::describe_selectors(
-            source,
-        )));
+        return Err(ExtractError::SelectorMissing {
+            selectors: super::describe_selectors(select_text, select.len()),
+            suggestion: None,
+        });
     }
-    finished(writer, source)
+    finished(writer, ignore)
 }
 
 /// What part of a document is text.
@@ -63,15 +87,26 @@ pub(super) fn walk(
     writer: &mut TextWriter,
     deadline: &Deadline,
 ) -> Result<bool, ExtractError> {
+    walk_from(doc.tree.root(), scope, exclude, writer, deadline)
+}
+
+/// [`walk`] over the subtree of `root` only (with [`Scope::All`]: the text of one element).
+pub(super) fn walk_from(
+    root: NodeRef<'_, Node>,
+    scope: Scope<'_>,
+    exclude: &[Selector],
+    writer: &mut TextWriter,
+    deadline: &Deadline,
+) -> Result<bool, ExtractError> {
     let mut capture_depth = match scope {
         Scope::All => 1,
         _ => 0,
     };
     let mut skip_until: Option<ego_tree::NodeId> = None;
     let mut matched_any = matches!(scope, Scope::Body | Scope::All);
-    let mut edges: u32 = 0;
 
-    for edge in doc.tree.root().traverse() {
+    let mut edges: u32 = 0;
+    for edge in root.traverse() {
         edges = edges.wrapping_add(1);
         if edges.is_multiple_of(EDGES_PER_CHECK) {
             deadline.check()?;

@@ -27,10 +27,10 @@ pub(super) fn extract_json(
             .collect()
     };
     if values.is_empty() {
-        return Err(ExtractError::SelectorMissing(format!(
-            "JSON Pointer(s) {}",
-            source.pointers.join(", ")
-        )));
+        return Err(ExtractError::SelectorMissing {
+            selectors: format!("JSON Pointer(s) {}", source.pointers.join(", ")),
+            suggestion: None,
+        });
     }
     let mut writer = TextWriter::default();
     for value in values {
@@ -44,7 +44,7 @@ pub(super) fn extract_json(
         }
         writer.hard_break();
     }
-    finished(writer, source)
+    finished(writer, &source.ignore)
 }
 
 fn looks_like_html(s: &str) -> bool {

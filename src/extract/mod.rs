@@ -13,6 +13,7 @@
 //!   writer.rs   lines of collapsed text, tables and lists
 //!   json.rs     JSON Pointers, HTML strings, canonical JSON
 //!   pdf.rs      pdftotext on tokio::process
+//!   candidates.rs  selectors that would capture given quotes (probe, selector_missing hints)
 //! ```
 //!
 //! HTML and JSON extraction is synchronous CPU work; `scraper::Html` is not `Send`, so a parsed
@@ -24,6 +25,7 @@
 //! (and hold up the runtime's exit), and the hand-off would cost every page, not just the rare
 //! hostile one.
 
+mod candidates;
 mod charset;
 mod html;
 mod json;
@@ -33,11 +35,14 @@ mod writer;
 use std::borrow::Cow;
 use std::time::Duration;
 
+use regex::Regex;
+
 use crate::dom::{Deadline, DomError};
 use crate::fetch::Response;
 use crate::outcome::Outcome;
 use crate::registry::{Format, Source};
 use crate::text::{nfc, sha256_hex};
+pub(crate) use candidates::{Candidate, candidates};
 use writer::TextWriter;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -46,8 +51,16 @@ pub(crate) enum ExtractError {
     Empty,
     #[error("{0}")]
     Parse(String),
-    #[error("the page loaded but no element matched {0}")]
-    SelectorMissing(String),
+    /// `selectors` names what matched nothing; `suggestion`, when the facts' quotes are on the
+    /// page anyway, says where (see [`extract_suggesting`]).
+    #[error(
+        "the page loaded but no element matched {selectors}{}",
+        suggestion.as_ref().map(|s| format!("; {s}")).unwrap_or_default()
+    )]
+    SelectorMissing {
+        selectors: String,
+        suggestion: Option<String>,
+    },
 }
 
 impl From<DomError> for ExtractError {
@@ -61,7 +74,7 @@ impl ExtractError {
         match self {
             ExtractError::Empty => Outcome::Empty,
             ExtractError::Parse(_) => Outcome::ParseError,
-            ExtractError::SelectorMissing(_) => Outcome::SelectorMissing,
+            ExtractError::SelectorMissing { .. } => Outcome::SelectorMissing,
         }
     }
 }
@@ -104,10 +117,40 @@ pub(crate) async fn extract(
     }
 }
 
+/// [`extract`], and when the selectors matched nothing while the `quotes` (of the facts on the
+/// source) are on the page, the error says which selector would hold them. The suggestion costs
+/// a second parse, paid only on that failure.
+pub(crate) async fn extract_suggesting(
+    source: &Source,
+    response: &Response,
+    timeout: Duration,
+    quotes: &[&str],
+) -> Result<Extracted, ExtractError> {
+    let mut result = extract(source, response, timeout).await;
+    if let Err(ExtractError::SelectorMissing { suggestion, .. }) = &mut result {
+        *suggestion = candidates::suggestion(source, response, quotes);
+    }
+    result
+}
+
+/// The body of an HTML response as text, or `None` when the source reads it as JSON or PDF.
+fn html_text<'a>(source: &Source, response: &'a Response) -> Option<Cow<'a, str>> {
+    let format = source
+        .format
+        .unwrap_or_else(|| Format::from_content_type(response.content_type.as_deref()));
+    (format == Format::Html).then(|| {
+        charset::decode(
+            &response.body,
+            response.content_type.as_deref(),
+            source.charset,
+        )
+    })
+}
+
 /// The end of every extraction: NFC, `ignore` patterns, the empty check and the hash.
-fn finished(mut writer: TextWriter, source: &Source) -> Result<Extracted, ExtractError> {
+fn finished(mut writer: TextWriter, ignore: &[Regex]) -> Result<Extracted, ExtractError> {
     writer.hard_break();
-    let text = finish(writer.out, writer.needs_nfc, source);
+    let text = finish(writer.out, writer.needs_nfc, ignore);
     if text.is_empty() {
         return Err(ExtractError::Empty);
     }
@@ -115,16 +158,21 @@ fn finished(mut writer: TextWriter, source: &Source) -> Result<Extracted, Extrac
     Ok(Extracted { text, sha256 })
 }
 
-fn describe_selectors(source: &Source) -> String {
-    // Selectors do not keep their source text; the registry's order is the user's.
-    format!("{} selector(s)", source.select.len())
+/// The selectors of a `selector_missing` message, as written and in the registry's order:
+/// `div.a`, or `any of div.a, div.b`. (`count` stands in when the text is not known.)
+fn describe_selectors(text: &[String], count: usize) -> String {
+    match text {
+        [] => format!("{count} selector(s)"),
+        [one] => one.clone(),
+        many => format!("any of {}", many.join(", ")),
+    }
 }
 
 /// NFC, then `ignore` patterns removed, then lines tidied again (a removal can leave a blank line
 /// or a double space behind), then NFC again if anything was removed: a match between a letter
 /// and its combining mark leaves the two side by side. Text that needed no NFC has no combining
 /// characters at all, so no removal can make it need one.
-fn finish(mut raw: String, needs_nfc: bool, source: &Source) -> String {
+fn finish(mut raw: String, needs_nfc: bool, ignore: &[Regex]) -> String {
     while raw.ends_with('\n') {
         raw.pop();
     }
@@ -132,12 +180,12 @@ fn finish(mut raw: String, needs_nfc: bool, source: &Source) -> String {
         Some(Cow::Owned(normalised)) => normalised,
         _ => raw,
     };
-    if source.ignore.is_empty() {
+    if ignore.is_empty() {
         return text;
     }
     let mut stripped = text;
     let mut removed = false;
-    for re in &source.ignore {
+    for re in ignore {
         if let Cow::Owned(s) = re.replace_all(&stripped, "") {
             stripped = s;
             removed = true;

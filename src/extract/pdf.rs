@@ -22,7 +22,7 @@ pub(super) async fn extract_pdf(
     for page in text.split('\u{c}') {
         plain_lines(page, &mut writer);
     }
-    finished(writer, source)
+    finished(writer, &source.ignore)
 }
 
 async fn pdf_to_text(body: &[u8], timeout: Duration) -> Result<String, ExtractError> {

@@ -6,7 +6,8 @@
 //! jitter happen here and only here; `Retry-After` is honoured up to a cap. Conditional GET uses
 //! the stored validators. Bodies are read as a stream and cut off at `max_body_bytes` after
 //! decompression, so neither a huge page nor a gzip bomb can exhaust memory. Bot walls and
-//! challenge pages are recognised and reported as `blocked`, never as content.
+//! challenge pages are recognised (by vendor, and by what a short page says) and reported as
+//! `blocked`, never as content.
 //!
 //! ```text
 //! fetch/
@@ -191,6 +192,13 @@ impl Fetcher {
             self.max_body_bytes,
         )
         .await?;
+        // A rendered challenge (the browser got no further) is a wall, not content.
+        if let Some(reason) = wall::challenge_text(dom.as_bytes()) {
+            return Err(FetchError::Blocked {
+                status: None,
+                reason: format!("{reason} (rendered)"),
+            });
+        }
         Ok((
             Fetched::Body(Response {
                 status: 200,

@@ -134,6 +134,10 @@ pub struct Source {
     pub(crate) wait_for: Option<Selector>,
     /// CSS selectors (HTML).
     pub select: Vec<Selector>,
+    /// `select` and `exclude` as written (selectors do not keep their source text): for
+    /// messages that name them and for `probe`.
+    pub(crate) select_text: Vec<String>,
+    pub(crate) exclude_text: Vec<String>,
     /// JSON Pointers (`format = "json"`).
     pub(crate) pointers: Vec<String>,
     pub(crate) exclude: Vec<Selector>,

@@ -75,6 +75,8 @@ impl Validator<'_> {
             exclude,
             ignore,
             schedule,
+            select_text: css_text(&src.select, format),
+            exclude_text: css_text(&src.exclude, format),
             charset,
             ca_pem,
             respect_robots,
@@ -187,6 +189,14 @@ impl Validator<'_> {
             Some(_) => true,
             None => settings.respect_robots,
         }
+    }
+}
+
+/// CSS selectors as written, when they are CSS (HTML sources).
+fn css_text(raw: &[Spanned<String>], format: Option<Format>) -> Vec<String> {
+    match format {
+        Some(Format::Json | Format::Pdf) => Vec::new(),
+        _ => raw.iter().map(|s| s.get_ref().clone()).collect(),
     }
 }
 

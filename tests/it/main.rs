@@ -10,6 +10,7 @@ mod hostile;
 mod kinds;
 mod messages;
 mod planted;
+mod probe;
 mod registry;
 mod registry_builder;
 mod review;
@@ -19,6 +20,7 @@ mod status;
 mod store;
 mod tuning;
 mod usage;
+mod walls;
 mod watch;
 
 use std::path::{Path, PathBuf};

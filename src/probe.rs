@@ -1,0 +1,645 @@
+//! `probe`: what a source's settings would capture, before anyone commits to them.
+//!
+//! One polite fetch (robots.txt, the User-Agent, and the `[settings]` of `sources.toml` when
+//! there is one, else the defaults), through the same [`Fetcher`] and the same extraction as a
+//! check; nothing is written (no `snapshots/`, no lock). It prints the normalised text, whether
+//! each quote is in it (matched as checks match fact quotes), the selectors that would hold the
+//! quotes (`extract::candidates`, each verified by the real extraction), and a `[[sources]]`
+//! block to paste.
+//!
+//! The settings are built the way `sources.toml` is read: a one-source registry text is made
+//! from the flags (and, with `--source ID`, that source's own settings) and validated by the
+//! registry, so a bad selector or regex gets the very message `validate` gives, named after the
+//! flag it came from. With `--source ID`, `--select` replaces the source's selectors (one tries
+//! another selection), `--exclude`, `--ignore` and `--quote` add to the source's rules and its
+//! facts' quotes, and a URL or `--render` replace its own.
+
+use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use reqwest::Url;
+use serde::Serialize;
+
+use crate::assess::CurrentText;
+use crate::cli::{Cli, ProbeArgs, ProbeFormat, ProbeRender};
+use crate::extract::{self, Candidate};
+use crate::fetch::{Fetched, Fetcher};
+use crate::outcome::Outcome;
+use crate::registry::{self, Format, Registry, RegistryError, Render, Settings, Source};
+
+/// What a probe came to, for the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// The page was fetched, the settings captured text, and every quote is in it.
+    Clean,
+    /// The fetch or the extraction failed, or a quote is not in the text.
+    Review,
+}
+
+/// The settings probed, as written (for the output and the `[[sources]]` block).
+#[derive(Debug, Serialize)]
+struct Tried {
+    id: String,
+    url: String,
+    /// The source these settings started from (`--source`).
+    source: Option<String>,
+    select: Vec<String>,
+    exclude: Vec<String>,
+    ignore: Vec<String>,
+    render: &'static str,
+    format: Option<&'static str>,
+    charset: Option<&'static str>,
+}
+
+#[derive(Debug, Serialize)]
+struct QuoteRow {
+    quote: String,
+    /// Null when no text was captured.
+    found: Option<bool>,
+}
+
+#[derive(Debug, Serialize)]
+struct CandidateRow {
+    selector: String,
+    quotes_found: usize,
+    text_bytes: usize,
+    matches: usize,
+}
+
+/// The probe's result: `--format json` prints it as it is.
+#[derive(Debug, Serialize)]
+struct Probe {
+    url: String,
+    source: Option<String>,
+    settings: Tried,
+    http_status: Option<u16>,
+    final_url: Option<String>,
+    content_type: Option<String>,
+    bytes: Option<u64>,
+    /// Null when text was captured; else the outcome a check would have recorded.
+    outcome: Option<Outcome>,
+    error: Option<String>,
+    text: Option<String>,
+    text_bytes: Option<usize>,
+    sha256: Option<String>,
+    quotes: Vec<QuoteRow>,
+    candidates: Vec<CandidateRow>,
+    /// The selector the block uses, and why.
+    chosen_select: Vec<String>,
+    source_block: String,
+}
+
+pub(crate) fn run(cli: &Cli, args: &ProbeArgs) -> anyhow::Result<Verdict> {
+    let registry = if cli.config.exists() || args.source.is_some() {
+        Some(registry::load(&cli.config, cli.today())?)
+    } else {
+        None
+    };
+    let base = match (&args.source, &registry) {
+        (Some(id), Some(reg)) => Some(known_source(reg, id)?),
+        _ => None,
+    };
+    let tried = tried(args, base.map(|s| &**s))?;
+    let (source, defaults) = build_source(&tried, cli.today())?;
+    let source = finish_source(source, base.map(|s| &**s), registry.as_ref(), &defaults);
+    let settings = registry.as_ref().map_or(defaults, |r| r.settings.clone());
+    let mut quotes: Vec<String> = Vec::new();
+    if let (Some(base), Some(reg)) = (base, &registry) {
+        for q in reg.facts().filter(|f| f.source == base.id) {
+            quotes.extend(q.quote.clone());
+        }
+    }
+    quotes.extend(args.quote.iter().cloned());
+    let mut seen = std::collections::HashSet::new();
+    quotes.retain(|q| seen.insert(q.clone()));
+
+    let source = Arc::new(source);
+    let probe = fetch_and_read(&settings, source, tried, &quotes)?;
+    let verdict = if probe.outcome.is_none() && probe.quotes.iter().all(|q| q.found == Some(true)) {
+        Verdict::Clean
+    } else {
+        Verdict::Review
+    };
+    let rendered = match args.format {
+        ProbeFormat::Json => {
+            let mut json = serde_json::to_string_pretty(&probe).expect("serialisable");
+            json.push('\n');
+            json
+        }
+        ProbeFormat::Text => render_text(&probe),
+    };
+    if cli.quiet && args.format == ProbeFormat::Text {
+        if let Some(error) = &probe.error {
+            eprintln!("{}: {error}", probe.url);
+        }
+    } else {
+        std::io::stdout().lock().write_all(rendered.as_bytes())?;
+    }
+    Ok(verdict)
+}
+
+fn known_source<'r>(registry: &'r Registry, id: &str) -> anyhow::Result<&'r Arc<Source>> {
+    registry.source(id).ok_or_else(|| {
+        let hint = registry::did_you_mean(id, registry.sources.iter().map(|s| s.id.as_str()));
+        anyhow::anyhow!("unknown source {id:?}{hint}")
+    })
+}
+
+/// The settings to try, as written: the source's (if any) with the flags applied.
+fn tried(args: &ProbeArgs, base: Option<&Source>) -> anyhow::Result<Tried> {
+    let url = match (&args.url, base) {
+        (Some(url), _) => url.clone(),
+        (None, Some(b)) => b.url.to_string(),
+        (None, None) => bail!("probe needs a URL or --source ID"),
+    };
+    let format = base.and_then(|b| b.format).map(|f| match f {
+        Format::Html => "html",
+        Format::Json => "json",
+        Format::Pdf => "pdf",
+    });
+    let render = match (args.render, base.map(|b| b.render)) {
+        (Some(ProbeRender::Browser), _) | (None, Some(Render::Browser)) => "browser",
+        _ => "http",
+    };
+    let own_select = match base {
+        Some(b) if format == Some("json") => b.pointers.clone(),
+        Some(b) => b.select_text.clone(),
+        None => Vec::new(),
+    };
+    let select = if args.select.is_empty() {
+        own_select
+    } else {
+        args.select.clone()
+    };
+    let mut exclude = base.map(|b| b.exclude_text.clone()).unwrap_or_default();
+    exclude.extend(args.exclude.iter().cloned());
+    let mut ignore: Vec<String> = base
+        .map(|b| b.ignore.iter().map(|r| r.as_str().to_string()).collect())
+        .unwrap_or_default();
+    ignore.extend(args.ignore.iter().cloned());
+    let id = match base {
+        Some(b) => b.id.clone(),
+        None => Url::parse(&url).map_or_else(|_| "new-source".to_string(), |u| id_for(&u)),
+    };
+    Ok(Tried {
+        id,
+        url,
+        source: base.map(|b| b.id.clone()),
+        select,
+        exclude,
+        ignore,
+        render,
+        format,
+        charset: base.and_then(|b| b.charset).map(|e| e.name()),
+    })
+}
+
+/// A TOML string, quoted and escaped as the `toml_edit` writer does it.
+fn toml_str(s: &str) -> String {
+    toml_edit::Value::from(s).to_string().trim().to_string()
+}
+
+fn toml_list(items: &[String]) -> String {
+    let mut array: toml_edit::Array = items.iter().map(String::as_str).collect();
+    array.fmt();
+    array.to_string().trim().to_string()
+}
+
+/// The source, validated by the registry from a one-source `sources.toml` text; a problem is
+/// reported with the registry's message, named after the flag (or source) it came from. Also the
+/// default settings, for a probe without `sources.toml`.
+fn build_source(tried: &Tried, today: chrono::NaiveDate) -> anyhow::Result<(Source, Settings)> {
+    // One value per line, each with what it came from.
+    let from_source = |what: &str| match &tried.source {
+        Some(id) => format!("{what} (from --source {id} or the flags)"),
+        None => format!("--{what}"),
+    };
+    let mut lines: Vec<(String, String)> = vec![
+        ("[[sources]]".into(), String::new()),
+        ("id = \"probe\"".into(), String::new()),
+        (format!("url = {}", toml_str(&tried.url)), "URL".into()),
+    ];
+    if let Some(f) = tried.format {
+        lines.push((format!("format = \"{f}\""), "format".into()));
+    }
+    lines.push((format!("render = \"{}\"", tried.render), "--render".into()));
+    if let Some(c) = tried.charset {
+        lines.push((format!("charset = {}", toml_str(c)), "charset".into()));
+    }
+    for (key, items) in [
+        ("select", &tried.select),
+        ("exclude", &tried.exclude),
+        ("ignore", &tried.ignore),
+    ] {
+        lines.push((format!("{key} = ["), String::new()));
+        for item in items {
+            lines.push((format!("  {},", toml_str(item)), from_source(key)));
+        }
+        lines.push(("]".into(), String::new()));
+    }
+    let text: String = lines.iter().map(|(l, _)| format!("{l}\n")).collect();
+    let mut reg = match registry::parse(Path::new("probe"), &text, today) {
+        Ok(reg) => reg,
+        Err(RegistryError::Invalid(problems)) => {
+            let said: Vec<String> = problems
+                .iter()
+                .map(|d| {
+                    let from = lines
+                        .get(d.line.saturating_sub(1))
+                        .map(|(_, from)| from.as_str())
+                        .filter(|f| !f.is_empty())
+                        .unwrap_or("probe");
+                    format!("{from}: {}", d.message)
+                })
+                .collect();
+            bail!("{}", said.join("\n"));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let source = reg.sources.pop().context("the probe's source")?;
+    let source = Arc::try_unwrap(source).map_err(|_| anyhow::anyhow!("source still shared"))?;
+    Ok((source, reg.settings))
+}
+
+/// What the one-source text cannot say: robots.txt as the registry (or the source) says, and
+/// the source's trusted root and `wait_for`.
+fn finish_source(
+    mut source: Source,
+    base: Option<&Source>,
+    registry: Option<&Registry>,
+    defaults: &Settings,
+) -> Source {
+    let settings = registry.map_or(defaults, |r| &r.settings);
+    source.respect_robots = base.map_or(settings.respect_robots, |b| b.respect_robots);
+    if let Some(b) = base {
+        source.id = b.id.clone();
+        source.ca_pem = b.ca_pem.clone();
+        if source.render == Render::Browser {
+            source.wait_for = b.wait_for.clone();
+        }
+    } else {
+        source.id = "probe".into();
+    }
+    source
+}
+
+fn fetch_and_read(
+    settings: &Settings,
+    source: Arc<Source>,
+    tried: Tried,
+    quotes: &[String],
+) -> anyhow::Result<Probe> {
+    let runtime = crate::runtime::build().context("starting the async runtime")?;
+    let fetcher = Fetcher::new(settings, std::slice::from_ref(&source))
+        .context("building the HTTP client")?;
+    let quote_refs: Vec<&str> = quotes.iter().map(String::as_str).collect();
+    let mut probe = Probe {
+        url: source.url.to_string(),
+        source: tried.source.clone(),
+        http_status: None,
+        final_url: None,
+        content_type: None,
+        bytes: None,
+        outcome: None,
+        error: None,
+        text: None,
+        text_bytes: None,
+        sha256: None,
+        quotes: Vec::new(),
+        candidates: Vec::new(),
+        chosen_select: Vec::new(),
+        source_block: String::new(),
+        settings: tried,
+    };
+    let mut candidates: Vec<Candidate> = Vec::new();
+    runtime.block_on(async {
+        match fetcher.get(&source, None).await {
+            Err(e) => {
+                probe.outcome = Some(e.outcome());
+                probe.http_status = e.http_status();
+                probe.error = Some(e.to_string());
+            }
+            Ok((Fetched::NotModified { final_url, .. }, _slot)) => {
+                // Nothing conditional was asked: a 304 is a broken answer.
+                probe.outcome = Some(Outcome::HttpError);
+                probe.http_status = Some(304);
+                probe.final_url = Some(final_url);
+                probe.error = Some("HTTP 304 to a request that was not conditional".into());
+            }
+            Ok((Fetched::Body(response), _slot)) => {
+                probe.http_status = Some(response.status);
+                probe.final_url = Some(response.final_url.clone());
+                probe.content_type = response.content_type.clone();
+                probe.bytes = Some(response.body.len() as u64);
+                let timeout = settings.timeout;
+                match extract::extract_suggesting(&source, &response, timeout, &quote_refs).await {
+                    Ok(extracted) => {
+                        probe.text_bytes = Some(extracted.text.len());
+                        probe.sha256 = Some(extracted.sha256);
+                        probe.text = Some(extracted.text);
+                    }
+                    Err(e) => {
+                        probe.outcome = Some(e.outcome());
+                        probe.error = Some(e.to_string());
+                    }
+                }
+                candidates = extract::candidates(&source, &response, &quote_refs);
+            }
+        }
+    });
+    let current = probe.text.as_deref().map(CurrentText::new);
+    probe.quotes = quotes
+        .iter()
+        .map(|q| QuoteRow {
+            quote: q.clone(),
+            found: current.as_ref().map(|t| t.contains_quote(q)),
+        })
+        .collect();
+    probe.candidates = candidates
+        .iter()
+        .map(|c| CandidateRow {
+            selector: c.selector.clone(),
+            quotes_found: c.quotes_found,
+            text_bytes: c.text_bytes,
+            matches: c.matches,
+        })
+        .collect();
+    probe.chosen_select = chosen_select(&probe, &candidates);
+    probe.source_block = source_block(&probe.settings, &probe.chosen_select);
+    Ok(probe)
+}
+
+/// The `select` of the block: the probed one when it was given and holds every quote; else the
+/// best candidate, when it holds at least as many quotes as the probed text; else the probed one.
+fn chosen_select(probe: &Probe, candidates: &[Candidate]) -> Vec<String> {
+    let probed = &probe.settings.select;
+    let found = probe
+        .quotes
+        .iter()
+        .filter(|q| q.found == Some(true))
+        .count();
+    if !probed.is_empty() && probe.text.is_some() && found == probe.quotes.len() {
+        return probed.clone();
+    }
+    match candidates.first() {
+        Some(best) if best.quotes_found >= found => vec![best.selector.clone()],
+        _ => probed.clone(),
+    }
+}
+
+/// A `[[sources]]` table to paste into `sources.toml`.
+fn source_block(tried: &Tried, select: &[String]) -> String {
+    let mut out = String::from("[[sources]]\n");
+    out.push_str(&format!("id = {}\n", toml_str(&tried.id)));
+    out.push_str(&format!("url = {}\n", toml_str(&tried.url)));
+    if let Some(f) = tried.format {
+        out.push_str(&format!("format = {}\n", toml_str(f)));
+    }
+    if tried.render == "browser" {
+        out.push_str("render = \"browser\"\n");
+    }
+    if !select.is_empty() {
+        out.push_str(&format!("select = {}\n", toml_list(select)));
+    }
+    if !tried.exclude.is_empty() {
+        out.push_str(&format!("exclude = {}\n", toml_list(&tried.exclude)));
+    }
+    if !tried.ignore.is_empty() {
+        out.push_str(&format!("ignore = {}\n", toml_list(&tried.ignore)));
+    }
+    if let Some(c) = tried.charset {
+        out.push_str(&format!("charset = {}\n", toml_str(c)));
+    }
+    out
+}
+
+/// A source id made from a URL: host (without `www.`) and path, in the id alphabet.
+fn id_for(url: &Url) -> String {
+    let host = url.host_str().unwrap_or("page");
+    let mut raw = host.trim_start_matches("www.").to_string();
+    for segment in url.path_segments().into_iter().flatten() {
+        if !segment.is_empty() {
+            raw.push('-');
+            raw.push_str(segment);
+        }
+    }
+    let mut id = String::new();
+    for c in raw.chars().map(|c| c.to_ascii_lowercase()) {
+        if c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-') {
+            id.push(c);
+        } else if !id.ends_with('-') {
+            id.push('-');
+        }
+    }
+    let mut id: String = id.chars().take(64).collect();
+    while id.ends_with(['-', '.', '_']) {
+        id.pop();
+    }
+    if registry::is_valid_id(&id) {
+        id
+    } else {
+        "new-source".to_string()
+    }
+}
+
+fn render_text(p: &Probe) -> String {
+    let mut out = String::new();
+    let t = &p.settings;
+    out.push_str(&format!("probe {}\n", p.url));
+    if let Some(id) = &t.source {
+        out.push_str(&format!(
+            "  source    {id} (sources.toml, with the flags applied)\n"
+        ));
+    }
+    let list = |items: &[String]| {
+        if items.is_empty() {
+            "none".to_string()
+        } else {
+            toml_list(items)
+        }
+    };
+    let select = if t.select.is_empty() {
+        "none (the <body>)".to_string()
+    } else {
+        toml_list(&t.select)
+    };
+    out.push_str(&format!("  select    {select}\n"));
+    out.push_str(&format!("  exclude   {}\n", list(&t.exclude)));
+    out.push_str(&format!("  ignore    {}\n", list(&t.ignore)));
+    out.push_str(&format!("  render    {}\n", t.render));
+    match p.http_status {
+        Some(status) => {
+            let mut fetched = format!("  fetched   HTTP {status}");
+            if let Some(bytes) = p.bytes {
+                fetched.push_str(&format!(", {bytes} bytes"));
+            }
+            if let Some(ct) = &p.content_type {
+                fetched.push_str(&format!(", {ct}"));
+            }
+            if let Some(final_url) = p.final_url.as_deref().filter(|u| *u != p.url) {
+                fetched.push_str(&format!(", from {final_url}"));
+            }
+            out.push_str(&fetched);
+            out.push('\n');
+        }
+        None => out.push_str("  fetched   nothing\n"),
+    }
+    if let (Some(outcome), Some(error)) = (p.outcome, &p.error) {
+        out.push_str(&format!("  {outcome}: {error}\n"));
+    }
+
+    if let Some(text) = &p.text {
+        let lines = text.lines().count();
+        out.push_str(&format!(
+            "\ntext ({} bytes, {lines} line{}):\n",
+            text.len(),
+            if lines == 1 { "" } else { "s" }
+        ));
+        for line in text.lines() {
+            out.push_str(&format!("    {line}\n"));
+        }
+    }
+
+    if !p.quotes.is_empty() {
+        let found = p.quotes.iter().filter(|q| q.found == Some(true)).count();
+        out.push_str(&format!(
+            "\nquotes ({found} of {} found in the text):\n",
+            p.quotes.len()
+        ));
+        for q in &p.quotes {
+            let word = match q.found {
+                Some(true) => "found    ",
+                Some(false) => "not found",
+                None => "no text  ",
+            };
+            out.push_str(&format!("  {word}  {}\n", toml_str(&q.quote)));
+        }
+        if p.candidates.is_empty() {
+            out.push_str("\nno element of the page holds a quote\n");
+        } else {
+            out.push_str("\ncandidate selectors (best first; each verified by extraction):\n");
+            let width = p
+                .candidates
+                .iter()
+                .map(|c| c.selector.len())
+                .max()
+                .unwrap_or(0);
+            for (i, c) in p.candidates.iter().enumerate() {
+                out.push_str(&format!(
+                    "  {}. {:width$}  {}/{} quotes  {} bytes  {} match{}\n",
+                    i + 1,
+                    c.selector,
+                    c.quotes_found,
+                    p.quotes.len(),
+                    c.text_bytes,
+                    c.matches,
+                    if c.matches == 1 { "" } else { "es" },
+                ));
+            }
+        }
+    }
+
+    out.push_str("\n# paste into sources.toml, then add the facts that quote this page\n");
+    out.push_str(&p.source_block);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tried(select: &[&str], ignore: &[&str]) -> Tried {
+        Tried {
+            id: "egov.kz-cms-en-x".into(),
+            url: "https://egov.kz/cms/en/x?a=1&b=\"2\"".into(),
+            source: None,
+            select: select.iter().map(|s| s.to_string()).collect(),
+            exclude: Vec::new(),
+            ignore: ignore.iter().map(|s| s.to_string()).collect(),
+            render: "http",
+            format: None,
+            charset: None,
+        }
+    }
+
+    fn today() -> chrono::NaiveDate {
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()
+    }
+
+    #[test]
+    fn the_block_is_valid_toml_the_registry_accepts() {
+        let t = tried(&[r#"a[href="x"]"#], &[r"Updated \d+\.\d+", "it's"]);
+        let block = source_block(&t, &["main#content".to_string()]);
+        assert_eq!(
+            block,
+            "[[sources]]\nid = \"egov.kz-cms-en-x\"\nurl = 'https://egov.kz/cms/en/x?a=1&b=\"2\"'\n\
+             select = [\"main#content\"]\nignore = ['Updated \\d+\\.\\d+', \"it's\"]\n"
+        );
+        let reg = registry::parse(Path::new("s.toml"), &block, today()).unwrap();
+        let s = &reg.sources[0];
+        assert_eq!(s.select_text, ["main#content"]);
+        assert_eq!(s.ignore[0].as_str(), r"Updated \d+\.\d+");
+        assert_eq!(s.url.as_str(), "https://egov.kz/cms/en/x?a=1&b=%222%22");
+    }
+
+    #[test]
+    fn flags_are_validated_by_the_registry_and_named() {
+        let t = tried(&["div.ok", "div["], &["(unclosed"]);
+        let err = build_source(&t, today()).err().unwrap().to_string();
+        let lines: Vec<&str> = err.lines().collect();
+        assert_eq!(lines.len(), 2, "{err}");
+        assert!(
+            lines[0].starts_with("--select: bad CSS selector in select \"div[\": "),
+            "{err}"
+        );
+        assert!(
+            lines[1].starts_with("--ignore: bad regex \"(unclosed\": "),
+            "{err}"
+        );
+        let mut t = tried(&[], &[]);
+        t.url = "ftp://egov.kz/".into();
+        let err = build_source(&t, today()).err().unwrap().to_string();
+        assert_eq!(err, "URL: url must be http or https, not ftp:");
+        let (s, settings) = build_source(&tried(&["main"], &[]), today()).unwrap();
+        assert_eq!(s.select_text, ["main"]);
+        assert_eq!(settings.retries, 2);
+    }
+
+    #[test]
+    fn ids_come_from_the_url() {
+        let id = |u: &str| id_for(&Url::parse(u).unwrap());
+        assert_eq!(
+            id("https://www.egov.kz/cms/en/services/for_foreigners/009pass_mvd"),
+            "egov.kz-cms-en-services-for_foreigners-009pass_mvd"
+        );
+        assert_eq!(id("http://127.0.0.1:8080/"), "127.0.0.1");
+        let encoded = id("https://gov.kz/Услуги/4631?x=1");
+        assert!(
+            encoded.starts_with("gov.kz-") && encoded.ends_with("-4631"),
+            "{encoded}"
+        );
+        assert!(registry::is_valid_id(&encoded));
+        assert!(id(&format!("https://e.kz/{}", "a".repeat(100))).len() <= 64);
+    }
+
+    #[test]
+    fn candidate_quotes_fold_as_checks_do() {
+        // extract::candidates counts quotes with text::fold_for_match; checks (and the quote
+        // rows here) with assess::CurrentText. The two must agree, line breaks included.
+        let text = "Processing time:\n45  CALENDAR days\nThe applicant’s «work permit»";
+        let current = CurrentText::new(text);
+        let folded = crate::text::fold_for_match(text);
+        for q in [
+            "processing time: 45 calendar days",
+            "applicant's \"work permit\"",
+            "45 calendar days the",
+            "30 days",
+            "time:45",
+        ] {
+            let by_fold = folded.contains(&crate::text::fold_for_match(q));
+            assert_eq!(current.contains_quote(q), by_fold, "{q}");
+        }
+    }
+}

@@ -1,0 +1,520 @@
+//! `probe` through the binary: one polite fetch, nothing stored; the text a selection captures,
+//! its quotes, candidate selectors that really capture them, a `[[sources]]` block that works
+//! in a check; and the `selector_missing` hint a check gives from the same logic.
+
+use super::*;
+use serde_json::Value;
+
+/// Fast and polite enough for loopback.
+const SETTINGS: &[&str] = &[
+    "retries = 0",
+    "timeout_secs = 5",
+    "per_host_interval_ms = 0",
+    "contact = \"probe-tests@example.org\"",
+];
+
+const DAYS: &str = "45 calendar days";
+const PASSPORT: &str = "Passport of a foreign citizen";
+
+/// An egov.kz-shaped service page: header with menu and search, the content block inside
+/// `main`, a share block, a footer; generated class names on the chrome.
+fn portal_page() -> String {
+    r#"<!doctype html><html lang="en"><head><title>Permanent residence | eGov.kz</title>
+<script>window.__cfg = {"nonce": "5f1c", "text": "45 calendar days"};</script>
+<style>.menu{display:flex}</style></head><body>
+<header class="css-1x2y3z site-header"><div class="logo">eGov.kz</div>
+<nav id="main-menu" class="sc-bdVaJa menu"><ul><li><a href="/">Home</a></li>
+<li><a href="/services">Services</a></li><li><a href="/contacts">Contacts</a></li></ul></nav>
+<form class="search"><input name="q" placeholder="Search"></form></header>
+<main id="content" class="page-main">
+<nav class="breadcrumbs"><a href="/">Home</a> / <a href="/foreigners">For foreigners</a></nav>
+<h1>Permanent residence permit</h1>
+<div class="info-block-horizontal">
+  <h2>Processing time</h2>
+  <p>The permit is issued within 45&nbsp;calendar days.</p>
+  <h2>Documents</h2>
+  <ul><li>Passport of a foreign citizen</li><li>A medical certificate</li></ul>
+  <p class="updated">Updated 12.11.2026</p>
+</div>
+<div class="share-block">Share: Facebook · Telegram</div>
+</main>
+<footer id="footer" class="jsx-2345 footer"><p>© 2026 eGov.kz · Page generated in 0.042 s</p></footer>
+</body></html>"#
+        .to_string()
+}
+
+fn portal() -> TestServer {
+    let server = TestServer::start();
+    server.set("/pr", Reply::html(portal_page()));
+    server
+}
+
+/// A workspace whose `sources.toml` holds only `[settings]`.
+fn settings_only() -> Workspace {
+    Workspace::new(&Registry::new().settings(SETTINGS).toml())
+}
+
+fn files_in(ws: &Workspace) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(ws.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn probe_prints_the_text_quotes_candidates_and_a_block() {
+    let server = portal();
+    let ws = settings_only();
+    let url = server.url("/pr");
+    let run = ws.run(&["probe", &url, "--quote", DAYS, "--quote", PASSPORT]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let out = &run.stdout;
+    assert!(out.starts_with(&format!("probe {url}\n")), "{out}");
+    assert!(out.contains("  select    none (the <body>)\n"), "{out}");
+    assert!(out.contains("  fetched   HTTP 200, "), "{out}");
+    // The body's text, normalised: menu items, the block, the footer; no script, no style.
+    assert!(out.contains("\n    - Home\n"), "{out}");
+    assert!(
+        out.contains("\n    The permit is issued within 45 calendar days.\n"),
+        "{out}"
+    );
+    assert!(!out.contains("nonce"), "{out}");
+    assert!(
+        out.contains("quotes (2 of 2 found in the text):\n"),
+        "{out}"
+    );
+    assert!(out.contains("  found      \"45 calendar days\"\n"), "{out}");
+    assert!(
+        out.contains("  found      \"Passport of a foreign citizen\"\n"),
+        "{out}"
+    );
+    let first = out
+        .lines()
+        .find(|l| l.starts_with("  1. "))
+        .expect("a first candidate");
+    assert!(
+        first.starts_with("  1. div.info-block-horizontal  2/2 quotes  "),
+        "{out}"
+    );
+    assert!(out.contains("  2. main#content "), "{out}");
+    // Generated names are never offered.
+    for generated in ["css-1x2y3z", "sc-bdVaJa", "jsx-2345"] {
+        assert!(!out.contains(&format!(".{generated}")), "{out}");
+    }
+    assert!(
+        out.ends_with(&format!(
+            "[[sources]]\nid = \"127.0.0.1-pr\"\nurl = \"{url}\"\nselect = [\"div.info-block-horizontal\"]\n"
+        )),
+        "{out}"
+    );
+}
+
+#[test]
+fn probe_json_has_text_quotes_candidates_and_the_block() {
+    let server = portal();
+    let ws = settings_only();
+    let url = server.url("/pr");
+    let run = ws.run(&[
+        "probe",
+        &url,
+        "--select",
+        "div.info-block-horizontal",
+        "--exclude",
+        "p.updated",
+        "--quote",
+        DAYS,
+        "--quote",
+        "30 calendar days",
+        "--format",
+        "json",
+    ]);
+    // A quote not in the text: something to review.
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let j = run.json();
+    assert_eq!(
+        j["text"],
+        "Processing time\nThe permit is issued within 45 calendar days.\nDocuments\n\
+         - Passport of a foreign citizen\n- A medical certificate"
+    );
+    assert_eq!(j["text_bytes"], j["text"].as_str().unwrap().len());
+    assert_eq!(j["outcome"], Value::Null);
+    assert_eq!(j["error"], Value::Null);
+    assert_eq!(j["http_status"], 200);
+    assert_eq!(j["settings"]["select"][0], "div.info-block-horizontal");
+    assert_eq!(j["settings"]["exclude"][0], "p.updated");
+    assert_eq!(
+        j["quotes"],
+        serde_json::json!([
+            {"quote": DAYS, "found": true},
+            {"quote": "30 calendar days", "found": false},
+        ])
+    );
+    let c = &j["candidates"][0];
+    assert_eq!(c["selector"], "div.info-block-horizontal");
+    assert_eq!(c["quotes_found"], 1);
+    assert_eq!(c["matches"], 1);
+    // The candidate's size is that of the same extraction (with the exclude applied).
+    assert_eq!(c["text_bytes"], j["text_bytes"]);
+    let block = j["source_block"].as_str().unwrap();
+    assert_eq!(
+        block,
+        format!(
+            "[[sources]]\nid = \"127.0.0.1-pr\"\nurl = \"{url}\"\n\
+             select = [\"div.info-block-horizontal\"]\nexclude = [\"p.updated\"]\n"
+        )
+    );
+}
+
+#[test]
+fn the_first_candidate_put_in_a_registry_finds_both_quotes_on_check() {
+    let server = portal();
+    let ws = settings_only();
+    let url = server.url("/pr");
+    let probe = ws.run(&[
+        "probe", &url, "--quote", DAYS, "--quote", PASSPORT, "--format", "json",
+    ]);
+    assert_eq!(probe.code, 0, "{}", probe.stderr);
+    let j = probe.json();
+    let first = j["candidates"][0]["selector"].as_str().unwrap().to_string();
+    assert_eq!(first, "div.info-block-horizontal");
+    assert_eq!(j["candidates"][0]["quotes_found"], 2);
+    let block = j["source_block"].as_str().unwrap();
+    assert!(
+        block.contains(&format!("select = [\"{first}\"]")),
+        "{block}"
+    );
+
+    // The block pasted as it is, facts added under it.
+    let facts = Registry::new()
+        .route(
+            Route::new("kz-pr", "PR")
+                .fact(Fact::new("days", "45 days", "127.0.0.1-pr", "2026-11-20").quote(DAYS))
+                .fact(
+                    Fact::new("passport", "A passport", "127.0.0.1-pr", "2026-11-20")
+                        .quote(PASSPORT),
+                ),
+        )
+        .toml();
+    let settings = Registry::new().settings(SETTINGS).toml();
+    ws.write("sources.toml", &format!("{settings}\n{block}\n{facts}"));
+    let check = ws.run(&["check", "--format", "json"]);
+    assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
+    let r = check.json();
+    assert_eq!(source_row(&r, "127.0.0.1-pr")["outcome"], "new");
+    for id in ["kz-pr/days", "kz-pr/passport"] {
+        let f = fact_row(&r, id);
+        assert_eq!(f["quote_found"], true, "{f}");
+        assert_eq!(f["flags"], serde_json::json!([]), "{f}");
+    }
+    // And the text a check stored is the text the probe showed for that selector.
+    let again = ws.run(&["probe", &url, "--select", &first, "--format", "json"]);
+    let stored = std::fs::read_to_string(ws.only_text_file("127.0.0.1-pr")).unwrap();
+    assert_eq!(again.json()["text"].as_str().unwrap(), stored);
+}
+
+#[test]
+fn probe_writes_nothing_and_takes_no_lock() {
+    let server = portal();
+    let ws = Workspace::new(
+        &Registry::new()
+            .settings(SETTINGS)
+            .source(Source::new("pr", server.url("/pr")).select(&["main"]))
+            .toml(),
+    );
+    let before = ws.read("sources.toml");
+    for args in [
+        vec!["probe", "--source", "pr"],
+        vec!["probe", "--source", "pr", "--format", "json"],
+    ] {
+        let run = ws.run(&args);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+    }
+    assert_eq!(files_in(&ws), ["sources.toml"]);
+    assert_eq!(ws.read("sources.toml"), before);
+
+    // Without any sources.toml: the defaults, and still nothing written.
+    std::fs::remove_file(ws.path("sources.toml")).unwrap();
+    let run = ws.run(&["probe", &server.url("/pr"), "--quote", DAYS]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(files_in(&ws).is_empty(), "{:?}", files_in(&ws));
+    let ua = server.requests("/pr").last().unwrap().headers["user-agent"].clone();
+    assert!(ua.starts_with("sourcewatch/"), "{ua}");
+    assert!(!ua.contains("probe-tests@example.org"), "{ua}");
+}
+
+#[test]
+fn probe_source_uses_the_registry_settings_and_flags_add_or_replace() {
+    let server = portal();
+    server.set(
+        "/robots.txt",
+        Reply::status(200).body("User-agent: *\nDisallow: /private\n"),
+    );
+    server.set("/private", Reply::html(portal_page()));
+    let ws = Workspace::new(
+        &Registry::new()
+            .settings(SETTINGS)
+            .source(
+                Source::new("pr", server.url("/pr"))
+                    .select(&["div.info-block-horizontal"])
+                    .exclude(&["ul"])
+                    .ignore(&[r"Updated \d+\.\d+\.\d+"]),
+            )
+            .route(
+                Route::new("kz-pr", "PR")
+                    .fact(Fact::new("days", "45 days", "pr", "2026-11-20").quote(DAYS)),
+            )
+            .toml(),
+    );
+    let run = ws.run(&["probe", "--source", "pr", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let j = run.json();
+    assert_eq!(j["source"], "pr");
+    assert_eq!(
+        j["text"],
+        "Processing time\nThe permit is issued within 45 calendar days.\nDocuments"
+    );
+    // The facts' quotes are probed.
+    assert_eq!(
+        j["quotes"],
+        serde_json::json!([{"quote": DAYS, "found": true}])
+    );
+    // The registry's contact is in the User-Agent.
+    let ua = server.requests("/pr").last().unwrap().headers["user-agent"].clone();
+    assert!(ua.contains("probe-tests@example.org"), "{ua}");
+    assert!(
+        j["source_block"]
+            .as_str()
+            .unwrap()
+            .starts_with("[[sources]]\nid = \"pr\"\n"),
+        "{j}"
+    );
+
+    // --select replaces the source's; --exclude, --ignore and --quote add to its own.
+    let run = ws.run(&[
+        "probe",
+        "--source",
+        "pr",
+        "--select",
+        "main#content",
+        "--exclude",
+        "nav",
+        "--ignore",
+        "Share: .*",
+        "--quote",
+        PASSPORT,
+        "--format",
+        "json",
+    ]);
+    // The passport line is in a `ul`, which the source excludes.
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let j = run.json();
+    assert_eq!(j["settings"]["select"], serde_json::json!(["main#content"]));
+    assert_eq!(j["settings"]["exclude"], serde_json::json!(["ul", "nav"]));
+    assert_eq!(
+        j["settings"]["ignore"],
+        serde_json::json!([r"Updated \d+\.\d+\.\d+", "Share: .*"])
+    );
+    assert_eq!(
+        j["text"],
+        "Permanent residence permit\nProcessing time\nThe permit is issued within 45 calendar \
+         days.\nDocuments"
+    );
+    assert_eq!(
+        j["quotes"],
+        serde_json::json!([
+            {"quote": DAYS, "found": true},
+            {"quote": PASSPORT, "found": false},
+        ])
+    );
+    // A URL replaces the source's; robots.txt is obeyed as in a check.
+    let private = server.url("/private");
+    let run = ws.run(&["probe", "--source", "pr", &private, "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let j = run.json();
+    assert_eq!(j["url"], private);
+    assert_eq!(j["outcome"], "robots_disallowed");
+    assert!(server.requests("/private").is_empty());
+}
+
+#[test]
+fn probe_of_an_unreachable_url_exits_1_with_the_error_in_words() {
+    let ws = settings_only();
+    let dead = dead_url();
+    let run = ws.run(&["probe", &dead]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("  fetched   nothing\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("  unreachable: cannot connect"),
+        "{}",
+        run.stdout
+    );
+    let run = ws.run(&["probe", &dead, "--quote", DAYS, "--format", "json"]);
+    assert_eq!(run.code, 1);
+    let j = run.json();
+    assert_eq!(j["outcome"], "unreachable");
+    assert!(
+        j["error"].as_str().unwrap().starts_with("cannot connect"),
+        "{j}"
+    );
+    assert_eq!(j["text"], Value::Null);
+    assert_eq!(j["quotes"][0]["found"], Value::Null);
+    assert_eq!(j["candidates"], serde_json::json!([]));
+    // Quiet: only the error, on stderr.
+    let run = ws.run(&["-q", "probe", &dead]);
+    assert_eq!(run.code, 1);
+    assert_eq!(run.stdout, "");
+    assert!(run.stderr.contains("cannot connect"), "{}", run.stderr);
+}
+
+#[test]
+fn probe_usage_errors_exit_2_with_the_registry_messages() {
+    let ws = settings_only();
+    let url = "http://127.0.0.1:9/pr";
+    let run = ws.run(&["probe", url, "--select", "div[", "--ignore", "(open"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("--select: bad CSS selector in select \"div[\": "),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("--ignore: bad regex \"(open\": "),
+        "{}",
+        run.stderr
+    );
+    let run = ws.run(&["probe", "ftp://egov.kz/"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("URL: url must be http or https, not ftp:"),
+        "{}",
+        run.stderr
+    );
+    let run = ws.run(&["probe", "--source", "nope"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("unknown source \"nope\""),
+        "{}",
+        run.stderr
+    );
+    let run = ws.run(&["probe"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("<URL>"), "{}", run.stderr);
+    assert_eq!(files_in(&ws), ["sources.toml"]);
+}
+
+#[test]
+fn selector_missing_names_the_selector_and_suggests_one() {
+    let server = portal();
+    let ws = Workspace::new(
+        &Registry::new()
+            .settings(SETTINGS)
+            .source(Source::new("pr", server.url("/pr")).select(&["div.info-block-vertical"]))
+            .source(Source::new("two", server.url("/pr")).select(&["div.old-a", "section#old-b"]))
+            .source(Source::new("no-facts", server.url("/pr")).select(&["div.gone"]))
+            .route(
+                Route::new("kz-pr", "PR")
+                    .fact(Fact::new("days", "45 days", "pr", "2026-11-20").quote(DAYS))
+                    .fact(Fact::new("passport", "Passport", "pr", "2026-11-20").quote(PASSPORT))
+                    .fact(Fact::new("fee", "Fee", "two", "2026-11-20").quote("4 MCI"))
+                    .fact(Fact::new("days2", "45 days", "two", "2026-11-20").quote(DAYS)),
+            )
+            .toml(),
+    );
+    let run = ws.run(&["check", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let r = run.json();
+    let pr = source_row(&r, "pr");
+    assert_eq!(pr["outcome"], "selector_missing");
+    assert_eq!(
+        pr["error"],
+        "the page loaded but no element matched div.info-block-vertical; the quotes are in \
+         `div.info-block-horizontal` (try select = [\"div.info-block-horizontal\"])"
+    );
+    // Several selectors are all named; a quote that is nowhere leaves "1 of 2".
+    assert_eq!(
+        source_row(&r, "two")["error"],
+        "the page loaded but no element matched any of div.old-a, section#old-b; 1 of 2 quotes \
+         are in `div.info-block-horizontal` (try select = [\"div.info-block-horizontal\"])"
+    );
+    // Without quotes there is nothing to suggest.
+    assert_eq!(
+        source_row(&r, "no-facts")["error"],
+        "the page loaded but no element matched div.gone"
+    );
+    // The same words in the terminal report and in probe.
+    let text = ws.run(&["report"]);
+    assert!(
+        text.stdout
+            .contains("no element matched div.info-block-vertical; the quotes are in"),
+        "{}",
+        text.stdout
+    );
+    let probe = ws.run(&["probe", "--source", "pr"]);
+    assert_eq!(probe.code, 1);
+    assert!(
+        probe
+            .stdout
+            .contains("  selector_missing: the page loaded but no element matched div.info-block-vertical; the quotes are in `div.info-block-horizontal`"),
+        "{}",
+        probe.stdout
+    );
+    assert!(
+        probe
+            .stdout
+            .contains("select = [\"div.info-block-horizontal\"]\n"),
+        "{}",
+        probe.stdout
+    );
+}
+
+#[test]
+fn probe_render_browser_reads_the_rendered_page() {
+    let _one = super::kinds::browser_test();
+    if !super::kinds::have_chromium() {
+        return;
+    }
+    let server = TestServer::start();
+    server.set(
+        "/app",
+        Reply::html(
+            r#"<html><body><div id="app">Loading</div><script>
+document.getElementById('app').innerHTML =
+  '<section class="service-info"><p>The permit is issued within 45 calendar days.</p></section>';
+</script></body></html>"#,
+        ),
+    );
+    let ws = settings_only();
+    let url = server.url("/app");
+    let plain = ws.run(&["probe", &url, "--quote", DAYS, "--format", "json"]);
+    assert_eq!(plain.code, 1);
+    assert_eq!(plain.json()["quotes"][0]["found"], false);
+    let run = ws.run(&[
+        "probe", &url, "--render", "browser", "--quote", DAYS, "--format", "json",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let j = run.json();
+    assert_eq!(j["settings"]["render"], "browser");
+    // The same text either way: the id comes before the class.
+    let names: Vec<&str> = j["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["selector"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["div#app", "section.service-info"]);
+    assert!(
+        j["source_block"]
+            .as_str()
+            .unwrap()
+            .contains("render = \"browser\"\nselect = [\"div#app\"]\n"),
+        "{j}"
+    );
+}
