@@ -1,9 +1,9 @@
 //! The Markdown report: fit for the body of a pull request or an issue.
 //!
 //! Summary line, the facts whose values changed (one line each), the facts whose passage was
-//! reworded or removed (old and new passage), a table of flagged facts, then per changed source
-//! the edits no fact covers and a fenced `diff` block with the facts each hunk changes; long
-//! diffs fold into `<details>`. Text from pages and from
+//! reworded or removed (old and new passage), a table of flagged facts, the failed sources, then
+//! per changed source the edits no fact covers and a fenced `diff` block with the facts each
+//! hunk changes; long diffs fold into `<details>`. Text from pages and from
 //! `sources.toml` is escaped so it renders as text, never as markup.
 
 use std::fmt::Write;
@@ -172,6 +172,29 @@ pub fn render(report: &Report) -> String {
         }
     }
 
+    // Failed sources before the diffs: a page cut to fit a pull request loses diff lines, not
+    // the sources that need fixing.
+    let failed: Vec<_> = report
+        .sources
+        .iter()
+        .filter(|s| !s.capture.outcome.is_good())
+        .collect();
+    if !failed.is_empty() {
+        let _ = writeln!(out, "### Failed sources\n");
+        let _ = writeln!(out, "| Source | Outcome | Detail |");
+        let _ = writeln!(out, "|---|---|---|");
+        for s in failed {
+            let detail = s.detail();
+            let _ = writeln!(
+                out,
+                "| {} | `{}` | {} |",
+                link(&s.id, &s.url),
+                s.capture.outcome,
+                escape(&detail)
+            );
+        }
+        let _ = writeln!(out);
+    }
     for src in report
         .sources
         .iter()
@@ -259,27 +282,6 @@ pub fn render(report: &Report) -> String {
         }
     }
 
-    let failed: Vec<_> = report
-        .sources
-        .iter()
-        .filter(|s| !s.capture.outcome.is_good())
-        .collect();
-    if !failed.is_empty() {
-        let _ = writeln!(out, "### Failed sources\n");
-        let _ = writeln!(out, "| Source | Outcome | Detail |");
-        let _ = writeln!(out, "|---|---|---|");
-        for s in failed {
-            let detail = s.detail();
-            let _ = writeln!(
-                out,
-                "| {} | `{}` | {} |",
-                link(&s.id, &s.url),
-                s.capture.outcome,
-                escape(&detail)
-            );
-        }
-        let _ = writeln!(out);
-    }
     let noted: Vec<_> = report
         .sources
         .iter()
