@@ -11,6 +11,7 @@ use crate::notify::Notifier;
 use crate::registry::{self, Registry};
 use crate::report::{self, Report};
 use crate::store::{Store, VerifiedBy};
+use crate::term::{Look, Stream, count};
 use crate::text::short_sha;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,11 +40,11 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
             let reg = load_registry(&cli)?;
             if !cli.quiet {
                 println!(
-                    "{}: ok ({} sources, {} routes, {} facts)",
+                    "{}: ok ({}, {}, {})",
                     cli.config.display(),
-                    reg.sources.len(),
-                    reg.routes.len(),
-                    reg.facts().count()
+                    count(reg.sources.len(), "source", "sources"),
+                    count(reg.routes.len(), "route", "routes"),
+                    count(reg.facts().count(), "fact", "facts")
                 );
             }
             if *store {
@@ -53,7 +54,11 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
                     for d in &damage {
                         eprintln!("damaged: {d}");
                     }
-                    anyhow::bail!("{} problem(s) in {}", damage.len(), dir.display());
+                    anyhow::bail!(
+                        "{} in {}",
+                        count(damage.len(), "problem", "problems"),
+                        dir.display()
+                    );
                 }
                 if !cli.quiet {
                     println!(
@@ -69,7 +74,10 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Demo { dir } => {
             let outcome = crate::demo::run(dir.clone(), cli.today())?;
             if !cli.quiet {
-                print!("{}", report::text::render(&outcome.report));
+                print!(
+                    "{}",
+                    report::text::render_for(&outcome.report, &stdout_look(&cli))
+                );
                 println!(
                     "
 Reports of the second check:"
@@ -110,6 +118,12 @@ Reports of the second check:"
     }
 }
 
+/// How text for people looks on standard output: coloured and fitted on a terminal (or as
+/// `--color` says), plain and whole in a file or a pipe.
+fn stdout_look(cli: &Cli) -> Look {
+    Look::of(Stream::Stdout, cli.color.forced())
+}
+
 fn load_registry(cli: &Cli) -> anyhow::Result<Registry> {
     Ok(registry::load(&cli.config, cli.today())?)
 }
@@ -141,13 +155,27 @@ fn check(cli: &Cli, args: &CheckArgs) -> anyhow::Result<Exit> {
     };
     let notifier = Notifier::configured(&registry.settings, args.notify.as_ref())?;
     let runtime = crate::runtime::build().context("starting the async runtime")?;
-    let run = crate::check::run(registry.clone(), store.clone(), &selection, cli.today());
+    // The progress line: on a terminal only, never with -q; cleared before the report prints.
+    let progress = if cli.quiet {
+        None
+    } else {
+        crate::term::Progress::on_stderr(crate::term::colour(cli.color.forced(), Stream::Stderr))
+    };
+    let run = crate::check::run_with(
+        registry.clone(),
+        store.clone(),
+        &selection,
+        cli.today(),
+        progress.as_ref(),
+    );
     let finished = runtime.block_on(async {
         tokio::select! {
             report = run => report.map(Some),
             _ = crate::runtime::shutdown_signal() => Ok(None),
         }
-    })?;
+    });
+    drop(progress);
+    let finished = finished?;
     let Some(mut report) = finished else {
         // The run future is gone: its tasks are cancelled (a browser in flight is killed with its
         // process group); captures already recorded stay, each written atomically.
@@ -171,6 +199,9 @@ fn emit(
     output: Option<&std::path::Path>,
 ) -> anyhow::Result<()> {
     let rendered = match format {
+        ReportFormat::Text if output.is_none() => {
+            report::text::render_for(report, &stdout_look(cli))
+        }
         ReportFormat::Text => report::text::render(report),
         ReportFormat::Json => report.to_json(),
         ReportFormat::Markdown => report::markdown::render(report),
@@ -185,7 +216,7 @@ fn emit(
             crate::atomic::write(path, rendered.as_bytes())
                 .with_context(|| format!("writing {}", path.display()))?;
             if !cli.quiet {
-                print!("{}", report::text::render(report));
+                print!("{}", report::text::render_for(report, &stdout_look(cli)));
                 println!("Report written to {}", path.display());
             }
         }
@@ -216,7 +247,7 @@ fn status(cli: &Cli, format: StatusFormat) -> anyhow::Result<Exit> {
     let rendered = match format {
         StatusFormat::Json => status.to_json(),
         StatusFormat::Markdown => report::status::render_markdown(&status),
-        StatusFormat::Text => report::status::render_text(&status),
+        StatusFormat::Text => report::status::render_text(&status, &stdout_look(cli)),
     };
     if !(cli.quiet && format == StatusFormat::Text) {
         std::io::stdout().lock().write_all(rendered.as_bytes())?;
@@ -279,7 +310,7 @@ fn diff(cli: &Cli, id: &str) -> anyhow::Result<Exit> {
         return Ok(Exit::Clean);
     };
     let mut out = std::io::stdout().lock();
-    if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+    if stdout_look(cli).colour {
         out.write_all(report::text::colour_diff(&d.unified).as_bytes())?;
     } else {
         out.write_all(d.unified.as_bytes())?;

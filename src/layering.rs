@@ -7,7 +7,9 @@ use std::path::Path;
 
 /// Layers in data-flow order; a module may use modules of lower layers only.
 const LAYERS: &[&[&str]] = &[
-    &["text", "outcome", "atomic", "schedule", "runtime", "cli"],
+    &[
+        "text", "outcome", "atomic", "schedule", "runtime", "cli", "term",
+    ],
     &["registry"],
     &["fetch"],
     &["extract"],

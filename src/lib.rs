@@ -20,13 +20,15 @@
 //!
 //! Each stage imports only the stages above it and the leaves ([`text`] for normalisation and
 //! hashing, `outcome` for the words every stage speaks, `atomic` for crash-safe writes,
-//! `schedule` for crontab lines); the `layering` test fails when one reaches down the pipe.
+//! `schedule` for crontab lines, `term` for what a terminal shows); the `layering` test fails
+//! when one reaches down the pipe.
 //! `check` runs the pipe once; `status` reads every fact's state from the store without a
 //! fetch; `watch` runs checks on schedules and `notify` announces new findings; [`app`] maps commands to all of it and to exit codes.
 
 pub mod app;
 pub mod cli;
 pub mod registry;
+pub mod term;
 
 mod atomic;
 mod outcome;

@@ -176,6 +176,15 @@ impl Summary {
     }
 }
 
+/// "3 of 4 facts need review", "1 of 1 fact needs review".
+pub(crate) fn need_review(flagged: usize, facts: usize) -> String {
+    format!(
+        "{flagged} of {} {} review",
+        crate::term::count(facts, "fact", "facts"),
+        if flagged == 1 { "needs" } else { "need" }
+    )
+}
+
 impl SourceReport {
     /// What went wrong, or the HTTP status, for a row of a report.
     pub(crate) fn detail(&self) -> String {
@@ -419,5 +428,17 @@ impl Report {
         let mut s = serde_json::to_string_pretty(self).expect("report serialises");
         s.push('\n');
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn review_counts_read_right() {
+        assert_eq!(need_review(1, 1), "1 of 1 fact needs review");
+        assert_eq!(need_review(0, 2), "0 of 2 facts need review");
+        assert_eq!(need_review(3, 4), "3 of 4 facts need review");
     }
 }

@@ -14,6 +14,7 @@ mod safety;
 mod server;
 mod status;
 mod store;
+mod terminal;
 mod usage;
 mod watch;
 

@@ -453,7 +453,7 @@ fn drift_in_a_changed_readme_is_named() {
             "| `validate [--store]` |",
             "| `prune [--keep N]` | old snapshots go |\n| `validate [--store]` |",
         )
-        .replace("`-q/--quiet`", "`-q/--quiet`, `--color`, `NO_COLOR`")
+        .replace("`-q/--quiet`", "`-q/--quiet`, `--pager`, `PAGER`")
         .replace("| 2 | trouble", "| 3 | trouble");
     let drift = drift(&changed, &clap);
     for expected in [
@@ -461,8 +461,8 @@ fn drift_in_a_changed_readme_is_named() {
         "check --format: README's row lists text|json, clap's possible values are text|json|markdown|html",
         "check --re-fresh: in README's row for check, not in clap's help for check",
         "prune: README's command table has a row for it, clap has no such subcommand",
-        "global --color: README's global options name it, clap's --help has no such option",
-        "global env NO_COLOR: README's global options name it, clap's --help does not",
+        "global --pager: README's global options name it, clap's --help has no such option",
+        "global env PAGER: README's global options name it, clap's --help does not",
         "exit code 3: in README's exit codes table, not in clap's \"Exit codes:\" line",
         "exit code 2: in clap's \"Exit codes:\" line, not in README's exit codes table",
     ] {
