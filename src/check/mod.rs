@@ -134,6 +134,7 @@ pub(crate) async fn run_with(
         sources,
         facts: facts.into_iter().map(|(_, f)| f).collect(),
     };
+    crate::report::name_routes(&mut report.facts, &registry);
     report.summarise();
     store.sync()?;
     Ok(report)

@@ -1,7 +1,8 @@
 //! The Markdown report: fit for the body of a pull request or an issue.
 //!
 //! Summary line, the facts whose values changed (one line each), the facts whose passage was
-//! reworded or removed (old and new passage), a table of flagged facts, then per changed source
+//! reworded or removed (old and new passage), a table of flagged facts (each with its claim and
+//! its route's title, linked to the route's page when sources.toml names one), then per changed source
 //! the edits no fact covers and a fenced `diff` block with the facts each hunk changes; long
 //! diffs fold into `<details>`. Text from pages and from
 //! `sources.toml` is escaped so it renders as text, never as markup.
@@ -49,6 +50,32 @@ fn fence_for(body: &str) -> String {
     "`".repeat((longest + 1).max(3))
 }
 
+/// A Markdown link to `url` when it is http(s) (parentheses and spaces percent-encoded so the
+/// link cannot end early), else `label` as text. `label` is escaped here.
+fn link(url: &str, label: &str) -> String {
+    if url.starts_with("https://") || url.starts_with("http://") {
+        let url = url
+            .replace('(', "%28")
+            .replace(')', "%29")
+            .replace(' ', "%20")
+            .replace('<', "%3C")
+            .replace('>', "%3E");
+        format!("[{}]({url})", escape(label))
+    } else {
+        escape(label)
+    }
+}
+
+/// The route of a fact: its title, linked to its page when it has one; its id in reports saved
+/// before titles were recorded.
+fn route(f: &FactReport) -> String {
+    let title = f.route_title.as_deref().unwrap_or(&f.route);
+    match &f.route_page {
+        Some(page) => link(page, title),
+        None => escape(title),
+    }
+}
+
 fn flags(f: &FactReport) -> String {
     f.flags
         .iter()
@@ -63,15 +90,13 @@ pub fn render(report: &Report) -> String {
     let _ = writeln!(out, "## sourcewatch report · {}\n", report.today);
     let _ = writeln!(
         out,
-        "**{} of {} facts need review** · {}
-",
-        s.flagged,
-        s.facts,
+        "**{}** · {}\n",
+        super::need_review(s.flagged, s.facts),
         s.counts()
     );
 
     let source_link = |id: &str| match report.source(id) {
-        Some(src) => format!("[{}]({})", escape(id), src.url),
+        Some(src) => link(&src.url, id),
         None => escape(id),
     };
     let values: Vec<_> = report.value_changes().collect();
@@ -114,16 +139,17 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(out, "No fact needs review.\n");
     } else {
         let _ = writeln!(out, "### Facts that need review\n");
-        let _ = writeln!(out, "| Route | Fact | Flags | Age | Source |");
-        let _ = writeln!(out, "|---|---|---|---|---|");
+        let _ = writeln!(out, "| Fact | Claim | Route | Flags | Age | Source |");
+        let _ = writeln!(out, "|---|---|---|---|---|---|");
         for f in &review {
-            let fact = f.id.name();
             let source = source_link(&f.source);
+            // Ids are [a-z0-9._-] and a slash: safe in a code span, and copyable for `verify`.
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} d | {} |",
-                escape(&f.route),
-                escape(fact),
+                "| `{}` | {} | {} | {} | {} d | {} |",
+                f.id,
+                escape(&f.claim),
+                route(f),
                 flags(f),
                 f.age_days,
                 source
@@ -158,8 +184,8 @@ pub fn render(report: &Report) -> String {
         );
         let _ = writeln!(
             out,
-            "[Official page]({}) · baseline `{}` → capture `{}` · `sourcewatch accept {}` after review\n",
-            src.url,
+            "{} · baseline `{}` → capture `{}` · `sourcewatch accept {}` after review\n",
+            link(&src.url, "Official page"),
             &from[..from.len().min(12)],
             &to[..to.len().min(12)],
             src.id
@@ -236,9 +262,8 @@ pub fn render(report: &Report) -> String {
             let detail = s.detail();
             let _ = writeln!(
                 out,
-                "| [{}]({}) | `{}` | {} |",
-                escape(&s.id),
-                s.url,
+                "| {} | `{}` | {} |",
+                link(&s.url, &s.id),
                 s.capture.outcome,
                 escape(&detail)
             );
@@ -266,5 +291,10 @@ mod tests {
         );
         assert_eq!(fence_for("no ticks"), "```");
         assert_eq!(fence_for("has ```` four"), "`````");
+        assert_eq!(
+            link("https://example.org/a (b)", "x_y"),
+            "[x\\_y](https://example.org/a%20%28b%29)"
+        );
+        assert_eq!(link("javascript:alert(1)", "x"), "x");
     }
 }

@@ -17,7 +17,7 @@ use crate::assess::{Assessment, Change, ClosestPassage, Coverage, reverified};
 use crate::capture::{Capture, CaptureRecord};
 use crate::compare::{Comparison, HunkRange};
 use crate::outcome::{Flag, Outcome};
-use crate::registry::{Fact, FactId, Source};
+use crate::registry::{Fact, FactId, Registry, Source};
 use crate::store::{FactRecord, VerifiedBy};
 
 pub(crate) const SCHEMA_VERSION: u32 = 1;
@@ -103,6 +103,12 @@ pub(crate) struct DiffHunk {
 pub(crate) struct FactReport {
     pub(crate) id: FactId,
     pub(crate) route: String,
+    /// Extra: the route's `title` and `page` (the site's page for it), from sources.toml; null in
+    /// reports saved before they were recorded.
+    #[serde(default)]
+    pub(crate) route_title: Option<String>,
+    #[serde(default)]
+    pub(crate) route_page: Option<String>,
     pub(crate) source: String,
     pub(crate) claim: String,
     pub(crate) quote: Option<String>,
@@ -185,6 +191,16 @@ pub(crate) fn need_review(flagged: usize, facts: usize) -> String {
     )
 }
 
+/// Fills in each row's route title and page from the registry.
+pub(crate) fn name_routes(facts: &mut [FactReport], registry: &Registry) {
+    for f in facts {
+        if let Some(route) = registry.route(&f.route) {
+            f.route_title = Some(route.title.clone());
+            f.route_page = route.page.as_ref().map(|p| p.to_string());
+        }
+    }
+}
+
 impl SourceReport {
     /// What went wrong, or the HTTP status, for a row of a report.
     pub(crate) fn detail(&self) -> String {
@@ -261,6 +277,8 @@ impl FactReport {
         FactReport {
             id: fact.id.clone(),
             route: fact.id.route().to_string(),
+            route_title: None,
+            route_page: None,
             source: fact.source.clone(),
             claim: fact.claim.clone(),
             quote: fact.quote.clone(),
@@ -434,6 +452,16 @@ impl Report {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_fact_row_saved_before_route_titles_still_loads() {
+        let old = r#"{"id": "r/f", "route": "r", "source": "s", "claim": "c", "quote": null,
+            "last_verified": "2026-11-01", "age_days": 24, "stale_after_days": 90,
+            "due": "2027-01-30", "flags": [], "quote_found": null, "closest_passage": null,
+            "closest_similarity": null, "refreshed": false}"#;
+        let row: FactReport = serde_json::from_str(old).unwrap();
+        assert_eq!((row.route_title, row.route_page), (None, None));
+    }
 
     #[test]
     fn review_counts_read_right() {
