@@ -72,6 +72,12 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Check(args) => check(&cli, args),
         Command::Diff { source } => diff(&cli, source),
         Command::Demo { dir } => {
+            if cli.config_given {
+                anyhow::bail!(
+                    "demo writes its own sources.toml (in --dir DIR, or a new temporary folder) \
+                     and reads no other; drop --config"
+                );
+            }
             let outcome = crate::demo::run(dir.clone(), cli.today())?;
             if !cli.quiet {
                 print!(

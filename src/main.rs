@@ -1,12 +1,11 @@
 use std::process::ExitCode;
 
-use clap::Parser;
 use sourcewatch::app::{self, Exit};
 use sourcewatch::cli::{Cli, Command};
 use sourcewatch::term::{self, Stream};
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::from_env() {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
