@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 
-use crate::cli::{CheckArgs, Cli, Command, ReportFormat, StatusFormat};
+use crate::cli::{CheckArgs, Cli, Command, HistoryFormat, ReportFormat, StatusFormat};
 use crate::notify::Notifier;
 use crate::registry::{self, Registry};
 use crate::report::{self, Report};
@@ -70,7 +70,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
             Ok(Exit::Clean)
         }
         Command::Check(args) => check(&cli, args),
-        Command::Diff { source } => diff(&cli, source),
+        Command::Diff { source, from, to } => diff(&cli, source, from, to),
+        Command::History { source, format } => history(&cli, source, *format),
         Command::Demo { dir } => {
             if cli.config_given {
                 anyhow::bail!(
@@ -275,43 +276,40 @@ fn known_source<'r>(registry: &'r Registry, id: &str) -> anyhow::Result<&'r str>
     }
 }
 
-fn diff(cli: &Cli, id: &str) -> anyhow::Result<Exit> {
+/// `diff SOURCE_ID [--from REF] [--to REF]`: exit 0 when the two texts are equal, 1 when not.
+fn diff(cli: &Cli, id: &str, from: &str, to: &str) -> anyhow::Result<Exit> {
     let registry = load_registry(cli)?;
     let id = known_source(&registry, id)?;
     let store = Store::open_read(&registry.settings.snapshots_dir)?;
-    let source = store.source(id);
-    let state = source.state()?;
-    let (Some(base), Some(latest)) = (&state.baseline, &state.latest) else {
-        anyhow::bail!("source {id:?} has no capture yet; run `sourcewatch check --source {id}`");
-    };
-    if base.sha256 == latest.sha256 {
+    let (old_ref, new_ref) = (
+        crate::history::resolve(&store, id, from)?,
+        crate::history::resolve(&store, id, to)?,
+    );
+    if old_ref.sha256 == new_ref.sha256 {
         if !cli.quiet {
             println!(
-                "{id}: latest capture equals the baseline ({})",
-                short_sha(&base.sha256)
+                "{id}: {from} and {to} are the same text ({})",
+                short_sha(&old_ref.sha256)
             );
         }
         return Ok(Exit::Clean);
     }
-    let old = source.text(&base.sha256)?;
-    let new = source.text(&latest.sha256)?;
-    let label = |what: &str, v: &crate::store::Version| {
+    let source = store.source(id);
+    let old = source.text(&old_ref.sha256)?;
+    let new = source.text(&new_ref.sha256)?;
+    let label = |v: &crate::history::Named| {
         format!(
-            "{id} {what} {} ({})",
+            "{id} {} {} ({})",
+            v.what,
             short_sha(&v.sha256),
             v.captured_at.format("%Y-%m-%d %H:%M UTC")
         )
     };
-    let d = crate::compare::diff(
-        &old,
-        &new,
-        &label("baseline", base),
-        &label("latest", latest),
-    );
+    let d = crate::compare::diff(&old, &new, &label(&old_ref), &label(&new_ref));
     let Some(d) = d else {
         // Stored under two names, the same text: a hand-edited state, not a change.
         if !cli.quiet {
-            println!("{id}: latest capture equals the baseline in text");
+            println!("{id}: {from} and {to} are the same in text");
         }
         return Ok(Exit::Clean);
     };
@@ -322,6 +320,23 @@ fn diff(cli: &Cli, id: &str) -> anyhow::Result<Exit> {
         out.write_all(d.unified.as_bytes())?;
     }
     Ok(Exit::Review)
+}
+
+/// `history SOURCE_ID`: the source's captures, newest first.
+fn history(cli: &Cli, id: &str, format: HistoryFormat) -> anyhow::Result<Exit> {
+    let registry = load_registry(cli)?;
+    let id = known_source(&registry, id)?;
+    let source = registry.source(id).expect("known");
+    let store = Store::open_read(&registry.settings.snapshots_dir)?;
+    let history = crate::history::history(&store, source)?;
+    let rendered = match format {
+        HistoryFormat::Json => history.to_json(),
+        HistoryFormat::Text => report::history::render_text(&history, &stdout_look(cli)),
+    };
+    if !(cli.quiet && format == HistoryFormat::Text) {
+        std::io::stdout().lock().write_all(rendered.as_bytes())?;
+    }
+    Ok(Exit::Clean)
 }
 
 fn accept(cli: &Cli, ids: &[String], all: bool) -> anyhow::Result<Exit> {

@@ -65,11 +65,28 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = StatusFormat::Text)]
         format: StatusFormat,
     },
-    /// Baseline vs latest capture of one source, as a unified diff (word highlights on a terminal).
+    /// Two captures of one source as a unified diff (word highlights on a terminal); by default
+    /// the baseline against the latest capture.
     Diff {
         /// The source, as its id in sources.toml.
         #[arg(value_name = "SOURCE_ID")]
         source: String,
+        /// The older side: a short hash (a unique prefix of at least 4 hex digits), a capture's
+        /// date YYYY-MM-DD (the last capture with text that day, UTC), baseline or latest.
+        #[arg(long, value_name = "REF", default_value = "baseline")]
+        from: String,
+        /// The newer side, written as for --from.
+        #[arg(long, value_name = "REF", default_value = "latest")]
+        to: String,
+    },
+    /// The captures of one source, newest first, with the baseline marked.
+    History {
+        /// The source, as its id in sources.toml.
+        #[arg(value_name = "SOURCE_ID")]
+        source: String,
+        /// text for a terminal, json for programs.
+        #[arg(long, value_enum, default_value_t = HistoryFormat::Text)]
+        format: HistoryFormat,
     },
     /// Make the latest capture the baseline, after review.
     #[command(override_usage = "sourcewatch accept [OPTIONS] <SOURCE_ID>...|--all")]
@@ -164,6 +181,12 @@ pub enum StatusFormat {
     Text,
     Json,
     Markdown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HistoryFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]

@@ -19,7 +19,7 @@ const LAYERS: &[&[&str]] = &[
     &["assess"],
     &["report"],
     &["notify"],
-    &["check", "status"],
+    &["check", "status", "history"],
     &["watch", "demo"],
     &["app"],
 ];

@@ -45,6 +45,7 @@ mod store;
 
 mod check;
 mod demo;
+mod history;
 mod notify;
 mod runtime;
 mod status;

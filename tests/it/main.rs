@@ -6,6 +6,7 @@ mod check;
 mod demo;
 mod faults;
 mod golden;
+mod history;
 mod kinds;
 mod registry;
 mod registry_builder;
