@@ -6,11 +6,12 @@ use std::sync::Arc;
 
 use anyhow::Context;
 
-use crate::cli::{CheckArgs, Cli, Command, ReportFormat, StatusFormat};
+use crate::cli::{CheckArgs, Cli, Command, HistoryFormat, ReportFormat, StatusFormat};
 use crate::notify::Notifier;
 use crate::registry::{self, Registry};
 use crate::report::{self, Report};
 use crate::store::{Store, VerifiedBy};
+use crate::term::{Look, Stream, count};
 use crate::text::short_sha;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,7 +54,11 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
                     for d in &damage {
                         eprintln!("damaged: {d}");
                     }
-                    anyhow::bail!("{} problem(s) in {}", damage.len(), dir.display());
+                    anyhow::bail!(
+                        "{} in {}",
+                        count(damage.len(), "problem", "problems"),
+                        dir.display()
+                    );
                 }
                 if !cli.quiet {
                     println!(
@@ -65,11 +70,21 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
             Ok(Exit::Clean)
         }
         Command::Check(args) => check(&cli, args),
-        Command::Diff { source } => diff(&cli, source),
+        Command::Diff { source, from, to } => diff(&cli, source, from, to),
+        Command::History { source, format } => history(&cli, source, *format),
         Command::Demo { dir } => {
+            if cli.config_given {
+                anyhow::bail!(
+                    "demo writes its own sources.toml (in --dir DIR, or a new temporary folder) \
+                     and reads no other; drop --config"
+                );
+            }
             let outcome = crate::demo::run(dir.clone(), cli.today())?;
             if !cli.quiet {
-                print!("{}", report::text::render(&outcome.report));
+                print!(
+                    "{}",
+                    report::text::render_for(&outcome.report, &stdout_look(&cli))
+                );
                 println!(
                     "
 Reports of the second check:"
@@ -114,6 +129,12 @@ Reports of the second check:"
     }
 }
 
+/// How text for people looks on standard output: coloured and fitted on a terminal (or as
+/// `--color` says), plain and whole in a file or a pipe.
+fn stdout_look(cli: &Cli) -> Look {
+    Look::of(Stream::Stdout, cli.color.forced())
+}
+
 fn load_registry(cli: &Cli) -> anyhow::Result<Registry> {
     Ok(registry::load(&cli.config, cli.today())?)
 }
@@ -145,13 +166,27 @@ fn check(cli: &Cli, args: &CheckArgs) -> anyhow::Result<Exit> {
     };
     let notifier = Notifier::configured(&registry.settings, args.notify.as_ref())?;
     let runtime = crate::runtime::build().context("starting the async runtime")?;
-    let run = crate::check::run(registry.clone(), store.clone(), &selection, cli.today());
+    // The progress line: on a terminal only, never with -q; cleared before the report prints.
+    let progress = if cli.quiet {
+        None
+    } else {
+        crate::term::Progress::on_stderr(crate::term::colour(cli.color.forced(), Stream::Stderr))
+    };
+    let run = crate::check::run_with(
+        registry.clone(),
+        store.clone(),
+        &selection,
+        cli.today(),
+        progress.as_ref(),
+    );
     let finished = runtime.block_on(async {
         tokio::select! {
             report = run => report.map(Some),
             _ = crate::runtime::shutdown_signal() => Ok(None),
         }
-    })?;
+    });
+    drop(progress);
+    let finished = finished?;
     let Some(mut report) = finished else {
         // The run future is gone: its tasks are cancelled; captures already recorded stay, each
         // written atomically. Browsers in flight are killed with their process groups now, not
@@ -177,6 +212,9 @@ fn emit(
     output: Option<&std::path::Path>,
 ) -> anyhow::Result<()> {
     let rendered = match format {
+        ReportFormat::Text if output.is_none() => {
+            report::text::render_for(report, &stdout_look(cli))
+        }
         ReportFormat::Text => report::text::render(report),
         ReportFormat::Json => report.to_json(),
         ReportFormat::Markdown => report::markdown::render(report),
@@ -191,7 +229,7 @@ fn emit(
             crate::atomic::write(path, rendered.as_bytes())
                 .with_context(|| format!("writing {}", path.display()))?;
             if !cli.quiet {
-                print!("{}", report::text::render(report));
+                print!("{}", report::text::render_for(report, &stdout_look(cli)));
                 println!("Report written to {}", path.display());
             }
         }
@@ -222,7 +260,7 @@ fn status(cli: &Cli, format: StatusFormat) -> anyhow::Result<Exit> {
     let rendered = match format {
         StatusFormat::Json => status.to_json(),
         StatusFormat::Markdown => report::status::render_markdown(&status),
-        StatusFormat::Text => report::status::render_text(&status),
+        StatusFormat::Text => report::status::render_text(&status, &stdout_look(cli)),
     };
     if !(cli.quiet && format == StatusFormat::Text) {
         std::io::stdout().lock().write_all(rendered.as_bytes())?;
@@ -244,53 +282,67 @@ fn known_source<'r>(registry: &'r Registry, id: &str) -> anyhow::Result<&'r str>
     }
 }
 
-fn diff(cli: &Cli, id: &str) -> anyhow::Result<Exit> {
+/// `diff SOURCE_ID [--from REF] [--to REF]`: exit 0 when the two texts are equal, 1 when not.
+fn diff(cli: &Cli, id: &str, from: &str, to: &str) -> anyhow::Result<Exit> {
     let registry = load_registry(cli)?;
     let id = known_source(&registry, id)?;
     let store = Store::open_read(&registry.settings.snapshots_dir)?;
-    let source = store.source(id);
-    let state = source.state()?;
-    let (Some(base), Some(latest)) = (&state.baseline, &state.latest) else {
-        anyhow::bail!("source {id:?} has no capture yet; run `sourcewatch check --source {id}`");
-    };
-    if base.sha256 == latest.sha256 {
+    let (old_ref, new_ref) = (
+        crate::history::resolve(&store, id, from)?,
+        crate::history::resolve(&store, id, to)?,
+    );
+    if old_ref.sha256 == new_ref.sha256 {
         if !cli.quiet {
             println!(
-                "{id}: latest capture equals the baseline ({})",
-                short_sha(&base.sha256)
+                "{id}: {from} and {to} are the same text ({})",
+                short_sha(&old_ref.sha256)
             );
         }
         return Ok(Exit::Clean);
     }
-    let old = source.text(&base.sha256)?;
-    let new = source.text(&latest.sha256)?;
-    let label = |what: &str, v: &crate::store::Version| {
+    let source = store.source(id);
+    let old = source.text(&old_ref.sha256)?;
+    let new = source.text(&new_ref.sha256)?;
+    let label = |v: &crate::history::Named| {
         format!(
-            "{id} {what} {} ({})",
+            "{id} {} {} ({})",
+            v.what,
             short_sha(&v.sha256),
             v.captured_at.format("%Y-%m-%d %H:%M UTC")
         )
     };
-    let d = crate::compare::diff(
-        &old,
-        &new,
-        &label("baseline", base),
-        &label("latest", latest),
-    );
+    let d = crate::compare::diff(&old, &new, &label(&old_ref), &label(&new_ref));
     let Some(d) = d else {
         // Stored under two names, the same text: a hand-edited state, not a change.
         if !cli.quiet {
-            println!("{id}: latest capture equals the baseline in text");
+            println!("{id}: {from} and {to} are the same in text");
         }
         return Ok(Exit::Clean);
     };
     let mut out = std::io::stdout().lock();
-    if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+    if stdout_look(cli).colour {
         out.write_all(report::text::colour_diff(&d.unified).as_bytes())?;
     } else {
         out.write_all(d.unified.as_bytes())?;
     }
     Ok(Exit::Review)
+}
+
+/// `history SOURCE_ID`: the source's captures, newest first.
+fn history(cli: &Cli, id: &str, format: HistoryFormat) -> anyhow::Result<Exit> {
+    let registry = load_registry(cli)?;
+    let id = known_source(&registry, id)?;
+    let source = registry.source(id).expect("known");
+    let store = Store::open_read(&registry.settings.snapshots_dir)?;
+    let history = crate::history::history(&store, source)?;
+    let rendered = match format {
+        HistoryFormat::Json => history.to_json(),
+        HistoryFormat::Text => report::history::render_text(&history, &stdout_look(cli)),
+    };
+    if !(cli.quiet && format == HistoryFormat::Text) {
+        std::io::stdout().lock().write_all(rendered.as_bytes())?;
+    }
+    Ok(Exit::Clean)
 }
 
 fn accept(cli: &Cli, ids: &[String], all: bool) -> anyhow::Result<Exit> {
@@ -361,9 +413,4 @@ fn verify(cli: &Cli, ids: &[String], date: Option<chrono::NaiveDate>) -> anyhow:
         }
     }
     Ok(Exit::Clean)
-}
-
-/// "1 source", "2 sources".
-fn count(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }

@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::parser::ValueSource;
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -14,7 +15,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
                   2 trouble (usage, invalid sources.toml, I/O, lock held)"
 )]
 pub struct Cli {
-    /// The registry to read.
+    /// The registry to read (sources, routes, facts; docs/registry.md).
     #[arg(
         long,
         global = true,
@@ -36,6 +37,19 @@ pub struct Cli {
     /// More logging (-v info, -vv debug); RUST_LOG works too.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// When to colour reports, diffs and logs: auto colours only a terminal (and honours NO_COLOR
+    /// and CLICOLOR_FORCE), always, never.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value_t = ColorWhen::Auto,
+        value_name = "WHEN"
+    )]
+    pub color: ColorWhen,
+    /// Whether `--config` was given on the command line (not clap's: set by [`Cli::from_env`]).
+    #[arg(skip)]
+    pub config_given: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -46,16 +60,38 @@ pub enum Command {
     Check(CheckArgs),
     /// Offline: every fact's age, due date, flags and clocks, from sources.toml and the store.
     Status {
+        /// text for a terminal, json for the site build (README "Status JSON"), markdown for a
+        /// pull-request body.
         #[arg(long, value_enum, default_value_t = StatusFormat::Text)]
         format: StatusFormat,
     },
-    /// Baseline vs latest capture of one source, as a unified diff (word highlights on a terminal).
+    /// Two captures of one source as a unified diff (word highlights on a terminal); by default
+    /// the baseline against the latest capture.
     Diff {
+        /// The source, as its id in sources.toml.
         #[arg(value_name = "SOURCE_ID")]
         source: String,
+        /// The older side: a short hash (a unique prefix of at least 4 hex digits), a capture's
+        /// date YYYY-MM-DD (the last capture with text that day, UTC), baseline or latest.
+        #[arg(long, value_name = "REF", default_value = "baseline")]
+        from: String,
+        /// The newer side, written as for --from.
+        #[arg(long, value_name = "REF", default_value = "latest")]
+        to: String,
+    },
+    /// The captures of one source, newest first, with the baseline marked.
+    History {
+        /// The source, as its id in sources.toml.
+        #[arg(value_name = "SOURCE_ID")]
+        source: String,
+        /// text for a terminal, json for programs.
+        #[arg(long, value_enum, default_value_t = HistoryFormat::Text)]
+        format: HistoryFormat,
     },
     /// Make the latest capture the baseline, after review.
+    #[command(override_usage = "sourcewatch accept [OPTIONS] <SOURCE_ID>...|--all")]
     Accept {
+        /// The sources whose latest capture becomes the baseline (all or none).
         #[arg(value_name = "SOURCE_ID", required_unless_present = "all")]
         sources: Vec<String>,
         /// Every source whose latest capture differs from its baseline.
@@ -64,15 +100,20 @@ pub enum Command {
     },
     /// Set last_verified (default today) after a human checked the facts.
     Verify {
+        /// The facts checked, as route/fact (the ids reports show).
         #[arg(value_name = "FACT_ID", required = true)]
         facts: Vec<String>,
+        /// The day they were checked (default: today; never after the real date).
         #[arg(long, value_name = "YYYY-MM-DD")]
         date: Option<NaiveDate>,
     },
-    /// Render the last check's report again.
+    /// Render the last check's report again (from snapshots/LAST_CHECK.json).
     Report {
+        /// text for a terminal, json (docs/reports.md), markdown for a pull-request body, html
+        /// for one self-contained page.
         #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
         format: ReportFormat,
+        /// Write the report here instead of standard output (the terminal summary still prints).
         #[arg(long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
@@ -88,7 +129,8 @@ pub enum Command {
         #[arg(long, value_name = "URL")]
         notify: Option<reqwest::Url>,
     },
-    /// See the whole loop offline: a local copy-site, two checks, the reports.
+    /// See the whole loop offline: a local copy-site, two checks, the reports. Writes its own
+    /// sources.toml, so --config is refused.
     Demo {
         /// Folder for the demo's registry, snapshots and reports (default: a new temporary one).
         #[arg(long, value_name = "DIR")]
@@ -106,21 +148,24 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Only this source (repeatable).
+    /// Only this source and the facts on it (repeatable).
     #[arg(long = "source", value_name = "ID")]
     pub sources: Vec<String>,
     /// Only the facts of this route and their sources (repeatable).
     #[arg(long = "route", value_name = "ID")]
     pub routes: Vec<String>,
-    /// Set last_verified = today for facts re-verified by this run.
+    /// Set last_verified = today in sources.toml for facts this run re-verified: quote found on
+    /// an unchanged or new source, or no quote and an unchanged source.
     #[arg(long)]
     pub refresh: bool,
     /// POST new findings here (overrides [settings] notify_webhook).
     #[arg(long, value_name = "URL")]
     pub notify: Option<reqwest::Url>,
+    /// text for a terminal, json (docs/reports.md), markdown for a pull-request body, html for
+    /// one self-contained page.
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
-    /// Write the report here instead of standard output.
+    /// Write the report here instead of standard output (the terminal summary still prints).
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 }
@@ -182,7 +227,52 @@ pub enum StatusFormat {
     Markdown,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HistoryFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorWhen {
+    /// `Some` when colour is forced on or off, `None` for `auto`.
+    pub fn forced(self) -> Option<bool> {
+        match self {
+            ColorWhen::Auto => None,
+            ColorWhen::Always => Some(true),
+            ColorWhen::Never => Some(false),
+        }
+    }
+}
+
 impl Cli {
+    /// The command line of this process, parsed; also notes whether `--config` was given.
+    pub fn from_env() -> Result<Cli, clap::Error> {
+        Cli::from_args(std::env::args_os())
+    }
+
+    pub fn from_args<I, T>(args: I) -> Result<Cli, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        let mut command = Cli::command();
+        let matches = command.try_get_matches_from_mut(args)?;
+        let mut cli = Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut command))?;
+        let given =
+            |m: &clap::ArgMatches| m.value_source("config") == Some(ValueSource::CommandLine);
+        cli.config_given =
+            given(&matches) || matches.subcommand().is_some_and(|(_, sub)| given(sub));
+        Ok(cli)
+    }
+
     pub fn today(&self) -> NaiveDate {
         self.today
             .unwrap_or_else(|| chrono::Utc::now().date_naive())

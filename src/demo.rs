@@ -198,8 +198,9 @@ pub(crate) fn run(dir: Option<PathBuf>, today: NaiveDate) -> anyhow::Result<Demo
         let finish = crate::check::Finish::default();
         crate::check::finish(&registry, &store, &mut first, finish).await?;
         println!(
-            "demo: copy-site on {base}; first check: {} source(s) new, {} fact(s) flagged",
-            first.summary.new, first.summary.flagged
+            "demo: copy-site on {base}; first check: {} new, {} flagged",
+            crate::term::count(first.summary.new, "source", "sources"),
+            crate::term::count(first.summary.flagged, "fact", "facts")
         );
         println!(
             "demo: the site changes: processing time 45 → 30 days, \"{REMOVED_IN_ROUND_TWO}\" \

@@ -8,7 +8,7 @@ use std::path::Path;
 /// Layers in data-flow order; a module may use modules of lower layers only.
 const LAYERS: &[&[&str]] = &[
     &[
-        "text", "outcome", "atomic", "schedule", "dom", "runtime", "cli",
+        "text", "outcome", "atomic", "schedule", "dom", "runtime", "cli", "term",
     ],
     &["registry"],
     &["fetch"],
@@ -19,7 +19,7 @@ const LAYERS: &[&[&str]] = &[
     &["assess"],
     &["report"],
     &["notify"],
-    &["check", "status", "probe"],
+    &["check", "status", "probe", "history"],
     &["watch", "demo"],
     &["app"],
 ];

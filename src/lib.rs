@@ -20,15 +20,17 @@
 //!
 //! Each stage imports only the stages above it and the leaves ([`text`] for normalisation and
 //! hashing, `outcome` for the words every stage speaks, `atomic` for crash-safe writes,
-//! `schedule` for crontab lines, `dom` for parsing HTML within limits); the `layering` test fails
-//! when one reaches down the pipe. `check` runs the pipe once; `probe` runs fetch and extract
-//! once for a person tuning a source, storing nothing; `status` reads every fact's state from
-//! the store without a fetch; `watch` runs checks on schedules and `notify` announces new
-//! findings; [`app`] maps commands to all of it and to exit codes.
+//! `schedule` for crontab lines, `dom` for parsing HTML within limits, `term` for what a
+//! terminal shows); the `layering` test fails when one reaches down the pipe. `check` runs the
+//! pipe once; `probe` runs fetch and extract once for a person tuning a source, storing
+//! nothing; `status` reads every fact's state from the store without a fetch; `history` lists
+//! a source's captures; `watch` runs checks on schedules and `notify` announces new findings;
+//! [`app`] maps commands to all of it and to exit codes.
 
 pub mod app;
 pub mod cli;
 pub mod registry;
+pub mod term;
 
 mod atomic;
 mod dom;
@@ -46,6 +48,7 @@ mod store;
 
 mod check;
 mod demo;
+mod history;
 mod notify;
 mod probe;
 mod runtime;

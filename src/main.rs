@@ -1,11 +1,11 @@
 use std::process::ExitCode;
 
-use clap::Parser;
 use sourcewatch::app::{self, Exit};
 use sourcewatch::cli::{Cli, Command};
+use sourcewatch::term::{self, Stream};
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::from_env() {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
@@ -18,7 +18,11 @@ fn main() -> ExitCode {
     };
     // A long-running service logs its schedule by default.
     let service = matches!(cli.command, Command::Watch { .. });
-    init_tracing(cli.verbose + u8::from(service), cli.quiet);
+    init_tracing(
+        cli.verbose + u8::from(service),
+        cli.quiet,
+        term::colour(cli.color.forced(), Stream::Stderr),
+    );
     match app::run(cli) {
         Ok(exit) => ExitCode::from(exit as u8),
         Err(e) => {
@@ -28,7 +32,9 @@ fn main() -> ExitCode {
     }
 }
 
-fn init_tracing(verbose: u8, quiet: bool) {
+/// Logs go to standard error, coloured only when `colour` (a terminal, or `--color always`): a
+/// log file, a pipe or journald gets no escape codes.
+fn init_tracing(verbose: u8, quiet: bool, colour: bool) {
     let default = match (quiet, verbose) {
         (true, _) => "error",
         (false, 0) => "warn",
@@ -39,7 +45,8 @@ fn init_tracing(verbose: u8, quiet: bool) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(term::LogWriter)
+        .with_ansi(colour)
         .with_target(false)
         .init();
 }

@@ -56,16 +56,13 @@ pub(crate) fn status(
         );
     }
     rows.sort_by_key(|(pos, _)| *pos);
+    let mut rows: Vec<FactReport> = rows.into_iter().map(|(_, r)| r).collect();
+    crate::report::name_routes(&mut rows, registry);
     let missed = missed(registry, store, now)
         .into_iter()
         .map(|(source, due)| MissedRun { source, due })
         .collect();
-    Ok(StatusReport::new(
-        today,
-        rows.into_iter().map(|(_, r)| r).collect(),
-        summary,
-        missed,
-    ))
+    Ok(StatusReport::new(today, rows, summary, missed))
 }
 
 fn row(

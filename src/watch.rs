@@ -102,9 +102,9 @@ async fn watch_loop(opts: WatchOptions) -> Result<(), WatchError> {
             .collect();
         batch.sort();
         tracing::info!(
-            "next run at {} for {} source(s): {}",
+            "next run at {} for {}: {}",
             next.format("%Y-%m-%d %H:%M:%S UTC"),
-            batch.len(),
+            crate::term::count(batch.len(), "source", "sources"),
             batch
                 .iter()
                 .map(|s| s.as_str())
@@ -249,12 +249,14 @@ async fn run_once(
     };
     check::finish(registry, &store, &mut report, finish).await?;
     write_reports(report_dir, &report, keep)?;
+    // The one line a run leaves in the log (the progress line is for terminals).
+    let s = &report.summary;
     tracing::info!(
-        "run done: {} source(s) ({} changed, {} failed), {} fact(s) flagged",
-        report.summary.sources,
-        report.summary.changed,
-        report.summary.failed,
-        report.summary.flagged
+        "run done: {} ({} changed, {} failed), {} flagged",
+        crate::term::count(s.sources, "source", "sources"),
+        s.changed,
+        s.failed,
+        crate::term::count(s.flagged, "fact", "facts")
     );
     Ok(())
 }

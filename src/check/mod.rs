@@ -37,6 +37,7 @@ use crate::notify::Notifier;
 use crate::registry::Registry;
 use crate::report::{Report, SCHEMA_VERSION, Summary};
 use crate::store::{Store, StoreError};
+use crate::term::Progress;
 pub(crate) use refresh::{RefreshError, write_verified};
 use source::{Job, SourceRows};
 
@@ -70,8 +71,24 @@ pub(crate) async fn run(
     selection: &Selection,
     today: NaiveDate,
 ) -> Result<Report, CheckError> {
+    run_with(registry, store, selection, today, None).await
+}
+
+/// [`run`], telling `progress` (the terminal's progress line) the hosts it will wait on and each
+/// source as its capture is recorded.
+pub(crate) async fn run_with(
+    registry: Arc<Registry>,
+    store: Arc<Store>,
+    selection: &Selection,
+    today: NaiveDate,
+    progress: Option<&Progress>,
+) -> Result<Report, CheckError> {
     let started_at = Utc::now();
     let plan = plan::plan(&registry, selection)?;
+    let host = |si: usize| host(&registry.sources[si].url);
+    if let Some(p) = progress {
+        p.start(plan.sources.iter().map(|&si| host(si)));
+    }
     let fetcher = Arc::new(Fetcher::new(&registry.settings, &registry.sources)?);
     let ledger = Arc::new(store.ledger()?);
     let mut tasks = tokio::task::JoinSet::new();
@@ -93,7 +110,11 @@ pub(crate) async fn run(
     let mut by_source: HashMap<usize, SourceRows> = HashMap::new();
     while let Some(joined) = tasks.join_next().await {
         let (si, rows) = joined?;
-        by_source.insert(si, rows?);
+        let rows = rows?;
+        if let Some(p) = progress {
+            p.done(&host(si), !rows.0.capture.outcome.is_good());
+        }
+        by_source.insert(si, rows);
     }
     let mut sources = Vec::with_capacity(plan.sources.len());
     let mut facts = Vec::new();
@@ -114,9 +135,19 @@ pub(crate) async fn run(
         sources,
         facts: facts.into_iter().map(|(_, f)| f).collect(),
     };
+    crate::report::name_routes(&mut report.facts, &registry);
     report.summarise();
     store.sync()?;
     Ok(report)
+}
+
+/// A URL's host as a person names it, with the port when it is not the scheme's.
+fn host(url: &reqwest::Url) -> String {
+    match (url.host_str(), url.port()) {
+        (Some(h), Some(p)) => format!("{h}:{p}"),
+        (Some(h), None) => h.to_string(),
+        _ => url.to_string(),
+    }
 }
 
 /// What a check does once its captures are recorded, whoever ran it.

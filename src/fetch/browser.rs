@@ -75,6 +75,79 @@ pub(crate) fn kill_all() {
     }
 }
 
+/// Why the browser gave no page, in words. Chromium logs a page that did not load as
+/// `[pid:tid:time:ERROR:file(line)] Page load failed: net::ERR_…`, among lines about D-Bus and
+/// the GPU that mean nothing here; the network error is named in words (with its code, for a
+/// search), any other error line is given without its prefix.
+fn failure(log: &str, url: &Url, status: &std::process::ExitStatus) -> String {
+    let code = log.rfind("net::ERR_").map(|at| {
+        let rest = &log[at + "net::".len()..];
+        let end = rest
+            .find(|c: char| !(c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'))
+            .unwrap_or(rest.len());
+        &rest[..end]
+    });
+    if let Some(code) = code {
+        return format!(
+            "the browser could not load the page: {} (net::{code})",
+            net_error_words(code, url)
+        );
+    }
+    let noise = |l: &str| l.contains("dbus") || l.contains("D-Bus") || l.contains("gpu");
+    let reason = log
+        .lines()
+        .rev()
+        .filter(|l| !noise(l))
+        .find(|l| l.contains(":ERROR:") || l.contains(":FATAL:") || l.contains("error"))
+        .map(|l| match (l.find('['), l.find("] ")) {
+            (Some(0), Some(end)) => l[end + 2..].trim().to_string(),
+            _ => l.trim().to_string(),
+        });
+    match reason {
+        Some(reason) => format!("the browser failed: {reason}"),
+        None if status.success() => "the browser returned no page".to_string(),
+        None => format!("the browser failed ({status})"),
+    }
+}
+
+/// Chromium's network error codes (net/base/net_error_list.h) that a check meets, in words.
+fn net_error_words(code: &str, url: &Url) -> String {
+    let host = url.host_str().unwrap_or("the host");
+    match code {
+        "ERR_NAME_NOT_RESOLVED" | "ERR_NAME_RESOLUTION_FAILED" => {
+            format!("the name {host} could not be resolved (DNS)")
+        }
+        "ERR_CONNECTION_REFUSED" => format!("{host} refused the connection"),
+        "ERR_CONNECTION_TIMED_OUT" | "ERR_TIMED_OUT" => {
+            format!("timed out waiting for {host}")
+        }
+        "ERR_CONNECTION_RESET" => format!("{host} reset the connection"),
+        "ERR_CONNECTION_CLOSED" | "ERR_EMPTY_RESPONSE" => {
+            format!("{host} closed the connection without an answer")
+        }
+        "ERR_ADDRESS_UNREACHABLE" | "ERR_NETWORK_UNREACHABLE" | "ERR_INTERNET_DISCONNECTED" => {
+            format!("{host} cannot be reached from this network")
+        }
+        "ERR_TOO_MANY_REDIRECTS" => "too many redirects".to_string(),
+        "ERR_UNSAFE_PORT" => format!(
+            "port {} is one browsers refuse to connect to",
+            url.port_or_known_default().unwrap_or(0)
+        ),
+        "ERR_CERT_AUTHORITY_INVALID" => {
+            "TLS: the certificate's issuer is unknown (or the chain is incomplete)".to_string()
+        }
+        "ERR_CERT_DATE_INVALID" => "TLS: the certificate has expired or is not yet valid".into(),
+        "ERR_CERT_COMMON_NAME_INVALID" => format!("TLS: the certificate is not for {host}"),
+        c if c.starts_with("ERR_CERT_") || c.starts_with("ERR_SSL_") => {
+            "TLS: the secure connection failed".to_string()
+        }
+        "ERR_HTTP_RESPONSE_CODE_FAILURE" | "ERR_INVALID_HTTP_RESPONSE" => {
+            format!("{host} did not answer with a page")
+        }
+        _ => "the page did not load".to_string(),
+    }
+}
+
 /// Kills the browser's whole process group when dropped.
 struct GroupGuard(Option<rustix::process::Pid>);
 
@@ -170,13 +243,11 @@ pub(super) async fn render(
         ))
     })??;
     if !status.success() || dom.is_empty() {
-        let reason = String::from_utf8_lossy(&log)
-            .lines()
-            .rev()
-            .find(|l| l.contains("ERROR") || l.contains("error"))
-            .map(|l| l.trim().to_string())
-            .unwrap_or_else(|| format!("exit status {status}"));
-        return Err(failed(format!("the browser failed: {reason}")));
+        return Err(failed(failure(
+            &String::from_utf8_lossy(&log),
+            url,
+            &status,
+        )));
     }
     let dom = String::from_utf8_lossy(&dom).into_owned();
     if let Some(selector) = wait_for {
@@ -219,4 +290,36 @@ async fn read_log(mut pipe: impl AsyncRead + Unpin) -> Result<Vec<u8>, FetchErro
         .await;
     let _ = tokio::io::copy(&mut pipe, &mut tokio::io::sink()).await;
     Ok(log)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::process::ExitStatusExt;
+
+    use super::*;
+
+    #[test]
+    fn chromium_failures_are_worded() {
+        let url = Url::parse("http://nowhere.invalid/page").unwrap();
+        let ok = std::process::ExitStatus::from_raw(0);
+        let log = "[1:2:1202/053121.147691:ERROR:dbus/bus.cc:405] Failed to connect to the bus\n\
+                   [1:1:1202/053127.022171:ERROR:components/headless/command_handler/\
+                   headless_command_handler.cc:403] Page load failed: net::ERR_NAME_NOT_RESOLVED\n";
+        assert_eq!(
+            failure(log, &url, &ok),
+            "the browser could not load the page: the name nowhere.invalid could not be \
+             resolved (DNS) (net::ERR_NAME_NOT_RESOLVED)"
+        );
+        let log = "Page load failed: net::ERR_CONNECTION_REFUSED";
+        assert!(failure(log, &url, &ok).contains("nowhere.invalid refused the connection"));
+        let log = "Page load failed: net::ERR_TIMED_OUT";
+        assert!(failure(log, &url, &ok).contains("timed out"));
+        let log = "[1:2:3:ERROR:dbus/bus.cc:405] Failed to connect to the bus\n\
+                   [1:1:3:ERROR:chrome/x.cc:1] Something broke\n";
+        assert_eq!(
+            failure(log, &url, &ok),
+            "the browser failed: Something broke"
+        );
+        assert_eq!(failure("", &url, &ok), "the browser returned no page");
+    }
 }

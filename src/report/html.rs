@@ -130,9 +130,8 @@ pub fn render(report: &Report) -> String {
     let _ = writeln!(out, "<h1>sourcewatch report · {}</h1>", report.today);
     let _ = writeln!(
         out,
-        "<p class=\"summary\"><strong>{} of {} facts need review</strong> · {}</p>",
-        s.flagged,
-        s.facts,
+        "<p class=\"summary\"><strong>{}</strong> · {}</p>",
+        super::need_review(s.flagged, s.facts),
         s.counts()
     );
 
@@ -189,8 +188,8 @@ pub fn render(report: &Report) -> String {
     } else {
         let _ = writeln!(
             out,
-            "<div class=\"table\"><table><thead><tr><th>Fact</th><th>Flags</th><th>Age</th>\
-             <th>Source</th></tr></thead><tbody>"
+            "<div class=\"table\"><table><thead><tr><th>Fact</th><th>Route</th><th>Flags</th>\
+             <th>Age</th><th>Source</th></tr></thead><tbody>"
         );
         for f in &review {
             let source = source_link(&f.source);
@@ -205,11 +204,18 @@ pub fn render(report: &Report) -> String {
                     sim
                 );
             }
+            let title = f.route_title.as_deref().unwrap_or(&f.route);
+            let route = match &f.route_page {
+                Some(page) => link(page, title),
+                None => escape(title),
+            };
             let _ = writeln!(
                 out,
-                "<tr><td><strong>{}</strong>{}</td><td>{}</td><td>{}&nbsp;d</td><td>{}</td></tr>",
+                "<tr><td><strong>{}</strong>{}</td><td>{}</td><td>{}</td><td>{}&nbsp;d</td>\
+                 <td>{}</td></tr>",
                 escape(&f.id),
                 detail,
+                route,
                 flags(f),
                 f.age_days,
                 source

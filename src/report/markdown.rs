@@ -1,9 +1,10 @@
 //! The Markdown report: fit for the body of a pull request or an issue.
 //!
 //! Summary line, the facts whose values changed (one line each), the facts whose passage was
-//! reworded or removed (old and new passage), a table of flagged facts, the failed sources, then
-//! per changed source the edits no fact covers and a fenced `diff` block with the facts each
-//! hunk changes; long diffs fold into `<details>`. Text from pages and from
+//! reworded or removed (old and new passage), a table of flagged facts (each with its claim and
+//! its route's title, linked to the route's page when sources.toml names one), the failed
+//! sources, then per changed source the edits no fact covers and a fenced `diff` block with the
+//! facts each hunk changes; long diffs fold into `<details>`. Text from pages and from
 //! `sources.toml` is escaped so it renders as text, never as markup.
 
 use std::fmt::Write;
@@ -75,6 +76,16 @@ fn fence_for(body: &str) -> String {
     "`".repeat((longest + 1).max(3))
 }
 
+/// The route of a fact: its title, linked to its page when it has one; its id in reports saved
+/// before titles were recorded.
+fn route(f: &FactReport) -> String {
+    let title = f.route_title.as_deref().unwrap_or(&f.route);
+    match &f.route_page {
+        Some(page) => link(title, page),
+        None => escape(title),
+    }
+}
+
 fn flags(f: &FactReport) -> String {
     f.flags
         .iter()
@@ -89,10 +100,8 @@ pub fn render(report: &Report) -> String {
     let _ = writeln!(out, "## sourcewatch report · {}\n", report.today);
     let _ = writeln!(
         out,
-        "**{} of {} facts need review** · {}
-",
-        s.flagged,
-        s.facts,
+        "**{}** · {}\n",
+        super::need_review(s.flagged, s.facts),
         s.counts()
     );
 
@@ -140,16 +149,17 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(out, "No fact needs review.\n");
     } else {
         let _ = writeln!(out, "### Facts that need review\n");
-        let _ = writeln!(out, "| Route | Fact | Flags | Age | Source |");
-        let _ = writeln!(out, "|---|---|---|---|---|");
+        let _ = writeln!(out, "| Fact | Claim | Route | Flags | Age | Source |");
+        let _ = writeln!(out, "|---|---|---|---|---|---|");
         for f in &review {
-            let fact = f.id.name();
             let source = source_link(&f.source);
+            // Ids are [a-z0-9._-] and a slash: safe in a code span, and copyable for `verify`.
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} d | {} |",
-                escape(&f.route),
-                escape(fact),
+                "| `{}` | {} | {} | {} | {} d | {} |",
+                f.id,
+                escape(&f.claim),
+                route(f),
                 flags(f),
                 f.age_days,
                 source
@@ -329,5 +339,10 @@ mod tests {
         );
         assert_eq!(fence_for("no ticks"), "```");
         assert_eq!(fence_for("has ```` four"), "`````");
+        assert_eq!(
+            link("x_y", "https://example.org/a (b)"),
+            "[x\\_y](https://example.org/a%20%28b%29)"
+        );
+        assert_eq!(link("x", "javascript:alert(1)"), "x");
     }
 }

@@ -5,6 +5,7 @@
 //! Rows are made from the values the pipeline produced: a source row from its [`Capture`] and
 //! [`Comparison`], a fact row from its [`Assessment`].
 
+pub(crate) mod history;
 pub(crate) mod html;
 pub(crate) mod markdown;
 pub(crate) mod status;
@@ -17,7 +18,7 @@ use crate::assess::{Assessment, Change, ClosestPassage, Coverage, reverified};
 use crate::capture::{Capture, CaptureRecord};
 use crate::compare::{Comparison, HunkRange};
 use crate::outcome::{Flag, Outcome};
-use crate::registry::{Fact, FactId, Source};
+use crate::registry::{Fact, FactId, Registry, Source};
 use crate::store::{FactRecord, VerifiedBy};
 
 pub(crate) const SCHEMA_VERSION: u32 = 1;
@@ -113,6 +114,12 @@ pub(crate) struct DiffHunk {
 pub(crate) struct FactReport {
     pub(crate) id: FactId,
     pub(crate) route: String,
+    /// Extra: the route's `title` and `page` (the site's page for it), from sources.toml; null in
+    /// reports saved before they were recorded.
+    #[serde(default)]
+    pub(crate) route_title: Option<String>,
+    #[serde(default)]
+    pub(crate) route_page: Option<String>,
     pub(crate) source: String,
     pub(crate) claim: String,
     pub(crate) quote: Option<String>,
@@ -182,6 +189,25 @@ impl Summary {
             format!(" · changes no fact covers {}", self.uncovered_changes)
         } else {
             String::new()
+        }
+    }
+}
+
+/// "3 of 4 facts need review", "1 of 1 fact needs review".
+pub(crate) fn need_review(flagged: usize, facts: usize) -> String {
+    format!(
+        "{flagged} of {} {} review",
+        crate::term::count(facts, "fact", "facts"),
+        if flagged == 1 { "needs" } else { "need" }
+    )
+}
+
+/// Fills in each row's route title and page from the registry.
+pub(crate) fn name_routes(facts: &mut [FactReport], registry: &Registry) {
+    for f in facts {
+        if let Some(route) = registry.route(&f.route) {
+            f.route_title = Some(route.title.clone());
+            f.route_page = route.page.as_ref().map(|p| p.to_string());
         }
     }
 }
@@ -280,6 +306,8 @@ impl FactReport {
         FactReport {
             id: fact.id.clone(),
             route: fact.id.route().to_string(),
+            route_title: None,
+            route_page: None,
             source: fact.source.clone(),
             claim: fact.claim.clone(),
             quote: fact.quote.clone(),
@@ -453,5 +481,27 @@ impl Report {
         let mut s = serde_json::to_string_pretty(self).expect("report serialises");
         s.push('\n');
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fact_row_saved_before_route_titles_still_loads() {
+        let old = r#"{"id": "r/f", "route": "r", "source": "s", "claim": "c", "quote": null,
+            "last_verified": "2026-11-01", "age_days": 24, "stale_after_days": 90,
+            "due": "2027-01-30", "flags": [], "quote_found": null, "closest_passage": null,
+            "closest_similarity": null, "refreshed": false}"#;
+        let row: FactReport = serde_json::from_str(old).unwrap();
+        assert_eq!((row.route_title, row.route_page), (None, None));
+    }
+
+    #[test]
+    fn review_counts_read_right() {
+        assert_eq!(need_review(1, 1), "1 of 1 fact needs review");
+        assert_eq!(need_review(0, 2), "0 of 2 facts need review");
+        assert_eq!(need_review(3, 4), "3 of 4 facts need review");
     }
 }

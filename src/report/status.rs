@@ -7,9 +7,9 @@ use std::fmt::Write;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::text::clip;
 use super::{FactReport, SCHEMA_VERSION};
 use crate::outcome::Flag;
+use crate::term::{Look, Style, clip, count};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct StatusReport {
@@ -91,15 +91,11 @@ impl StatusReport {
     }
 }
 
-fn flags(f: &FactReport) -> String {
+fn flags(f: &FactReport, look: &Look) -> String {
     if f.flags.is_empty() {
-        "verified".to_string()
+        look.paint(Style::Green, "verified")
     } else {
-        f.flags
-            .iter()
-            .map(|fl| fl.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
+        super::text::flags(f, look)
     }
 }
 
@@ -114,16 +110,22 @@ fn checked(f: &FactReport) -> String {
     }
 }
 
-pub(crate) fn render_text(status: &StatusReport) -> String {
+pub(crate) fn render_text(status: &StatusReport, look: &Look) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "status as of {}", status.today);
-    let id_width = status
+    let longest = status
         .facts
         .iter()
         .map(|f| f.id.chars().count())
         .max()
         .unwrap_or(4)
-        .clamp(4, 48);
+        .max(4);
+    // On a terminal a very long id is cut so the other columns stay in view; elsewhere never.
+    let id_width = if look.width.is_some() {
+        longest.min(48)
+    } else {
+        longest
+    };
     let _ = writeln!(
         out,
         "  {:<id_width$}  {:>5}  {:<10}  {:<22}  {:<10}  {:<10}  flags",
@@ -139,7 +141,7 @@ pub(crate) fn render_text(status: &StatusReport) -> String {
             checked(f),
             date(f.machine_verified),
             date(f.human_verified),
-            flags(f)
+            flags(f, look)
         );
     }
     for m in &status.missed_runs {
@@ -153,9 +155,13 @@ pub(crate) fn render_text(status: &StatusReport) -> String {
     let s = &status.summary;
     let _ = writeln!(
         out,
-        "{} fact(s), {} flagged · stale {} · source_changed {} · evidence_missing {} · \
-         unverifiable {}",
-        s.facts, s.flagged, s.stale, s.source_changed, s.evidence_missing, s.unverifiable
+        "{}, {} flagged · stale {} · source_changed {} · evidence_missing {} · unverifiable {}",
+        count(s.facts, "fact", "facts"),
+        s.flagged,
+        s.stale,
+        s.source_changed,
+        s.evidence_missing,
+        s.unverifiable
     );
     out
 }
@@ -167,9 +173,12 @@ pub(crate) fn render_markdown(status: &StatusReport) -> String {
     let _ = writeln!(out, "## sourcewatch status · {}\n", status.today);
     let _ = writeln!(
         out,
-        "**{} of {} facts need review** · stale {} · source_changed {} · evidence_missing {} · \
-         unverifiable {}\n",
-        s.flagged, s.facts, s.stale, s.source_changed, s.evidence_missing, s.unverifiable
+        "**{}** · stale {} · source_changed {} · evidence_missing {} · unverifiable {}\n",
+        super::need_review(s.flagged, s.facts),
+        s.stale,
+        s.source_changed,
+        s.evidence_missing,
+        s.unverifiable
     );
     let _ = writeln!(
         out,

@@ -1,48 +1,158 @@
 //! The terminal summary: what changed in facts (values first, then reworded or removed
 //! passages), sources grouped by outcome with the edits no fact covers, the flagged facts, and
 //! totals.
+//!
+//! Laid out by a [`Look`]: on a terminal, outcomes and flags in colour and every line fitted to
+//! the terminal's width (errors and values wrapped, previews cut, a closest passage shown as the
+//! window around the part that best matches its quote); in a file or a pipe, plain and whole.
 
 use std::fmt::Write;
 
-use super::Report;
-use crate::outcome::Outcome;
+use super::{FactReport, Report};
+use crate::outcome::{Flag, Outcome};
+use crate::term::{Look, Style, count};
+use crate::text::fold_for_match;
 
-pub(super) fn clip(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
-        out.push('…');
-        out
+/// The colour of an outcome's name.
+fn outcome_style(outcome: Outcome) -> Style {
+    match outcome {
+        Outcome::Changed => Style::Yellow,
+        Outcome::New => Style::Cyan,
+        Outcome::Unchanged => Style::Green,
+        _ => Style::Red,
     }
 }
 
-pub fn render(report: &Report) -> String {
+/// The colour of a flag's name.
+fn flag_style(flag: Flag) -> Style {
+    match flag {
+        Flag::Stale => Style::Yellow,
+        Flag::SourceChanged => Style::Cyan,
+        Flag::EvidenceMissing => Style::Red,
+        Flag::Unverifiable => Style::Magenta,
+    }
+}
+
+pub(super) fn flags(f: &FactReport, look: &Look) -> String {
+    f.flags
+        .iter()
+        .map(|fl| look.paint(flag_style(*fl), fl.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A `+` or `-` line of a diff, fitted after `used` columns and coloured.
+fn diff_line(line: &str, used: usize, look: &Look) -> String {
+    let fitted = look.fit(line, used);
+    match line.chars().next() {
+        Some('+') => look.paint(Style::Green, &fitted),
+        Some('-') => look.paint(Style::Red, &fitted),
+        _ => fitted,
+    }
+}
+
+/// The words of `passage` around the part most like `quote`, widened word by word on both sides
+/// while the whole fits `room` characters; "…" marks what is left out on either side. A passage
+/// that fits is returned whole.
+pub(super) fn window(passage: &str, quote: &str, room: usize) -> String {
+    if passage.chars().count() <= room {
+        return passage.to_string();
+    }
+    let key = |w: &str| {
+        fold_for_match(w)
+            .trim_matches(|c: char| !c.is_alphanumeric())
+            .to_string()
+    };
+    let words: Vec<&str> = passage.split_whitespace().collect();
+    let quote_words: Vec<String> = quote.split_whitespace().map(key).collect();
+    let span = quote_words.len().clamp(1, words.len().max(1));
+    let keys: Vec<String> = words.iter().map(|w| key(w)).collect();
+    // The first window of the quote's length sharing the most words with it.
+    let mut best = (0, 0);
+    for start in 0..=words.len().saturating_sub(span) {
+        let shared = keys[start..start + span]
+            .iter()
+            .filter(|k| !k.is_empty() && quote_words.contains(k))
+            .count();
+        if shared > best.1 {
+            best = (start, shared);
+        }
+    }
+    let len = |from: usize, to: usize| {
+        let body: usize = words[from..to]
+            .iter()
+            .map(|w| w.chars().count())
+            .sum::<usize>()
+            + (to - from).saturating_sub(1);
+        body + if from > 0 { 2 } else { 0 } + if to < words.len() { 2 } else { 0 }
+    };
+    let (mut from, mut to) = (best.0, (best.0 + span).min(words.len()));
+    // Then wider, a word to the right and one to the left in turn, while it fits.
+    loop {
+        let mut grew = false;
+        if to < words.len() && len(from, to + 1) <= room {
+            to += 1;
+            grew = true;
+        }
+        if from > 0 && len(from - 1, to) <= room {
+            from -= 1;
+            grew = true;
+        }
+        if !grew {
+            break;
+        }
+    }
     let mut out = String::new();
+    if from > 0 {
+        out.push_str("… ");
+    }
+    out.push_str(&words[from..to].join(" "));
+    if to < words.len() {
+        out.push_str(" …");
+    }
+    crate::term::clip(&out, room)
+}
+
+pub fn render(report: &Report) -> String {
+    render_for(report, &Look::plain())
+}
+
+pub fn render_for(report: &Report, look: &Look) -> String {
+    let mut out = String::new();
+    let heading = |text: &str| look.paint(Style::Bold, text);
     let _ = writeln!(
         out,
-        "sourcewatch check · {} · {} source(s), {} fact(s)",
-        report.today, report.summary.sources, report.summary.facts
+        "{} · {} · {}, {}",
+        heading("sourcewatch check"),
+        report.today,
+        count(report.summary.sources, "source", "sources"),
+        count(report.summary.facts, "fact", "facts")
     );
 
     let values: Vec<_> = report.value_changes().collect();
     if !values.is_empty() {
-        let _ = writeln!(out, "\nValues changed ({})", values.len());
+        let _ = writeln!(out, "\n{} ({})", heading("Values changed"), values.len());
         for f in values {
-            let _ = writeln!(out, "  {}  {}  ({})", f.id, f.value_line(), f.source);
+            let line = format!("{}  {}  ({})", f.id, f.value_line(), f.source);
+            let _ = writeln!(out, "  {}", look.wrap(&line, 2, 4));
         }
     }
     let passages: Vec<_> = report.passage_changes().collect();
     if !passages.is_empty() {
-        let _ = writeln!(out, "\nPassages changed ({})", passages.len());
+        let _ = writeln!(
+            out,
+            "\n{} ({})",
+            heading("Passages changed"),
+            passages.len()
+        );
         for f in passages {
             let kind = f.change.map_or("", |c| c.as_str());
             let _ = writeln!(out, "  {}  {kind}  ({})", f.id, f.source);
             if let Some(p) = &f.passage {
-                let _ = writeln!(out, "    was: {}", clip(p, 110));
+                let _ = writeln!(out, "    was: {}", look.wrap(p, 9, 9));
             }
             if let Some(p) = &f.new_passage {
-                let _ = writeln!(out, "    now: {}", clip(p, 110));
+                let _ = writeln!(out, "    now: {}", look.wrap(p, 9, 9));
             }
         }
     }
@@ -62,7 +172,7 @@ pub fn render(report: &Report) -> String {
         Outcome::RenderError,
         Outcome::ParseError,
     ];
-    let _ = writeln!(out, "\nSources");
+    let _ = writeln!(out, "\n{}", heading("Sources"));
     for outcome in order {
         let group: Vec<_> = report
             .sources
@@ -72,12 +182,15 @@ pub fn render(report: &Report) -> String {
         if group.is_empty() {
             continue;
         }
-        let _ = writeln!(out, "  {outcome} ({})", group.len());
+        let name = look.paint(outcome_style(outcome), outcome.as_str());
+        let _ = writeln!(out, "  {name} ({})", group.len());
         for s in group {
-            let detail = clip(&s.detail(), 100);
-            let _ = writeln!(out, "    {:<32} {}", s.id, detail);
+            let id = format!("{:<32}", s.id);
+            let used = 4 + id.chars().count() + 1;
+            let detail = look.wrap(&s.detail(), used, 4 + 32 + 1);
+            let _ = writeln!(out, "    {id} {detail}");
             for note in s.notes() {
-                let _ = writeln!(out, "      note: {note}");
+                let _ = writeln!(out, "      note: {}", look.wrap(&note, 12, 12));
             }
             if outcome == Outcome::Changed
                 && let Some(diff) = &s.diff
@@ -91,17 +204,17 @@ pub fn render(report: &Report) -> String {
                     })
                     .take(6)
                 {
-                    let _ = writeln!(out, "      {}", clip(line, 110));
+                    let _ = writeln!(out, "      {}", diff_line(line, 6, look));
                 }
             }
             if !s.uncovered.is_empty() {
                 let _ = writeln!(out, "      changes no fact covers ({}):", s.uncovered.len());
                 for c in &s.uncovered {
                     for l in &c.removed {
-                        let _ = writeln!(out, "        -{}", clip(l, 106));
+                        let _ = writeln!(out, "        {}", diff_line(&format!("-{l}"), 8, look));
                     }
                     for l in &c.added {
-                        let _ = writeln!(out, "        +{}", clip(l, 106));
+                        let _ = writeln!(out, "        {}", diff_line(&format!("+{l}"), 8, look));
                     }
                 }
             }
@@ -114,57 +227,58 @@ pub fn render(report: &Report) -> String {
         .filter(|f| !f.flags.is_empty())
         .collect();
     if flagged.is_empty() {
-        let _ = writeln!(out, "\nNo fact needs review.");
+        let _ = writeln!(
+            out,
+            "\n{}",
+            look.paint(Style::Green, "No fact needs review.")
+        );
     } else {
-        let _ = writeln!(out, "\nFacts that need review ({})", flagged.len());
-        let id_width = flagged
+        let _ = writeln!(
+            out,
+            "\n{} ({})",
+            heading("Facts that need review"),
+            flagged.len()
+        );
+        let longest = flagged
             .iter()
             .map(|f| f.id.chars().count())
             .max()
-            .unwrap_or(0)
-            .min(48);
+            .unwrap_or(0);
+        // On a terminal a very long id is cut so the flags stay in view; elsewhere never.
+        let id_width = if look.width.is_some() {
+            longest.min(48)
+        } else {
+            longest
+        };
         let _ = writeln!(out, "  {:<id_width$}  {:>5}  flags", "fact", "age");
         for f in flagged {
-            let flags = f
-                .flags
-                .iter()
-                .map(|fl| fl.as_str())
-                .collect::<Vec<_>>()
-                .join(", ");
             let _ = writeln!(
                 out,
                 "  {:<id_width$}  {:>4}d  {}",
-                clip(&f.id, id_width),
+                crate::term::clip(&f.id, id_width),
                 f.age_days,
-                flags
+                flags(f, look)
             );
             if let (Some(quote), Some(passage)) = (&f.quote, &f.closest_passage) {
-                let _ = writeln!(
-                    out,
-                    "  {:id_width$}         quote:   {}",
-                    "",
-                    clip(quote, 90)
-                );
-                let _ = writeln!(
-                    out,
-                    "  {:id_width$}         closest: {}{}",
-                    "",
-                    clip(passage, 90),
-                    f.similarity_note()
-                );
+                let used = 6 + "closest: ".len();
+                let _ = writeln!(out, "      quote:   {}", look.fit(quote, used));
+                let note = f.similarity_note();
+                let shown = match look.room(used + note.chars().count()) {
+                    Some(room) => window(passage, quote, room),
+                    None => passage.clone(),
+                };
+                let _ = writeln!(out, "      closest: {shown}{note}");
             }
         }
     }
 
     let s = &report.summary;
-    let _ = writeln!(
-        out,
-        "
-Totals: {} of {} facts need review · {}",
-        s.flagged,
-        s.facts,
+    let totals = format!(
+        "Totals: {} · {}",
+        super::need_review(s.flagged, s.facts),
         s.counts()
     );
+    let _ = writeln!(out, "\n{}", look.wrap(&totals, 0, 2));
     out
 }
 
@@ -206,4 +320,24 @@ pub fn colour_diff(unified: &str) -> String {
         };
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_closest_passage_is_shown_around_its_best_match() {
+        let passage = format!(
+            "{} the permit is issued within 30 calendar days {}",
+            "Opening words of a long paragraph that say nothing about the fact at all".repeat(2),
+            "and then a long tail about other matters entirely".repeat(2)
+        );
+        let shown = window(&passage, "issued within 45 calendar days", 60);
+        assert!(shown.contains("issued within 30 calendar days"), "{shown}");
+        assert!(shown.starts_with("… ") && shown.ends_with(" …"), "{shown}");
+        assert!(shown.chars().count() <= 60, "{shown}");
+        // A passage that fits is shown whole.
+        assert_eq!(window("short passage", "quote", 60), "short passage");
+    }
 }

@@ -49,6 +49,7 @@ use serde::Deserialize;
 
 use crate::outcome::Outcome;
 pub(crate) use ledger::{FactRecord, Ledger};
+pub(crate) use log::LogEntry;
 pub(crate) use source::{SourceState, SourceStore, Version};
 pub(crate) use verifications::VerifiedBy;
 

@@ -131,8 +131,7 @@ impl<'s> SourceStore<'s> {
         }
     }
 
-    /// The capture log; a torn last line (a crash mid-append) is skipped.
-    #[cfg(test)]
+    /// The capture log, oldest first; a torn last line (a crash mid-append) is skipped.
     pub(crate) fn log(&self) -> Result<Vec<LogEntry>, StoreError> {
         super::log::read_lines(&self.log_path())
     }

@@ -426,3 +426,42 @@ fn sigterm_during_a_render_leaves_no_browser() {
         "no Chromium left behind"
     );
 }
+
+/// A page the browser cannot load fails in words, not with Chromium's log line.
+#[test]
+fn a_browser_source_on_a_dead_port_fails_in_words() {
+    let _one = browser_test();
+    if !have_chromium() {
+        return;
+    }
+    let ws = Workspace::new(
+        &Registry::new()
+            .settings(&[
+                "retries = 0",
+                "per_host_interval_ms = 0",
+                "timeout_secs = 10",
+            ])
+            .source(
+                Source::new("spa", dead_url())
+                    .line("render = \"browser\"")
+                    .line("respect_robots = false")
+                    .line("robots_override_reason = \"a test on loopback\""),
+            )
+            .toml(),
+    );
+    let r = ws.run(&["check", "--format", "json"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let r = r.json();
+    let row = source_row(&r, "spa");
+    assert_eq!(row["outcome"], "render_error");
+    let error = row["error"].as_str().unwrap();
+    assert!(
+        error.contains("refused the connection") && error.contains("net::ERR_CONNECTION_REFUSED"),
+        "{error}"
+    );
+    assert!(
+        !error.contains(":ERROR:") && !error.contains('['),
+        "no raw log line: {error}"
+    );
+    assert_eq!(leftover_browsers(), Vec::<String>::new());
+}

@@ -245,7 +245,7 @@ fn report_renders_the_last_check_in_every_format() {
     );
     assert!(
         md.stdout
-            .contains("| kz-pr-it | processing-time | `stale` `source_changed` `evidence_missing`"),
+            .contains("| `kz-pr-it/processing-time` | ~45 days | PR for IT specialists | `stale` `source_changed` `evidence_missing`"),
         "{}",
         md.stdout
     );
