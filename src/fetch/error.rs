@@ -10,6 +10,10 @@ use crate::outcome::Outcome;
 pub(crate) enum FetchError {
     #[error("{0}")]
     Unreachable(String),
+    /// No connection could be made (the name did not resolve, the port refused, the connect
+    /// timed out): the host, not the page, is the trouble.
+    #[error("cannot connect: {0}")]
+    CannotConnect(String),
     #[error("HTTP {status}")]
     Http { status: u16, final_url: String },
     #[error("blocked: {reason}")]
@@ -30,7 +34,7 @@ pub(crate) enum FetchError {
 impl FetchError {
     pub(crate) fn outcome(&self) -> Outcome {
         match self {
-            FetchError::Unreachable(_) => Outcome::Unreachable,
+            FetchError::Unreachable(_) | FetchError::CannotConnect(_) => Outcome::Unreachable,
             FetchError::Http { .. } | FetchError::Redirect(_) => Outcome::HttpError,
             FetchError::Blocked { .. } => Outcome::Blocked,
             FetchError::Tls(_) => Outcome::TlsError,
@@ -71,10 +75,11 @@ pub(super) fn classify(e: reqwest::Error) -> (FetchError, Retry) {
     if e.is_redirect() {
         return (FetchError::Redirect(error_chain(&e)), Retry::No);
     }
+    if e.is_connect() {
+        return (FetchError::CannotConnect(error_chain(&e)), Retry::Backoff);
+    }
     let what = if e.is_timeout() {
         format!("timed out: {}", error_chain(&e))
-    } else if e.is_connect() {
-        format!("cannot connect: {}", error_chain(&e))
     } else if e.is_body() || e.is_decode() {
         format!(
             "connection broken while reading the body: {}",

@@ -37,6 +37,14 @@ pub(super) struct Turn<'g> {
 pub(crate) struct Slot(#[allow(dead_code)] Option<OwnedSemaphorePermit>);
 
 impl Turn<'_> {
+    /// Gives the turn back without having asked the host anything: the next request need not
+    /// wait an interval for it.
+    pub(super) fn unused(mut self) {
+        self.interval = Duration::ZERO;
+        // Taking the turn reserved an interval after it; no request was made in it.
+        *self.gate.next_start.lock().expect("gate lock") = Instant::now();
+    }
+
     /// Keeps the global place beyond this turn, for the body's processing.
     pub(super) fn keep_slot(&mut self) -> Slot {
         Slot(self.global.take())

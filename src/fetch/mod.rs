@@ -81,6 +81,14 @@ pub(crate) enum Fetched {
     },
 }
 
+#[derive(Default)]
+struct HostHealth {
+    /// Connection failures in a row, whichever sources they were for.
+    failures: u32,
+    /// Set once the host is given up on for the run: why.
+    down: Option<String>,
+}
+
 pub(crate) struct Fetcher {
     client: Client,
     /// Judges redirects; learns where the sources' hosts are before the first request.
@@ -98,6 +106,8 @@ pub(crate) struct Fetcher {
     browser: Option<std::path::PathBuf>,
     /// One browser at a time: each is hundreds of megabytes.
     browsers: Semaphore,
+    /// Connection failures per host in this run, and the hosts given up on.
+    down: std::sync::Mutex<HashMap<String, HostHealth>>,
 }
 
 impl Fetcher {
@@ -134,6 +144,7 @@ impl Fetcher {
             timeout: settings.timeout,
             browser: settings.browser.clone(),
             browsers: Semaphore::new(1),
+            down: Default::default(),
         })
     }
 
@@ -164,15 +175,60 @@ impl Fetcher {
         validators: Option<&Validators>,
     ) -> Result<(Fetched, Slot), FetchError> {
         let client = self.ca_clients.get(&source.id).unwrap_or(&self.client);
+        // Down is decided per host and port: another port of the host may well answer.
+        let host = &format!(
+            "{}:{}",
+            source.url.host_str().unwrap_or_default(),
+            source.url.port_or_known_default().unwrap_or(0)
+        );
+        if let Some(down) = self.host_down(host) {
+            return Err(down);
+        }
         let gate = self.admit(client, source).await?;
         let gate = &*gate;
         with_retries(self.retries, move |_| async move {
-            let mut turn = self.gates.turn(gate).await;
-            let fetched = self.attempt(client, source, validators).await?;
-            Ok((fetched, turn.keep_slot()))
+            let turn = self.gates.turn(gate).await;
+            if let Some(down) = self.host_down(host) {
+                turn.unused();
+                return Err((down, Retry::No));
+            }
+            let mut turn = turn;
+            let attempt = self.attempt(client, source, validators).await;
+            self.note_connection(host, attempt.as_ref().err().map(|(e, _)| e));
+            Ok((attempt?, turn.keep_slot()))
         })
         .await
         .map_err(error::persisting)
+    }
+
+    /// Counts connection failures of a host in a row, across its sources: after as many as one
+    /// source's attempts, the host is down for the rest of the run.
+    fn note_connection(&self, host: &str, error: Option<&FetchError>) {
+        let mut hosts = self.down.lock().expect("down hosts lock");
+        let health = hosts.entry(host.to_string()).or_default();
+        match error {
+            Some(FetchError::CannotConnect(why)) => {
+                health.failures += 1;
+                if health.failures > self.retries {
+                    health.down.get_or_insert_with(|| why.clone());
+                }
+            }
+            Some(_) => {}
+            None => health.failures = 0,
+        }
+    }
+
+    /// A host no connection could be made to in this run, as many times in a row as one source
+    /// may try: the sources that wait for it fail at once with the same reason instead of each
+    /// trying again (seven egov.kz pages behind one dead name would otherwise cost seven times
+    /// the retries and the host's intervals).
+    fn host_down(&self, host: &str) -> Option<FetchError> {
+        let hosts = self.down.lock().expect("down hosts lock");
+        hosts.get(host).and_then(|h| h.down.as_ref()).map(|why| {
+            FetchError::CannotConnect(format!(
+                "{why} (not tried again: an earlier source on {host} could not connect in this run)"
+            ))
+        })
     }
 
     /// Loads the source in headless Chromium (see `browser`), under the same robots.txt rules,

@@ -496,3 +496,30 @@ fn plain_http_spoken_to_over_https_fails_cleanly() {
         "{outcome}"
     );
 }
+
+/// Seven sources behind one dead host used to cost seven times the retries and the host's
+/// intervals (42 s for the shipped registry offline); once the host has failed to connect as
+/// often as one source may try, the others fail at once, in words.
+#[test]
+fn a_host_that_cannot_be_reached_is_not_tried_for_every_source() {
+    let dead = dead_url();
+    let mut registry = Registry::new().settings(&["retries = 2", "per_host_interval_ms = 400"]);
+    for i in 0..6 {
+        registry = registry.source(Source::new(&format!("s{i}"), format!("{dead}/{i}")));
+    }
+    let ws = Workspace::new(&registry.toml());
+    let started = std::time::Instant::now();
+    let run = ws.run(&["check", "--format", "json"]);
+    let elapsed = started.elapsed();
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let r = run.json();
+    let rows = r["sources"].as_array().unwrap();
+    assert!(rows.iter().all(|s| s["outcome"] == "unreachable"), "{r}");
+    let spared = rows
+        .iter()
+        .filter(|s| s["error"].as_str().unwrap().contains("not tried again"))
+        .count();
+    assert!(spared >= 3, "{r}");
+    // Three attempts 400 ms apart, plus backoff, not eighteen.
+    assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
+}
