@@ -23,7 +23,7 @@ pub(crate) struct CaptureMeta {
     /// Bytes of the body received (after decompression); 0 for a 304 or a failure.
     pub(crate) bytes: u64,
     pub(crate) duration_ms: u64,
-    /// What a reviewer should know about how this capture was made (see `CaptureRecord::note`).
+    /// What a reviewer should know about how this capture was made (see `CaptureRecord::notes`).
     pub(crate) notes: Vec<String>,
     /// For a capture whose text differs from the baseline: seen on two fetches (`true`), or two
     /// fetches gave two different new texts (`false`); `None` when not asked.
@@ -46,8 +46,8 @@ pub(crate) struct CaptureRecord {
     pub(crate) error: Option<String>,
     /// What a reviewer should know about how this capture was made: a baseline re-extracted
     /// after a settings change, a page that served two texts, a permanent redirect.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) note: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) notes: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -179,7 +179,7 @@ impl Capture {
             bytes: self.meta.bytes,
             duration_ms: self.meta.duration_ms,
             error: self.failure().map(|(_, e)| e.to_string()),
-            note: (!self.meta.notes.is_empty()).then(|| self.meta.notes.join("; ")),
+            notes: self.meta.notes.clone(),
         }
     }
 

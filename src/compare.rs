@@ -201,7 +201,9 @@ pub(crate) fn parse_unified(unified: &str) -> Vec<DiffLine<'_>> {
     let mut i = 0;
     while i < lines.len() {
         let line = lines[i];
-        if line.starts_with("--- ") || line.starts_with("+++ ") {
+        // File headers come before the first hunk only: after it, "--- x" is a removed line
+        // that read "-- x" (a page can hold one).
+        if hunk_no == 0 && (line.starts_with("--- ") || line.starts_with("+++ ")) {
             out.push(DiffLine::File(line));
             i += 1;
         } else if line.starts_with("@@") {
@@ -210,11 +212,11 @@ pub(crate) fn parse_unified(unified: &str) -> Vec<DiffLine<'_>> {
             i += 1;
         } else if line.starts_with('-') {
             let removed_start = i;
-            while i < lines.len() && lines[i].starts_with('-') && !lines[i].starts_with("--- ") {
+            while i < lines.len() && lines[i].starts_with('-') {
                 i += 1;
             }
             let added_start = i;
-            while i < lines.len() && lines[i].starts_with('+') && !lines[i].starts_with("+++ ") {
+            while i < lines.len() && lines[i].starts_with('+') {
                 i += 1;
             }
             let removed = &lines[removed_start..added_start];
@@ -321,6 +323,31 @@ mod tests {
         assert_eq!(d.kept[2], Some(2));
         assert_eq!(d.kept[3], None);
         assert_eq!(d.kept[29], Some(28));
+    }
+
+    #[test]
+    fn page_lines_that_look_like_headers_stay_diff_lines() {
+        let d = unified_diff("a\n-- note\nb", "a\n++ note\nb", "x", "y").unwrap();
+        let lines = parse_unified(&d);
+        assert!(
+            lines
+                .iter()
+                .any(|l| matches!(l, DiffLine::Removed("-- note", _))),
+            "{lines:?}"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| matches!(l, DiffLine::Added("++ note", _))),
+            "{lines:?}"
+        );
+        assert_eq!(
+            lines
+                .iter()
+                .filter(|l| matches!(l, DiffLine::File(_)))
+                .count(),
+            2
+        );
     }
 
     #[test]

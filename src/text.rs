@@ -105,6 +105,13 @@ pub(crate) fn is_nfc_starter(c: char) -> bool {
         | '\u{2116}')
 }
 
+/// Characters that make printed text read otherwise than it holds or drive a terminal: the C0
+/// and C1 controls (ESC, BEL, backspace, …) and the bidi embeddings, overrides and isolates.
+/// Page text loses them at extraction; registry text holding one is refused.
+pub(crate) fn is_steering(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
 /// Folds text for quote matching: case, whitespace and line breaks, typographic quotes, dashes
 /// and apostrophes do not count, nor does ё against е (Russian print and official pages use
 /// both for the same letter: "платёж" and "платеж" are one word).

@@ -10,7 +10,7 @@
 //!   quote.rs    quote matching, the lines a quote is on, the closest passage
 //!   passage.rs  a fact's passage: its sentence, list item or table row
 //!   change.rs   value / wording / gone / moved / elsewhere
-//!   values.rs   typed values in a line (durations, money, MCI, dates, …) and their changes
+//!   values/     typed values in a line (durations, money, MCI, dates, …) and their changes
 //! ```
 
 mod change;
@@ -138,10 +138,13 @@ pub(crate) fn assess_source(
 ) -> (Vec<Assessment>, Coverage) {
     // Folding the text for quote matching is only worth it when facts will be matched.
     let current = text.filter(|_| !facts.is_empty()).map(CurrentText::new);
-    let changed = change.map(|(old, diff)| ChangedSource {
-        baseline: CurrentText::new(old),
-        diff,
-    });
+    // Folding the baseline is only worth it when there are facts to place in it.
+    let changed = change
+        .filter(|_| !facts.is_empty())
+        .map(|(old, diff)| ChangedSource {
+            baseline: CurrentText::new(old),
+            diff,
+        });
     let assessed: Vec<Assessment> = facts
         .iter()
         .map(|fact| assess(fact, today, outcome, current.as_ref(), changed.as_ref()))
@@ -167,7 +170,7 @@ fn place(baseline: &CurrentText<'_>, quote: &str) -> Option<passage::Passage> {
     if closest.similarity < change::COUNTERPART_SIMILARITY {
         return None;
     }
-    let line = baseline.line_of_passage(&closest.text)?;
+    let line = closest.line;
     let (sentence, _) = passage::most_similar_sentence(baseline.lines()[line], quote)?;
     Some(passage::Passage {
         lines: line..line + 1,

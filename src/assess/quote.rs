@@ -5,15 +5,15 @@
 
 use std::ops::Range;
 
-use serde::{Deserialize, Serialize};
-
 use crate::text::fold_for_match;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ClosestPassage {
     pub(crate) text: String,
     /// 0.0–1.0, how much of the quote the passage shares (similar's ratio).
     pub(crate) similarity: f32,
+    /// The 0-based line it is on.
+    pub(crate) line: usize,
 }
 
 /// A source's text with its folded form (for quote matching) computed once for all of its
@@ -70,16 +70,6 @@ impl<'a> CurrentText<'a> {
     #[cfg(test)]
     pub(crate) fn line_of_quote(&self, quote: &str) -> Option<usize> {
         self.lines_of_quote(quote).map(|r| r.start)
-    }
-
-    /// The 0-based line holding a passage returned by [`Self::closest_passage`].
-    pub(crate) fn line_of_passage(&self, passage: &str) -> Option<usize> {
-        let first_words: String = passage
-            .split_whitespace()
-            .take(6)
-            .collect::<Vec<_>>()
-            .join(" ");
-        self.lines.iter().position(|l| l.contains(&first_words))
     }
 
     /// The window of the text most similar to `quote`, widened to its line when the line is short.
@@ -153,7 +143,11 @@ impl<'a> CurrentText<'a> {
                 .collect::<Vec<_>>()
                 .join(" ")
         };
-        Some(ClosestPassage { text, similarity })
+        Some(ClosestPassage {
+            text,
+            similarity,
+            line,
+        })
     }
 }
 
@@ -196,7 +190,6 @@ mod tests {
         assert_eq!(text.line_of_quote("45 calendar days"), Some(2));
         assert_eq!(text.line_of_quote("fee: FREE"), Some(1));
         assert_eq!(text.line_of_quote("absent"), None);
-        assert_eq!(text.line_of_passage("calendar days"), Some(3));
     }
 
     #[test]

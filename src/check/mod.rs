@@ -57,6 +57,10 @@ pub(crate) enum CheckError {
     Refresh(#[from] RefreshError),
 }
 
+/// `selector_missing` hints searched for in one run: each can take a second parse and dozens of
+/// walks of the page; past this, a broken selector is still named, without a suggestion.
+const HINTS_PER_RUN: usize = 8;
+
 /// `--source` and `--route` as given; both empty means everything.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Selection {
@@ -91,12 +95,15 @@ pub(crate) async fn run_with(
     }
     let fetcher = Arc::new(Fetcher::new(&registry.settings, &registry.sources)?);
     let ledger = Arc::new(store.ledger()?);
+    let hints = Arc::new(std::sync::atomic::AtomicUsize::new(HINTS_PER_RUN));
     let mut tasks = tokio::task::JoinSet::new();
     for &si in &plan.sources {
         let source = registry.sources[si].clone();
         let job = Job {
             state: Default::default(),
             notes: Vec::new(),
+            baseline_text: None,
+            hints: hints.clone(),
             registry: registry.clone(),
             store: store.clone(),
             source,
@@ -137,7 +144,7 @@ pub(crate) async fn run_with(
     };
     crate::report::name_routes(&mut report.facts, &registry);
     report.summarise();
-    store.sync()?;
+    // No sync here: the store syncs once when the run lets go of it (see `atomic`).
     Ok(report)
 }
 
@@ -178,7 +185,6 @@ pub(crate) async fn finish(
                 record.machine_verified = record.machine_verified.max(Some(day));
             }
         }
-        ledger.facts.retain(|id, _| registry.fact(id).is_some());
     })?;
     store.save_last_check(report.to_json().as_bytes())?;
     if let Some(notifier) = finish.notifier {

@@ -2,6 +2,7 @@
 //! record, compare, assess; its rows of the report come out.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use chrono::NaiveDate;
@@ -29,6 +30,10 @@ pub(super) struct Job {
     pub(super) state: SourceState,
     /// What the capture's report row must say about how it was made.
     pub(super) notes: Vec<String>,
+    /// The baseline's text, once read and checked against its name for the diff.
+    pub(super) baseline_text: Option<String>,
+    /// How many more `selector_missing` hints this run may search for (shared by its jobs).
+    pub(super) hints: Arc<std::sync::atomic::AtomicUsize>,
     /// (route index, fact index) of the facts assessed against this source.
     pub(super) facts: Vec<(usize, usize)>,
     pub(super) today: NaiveDate,
@@ -87,35 +92,13 @@ impl Job {
         if made_with.is_none() || made_with.as_deref() == Some(&source.extract_fingerprint) {
             return Ok(());
         }
-        let settings = &self.registry.settings;
-        let raw = match folder.raw(&baseline.sha256, settings.max_body_bytes) {
-            Ok(raw) => raw,
-            Err(e) => {
-                tracing::warn!(source = %source.id, "baseline's raw body unreadable: {e}");
-                None
-            }
-        };
-        let Some(raw) = raw else {
-            return self.reset_baseline(
-                capture,
-                "the extraction settings changed and the baseline has no raw body to re-extract;                  this capture is the new baseline",
-            );
-        };
-        let response = crate::fetch::Response {
-            status: 200,
-            final_url: source.url.to_string(),
-            content_type: baseline.content_type.clone(),
-            validators: Default::default(),
-            body: raw,
-            moved_to: None,
-        };
-        match crate::extract::extract(source, &response, settings.timeout).await {
-            Ok(again) => {
+        match self.reextract(&baseline).await {
+            Ok((again, raw)) => {
                 self.state = folder.rebase(
                     &self.state,
                     &again.sha256,
                     &again.text,
-                    &response.body,
+                    &raw,
                     &source.extract_fingerprint,
                 )?;
                 capture.meta.reextracted = true;
@@ -123,22 +106,23 @@ impl Job {
                     .meta
                     .notes
                     .push("baseline re-extracted after a settings change".to_string());
-                Ok(())
             }
-            Err(e) => self.reset_baseline(
+            Err(why) => self.reset_baseline(
                 capture,
                 &format!(
-                    "the extraction settings changed and the baseline does not read with them                      ({e}); this capture is the new baseline"
+                    "the extraction settings changed and the baseline cannot be re-extracted \
+                     ({why}); this capture is the new baseline"
                 ),
             ),
         }
+        Ok(())
     }
 
     /// A capture that differs from the baseline is diffed against the baseline's stored text;
     /// when that text is missing or no longer hashes to its name (damage, a hand edit, a forged
     /// file), it is made again from the baseline's raw body. If that cannot give the same text,
     /// this capture becomes the new baseline with a note: one source's damage never stops the
-    /// run, and never reads as a change.
+    /// run, and never reads as a change. The text, once good, is kept for the diff.
     async fn ensure_baseline_text(&mut self, capture: &mut Capture) -> Result<(), StoreError> {
         let (Some(baseline), Some(sha)) = (self.state.baseline.clone(), capture.sha256()) else {
             return Ok(());
@@ -147,49 +131,73 @@ impl Job {
             return Ok(());
         }
         let folder = self.store.source(&self.source.id);
-        let Err(damage) = folder.verified_text(&baseline.sha256) else {
-            return Ok(());
+        let damage = match folder.verified_text(&baseline.sha256) {
+            Ok(text) => {
+                self.baseline_text = Some(text);
+                return Ok(());
+            }
+            Err(damage) => damage,
         };
         tracing::warn!(source = %self.source.id, "baseline text unreadable: {damage}");
-        let settings = &self.registry.settings;
-        let raw = folder
-            .raw(&baseline.sha256, settings.max_body_bytes)
-            .unwrap_or(None);
-        if let Some(raw) = raw {
-            let response = crate::fetch::Response {
-                status: 200,
-                final_url: self.source.url.to_string(),
-                content_type: baseline.content_type.clone(),
-                validators: Default::default(),
-                body: raw,
-                moved_to: None,
-            };
-            if let Ok(again) =
-                crate::extract::extract(&self.source, &response, settings.timeout).await
-                && again.sha256 == baseline.sha256
-            {
+        match self.reextract(&baseline).await {
+            Ok((again, _)) if again.sha256 == baseline.sha256 => {
                 folder.repair_text(&again.sha256, &again.text)?;
+                self.baseline_text = Some(again.text);
                 capture.meta.notes.push(
                     "the baseline's stored text was damaged and has been rebuilt from its raw body"
                         .to_string(),
                 );
-                return Ok(());
             }
-        }
-        self.reset_baseline(
-            capture,
-            &format!(
-                "the baseline's stored text is damaged ({damage}) and its raw body cannot \
-                 rebuild it; this capture is the new baseline"
+            Ok(_) => self.reset_baseline(
+                capture,
+                &format!(
+                    "the baseline's stored text is damaged ({damage}) and its raw body gives \
+                     another text today; this capture is the new baseline"
+                ),
             ),
-        )
+            Err(why) => self.reset_baseline(
+                capture,
+                &format!(
+                    "the baseline's stored text is damaged ({damage}) and cannot be rebuilt \
+                     ({why}); this capture is the new baseline"
+                ),
+            ),
+        }
+        Ok(())
     }
 
-    fn reset_baseline(&mut self, capture: &mut Capture, why: &str) -> Result<(), StoreError> {
+    /// The baseline's text made again from its stored raw body with today's settings, and that
+    /// body; or why it cannot be.
+    async fn reextract(
+        &self,
+        baseline: &crate::store::Version,
+    ) -> Result<(crate::extract::Extracted, Vec<u8>), String> {
+        let settings = &self.registry.settings;
+        let raw = self
+            .store
+            .source(&self.source.id)
+            .raw(&baseline.sha256, settings.max_body_bytes)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| "no raw body is stored for it".to_string())?;
+        let response = crate::fetch::Response {
+            status: 200,
+            final_url: self.source.url.to_string(),
+            content_type: baseline.content_type.clone(),
+            validators: Default::default(),
+            body: raw,
+            moved_to: None,
+        };
+        let again = crate::extract::extract(&self.source, &response, settings.timeout)
+            .await
+            .map_err(|e| format!("it does not read with today's settings: {e}"))?;
+        Ok((again, response.body))
+    }
+
+    fn reset_baseline(&mut self, capture: &mut Capture, why: &str) {
         tracing::warn!(source = %self.source.id, "{why}");
         self.state.baseline = None;
+        self.baseline_text = None;
         capture.meta.notes.push(why.to_string());
-        Ok(())
     }
 
     /// A capture whose text differs from the baseline, and from the latest text seen before, is
@@ -228,7 +236,7 @@ impl Job {
             Err(e) => (Capture::failed(&e), None),
         };
         let Some(again) = second.sha256().map(str::to_string) else {
-            taken.capture.meta.confirmed = Some(false);
+            // Neither confirmed nor unstable: the page could not be asked again.
             let why = second.failure().map_or("no body", |(_, e)| e).to_string();
             taken.capture.meta.notes.push(format!(
                 "could not fetch the page a second time to confirm the change ({why})"
@@ -294,9 +302,17 @@ impl Job {
                         .iter()
                         .map(|&(r, f)| &self.registry.routes[r].facts[f]);
                     let quotes: Vec<&str> = facts.filter_map(|f| f.quote.as_deref()).collect();
-                    let extracted =
-                        crate::extract::extract_suggesting(source, &response, timeout, &quotes)
-                            .await;
+                    let allow = || {
+                        self.hints
+                            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                                n.checked_sub(1)
+                            })
+                            .is_ok()
+                    };
+                    let extracted = crate::extract::extract_suggesting(
+                        source, &response, timeout, &quotes, allow,
+                    )
+                    .await;
                     return Ok(Taken {
                         capture: Capture::fresh(response, extracted),
                         damaged,
@@ -340,7 +356,7 @@ impl Job {
 
     /// Records the capture, compares it with the baseline and assesses the source's facts. Runs
     /// inline on the worker thread: see the module doc of `check`.
-    fn process(self, taken: Taken, started: Instant) -> Result<SourceRows, StoreError> {
+    fn process(mut self, taken: Taken, started: Instant) -> Result<SourceRows, StoreError> {
         let source = &*self.source;
         let store = self.store.source(&source.id);
         let capture = taken.capture.finished(started, &source.extract_fingerprint);
@@ -348,8 +364,9 @@ impl Job {
         let outcome = compare::outcome(baseline, &capture);
         let repair = taken.damaged.is_some() && taken.damaged.as_deref() == capture.sha256();
         store.record(&capture, outcome, &self.state, repair)?;
-        let baseline_text = match (outcome, baseline) {
-            (Outcome::Changed, Some(b)) => Some(store.text(&b.sha256)?),
+        let baseline_text = match (outcome, baseline, self.baseline_text.take()) {
+            (Outcome::Changed, Some(_), Some(text)) => Some(text),
+            (Outcome::Changed, Some(b), None) => Some(store.text(&b.sha256)?),
             _ => None,
         };
         let comparison = Comparison::new(&source.id, outcome, baseline, &capture, baseline_text);

@@ -119,15 +119,20 @@ pub(crate) async fn extract(
 
 /// [`extract`], and when the selectors matched nothing while the `quotes` (of the facts on the
 /// source) are on the page, the error says which selector would hold them. The suggestion costs
-/// a second parse, paid only on that failure.
+/// a second parse and a search, paid only on that failure and only when `allow()` says so (a
+/// check keeps a budget of them, so a redesign that breaks many sources does not stall it).
 pub(crate) async fn extract_suggesting(
     source: &Source,
     response: &Response,
     timeout: Duration,
     quotes: &[&str],
+    allow: impl FnOnce() -> bool,
 ) -> Result<Extracted, ExtractError> {
     let mut result = extract(source, response, timeout).await;
-    if let Err(ExtractError::SelectorMissing { suggestion, .. }) = &mut result {
+    if let Err(ExtractError::SelectorMissing { suggestion, .. }) = &mut result
+        && !quotes.is_empty()
+        && allow()
+    {
         *suggestion = candidates::suggestion(source, response, quotes);
     }
     result

@@ -55,13 +55,9 @@ pub(super) fn is_block(name: &str) -> bool {
 }
 
 /// Characters that carry nothing to read and are dropped: zero-width space, BOM, soft hyphen,
-/// the C1 controls, and the bidi embeddings, overrides and isolates that can make a printed line
-/// read differently from what it holds.
+/// and the controls and bidi characters that could steer a terminal or a printed line.
 fn is_invisible(c: char) -> bool {
-    matches!(c,
-        '\u{200B}' | '\u{FEFF}' | '\u{00AD}'
-        | '\u{0080}'..='\u{0084}' | '\u{0086}'..='\u{009F}'
-        | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    matches!(c, '\u{200B}' | '\u{FEFF}' | '\u{00AD}') || crate::text::is_steering(c)
 }
 
 /// Plain text (a JSON string, a PDF page): each line of it becomes a line.

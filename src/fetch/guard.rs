@@ -11,6 +11,10 @@
 //! loopback cannot lead to link-local nor private to loopback. A source's own URL is never judged:
 //! whoever wrote the registry chose it.
 //!
+//! Not covered: `render = "browser"` sources. Chromium follows redirects and runs the page's
+//! scripts itself, outside this guard; a rendered page is as trusted as the site it comes from
+//! (docs/registry.md says so where `render` is described).
+//!
 //! reqwest's redirect policy sees URLs only, so the decision is made in two places, both of them
 //! [`Guard`]:
 //!

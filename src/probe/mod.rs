@@ -197,7 +197,9 @@ fn fetch_and_read(
                 probe.content_type = response.content_type.clone();
                 probe.bytes = Some(response.body.len() as u64);
                 let timeout = settings.timeout;
-                match extract::extract_suggesting(&source, &response, timeout, &quote_refs).await {
+                match extract::extract_suggesting(&source, &response, timeout, &quote_refs, || true)
+                    .await
+                {
                     Ok(extracted) => {
                         probe.text_bytes = Some(extracted.text.len());
                         probe.sha256 = Some(extracted.sha256);

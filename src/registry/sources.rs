@@ -156,7 +156,12 @@ impl Validator<'_> {
     fn ca_file(&mut self, raw: &Spanned<String>) -> Option<Vec<u8>> {
         let path = self.base.join(raw.get_ref());
         match std::fs::read(&path) {
-            Ok(bytes) if reqwest::Certificate::from_pem(&bytes).is_ok() => Some(bytes),
+            // Read as the fetcher reads it: a bundle of one or more certificates.
+            Ok(bytes)
+                if reqwest::Certificate::from_pem_bundle(&bytes).is_ok_and(|c| !c.is_empty()) =>
+            {
+                Some(bytes)
+            }
             Ok(_) => {
                 self.problem(
                     &raw.span(),

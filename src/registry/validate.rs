@@ -170,10 +170,11 @@ impl Validator<'_> {
     /// Text that reports print: a control or bidi character in it could drive the terminal a
     /// report is read in, so it is refused where it stands.
     pub(super) fn printable(&mut self, raw: &Spanned<String>, key: &str) -> String {
-        if let Some(c) = raw.get_ref().chars().find(|c| {
-            (c.is_control() && *c != '\t')
-                || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-        }) {
+        if let Some(c) = raw
+            .get_ref()
+            .chars()
+            .find(|c| *c != '\t' && crate::text::is_steering(*c))
+        {
             self.problem(
                 &raw.span(),
                 format!(

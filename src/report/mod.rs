@@ -216,13 +216,7 @@ impl SourceReport {
     /// What a reviewer should know besides the outcome: the capture's notes (a re-extracted
     /// baseline, a flap, an unstable page) and a permanent move.
     pub(crate) fn notes(&self) -> Vec<String> {
-        let mut notes: Vec<String> = self
-            .capture
-            .note
-            .iter()
-            .flat_map(|n| n.split("; "))
-            .map(str::to_string)
-            .collect();
+        let mut notes = self.capture.notes.clone();
         if let Some(url) = &self.moved_to {
             notes.push(format!(
                 "moved permanently to {url}: update `url` in sources.toml"
@@ -283,7 +277,9 @@ impl FactReport {
             _ => record.machine_verified,
         };
         let (closest_passage, closest_similarity) = match a.closest_passage {
-            Some(ClosestPassage { text, similarity }) => (Some(text), Some(similarity)),
+            Some(ClosestPassage {
+                text, similarity, ..
+            }) => (Some(text), Some(similarity)),
             None => (None, None),
         };
         let change = a.change.as_ref().map(|c| c.change);

@@ -195,16 +195,16 @@ pub fn render_for(report: &Report, look: &Look) -> String {
             if outcome == Outcome::Changed
                 && let Some(diff) = &s.diff
             {
-                for line in diff
-                    .lines()
-                    .filter(|l| {
-                        (l.starts_with('+') || l.starts_with('-'))
-                            && !l.starts_with("+++")
-                            && !l.starts_with("---")
-                    })
-                    .take(6)
-                {
-                    let _ = writeln!(out, "      {}", diff_line(line, 6, look));
+                let changed =
+                    crate::compare::parse_unified(diff)
+                        .into_iter()
+                        .filter_map(|l| match l {
+                            crate::compare::DiffLine::Removed(t, _) => Some(format!("-{t}")),
+                            crate::compare::DiffLine::Added(t, _) => Some(format!("+{t}")),
+                            _ => None,
+                        });
+                for line in changed.take(6) {
+                    let _ = writeln!(out, "      {}", diff_line(&line, 6, look));
                 }
             }
             if !s.uncovered.is_empty() {

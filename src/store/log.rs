@@ -1,7 +1,7 @@
 //! `captures.jsonl` and the other JSON-lines files: one whole JSON object per line, appended in
 //! one write, so a crash leaves at most a torn last line, which readers skip.
 
-use std::fs::{File, OpenOptions};
+use std::fs::OpenOptions;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
@@ -85,26 +85,41 @@ pub(super) fn read_lines<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Ve
         .collect())
 }
 
-/// The last line of a JSON-lines file that parses. Reads only the file's tail, so the cost does
-/// not grow with the history.
+/// The last line of a JSON-lines file that parses. Reads the file's tail only, 4 KiB back and
+/// twice as far each time the tail holds no whole line that parses, so the cost does not grow
+/// with the history and a long last line (a long error, a long URL) is still read whole.
 pub(super) fn read_last<T: for<'de> Deserialize<'de>>(
     path: &Path,
 ) -> Result<Option<T>, StoreError> {
-    const TAIL: u64 = 16 * 1024;
-    let mut f = match File::open(path) {
+    let mut f = match super::no_follow(OpenOptions::new().read(true)).open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(io_err(path)(e)),
     };
     let len = f.metadata().map_err(io_err(path))?.len();
-    if len > TAIL {
-        f.seek(SeekFrom::Start(len - TAIL)).map_err(io_err(path))?;
+    let mut back: u64 = 4 * 1024;
+    loop {
+        let from = len.saturating_sub(back);
+        f.seek(SeekFrom::Start(from)).map_err(io_err(path))?;
+        let mut tail = Vec::with_capacity((len - from) as usize);
+        f.read_to_end(&mut tail).map_err(io_err(path))?;
+        let text = String::from_utf8_lossy(&tail);
+        // The first line of a tail that does not start the file may be cut: it does not count.
+        let whole = if from == 0 {
+            &text[..]
+        } else {
+            text.split_once('\n').map_or("", |(_, rest)| rest)
+        };
+        if let Some(found) = whole
+            .lines()
+            .rev()
+            .find_map(|l| serde_json::from_str::<T>(l).ok())
+        {
+            return Ok(Some(found));
+        }
+        if from == 0 {
+            return Ok(None);
+        }
+        back = back.saturating_mul(2);
     }
-    let mut tail = Vec::with_capacity(TAIL.min(len) as usize);
-    f.read_to_end(&mut tail).map_err(io_err(path))?;
-    let text = String::from_utf8_lossy(&tail);
-    Ok(text
-        .lines()
-        .rev()
-        .find_map(|l| serde_json::from_str::<T>(l).ok()))
 }

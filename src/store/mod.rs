@@ -286,10 +286,12 @@ impl Drop for Store {
     }
 }
 
-/// Refuses a store that holds a symbolic link anywhere a run reads or writes: the folder itself,
-/// its files, the source folders, their files and their `text/` and `raw/` folders. One walk at
-/// open (file types come with the directory entries, no extra stat), so no later open can be
-/// led outside the store by a link that was committed or planted there.
+/// Refuses a store that holds a symbolic link where a run reads or writes: the folder itself,
+/// its files, the source folders and what they hold (their files, `text/` and `raw/`). One
+/// shallow walk at open (file types come with the directory entries, no extra stat); the files
+/// inside `text/` and `raw/`, too many to list every run, are opened with O_NOFOLLOW instead
+/// ([`read_file`]), so no open can be led outside the store by a link committed or planted
+/// there.
 fn refuse_links(dir: &Path) -> Result<(), StoreError> {
     fn walk(dir: &Path, depth: u32) -> Result<(), StoreError> {
         let entries = match std::fs::read_dir(dir) {
@@ -317,7 +319,16 @@ fn refuse_links(dir: &Path) -> Result<(), StoreError> {
             path: dir.to_path_buf(),
         });
     }
-    walk(dir, 2)
+    walk(dir, 1)
+}
+
+/// A store file's bytes, refusing to follow a link in its last place.
+fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    no_follow(OpenOptions::new().read(true))
+        .open(path)?
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 /// Opens refuse a link in the last place too (O_NOFOLLOW), for files a run appends to or locks.
@@ -336,7 +347,7 @@ fn misnamed(bytes: &[u8], sha: &str) -> Option<String> {
 fn read_json_or_default<T: Default + for<'de> Deserialize<'de>>(
     path: &Path,
 ) -> Result<T, StoreError> {
-    match std::fs::read(path) {
+    match read_file(path) {
         Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| StoreError::Corrupt {
             path: path.to_path_buf(),
             message: e.to_string(),

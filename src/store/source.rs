@@ -103,7 +103,11 @@ impl<'s> SourceStore<'s> {
 
     pub(crate) fn text(&self, sha: &str) -> Result<String, StoreError> {
         let path = self.text_path(sha)?;
-        std::fs::read_to_string(&path).map_err(io_err(&path))
+        let bytes = super::read_file(&path).map_err(io_err(&path))?;
+        String::from_utf8(bytes).map_err(|_| StoreError::Corrupt {
+            path,
+            message: "not UTF-8 text".into(),
+        })
     }
 
     /// The text stored under `sha`, refused when its content no longer hashes to that name.
@@ -121,7 +125,7 @@ impl<'s> SourceStore<'s> {
     /// Whether the text stored under `sha` is still there, without reading it.
     pub(crate) fn has_text(&self, sha: &str) -> Result<(), StoreError> {
         let path = self.text_path(sha)?;
-        match std::fs::metadata(&path) {
+        match std::fs::symlink_metadata(&path) {
             Ok(m) if m.is_file() => Ok(()),
             Ok(_) => Err(StoreError::Corrupt {
                 path,
@@ -234,7 +238,7 @@ impl<'s> SourceStore<'s> {
     pub(crate) fn raw(&self, sha: &str, limit: u64) -> Result<Option<Vec<u8>>, StoreError> {
         use std::io::Read;
         let path = self.raw_path(sha)?;
-        let file = match std::fs::File::open(&path) {
+        let file = match super::no_follow(std::fs::OpenOptions::new().read(true)).open(&path) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(io_err(&path)(e)),

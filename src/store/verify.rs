@@ -29,7 +29,7 @@ impl Store {
                     let Some(sha) = name.strip_suffix(".txt") else {
                         continue;
                     };
-                    match std::fs::read(&path) {
+                    match super::read_file(&path) {
                         Ok(bytes) => {
                             if let Some(message) = misnamed(&bytes, sha) {
                                 damage.push(format!("{}: {message}", path.display()));

@@ -201,9 +201,8 @@ fn one_missing_baseline_text_is_rebuilt_from_its_raw_body() {
         "{row}"
     );
     assert!(
-        row["note"]
-            .as_str()
-            .unwrap()
+        row["notes"]
+            .to_string()
             .contains("rebuilt from its raw body"),
         "{row}"
     );
@@ -243,7 +242,7 @@ fn a_truncated_state_json_troubles_that_source_only() {
     let p = source_row(&r, "p");
     assert_eq!(p["outcome"], "new");
     assert!(
-        p["note"].as_str().unwrap().contains("state was unreadable"),
+        p["notes"].to_string().contains("state was unreadable"),
         "{p}"
     );
     assert_eq!(ws.run(&["validate", "--store"]).code, 0);

@@ -161,10 +161,7 @@ fn without_a_raw_body_the_new_capture_becomes_the_baseline_never_changed() {
     let (r, _) = check(&ws);
     let row = source_row(&r, "permit");
     assert_eq!(row["outcome"], "new", "{row}");
-    assert!(
-        row["note"].as_str().unwrap().contains("no raw body"),
-        "{row}"
-    );
+    assert!(row["notes"].to_string().contains("no raw body"), "{row}");
     assert_eq!(r["summary"]["changed"], 0);
 }
 
@@ -186,7 +183,7 @@ fn a_flapping_page_is_unchanged_and_a_steady_change_is_confirmed_after_two_reque
         let (r, code) = check(&ws);
         let row = source_row(&r, "permit");
         assert_eq!(row["outcome"], "unchanged", "{row}");
-        assert!(row["note"].as_str().unwrap().contains("flap"), "{row}");
+        assert!(row["notes"].to_string().contains("flap"), "{row}");
         assert_eq!(code, 0);
     }
     let log = ws.read("snapshots/permit/captures.jsonl");
@@ -239,7 +236,7 @@ fn a_page_giving_a_third_text_is_changed_unconfirmed_and_unstable() {
     let row = source_row(&r, "permit");
     assert_eq!(row["outcome"], "changed");
     assert_eq!(row["confirmed"], false);
-    assert!(row["note"].as_str().unwrap().contains("unstable"), "{row}");
+    assert!(row["notes"].to_string().contains("unstable"), "{row}");
     let md = ws.run(&["report", "--format", "markdown"]).stdout;
     assert!(md.contains("may be unstable"), "{md}");
 }
