@@ -201,7 +201,7 @@ pub(crate) fn parse_unified(unified: &str) -> Vec<DiffLine<'_>> {
     let mut i = 0;
     while i < lines.len() {
         let line = lines[i];
-        if line.starts_with("--- ") || line.starts_with("+++ ") {
+        if is_file_header(line, hunk_no) {
             out.push(DiffLine::File(line));
             i += 1;
         } else if line.starts_with("@@") {
@@ -210,11 +210,13 @@ pub(crate) fn parse_unified(unified: &str) -> Vec<DiffLine<'_>> {
             i += 1;
         } else if line.starts_with('-') {
             let removed_start = i;
-            while i < lines.len() && lines[i].starts_with('-') && !lines[i].starts_with("--- ") {
+            while i < lines.len() && lines[i].starts_with('-') && !is_file_header(lines[i], hunk_no)
+            {
                 i += 1;
             }
             let added_start = i;
-            while i < lines.len() && lines[i].starts_with('+') && !lines[i].starts_with("+++ ") {
+            while i < lines.len() && lines[i].starts_with('+') && !is_file_header(lines[i], hunk_no)
+            {
                 i += 1;
             }
             let removed = &lines[removed_start..added_start];
@@ -244,6 +246,12 @@ pub(crate) fn parse_unified(unified: &str) -> Vec<DiffLine<'_>> {
         }
     }
     out
+}
+
+/// `--- a` / `+++ b` before the first hunk. After it, a line is what its first character says: a
+/// removed line whose text starts with "-- " reads `--- …` and is still a removed line.
+fn is_file_header(line: &str, hunks_seen: usize) -> bool {
+    hunks_seen == 0 && (line.starts_with("--- ") || line.starts_with("+++ "))
 }
 
 /// Word-level difference of two lines: (old segments, new segments).
@@ -345,5 +353,27 @@ mod tests {
             .collect();
         assert_eq!(changed, ["45"]);
         assert!(lines.iter().any(|l| matches!(l, DiffLine::Hunk(_, 0))));
+    }
+
+    #[test]
+    fn lines_that_look_like_file_headers_are_changes() {
+        // Found by the `diff` fuzz target: "-- b" removed reads "--- b" in the unified diff.
+        let d = unified_diff("a\n-- b\nc", "a\n++ b\nc", "x", "y").unwrap();
+        let lines = parse_unified(&d);
+        let files = lines
+            .iter()
+            .filter(|l| matches!(l, DiffLine::File(_)))
+            .count();
+        assert_eq!(files, 2, "{lines:?}");
+        assert!(
+            lines
+                .iter()
+                .any(|l| matches!(l, DiffLine::Removed("-- b", Some(_))))
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| matches!(l, DiffLine::Added("++ b", Some(_))))
+        );
     }
 }
