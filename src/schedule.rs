@@ -157,11 +157,13 @@ impl Schedule {
         self.next_after(&start).is_some_and(|t| t < end)
     }
 
-    /// The first fire time strictly after `after`.
+    /// The first fire time strictly after `after`. In the hour a zone repeats when its clocks go
+    /// back, the `cron` crate yields both instants of each local time, the earlier one first, even
+    /// when it is before `after` (01:30 BST after 01:59 BST): those are skipped.
     pub fn next_after<Z: TimeZone>(&self, after: &DateTime<Z>) -> Option<DateTime<Z>> {
         self.parts
             .iter()
-            .filter_map(|s| s.after(after).next())
+            .filter_map(|s| s.after(after).find(|t| t > after))
             .min()
     }
 }
@@ -403,5 +405,26 @@ mod tests {
         ] {
             assert!(bad.parse::<Schedule>().is_err(), "{bad:?} should fail");
         }
+    }
+
+    #[test]
+    fn the_hour_clocks_go_back_only_looks_forward() {
+        // Found by the `cron` fuzz target: in the repeated hour of 25 October 2026 in London,
+        // `cron` offered 01:30 BST (00:30Z) after 01:59:59 BST, and `watch` would rerun at once.
+        let london = chrono_tz::Europe::London;
+        for expr in ["30 1 * * *", "*/10 * * * *"] {
+            let s: Schedule = expr.parse().unwrap();
+            for from in [
+                "2026-10-25T00:59:59Z",
+                "2026-10-25T01:00:00Z",
+                "2026-10-25T01:30:20Z",
+            ] {
+                let next = s.next_in(london, &at(from)).unwrap();
+                assert!(next > at(from), "{expr} after {from}: {next}");
+            }
+        }
+        let s: Schedule = "*/10 * * * *".parse().unwrap();
+        let next = s.next_in(london, &at("2026-10-25T01:30:20Z"));
+        assert_eq!(next, Some(at("2026-10-25T01:40:00Z")));
     }
 }
