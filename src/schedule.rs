@@ -112,8 +112,8 @@ impl FromStr for Schedule {
         };
         if !schedule.ever_fires() {
             return Err(fail(
-                "it never fires: no date in 8 years matches its day of month and month \
-                 (30 February, 31 April and the like do not exist)"
+                "it never fires: no date in 28 years matches its day of month, month and day \
+                 of week (30 February, 31 April and the like do not exist)"
                     .into(),
             ));
         }
@@ -144,16 +144,18 @@ impl Schedule {
         self.next_in(tz, last_run).filter(|due| *due + grace < *now)
     }
 
-    /// Whether the schedule has a fire time at all. A crontab line names no year, so it repeats
-    /// at least every 8 years (29 February is the rarest date it can name, and leap years are
-    /// at most 8 years apart): looking through 8 years from a fixed start answers for every
-    /// year, and keeps validation independent of the clock.
+    /// Whether the schedule has a fire time at all. A crontab line names no year, and from 1901
+    /// to 2099 the calendar, dates and their days of the week, repeats every 28 years: looking
+    /// through 28 years from a fixed start answers for every year, and keeps validation
+    /// independent of the clock. Eight years would do for a date alone, not for a date that must
+    /// also fall on a day of the week (a day field written `*/n` keeps crontab's "and"): 1
+    /// February is a Monday in 2010, 2016, 2021, 2027, and in no year from 2001 to 2009.
     fn ever_fires(&self) -> bool {
         let start = chrono::Utc
             .with_ymd_and_hms(2001, 1, 1, 0, 0, 0)
             .single()
             .expect("a valid date");
-        let end = start + chrono::Duration::days(8 * 366);
+        let end = start + chrono::Duration::days(28 * 366);
         self.next_after(&start).is_some_and(|t| t < end)
     }
 
@@ -405,6 +407,17 @@ mod tests {
         ] {
             assert!(bad.parse::<Schedule>().is_err(), "{bad:?} should fail");
         }
+    }
+
+    #[test]
+    fn a_date_that_must_also_be_a_weekday_fires_years_apart() {
+        // Found by the `cron` fuzz target: `*/31` keeps crontab's "and", so this is 1 February
+        // when it is a Monday. No year from 2001 to 2009 has one; it was refused as never firing.
+        let times = next_n("0 0 */31 2 1", "2026-11-25T10:00:00Z", 2);
+        assert_eq!(
+            times,
+            [at("2027-02-01T00:00:00Z"), at("2038-02-01T00:00:00Z")]
+        );
     }
 
     #[test]
