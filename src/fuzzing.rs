@@ -193,7 +193,8 @@ pub fn extract_html(data: &[u8]) {
 /// is a JSON Pointer for `select`.
 ///
 /// Properties: [`check_extracted`]; and the text depends on the JSON value only, so the same
-/// document serialised again (keys in another order, other spacing) extracts to the same result.
+/// document serialised again (keys in another order, other spacing) extracts to the same result
+/// (when serde_json reads back the value it wrote: see below).
 pub fn extract_json(data: &[u8]) {
     let Some((&control, rest)) = data.split_first() else {
         return;
@@ -229,6 +230,16 @@ pub fn extract_json(data: &[u8]) {
         serde_json::to_vec_pretty(&value)
     }
     .expect("a JSON value serialises");
+    // serde_json (without `float_roundtrip`) does not always read back the float it printed
+    // for a number of more than 17 digits; the property is about the value, so such values are
+    // left out.
+    if serde_json::from_slice::<serde_json::Value>(&again)
+        .ok()
+        .as_ref()
+        != Some(&value)
+    {
+        return;
+    }
     let second = extract_now(&source, &response(&again, Some("application/json")));
     let deadline = |r: &Result<Extracted, ExtractError>| matches!(r, Err(ExtractError::Parse(m)) if m.contains("longer than"));
     if !deadline(&first) && !deadline(&second) {
@@ -527,7 +538,8 @@ pub fn diff(data: &[u8]) {
 /// Crontab schedules. Input: a schedule line.
 ///
 /// Properties: a schedule that parses fires, from a set of awkward instants (DST changes, leap
-/// days, year ends) in a set of zones, at a time after the start and within 8 years, and asking
+/// days, year ends) in a set of zones, at a time after the start and within 28 years (the
+/// calendar's cycle; a date that must also be a given weekday can be 11 years apart), and asking
 /// again from one second before that time gives that time.
 pub fn cron(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
@@ -553,7 +565,7 @@ pub fn cron(data: &[u8]) {
         Utc.with_ymd_and_hms(2028, 2, 28, 12, 0, 0).unwrap(),
         Utc.with_ymd_and_hms(2011, 12, 29, 9, 0, 0).unwrap(),
     ];
-    let limit = chrono::Duration::days(8 * 366 + 1);
+    let limit = chrono::Duration::days(28 * 366 + 1);
     for tz in zones {
         for start in starts {
             let next = schedule.next_in(tz, &start);
