@@ -537,10 +537,11 @@ pub fn diff(data: &[u8]) {
 
 /// Crontab schedules. Input: a schedule line.
 ///
-/// Properties: a schedule that parses fires, from a set of awkward instants (DST changes, leap
-/// days, year ends) in a set of zones, at a time after the start and within 28 years (the
-/// calendar's cycle; a date that must also be a given weekday can be 11 years apart), and asking
-/// again from one second before that time gives that time.
+/// Properties: from a set of awkward instants (DST changes, leap days, year ends), in a set of
+/// zones, a schedule that parses fires at a time after the start, and asking again from one
+/// second before that time gives that time; in UTC (where validation reads it) it always fires,
+/// within 28 years (the calendar's cycle; a date that must also be a given weekday can be 11
+/// years apart).
 pub fn cron(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
@@ -569,15 +570,20 @@ pub fn cron(data: &[u8]) {
     for tz in zones {
         for start in starts {
             let next = schedule.next_in(tz, &start);
+            // A local time in the gap a zone skips when its clocks go forward does not happen
+            // that day (`cron` skips it), so in a zone with DST a schedule that can only fall
+            // in gaps never fires ("3 2 1 10 */49": 02:03 on 1 October when it is a Sunday,
+            // which is Lord Howe's change day). Validation reads schedules in UTC.
             let Some(next) = next else {
-                panic!("{text:?} never fires after {start} in {tz}");
+                assert!(tz != chrono_tz::UTC, "{text:?} never fires after {start}");
+                continue;
             };
             assert!(
                 next > start,
                 "{text:?} in {tz}: {next} is not after {start}"
             );
             assert!(
-                next - start <= limit,
+                next - start <= limit || tz != chrono_tz::UTC,
                 "{text:?} in {tz}: {next} from {start}"
             );
             let again = schedule.next_in(tz, &(next - chrono::Duration::seconds(1)));
