@@ -21,7 +21,7 @@ const LAYERS: &[&[&str]] = &[
     &["notify"],
     &["check", "status", "probe", "history"],
     &["watch", "demo"],
-    &["app"],
+    &["app", "fuzzing"],
 ];
 
 fn layer_of(module: &str) -> Option<usize> {

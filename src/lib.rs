@@ -55,5 +55,8 @@ mod runtime;
 mod status;
 mod watch;
 
+#[cfg(fuzzing)]
+pub mod fuzzing;
+
 #[cfg(test)]
 mod layering;

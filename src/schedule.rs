@@ -112,8 +112,8 @@ impl FromStr for Schedule {
         };
         if !schedule.ever_fires() {
             return Err(fail(
-                "it never fires: no date in 8 years matches its day of month and month \
-                 (30 February, 31 April and the like do not exist)"
+                "it never fires: no date in 28 years matches its day of month, month and day \
+                 of week (30 February, 31 April and the like do not exist)"
                     .into(),
             ));
         }
@@ -144,24 +144,28 @@ impl Schedule {
         self.next_in(tz, last_run).filter(|due| *due + grace < *now)
     }
 
-    /// Whether the schedule has a fire time at all. A crontab line names no year, so it repeats
-    /// at least every 8 years (29 February is the rarest date it can name, and leap years are
-    /// at most 8 years apart): looking through 8 years from a fixed start answers for every
-    /// year, and keeps validation independent of the clock.
+    /// Whether the schedule has a fire time at all. A crontab line names no year, and from 1901
+    /// to 2099 the calendar, dates and their days of the week, repeats every 28 years: looking
+    /// through 28 years from a fixed start answers for every year, and keeps validation
+    /// independent of the clock. Eight years would do for a date alone, not for a date that must
+    /// also fall on a day of the week (a day field written `*/n` keeps crontab's "and"): 1
+    /// February is a Monday in 2010, 2016, 2021, 2027, and in no year from 2001 to 2009.
     fn ever_fires(&self) -> bool {
         let start = chrono::Utc
             .with_ymd_and_hms(2001, 1, 1, 0, 0, 0)
             .single()
             .expect("a valid date");
-        let end = start + chrono::Duration::days(8 * 366);
+        let end = start + chrono::Duration::days(28 * 366);
         self.next_after(&start).is_some_and(|t| t < end)
     }
 
-    /// The first fire time strictly after `after`.
+    /// The first fire time strictly after `after`. In the hour a zone repeats when its clocks go
+    /// back, the `cron` crate yields both instants of each local time, the earlier one first, even
+    /// when it is before `after` (01:30 BST after 01:59 BST): those are skipped.
     pub fn next_after<Z: TimeZone>(&self, after: &DateTime<Z>) -> Option<DateTime<Z>> {
         self.parts
             .iter()
-            .filter_map(|s| s.after(after).next())
+            .filter_map(|s| s.after(after).find(|t| t > after))
             .min()
     }
 }
@@ -403,5 +407,37 @@ mod tests {
         ] {
             assert!(bad.parse::<Schedule>().is_err(), "{bad:?} should fail");
         }
+    }
+
+    #[test]
+    fn a_date_that_must_also_be_a_weekday_fires_years_apart() {
+        // Found by the `cron` fuzz target: `*/31` keeps crontab's "and", so this is 1 February
+        // when it is a Monday. No year from 2001 to 2009 has one; it was refused as never firing.
+        let times = next_n("0 0 */31 2 1", "2026-11-25T10:00:00Z", 2);
+        assert_eq!(
+            times,
+            [at("2027-02-01T00:00:00Z"), at("2038-02-01T00:00:00Z")]
+        );
+    }
+
+    #[test]
+    fn the_hour_clocks_go_back_only_looks_forward() {
+        // Found by the `cron` fuzz target: in the repeated hour of 25 October 2026 in London,
+        // `cron` offered 01:30 BST (00:30Z) after 01:59:59 BST, and `watch` would rerun at once.
+        let london = chrono_tz::Europe::London;
+        for expr in ["30 1 * * *", "*/10 * * * *"] {
+            let s: Schedule = expr.parse().unwrap();
+            for from in [
+                "2026-10-25T00:59:59Z",
+                "2026-10-25T01:00:00Z",
+                "2026-10-25T01:30:20Z",
+            ] {
+                let next = s.next_in(london, &at(from)).unwrap();
+                assert!(next > at(from), "{expr} after {from}: {next}");
+            }
+        }
+        let s: Schedule = "*/10 * * * *".parse().unwrap();
+        let next = s.next_in(london, &at("2026-10-25T01:30:20Z"));
+        assert_eq!(next, Some(at("2026-10-25T01:40:00Z")));
     }
 }
