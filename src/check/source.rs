@@ -252,7 +252,8 @@ impl Job {
         } else if again == baseline.sha256 {
             tracing::info!(source = %self.source.id, "the page flapped: {} then the baseline", short_sha(&first));
             confirmed.meta.notes.push(format!(
-                "the page served another text ({}) on a first fetch and the baseline's on a                  second: a flap, not a change",
+                "the page served another text ({}) on a first fetch and the baseline's on a \
+                 second: a flap, not a change",
                 short_sha(&first)
             ));
         } else {
