@@ -61,6 +61,18 @@ fn run_measured(ws: &Workspace, args: &[&str]) -> (Run, u64) {
 
 const FAST: &str = "[settings]\nretries = 0\nper_host_interval_ms = 0\nper_host_concurrency = 4\n";
 
+/// A fast registry with one source per id, each served at `/<id>`.
+fn sources_at_own_paths(server: &TestServer, ids: &[&str]) -> String {
+    let mut toml = FAST.to_string();
+    for id in ids {
+        toml.push_str(&format!(
+            "[[sources]]\nid = \"{id}\"\nurl = \"{}\"\n",
+            server.url(&format!("/{id}"))
+        ));
+    }
+    toml
+}
+
 /// 200,000 nested `<div>`s (2.2 MB, well under max_body_bytes) took html5ever 178 s of CPU. The
 /// nesting is refused before parsing: that source fails as parse_error, the others go on.
 #[test]
@@ -261,14 +273,7 @@ fn redirect_to_private_or_link_local_address_is_refused() {
         "to-localhost",
         "to-path",
     ];
-    let mut toml = FAST.to_string();
-    for id in ids {
-        toml.push_str(&format!(
-            "[[sources]]\nid = \"{id}\"\nurl = \"{}\"\n",
-            server.url(&format!("/{id}"))
-        ));
-    }
-    let ws = Workspace::new(&toml);
+    let ws = Workspace::new(&sources_at_own_paths(&server, &ids));
     let run = ws.run(&["check", "--format", "json"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let r = run.json();
@@ -359,14 +364,7 @@ fn truncated_http10_body_is_caught_when_its_end_is_declared() {
         Reply::html(page.clone()).fault(Fault::CloseDelimited(None)),
     );
     let ids = ["declared", "gzip", "undeclared", "whole"];
-    let mut toml = FAST.to_string();
-    for id in ids {
-        toml.push_str(&format!(
-            "[[sources]]\nid = \"{id}\"\nurl = \"{}\"\n",
-            server.url(&format!("/{id}"))
-        ));
-    }
-    let ws = Workspace::new(&toml);
+    let ws = Workspace::new(&sources_at_own_paths(&server, &ids));
     let run = ws.run(&["check", "--format", "json"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let r = run.json();
