@@ -55,7 +55,7 @@ mod runtime;
 mod status;
 mod watch;
 
-#[cfg(fuzzing)]
+#[cfg(any(fuzzing, test))]
 pub mod fuzzing;
 
 #[cfg(test)]

@@ -1,0 +1,144 @@
+//! The store's readers on store folders made from the input.
+
+use std::path::Path;
+
+use super::{parts, scratch};
+use crate::store::Store;
+
+/// A value of the type `_like` holds, parsed from `line` (lets this module read log lines as the
+/// store's own log type without naming it).
+fn parse_like<T: serde::de::DeserializeOwned>(_like: &Option<T>, line: &str) -> Option<T> {
+    serde_json::from_str(line).ok()
+}
+
+/// The store's readers on a store folder made from the input. Input: NUL-separated parts,
+/// written as the files of a store holding one source `src`, in this order: `state.json`,
+/// `captures.jsonl`, `LEDGER.json`, `VERIFICATIONS.jsonl`, `NOTIFIED.json`, a text (stored
+/// under its own SHA-256 and under the SHA-256s `state.json` names), a gzip raw body for that
+/// text, and `FORMAT` (the right one when there are fewer parts). Missing parts are missing files.
+///
+/// Properties: `open_read` accepts exactly the right `FORMAT` or none; a text stored under its
+/// own hash reads back verified, one under another hash is refused; the state round-trips
+/// through JSON; the last capture (read from the log's tail) is the last line `read_lines` would
+/// keep; a good last capture is only good and on the latest text; a raw body never unpacks past
+/// its limit; `verify` reports a state that does not parse.
+pub fn store(data: &[u8]) {
+    let p = parts(data, 8);
+    let dir = scratch();
+    let root = dir.path().join("snapshots");
+    let src = root.join("src");
+    std::fs::create_dir_all(src.join("text")).unwrap();
+    std::fs::create_dir_all(src.join("raw")).unwrap();
+    let write = |path: &Path, bytes: &[u8]| std::fs::write(path, bytes).unwrap();
+    let files = [
+        src.join("state.json"),
+        src.join("captures.jsonl"),
+        root.join("LEDGER.json"),
+        root.join("VERIFICATIONS.jsonl"),
+        root.join("NOTIFIED.json"),
+    ];
+    for (path, bytes) in files.iter().zip(&p) {
+        write(path, bytes);
+    }
+    let text = p.get(5).copied();
+    let own_sha = text.map(|t| hex::encode(<sha2::Sha256 as sha2::Digest>::digest(t)));
+    let state_json: Option<serde_json::Value> =
+        p.first().and_then(|s| serde_json::from_slice(s).ok());
+    let named: Vec<String> = ["baseline", "latest"]
+        .iter()
+        .filter_map(|k| state_json.as_ref()?.get(k)?.get("sha256")?.as_str())
+        .filter(|s| crate::text::is_sha256_hex(s))
+        .map(str::to_string)
+        .collect();
+    if let (Some(text), Some(sha)) = (text, &own_sha) {
+        for name in named.iter().chain(std::iter::once(sha)) {
+            write(&src.join("text").join(format!("{name}.txt")), text);
+        }
+        if let Some(raw) = p.get(6) {
+            write(&src.join("raw").join(format!("{sha}.gz")), raw);
+        }
+    }
+    let expected_format = format!("sourcewatch-snapshots {}\n", crate::store::FORMAT_VERSION);
+    let format = p.get(7).copied().unwrap_or(expected_format.as_bytes());
+    write(&root.join("FORMAT"), format);
+
+    let store = match Store::open_read(&root) {
+        Ok(store) => {
+            assert_eq!(
+                format,
+                expected_format.as_bytes(),
+                "a wrong FORMAT was read"
+            );
+            store
+        }
+        Err(_) => {
+            assert_ne!(
+                format,
+                expected_format.as_bytes(),
+                "the right FORMAT was refused"
+            );
+            return;
+        }
+    };
+    let source = store.source("src");
+
+    if let (Some(text), Some(sha)) = (text, &own_sha) {
+        match std::str::from_utf8(text) {
+            Ok(t) => assert_eq!(source.verified_text(sha).ok().as_deref(), Some(t)),
+            Err(_) => assert!(source.verified_text(sha).is_err()),
+        }
+        assert!(source.has_text(sha).is_ok());
+        for name in &named {
+            if name != sha {
+                assert!(
+                    source.verified_text(name).is_err(),
+                    "text under another hash"
+                );
+            }
+        }
+        for limit in [0, 1, 1000, 1 << 20] {
+            if let Ok(Some(body)) = source.raw(sha, limit) {
+                assert!(body.len() as u64 <= limit, "raw body past its limit");
+            }
+        }
+    }
+    assert!(source.text("../../etc/passwd").is_err());
+
+    let state = source.state();
+    if let Ok(state) = &state {
+        let json = serde_json::to_vec(state).unwrap();
+        let back = serde_json::from_slice(&json).unwrap();
+        assert_eq!(state, &back, "state.json round-trips");
+        for v in state.baseline.iter().chain(&state.latest) {
+            let _ = source.fingerprint_of(v);
+        }
+        let _ = source.check_acceptable();
+        if let Ok(Some(good)) = source.last_good_capture(state) {
+            assert!(good.record.outcome.is_good());
+            assert_eq!(
+                good.record.sha256.as_ref(),
+                state.latest.as_ref().map(|l| &l.sha256)
+            );
+        }
+    }
+    let last = source.last_capture();
+    if let (Ok(last), Some(log)) = (&last, p.get(1))
+        && log.len() < 16 * 1024
+        && let Ok(log) = std::str::from_utf8(log)
+    {
+        // What `read_lines` keeps, read front to back, and its last entry.
+        let mut by_lines: Vec<_> = log.lines().filter_map(|l| parse_like(last, l)).collect();
+        let by_lines = by_lines.pop();
+        assert_eq!(last, &by_lines, "the log's tail and its lines disagree");
+    }
+    let _ = store.ledger();
+    let _ = store.load_notified();
+    let _ = store.load_last_check();
+    let damage = store.verify().expect("verify reads a store it could open");
+    if state.is_err() {
+        assert!(
+            !damage.is_empty(),
+            "verify misses a state that does not parse"
+        );
+    }
+}
