@@ -1,7 +1,7 @@
-//! Entry points for the cargo-fuzz targets in `fuzz/`, compiled only under `--cfg fuzzing`
-//! (cargo-fuzz sets it), so the crate's internals stay `pub(crate)` in every other build, and
-//! under `cfg(test)`, where a unit test replays the seeds and regression inputs of `fuzz/` so the
-//! harness cannot rot and no finding comes back unnoticed.
+//! Entry points for the cargo-fuzz targets in `fuzz/`, compiled under `--cfg fuzzing` (cargo-fuzz
+//! sets it) and in unit tests only, so the crate's internals stay `pub(crate)` in the builds users
+//! get. A unit test replays the seeds and regression inputs of `fuzz/`, so the harness keeps
+//! compiling and a fixed finding stays fixed.
 //!
 //! Each function takes the fuzzer's bytes, drives one reader or transform the way the rest of
 //! the crate does, and panics when a property the code promises does not hold: no panic at all
