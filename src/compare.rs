@@ -119,13 +119,13 @@ pub(crate) fn diff(old: &str, new: &str, old_label: &str, new_label: &str) -> Op
     if old == new {
         return None;
     }
-    let diff = line_diff(old, new);
+    // Normalised text never ends with a newline. Diffed as it is, its last line would differ
+    // from the same line followed by one, so an append at the end would show the unchanged last
+    // line as removed and added again: every line ends with one here.
+    let (old, new) = (format!("{old}\n"), format!("{new}\n"));
+    let diff = line_diff(&old, &new);
     let mut udiff = diff.unified_diff();
-    // Normalised text never ends with a newline; the hint would only add noise.
-    udiff
-        .context_radius(3)
-        .header(old_label, new_label)
-        .missing_newline_hint(false);
+    udiff.context_radius(3).header(old_label, new_label);
     let hunks = udiff
         .iter_hunks()
         .map(|h| {
@@ -323,6 +323,29 @@ mod tests {
         assert_eq!(d.kept[2], Some(2));
         assert_eq!(d.kept[3], None);
         assert_eq!(d.kept[29], Some(28));
+    }
+
+    #[test]
+    fn an_append_at_the_end_shows_only_the_new_line() {
+        let d = diff(
+            "a\n- Medical certificate",
+            "a\n- Medical certificate\n- Photo",
+            "x",
+            "y",
+        )
+        .unwrap();
+        let changed: Vec<&str> = d
+            .unified
+            .lines()
+            .filter(|l| l.starts_with(['+', '-']) && !l.starts_with("+++") && !l.starts_with("---"))
+            .collect();
+        assert_eq!(changed, ["+- Photo"]);
+        assert_eq!(d.changes.len(), 1);
+        assert_eq!(
+            (d.changes[0].old.clone(), d.changes[0].new.clone()),
+            (2..2, 2..3)
+        );
+        assert_eq!(d.kept, [Some(0), Some(1)]);
     }
 
     #[test]
