@@ -1,5 +1,10 @@
-//! JSON → text: the values at the source's JSON Pointers, HTML strings read as HTML, other
-//! values as canonical JSON so that reordered keys are not a change.
+//! JSON → text: the values at the source's JSON Pointers, one leaf per line.
+//!
+//! A selected string is read as it is (as HTML when it holds HTML). Any other value is written
+//! leaf by leaf, each on its own line as its JSON Pointer from the document's root and its
+//! value (`/supportworker: 12 months`), keys sorted: no line holds a comma or a brace that
+//! depends on a neighbour, so adding or removing a key touches no other key's line, and
+//! reordered keys are not a change.
 
 use super::html::{Scope, walk};
 use super::writer::{TextWriter, plain_lines};
@@ -8,8 +13,7 @@ use crate::dom::{self, Deadline};
 use crate::registry::Source;
 
 /// A JSON document: the values at the source's JSON Pointers (the whole document without any),
-/// in order. A string holding HTML is read as HTML; other values become canonical JSON (keys
-/// sorted, one member per line), so reordered keys are not a change.
+/// in order, as text (see the module doc).
 pub(super) fn extract_json(
     body: &[u8],
     source: &Source,
@@ -17,15 +21,15 @@ pub(super) fn extract_json(
 ) -> Result<Extracted, ExtractError> {
     let doc: serde_json::Value = serde_json::from_slice(body)
         .map_err(|e| ExtractError::Parse(format!("invalid JSON: {e}")))?;
-    let values: Vec<&serde_json::Value> = if source.pointers.is_empty() {
-        vec![&doc]
+    let pointers: Vec<&str> = if source.pointers.is_empty() {
+        vec![""]
     } else {
-        source
-            .pointers
-            .iter()
-            .filter_map(|p| doc.pointer(p))
-            .collect()
+        source.pointers.iter().map(String::as_str).collect()
     };
+    let values: Vec<(&str, &serde_json::Value)> = pointers
+        .into_iter()
+        .filter_map(|p| Some((p, doc.pointer(p)?)))
+        .collect();
     if values.is_empty() {
         return Err(ExtractError::SelectorMissing {
             selectors: format!("JSON Pointer(s) {}", source.pointers.join(", ")),
@@ -33,14 +37,16 @@ pub(super) fn extract_json(
         });
     }
     let mut writer = TextWriter::default();
-    for value in values {
+    for (pointer, value) in values {
         match value {
             serde_json::Value::String(s) if looks_like_html(s) => {
-                let fragment = dom::parse_fragment(s, deadline)?;
-                walk(&fragment, Scope::All, &[], &mut writer, deadline)?;
+                html_string(s, &mut writer, deadline)?;
             }
             serde_json::Value::String(s) => plain_lines(s, &mut writer),
-            other => plain_lines(&canonical_json(other), &mut writer),
+            other => {
+                let mut path = pointer.to_string();
+                leaves(&mut path, other, &mut writer, deadline)?;
+            }
         }
         writer.hard_break();
     }
@@ -52,26 +58,59 @@ fn looks_like_html(s: &str) -> bool {
     t.starts_with('<') || (s.contains("</") && s.contains('>')) || s.contains("<br")
 }
 
-/// Pretty JSON with object keys sorted at every level.
-fn canonical_json(value: &serde_json::Value) -> String {
-    fn sorted(v: &serde_json::Value) -> serde_json::Value {
-        match v {
-            serde_json::Value::Object(map) => {
-                let mut entries: Vec<(&String, &serde_json::Value)> = map.iter().collect();
-                entries.sort_by(|a, b| a.0.cmp(b.0));
-                let mut out = serde_json::Map::new();
-                for (k, v) in entries {
-                    out.insert(k.clone(), sorted(v));
-                }
-                serde_json::Value::Object(out)
+fn html_string(s: &str, writer: &mut TextWriter, deadline: &Deadline) -> Result<(), ExtractError> {
+    let fragment = dom::parse_fragment(s, deadline)?;
+    walk(&fragment, Scope::All, &[], writer, deadline)?;
+    Ok(())
+}
+
+/// Writes every leaf of `value` on its own line as `pointer: value`, `path` being the pointer
+/// of `value` itself; object keys in sorted order, so the order a server sends them in does not
+/// matter. A string leaf holding HTML is written as its pointer on a line, then its text.
+fn leaves(
+    path: &mut String,
+    value: &serde_json::Value,
+    writer: &mut TextWriter,
+    deadline: &Deadline,
+) -> Result<(), ExtractError> {
+    use serde_json::Value;
+    let at = path.len();
+    match value {
+        Value::Object(map) if !map.is_empty() => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            for key in keys {
+                path.push('/');
+                // RFC 6901: `~` and `/` in a key are written `~0` and `~1`.
+                path.push_str(&key.replace('~', "~0").replace('/', "~1"));
+                leaves(path, &map[key.as_str()], writer, deadline)?;
+                path.truncate(at);
             }
-            serde_json::Value::Array(items) => {
-                serde_json::Value::Array(items.iter().map(sorted).collect())
+        }
+        Value::Array(items) if !items.is_empty() => {
+            for (i, item) in items.iter().enumerate() {
+                path.push('/');
+                path.push_str(&i.to_string());
+                leaves(path, item, writer, deadline)?;
+                path.truncate(at);
             }
-            other => other.clone(),
+        }
+        Value::String(s) if looks_like_html(s) => {
+            writer.text(&format!("{path}:"));
+            writer.hard_break();
+            html_string(s, writer, deadline)?;
+            writer.hard_break();
+        }
+        leaf => {
+            if !path.is_empty() {
+                writer.text(&format!("{path}: "));
+            }
+            match leaf {
+                Value::String(s) => writer.text(s),
+                other => writer.text(&other.to_string()),
+            }
+            writer.hard_break();
         }
     }
-    // serde_json's map keeps insertion order only with its preserve_order feature; inserting in
-    // sorted order gives sorted output either way.
-    serde_json::to_string_pretty(&sorted(value)).expect("a JSON value serialises")
+    Ok(())
 }

@@ -11,7 +11,7 @@
 //!   charset.rs  which charset a body is in
 //!   html.rs     the DOM walk: selected, excluded and never-visible elements
 //!   writer.rs   lines of collapsed text, tables and lists
-//!   json.rs     JSON Pointers, HTML strings, canonical JSON
+//!   json.rs     JSON Pointers, HTML strings, one leaf per line
 //!   pdf.rs      pdftotext on tokio::process
 //!   candidates.rs  selectors that would capture given quotes (probe, selector_missing hints)
 //! ```

@@ -128,7 +128,7 @@ pub fn extract_html(data: &[u8]) {
     }
 }
 
-/// JSON extraction (pointers, HTML strings, canonical JSON). Input: a control byte, then the
+/// JSON extraction (pointers, HTML strings, one leaf per line). Input: a control byte, then the
 /// body; the control byte picks a fixed source, or with its high bit set the body's first line
 /// is a JSON Pointer for `select`.
 ///

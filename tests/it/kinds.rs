@@ -250,7 +250,7 @@ fn json_api_sources() {
     let file = ws.only_text_file("api");
     let text = std::fs::read_to_string(file).unwrap();
     assert!(!text.contains("x()"), "{text}");
-    assert!(text.contains("\"term\": 45"), "{text}");
+    assert!(text.contains("\n/data/0/meta/term: 45\n"), "{text}");
 
     // The same object with its keys reordered, and a field outside the pointers changed.
     server.set(
@@ -272,7 +272,7 @@ fn json_api_sources() {
     assert_eq!(source_row(&r, "api")["outcome"], "changed");
     let diff = source_row(&r, "api")["diff"].as_str().unwrap();
     assert!(
-        diff.contains("-\"term\": 45,") && diff.contains("+\"term\": 30,"),
+        diff.contains("-/data/0/meta/term: 45\n") && diff.contains("+/data/0/meta/term: 30\n"),
         "{diff}"
     );
 }
