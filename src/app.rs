@@ -49,7 +49,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
             }
             if *store {
                 let dir = &reg.settings.snapshots_dir;
-                let damage = Store::open_read(dir)?.verify()?;
+                let opened = Store::open_read(dir)?;
+                let damage = opened.verify()?;
                 if !damage.is_empty() {
                     for d in &damage {
                         eprintln!("damaged: {d}");
@@ -65,6 +66,9 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
                         "{}: ok (every stored text matches its SHA-256)",
                         dir.display()
                     );
+                    for note in crate::status::quote_notes(&reg, &opened)? {
+                        println!("note: {note}");
+                    }
                 }
             }
             Ok(Exit::Clean)

@@ -163,6 +163,62 @@ fn source_now(store: &Store, source: &Source, needs_text: bool) -> Result<Source
     })
 }
 
+/// For `validate --store`: each quote held against its source's latest stored text, when that
+/// says something a person should know: the quote occurs more than once (every occurrence is a
+/// passage an edit can touch), or not at all.
+pub(crate) fn quote_notes(registry: &Registry, store: &Store) -> Result<Vec<String>, StoreError> {
+    let mut quoted: std::collections::HashMap<&str, Vec<(&Fact, &str)>> = Default::default();
+    for fact in registry.facts() {
+        if let Some(quote) = fact.quote.as_deref() {
+            quoted.entry(&fact.source).or_default().push((fact, quote));
+        }
+    }
+    let mut notes = Vec::new();
+    for source in &registry.sources {
+        let Some(facts) = quoted.remove(source.id.as_str()) else {
+            continue;
+        };
+        let folder = store.source(&source.id);
+        let Some(latest) = folder.state()?.latest else {
+            continue;
+        };
+        let Ok(text) = folder.text(&latest.sha256) else {
+            // Damage is reported with the store's other damage.
+            continue;
+        };
+        let current = crate::assess::CurrentText::new(&text);
+        for (fact, quote) in facts {
+            let evidence = crate::assess::evidence(&current, quote);
+            let shown = |p: &str| format!("“{}”", crate::term::clip(p, 120));
+            match evidence.passages.len() {
+                1 => {}
+                0 => notes.push(format!(
+                    "{}: the quote is not in the latest text of {}{}",
+                    fact.id,
+                    source.id,
+                    evidence.closest.map_or(String::new(), |c| format!(
+                        " (closest: {}, {:.0}% similar)",
+                        shown(&c.text),
+                        c.similarity * 100.0
+                    ))
+                )),
+                n => notes.push(format!(
+                    "{}: the quote occurs {n} times in the latest text of {}: {}",
+                    fact.id,
+                    source.id,
+                    evidence
+                        .passages
+                        .iter()
+                        .map(|p| shown(p))
+                        .collect::<Vec<_>>()
+                        .join(" · ")
+                )),
+            }
+        }
+    }
+    Ok(notes)
+}
+
 /// The sources missing their last scheduled run, per the store's last capture times.
 pub(crate) fn missed(
     registry: &Registry,

@@ -13,7 +13,8 @@ use sha2::{Digest, Sha256};
 /// Bumped whenever the text produced for the same page changes, so stored text and validators
 /// are not trusted across a normaliser change (see `Source::extract_fingerprint`), and
 /// baselines are re-extracted from their raw bodies. 2: control and bidi characters dropped.
-const NORMALISER_VERSION: u32 = 2;
+/// 3: JSON written one leaf per line (`/path: value`) instead of as pretty JSON.
+const NORMALISER_VERSION: u32 = 3;
 
 /// The normaliser's version. `SOURCEWATCH_NORMALISER_VERSION` overrides it: a test hook that
 /// plays a release whose normaliser changed.
@@ -143,6 +144,139 @@ pub(crate) fn fold_for_match(s: &str) -> String {
     out
 }
 
+/// Folds a quote, or a text a quote is looked for in: [`fold_for_match`], and the cell
+/// separator ` | ` of a table row counts as a space, so a quote reads a row as a person does
+/// (`Срок оказания услуги: 5 рабочих дней` is in `Срок оказания услуги: | 5 рабочих дней`).
+pub(crate) fn fold_for_quote(s: &str) -> String {
+    let folded = fold_for_match(s);
+    if !folded.contains('|') {
+        return folded;
+    }
+    folded
+        .split(' ')
+        .filter(|token| *token != "|")
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Where `quote` occurs in `hay` as whole tokens, both folded by [`fold_for_quote`]: the byte
+/// spans in `hay`, in order, not overlapping. A word is never found inside a longer word, nor a
+/// number inside a longer number, a decimal or a number written with a space between its
+/// thousands: `2 мрп` is not in `12 мрп` nor in `2,5 мрп`, `5 days` not in `15 days` nor in
+/// `2.5 days`, `000 тенге` not in `11 000 тенге`, `100 тенге` not in `1 100 тенге`.
+pub(crate) fn quote_spans(hay: &str, quote: &str) -> Vec<std::ops::Range<usize>> {
+    quote_spans_in_lines(hay, quote, &[])
+}
+
+/// [`quote_spans`] in a text whose lines were folded and joined by one space each; `joins` are
+/// the positions of those spaces, sorted. A line break is never a thousands separator: `100
+/// тенге` on a line after one that ends `Fee: 1` is a whole number.
+pub(crate) fn quote_spans_in_lines(
+    hay: &str,
+    quote: &str,
+    joins: &[usize],
+) -> Vec<std::ops::Range<usize>> {
+    let mut spans = Vec::new();
+    let Some(first) = quote.chars().next() else {
+        return spans;
+    };
+    let mut from = 0;
+    while let Some(found) = hay[from..].find(quote) {
+        let at = from + found;
+        let end = at + quote.len();
+        let join = |space: usize| joins.binary_search(&space).is_ok();
+        if starts_a_token(hay, at, quote, join) && ends_a_token(hay, end, quote, join) {
+            spans.push(at..end);
+            from = end;
+        } else {
+            from = at + first.len_utf8();
+        }
+    }
+    spans
+}
+
+/// Whether a match of `quote` at `at` does not begin inside a token of `hay`.
+fn starts_a_token(hay: &str, at: usize, quote: &str, join: impl Fn(usize) -> bool) -> bool {
+    let Some(first) = quote.chars().next() else {
+        return true;
+    };
+    if !first.is_alphanumeric() {
+        return true;
+    }
+    let mut before = hay[..at].chars().rev();
+    let Some(prev) = before.next() else {
+        return true;
+    };
+    if prev.is_alphanumeric() {
+        return false;
+    }
+    if !first.is_ascii_digit() {
+        return true;
+    }
+    match prev {
+        // The fraction of a decimal: `5` in `2.5` or `2,5`.
+        '.' | ',' => !before.next().is_some_and(|c| c.is_ascii_digit()),
+        // The last group of a number with spaced thousands: `100` in `1 100`.
+        ' ' => join(at - 1) || !(leading_digits(quote) == 3 && digit_group(before, 1..=3)),
+        _ => true,
+    }
+}
+
+/// Whether a match of `quote` ending at `end` does not end inside a token of `hay`.
+fn ends_a_token(hay: &str, end: usize, quote: &str, join: impl Fn(usize) -> bool) -> bool {
+    let Some(last) = quote.chars().next_back() else {
+        return true;
+    };
+    if !last.is_alphanumeric() {
+        return true;
+    }
+    let mut after = hay[end..].chars();
+    let Some(next) = after.next() else {
+        return true;
+    };
+    if next.is_alphanumeric() {
+        return false;
+    }
+    if !last.is_ascii_digit() {
+        return true;
+    }
+    match next {
+        // The whole part of a decimal: `2` in `2,5`.
+        '.' | ',' => !after.next().is_some_and(|c| c.is_ascii_digit()),
+        // The first group of a number with spaced thousands: `2` in `2 500`.
+        ' ' => {
+            join(end) || !((1..=3).contains(&trailing_digits(quote)) && digit_group(after, 3..=3))
+        }
+        _ => true,
+    }
+}
+
+fn leading_digits(s: &str) -> usize {
+    s.chars().take_while(char::is_ascii_digit).count()
+}
+
+fn trailing_digits(s: &str) -> usize {
+    s.chars().rev().take_while(char::is_ascii_digit).count()
+}
+
+/// Whether `chars` begin with a group of `size` digits that ends where its token ends: the
+/// group a space sets off in a number with spaced thousands (read backwards, the one to three
+/// digits before the space; forwards, the three after it).
+fn digit_group(chars: impl Iterator<Item = char>, size: std::ops::RangeInclusive<usize>) -> bool {
+    let mut digits = 0;
+    for c in chars {
+        if c.is_ascii_digit() {
+            digits += 1;
+            if digits > *size.end() {
+                return false;
+            }
+        } else {
+            return size.contains(&digits) && !c.is_alphanumeric();
+        }
+    }
+    size.contains(&digits)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,6 +313,50 @@ mod tests {
             fold_for_match("«Госпошлина» — 4 МРП"),
             "\"госпошлина\" - 4 мрп"
         );
+    }
+
+    /// How many times `quote` is in `text` by the quote rules.
+    fn found(text: &str, quote: &str) -> usize {
+        quote_spans(&fold_for_quote(text), &fold_for_quote(quote)).len()
+    }
+
+    #[test]
+    fn quotes_match_whole_tokens_only() {
+        assert_eq!(found("Госпошлина: 12 МРП", "2 МРП"), 0);
+        assert_eq!(found("Госпошлина: 2 МРП", "2 МРП"), 1);
+        assert_eq!(found("в течение 15 рабочих дней", "5 рабочих дней"), 0);
+        assert_eq!(found("Fee: 11 000 тенге", "1 000 тенге"), 0);
+        assert_eq!(found("Fee: 1 000 тенге", "1 000 тенге"), 1);
+        assert_eq!(found("Fee: 1 100 тенге", "100 тенге"), 0);
+        assert_eq!(found("Fee: 2 500 тенге", "fee: 2"), 0);
+        assert_eq!(found("within 2.5 days", "5 days"), 0);
+        assert_eq!(found("в размере 2,5 МРП", "5 МРП"), 0);
+        assert_eq!(found("в размере 2,5 МРП", "размере 2"), 0);
+        assert_eq!(found("photo 35x45 mm", "45 mm"), 0);
+        assert_eq!(found("паспорта гражданина", "паспорт"), 0);
+        assert_eq!(found("the applicant's passport", "applicant"), 1);
+        assert_eq!(found("valid until 2026. Then 5 days", "2026"), 1);
+        assert_eq!(found("(form 028/u)", "form 028/u"), 1);
+        // Punctuation at a quote's edge needs no boundary.
+        assert_eq!(found("within 45 days.", "45 days."), 1);
+    }
+
+    #[test]
+    fn a_quote_reads_a_table_row_as_a_person_does() {
+        let row = "Срок оказания услуги: | 5 рабочих дней";
+        assert_eq!(found(row, "Срок оказания услуги: 5 рабочих дней"), 1);
+        assert_eq!(found(row, "Срок оказания услуги: | 5 рабочих дней"), 1);
+        assert_eq!(found("a | | b", "a b"), 1);
+        assert_eq!(fold_for_quote("Fee | 4 MCI"), "fee 4 mci");
+    }
+
+    #[test]
+    fn every_occurrence_is_found() {
+        let text = fold_for_quote("Fee: 2 MCI. A copy costs also 2 MCI; never 12 MCI.");
+        let spans = quote_spans(&text, &fold_for_quote("2 mci"));
+        assert_eq!(spans.len(), 2);
+        assert_eq!(&text[spans[1].clone()], "2 mci");
+        assert!(quote_spans(&text, "").is_empty());
     }
 
     #[test]

@@ -26,7 +26,7 @@ pub(crate) use change::{Change, PassageChange};
 pub(crate) use quote::ClosestPassage;
 pub(crate) use quote::CurrentText;
 
-use crate::compare::Diff;
+use crate::compare::{Diff, HunkRange};
 use crate::outcome::{Flag, Outcome};
 use crate::registry::{Fact, FactId};
 
@@ -63,10 +63,17 @@ pub(crate) struct Assessment {
     pub(crate) flags: Vec<Flag>,
     pub(crate) freshness: Freshness,
     pub(crate) quote_found: Option<bool>,
+    /// How many times the quote occurs in the current text (`None` without a quote or a text).
+    pub(crate) quote_count: Option<usize>,
+    /// When the quote occurs more than once: each occurrence's passage in the current text.
+    pub(crate) quote_passages: Vec<String>,
     pub(crate) closest_passage: Option<ClosestPassage>,
-    /// On a changed source: what the edit did to the fact's passage; `None` when the source did
-    /// not change, or when the fact has no quote that places it in the baseline.
+    /// On a changed source: what the edit did to the fact's passage (the one it touched, when
+    /// the quote occurs more than once); `None` when the source did not change, or when the
+    /// fact has no quote that places it in the baseline.
     pub(crate) change: Option<PassageChange>,
+    /// What the edit did to each passage of the quote in the baseline (one per occurrence).
+    pub(crate) changes: Vec<PassageChange>,
 }
 
 /// Judges one fact. `current` is the text captured this run (`None` when the source failed);
@@ -83,25 +90,33 @@ fn assess(
     if freshness.stale {
         flags.push(Flag::Stale);
     }
-    let change = match (changed, current, &fact.quote) {
+    let changes: Vec<PassageChange> = match (changed, current, &fact.quote) {
         (Some(changed), Some(current), Some(quote)) => place(&changed.baseline, quote)
-            .map(|p| change::classify(&p, changed.diff, changed.baseline.lines(), current.lines())),
-        _ => None,
+            .iter()
+            .map(|p| change::classify(p, changed.diff, changed.baseline.lines(), current.lines()))
+            .collect(),
+        _ => Vec::new(),
     };
-    // A fact that cannot be placed could be anywhere on the page: it takes every edit.
+    let change = most_telling(&changes).cloned();
+    // A fact that cannot be placed could be anywhere on the page: it takes every edit. One
+    // placed at several passages is touched by an edit of any of them.
     if outcome == Outcome::Changed && change.as_ref().is_none_or(|c| c.change.touches_fact()) {
         flags.push(Flag::SourceChanged);
     }
-    let (mut quote_found, mut closest_passage) = (None, None);
+    let (mut quote_found, mut quote_count, mut closest_passage) = (None, None, None);
+    let mut quote_passages = Vec::new();
     match current {
         Some(current) if outcome.is_good() => {
             if let Some(quote) = &fact.quote {
-                let found = current.contains_quote(quote);
-                quote_found = Some(found);
-                if !found {
+                let evidence = evidence(current, quote);
+                quote_found = Some(evidence.found());
+                quote_count = Some(evidence.passages.len());
+                if !evidence.found() {
                     flags.push(Flag::EvidenceMissing);
-                    closest_passage = current.closest_passage(quote);
+                } else if evidence.passages.len() > 1 {
+                    quote_passages = evidence.passages;
                 }
+                closest_passage = evidence.closest;
             }
         }
         _ => flags.push(Flag::Unverifiable),
@@ -110,9 +125,54 @@ fn assess(
         flags,
         freshness,
         quote_found,
+        quote_count,
+        quote_passages,
         closest_passage,
         change,
+        changes,
     }
+}
+
+/// What a text says for a quote: the passage of each occurrence, or, when there is none, the
+/// closest passage. The one search `check`, `status`, `probe` and `validate --store` share.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Evidence {
+    /// The sentence, item or row of each occurrence, in order.
+    pub(crate) passages: Vec<String>,
+    /// When the quote is not there: the most similar passage of the text.
+    pub(crate) closest: Option<ClosestPassage>,
+}
+
+impl Evidence {
+    pub(crate) fn found(&self) -> bool {
+        !self.passages.is_empty()
+    }
+}
+
+pub(crate) fn evidence(text: &CurrentText<'_>, quote: &str) -> Evidence {
+    let passages: Vec<String> = passage::locate_all(text, quote)
+        .into_iter()
+        .map(|p| p.text)
+        .collect();
+    let closest = if passages.is_empty() {
+        text.closest_passage(quote)
+    } else {
+        None
+    };
+    Evidence { passages, closest }
+}
+
+/// Of what an edit did to each passage of a quote, what the fact's row shows: a changed value
+/// first, then a removed or reworded passage, then a move, then nothing.
+fn most_telling(changes: &[PassageChange]) -> Option<&PassageChange> {
+    let rank = |c: &PassageChange| match c.change {
+        Change::Value => 0,
+        Change::Gone => 1,
+        Change::Wording => 2,
+        Change::Moved => 3,
+        Change::Elsewhere => 4,
+    };
+    changes.iter().min_by_key(|c| rank(c))
 }
 
 /// Whether a capture re-verifies a fact: its quote found on a source that is `unchanged` (or
@@ -160,22 +220,30 @@ pub(crate) fn assess_source(
     (assessed, coverage)
 }
 
-/// The passage a quote rests on in the baseline: where the quote is, or, when it is not there
-/// verbatim, the passage most like it if that is alike enough to be the same passage.
-fn place(baseline: &CurrentText<'_>, quote: &str) -> Option<passage::Passage> {
-    if let Some(p) = passage::locate(baseline, quote) {
-        return Some(p);
+/// The passages a quote rests on in the baseline: where the quote is (every occurrence), or,
+/// when it is not there verbatim, the passage most like it if that is alike enough to be the
+/// same passage.
+fn place(baseline: &CurrentText<'_>, quote: &str) -> Vec<passage::Passage> {
+    let mut found = passage::locate_all(baseline, quote);
+    if !found.is_empty() {
+        // Two occurrences in one sentence are one passage to follow.
+        found.dedup();
+        return found;
     }
-    let closest = baseline.closest_passage(quote)?;
+    let Some(closest) = baseline.closest_passage(quote) else {
+        return found;
+    };
     if closest.similarity < change::COUNTERPART_SIMILARITY {
-        return None;
+        return found;
     }
     let line = closest.line;
-    let (sentence, _) = passage::most_similar_sentence(baseline.lines()[line], quote)?;
-    Some(passage::Passage {
-        lines: line..line + 1,
-        text: sentence.to_string(),
-    })
+    if let Some((sentence, _)) = passage::most_similar_sentence(baseline.lines()[line], quote) {
+        found.push(passage::Passage {
+            lines: line..line + 1,
+            text: sentence.to_string(),
+        });
+    }
+    found
 }
 
 /// Which edits of a changed source touch which facts.
@@ -183,55 +251,84 @@ fn place(baseline: &CurrentText<'_>, quote: &str) -> Option<passage::Passage> {
 pub(crate) struct Coverage {
     /// Per hunk of the diff: the facts whose passage it changes (value, wording, gone).
     pub(crate) hunk_facts: Vec<Vec<FactId>>,
-    /// Indices into `Diff::changes` of the edits that touch no fact's passage: new official
-    /// text nobody quotes, which a person should read.
-    pub(crate) uncovered: Vec<usize>,
+    /// The lines edits removed or added that are no fact's passage, as runs (0-based line ranges
+    /// of the old and the new text, either may be empty): new official text nobody quotes,
+    /// which a person should read.
+    pub(crate) uncovered: Vec<HunkRange>,
 }
 
 fn coverage(diff: &Diff, facts: &[(&Fact, &Assessment)]) -> Coverage {
-    let overlaps = |a: &Range<usize>, b: &Range<usize>| a.start < b.end && b.start < a.end;
     let changes: Vec<(&FactId, &PassageChange)> = facts
         .iter()
-        .filter_map(|(fact, a)| Some((&fact.id, a.change.as_ref()?)))
+        .flat_map(|(fact, a)| a.changes.iter().map(|c| (&fact.id, c)))
         .collect();
     let hunk_facts = diff
         .hunks
         .iter()
         .map(|h| {
-            changes
-                .iter()
-                .filter(|(_, c)| c.change.touches_fact())
-                .filter(|(_, c)| {
-                    // Changed in this hunk, not merely shown as its context.
-                    c.before
+            let mut ids: Vec<FactId> = Vec::new();
+            for (id, c) in &changes {
+                // Changed in this hunk, not merely shown as its context.
+                let touched = c.change.touches_fact()
+                    && c.before
                         .lines
                         .clone()
-                        .any(|l| h.old.contains(&l) && diff.kept.get(l) == Some(&None))
-                })
-                .map(|(id, _)| (*id).clone())
-                .collect()
+                        .any(|l| h.old.contains(&l) && diff.kept.get(l) == Some(&None));
+                if touched && !ids.contains(id) {
+                    ids.push((*id).clone());
+                }
+            }
+            ids
         })
         .collect();
-    // An edit is covered when it removed or rewrote a fact's passage, or put a fact's passage
-    // (rewritten or moved) where it now stands. A passage that only stands next to an edit, or
-    // inside a line rewritten around it, does not explain that edit.
-    let uncovered = diff
-        .changes
+    // A removed line is covered when it held a fact's passage that the edit removed or
+    // rewrote; an added line when it holds a fact's passage (rewritten or moved) where it now
+    // stands. Line by line, so a new row added beside an edited one is still new text nobody
+    // quotes. A passage the edit left alone (`elsewhere`) covers nothing.
+    let explained: Vec<&PassageChange> = changes
         .iter()
-        .enumerate()
-        .filter(|(_, edit)| {
-            !changes.iter().any(|(_, c)| {
-                c.change != Change::Elsewhere
-                    && (overlaps(&c.before.lines, &edit.old)
-                        || c.after
-                            .as_ref()
-                            .is_some_and(|p| overlaps(&p.lines, &edit.new)))
-            })
-        })
-        .map(|(i, _)| i)
+        .map(|(_, c)| *c)
+        .filter(|c| c.change != Change::Elsewhere)
         .collect();
+    let removed_covered = |l: usize| explained.iter().any(|c| c.before.lines.contains(&l));
+    let added_covered = |l: usize| {
+        explained
+            .iter()
+            .any(|c| c.after.as_ref().is_some_and(|p| p.lines.contains(&l)))
+    };
+    let mut uncovered = Vec::new();
+    for edit in &diff.changes {
+        let old = runs(edit.old.clone().filter(|&l| !removed_covered(l)));
+        let new = runs(edit.new.clone().filter(|&l| !added_covered(l)));
+        // Runs of one edit in order, the n-th removed beside the n-th added.
+        for i in 0..old.len().max(new.len()) {
+            let empty_at = |r: &Range<usize>| r.start..r.start;
+            uncovered.push(HunkRange {
+                old: old
+                    .get(i)
+                    .cloned()
+                    .unwrap_or_else(|| empty_at(old.last().unwrap_or(&edit.old))),
+                new: new
+                    .get(i)
+                    .cloned()
+                    .unwrap_or_else(|| empty_at(new.last().unwrap_or(&edit.new))),
+            });
+        }
+    }
     Coverage {
         hunk_facts,
         uncovered,
     }
+}
+
+/// Consecutive numbers as ranges: 3, 4, 7 → 3..5, 7..8.
+fn runs(lines: impl Iterator<Item = usize>) -> Vec<Range<usize>> {
+    let mut out: Vec<Range<usize>> = Vec::new();
+    for l in lines {
+        match out.last_mut() {
+            Some(run) if run.end == l => run.end = l + 1,
+            _ => out.push(l..l + 1),
+        }
+    }
+    out
 }

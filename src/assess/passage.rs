@@ -7,7 +7,7 @@
 use std::ops::Range;
 
 use super::quote::CurrentText;
-use crate::text::fold_for_match;
+use crate::text::{fold_for_match, fold_for_quote, quote_spans};
 
 /// Where a fact's evidence stands in a text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,27 +70,52 @@ fn is_abbreviation(before: &str) -> bool {
     letters > 0 && letters <= 2 && word.chars().all(|c| c.is_alphabetic())
 }
 
-/// The passage of `quote` in `text`: the sentence whose folded form holds it, else its whole
-/// line, else the run of lines it spans; `None` when the quote is not in the text.
-pub(crate) fn locate(text: &CurrentText<'_>, quote: &str) -> Option<Passage> {
-    let lines = text.lines_of_quote(quote)?;
-    if lines.len() > 1 {
-        let joined = text.lines()[lines.clone()].join("\n");
-        return Some(Passage {
+/// The passages of `quote` in `text`, one per occurrence in order: the sentence whose folded
+/// form holds it, else its whole line, else the run of lines it spans; empty when the quote is
+/// not in the text. Two occurrences in one sentence give that sentence twice.
+pub(crate) fn locate_all(text: &CurrentText<'_>, quote: &str) -> Vec<Passage> {
+    let folded_quote = fold_for_quote(quote);
+    let mut passages = Vec::new();
+    // How many occurrences of the quote were met so far on the current line.
+    let mut on_line = (usize::MAX, 0);
+    for lines in text.occurrences(quote) {
+        if lines.len() > 1 {
+            let joined = text.lines()[lines.clone()].join("\n");
+            passages.push(Passage {
+                lines,
+                text: joined,
+            });
+            continue;
+        }
+        let line = text.lines()[lines.start];
+        let nth = if on_line.0 == lines.start {
+            on_line.1
+        } else {
+            0
+        };
+        on_line = (lines.start, nth + 1);
+        // The line's sentences, each as many times as it holds the quote: the n-th occurrence
+        // on a line is in the n-th of these.
+        let sentence = sentences(line)
+            .into_iter()
+            .flat_map(|s| {
+                let times = quote_spans(&fold_for_quote(s), &folded_quote).len();
+                std::iter::repeat_n(s, times)
+            })
+            .nth(nth)
+            .unwrap_or(line);
+        passages.push(Passage {
             lines,
-            text: joined,
+            text: sentence.to_string(),
         });
     }
-    let line = text.lines()[lines.start];
-    let folded_quote = fold_for_match(quote);
-    let sentence = sentences(line)
-        .into_iter()
-        .find(|s| fold_for_match(s).contains(&folded_quote))
-        .unwrap_or(line);
-    Some(Passage {
-        lines,
-        text: sentence.to_string(),
-    })
+    passages
+}
+
+/// The passage of the first occurrence of `quote` in `text`.
+#[cfg(test)]
+pub(crate) fn locate(text: &CurrentText<'_>, quote: &str) -> Option<Passage> {
+    locate_all(text, quote).into_iter().next()
 }
 
 /// The sentence of `line` most similar to `target` (folded, character level), with its
@@ -164,5 +189,24 @@ mod tests {
         let p = locate(&text, "4 MCI. - passport").unwrap();
         assert_eq!(p.lines, 1..3);
         assert!(locate(&text, "30 calendar days").is_none());
+    }
+
+    #[test]
+    fn every_occurrence_has_its_passage() {
+        let text = CurrentText::new(
+            "Fee: 2 MCI. A duplicate costs also 2 MCI. Late: 12 MCI.\n- Receipt (2 MCI)",
+        );
+        let found = locate_all(&text, "2 MCI");
+        let shown: Vec<&str> = found.iter().map(|p| p.text.as_str()).collect();
+        assert_eq!(
+            shown,
+            [
+                "Fee: 2 MCI.",
+                "A duplicate costs also 2 MCI.",
+                "- Receipt (2 MCI)"
+            ]
+        );
+        assert_eq!(found[1].lines, 0..1);
+        assert_eq!(found[2].lines, 1..2);
     }
 }

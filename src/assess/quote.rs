@@ -1,11 +1,11 @@
 //! Quote matching: whether a fact's evidence is in a text, on which lines, and, when it is not,
 //! the most similar passage (so a reviewer sees "30 calendar days" next to the quoted
-//! "45 calendar days" without opening the page). Matching compares folded text (docs/registry.md,
-//! "Quotes").
+//! "45 calendar days" without opening the page). Matching compares folded text, whole tokens
+//! only, and finds every occurrence (`text::quote_spans`; docs/registry.md, "Quotes").
 
 use std::ops::Range;
 
-use crate::text::fold_for_match;
+use crate::text::{fold_for_match, fold_for_quote, quote_spans_in_lines};
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ClosestPassage {
@@ -20,10 +20,12 @@ pub(crate) struct ClosestPassage {
 /// facts, line by line so a match can be traced back to the line it is on.
 pub(crate) struct CurrentText<'a> {
     lines: Vec<&'a str>,
-    /// Every line folded, joined by one space (what folding the whole text gives).
+    /// Every line folded for quotes, joined by one space (what folding the whole text gives).
     folded: String,
     /// Where each line starts in `folded`.
     starts: Vec<usize>,
+    /// Where the spaces that join two lines are in `folded`.
+    joins: Vec<usize>,
 }
 
 impl<'a> CurrentText<'a> {
@@ -31,9 +33,11 @@ impl<'a> CurrentText<'a> {
         let lines: Vec<&str> = text.lines().collect();
         let mut folded = String::with_capacity(text.len());
         let mut starts = Vec::with_capacity(lines.len());
+        let mut joins = Vec::with_capacity(lines.len());
         for line in &lines {
-            let f = fold_for_match(line);
+            let f = fold_for_quote(line);
             if !f.is_empty() && !folded.is_empty() {
+                joins.push(folded.len());
                 folded.push(' ');
             }
             starts.push(folded.len());
@@ -43,6 +47,7 @@ impl<'a> CurrentText<'a> {
             lines,
             folded,
             starts,
+            joins,
         }
     }
 
@@ -50,38 +55,38 @@ impl<'a> CurrentText<'a> {
         &self.lines
     }
 
+    #[cfg(test)]
     pub(crate) fn contains_quote(&self, quote: &str) -> bool {
-        let q = fold_for_match(quote);
-        !q.is_empty() && self.folded.contains(&q)
+        !self.occurrences(quote).is_empty()
     }
 
-    /// The 0-based lines a quote spans, if it is in the text.
-    pub(crate) fn lines_of_quote(&self, quote: &str) -> Option<Range<usize>> {
-        let q = fold_for_match(quote);
-        if q.is_empty() {
-            return None;
-        }
-        let pos = self.folded.find(&q)?;
+    /// The 0-based lines each occurrence of the quote spans, in order: one range per
+    /// occurrence (several may share a line).
+    pub(crate) fn occurrences(&self, quote: &str) -> Vec<Range<usize>> {
         let line_at = |p: usize| self.starts.partition_point(|&s| s <= p).max(1) - 1;
-        Some(line_at(pos)..line_at(pos + q.len() - 1) + 1)
+        quote_spans_in_lines(&self.folded, &fold_for_quote(quote), &self.joins)
+            .into_iter()
+            .map(|span| line_at(span.start)..line_at(span.end - 1) + 1)
+            .collect()
     }
 
-    /// The 0-based line on which the quote starts, if it is in the text.
+    /// The 0-based line on which the quote first starts, if it is in the text.
     #[cfg(test)]
     pub(crate) fn line_of_quote(&self, quote: &str) -> Option<usize> {
-        self.lines_of_quote(quote).map(|r| r.start)
+        self.occurrences(quote).first().map(|r| r.start)
     }
 
     /// The window of the text most similar to `quote`, widened to its line when the line is short.
     pub(crate) fn closest_passage(&self, quote: &str) -> Option<ClosestPassage> {
-        let folded_quote = fold_for_match(quote);
+        let folded_quote = fold_for_quote(quote);
         let quote_words: Vec<&str> = folded_quote.split(' ').collect();
         let q = quote_words.len().max(1);
         // (line index, original word, folded word)
         let mut words: Vec<(usize, &str, String)> = Vec::new();
         let lines = &self.lines;
         for (li, line) in lines.iter().enumerate() {
-            for w in line.split_whitespace() {
+            // The cell separator is no word: a row reads as its cells.
+            for w in line.split_whitespace().filter(|w| *w != "|") {
                 words.push((li, w, fold_for_match(w)));
             }
         }
@@ -190,6 +195,20 @@ mod tests {
         assert_eq!(text.line_of_quote("45 calendar days"), Some(2));
         assert_eq!(text.line_of_quote("fee: FREE"), Some(1));
         assert_eq!(text.line_of_quote("absent"), None);
+    }
+
+    #[test]
+    fn occurrences_are_whole_tokens_across_lines_and_cells() {
+        let text = CurrentText::new(
+            "Fee | 2 MCI\nCopy | also 2 MCI\nLate fee | 12 MCI\nTotal: 1\n100 тенге",
+        );
+        assert_eq!(text.occurrences("2 MCI"), [0..1, 1..2]);
+        assert_eq!(text.occurrences("fee 2 mci"), vec![0..1]);
+        assert_eq!(text.occurrences("Copy also 2 MCI"), vec![1..2]);
+        // A line break is not a thousands separator.
+        assert_eq!(text.occurrences("100 тенге"), vec![4..5]);
+        assert!(!text.contains_quote("fee 1"));
+        assert!(text.contains_quote("late fee 12 mci"));
     }
 
     #[test]

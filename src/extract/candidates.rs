@@ -22,7 +22,7 @@ use super::{finish, html_text};
 use crate::dom::Deadline;
 use crate::fetch::Response;
 use crate::registry::Source;
-use crate::text::fold_for_match;
+use crate::text::{fold_for_quote, quote_spans};
 
 /// A selector that captures at least one of the quotes, as the real extraction showed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,7 +88,7 @@ pub(super) fn suggestion(source: &Source, response: &Response, quotes: &[&str]) 
 fn folded_quotes(quotes: &[&str]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for q in quotes {
-        let f = fold_for_match(q);
+        let f = fold_for_quote(q);
         if !f.is_empty() && !out.contains(&f) {
             out.push(f);
         }
@@ -105,10 +105,10 @@ fn in_doc(
 ) -> Vec<Candidate> {
     let quotes = folded_quotes(quotes);
     let held = |text: &str| {
-        let folded = fold_for_match(text);
+        let folded = fold_for_quote(text);
         quotes
             .iter()
-            .filter(|q| folded.contains(q.as_str()))
+            .filter(|q| !quote_spans(&folded, q).is_empty())
             .count()
     };
     if quotes.is_empty() {

@@ -66,6 +66,13 @@ struct QuoteRow {
     quote: String,
     /// Null when no text was captured.
     found: Option<bool>,
+    /// How many times it occurs (null when no text was captured).
+    occurrences: Option<usize>,
+    /// The passage of each occurrence.
+    passages: Vec<String>,
+    /// When it is not found: the most similar passage of the text, and how similar (0–1).
+    closest_passage: Option<String>,
+    closest_similarity: Option<f32>,
 }
 
 #[derive(Debug, Serialize)]
@@ -217,9 +224,17 @@ fn fetch_and_read(
     let current = probe.text.as_deref().map(CurrentText::new);
     probe.quotes = quotes
         .iter()
-        .map(|q| QuoteRow {
-            quote: q.clone(),
-            found: current.as_ref().map(|t| t.contains_quote(q)),
+        .map(|q| {
+            let evidence = current.as_ref().map(|t| crate::assess::evidence(t, q));
+            let closest = evidence.as_ref().and_then(|e| e.closest.clone());
+            QuoteRow {
+                quote: q.clone(),
+                found: evidence.as_ref().map(|e| e.found()),
+                occurrences: evidence.as_ref().map(|e| e.passages.len()),
+                passages: evidence.map(|e| e.passages).unwrap_or_default(),
+                closest_similarity: closest.as_ref().map(|c| c.similarity),
+                closest_passage: closest.map(|c| c.text),
+            }
         })
         .collect();
     probe.candidates = candidates
@@ -335,19 +350,26 @@ mod tests {
 
     #[test]
     fn candidate_quotes_fold_as_checks_do() {
-        // extract::candidates counts quotes with text::fold_for_match; checks (and the quote
-        // rows here) with assess::CurrentText. The two must agree, line breaks included.
-        let text = "Processing time:\n45  CALENDAR days\nThe applicant’s «work permit»";
+        // extract::candidates counts quotes on the folded whole text; checks (and the quote
+        // rows here) line by line with assess::CurrentText. The two must agree, line breaks,
+        // table cells and whole tokens included.
+        let text =
+            "Processing time:\n45  CALENDAR days\nThe applicant’s «work permit»\nFee | 12 MCI";
         let current = CurrentText::new(text);
-        let folded = crate::text::fold_for_match(text);
+        let folded = crate::text::fold_for_quote(text);
         for q in [
             "processing time: 45 calendar days",
             "applicant's \"work permit\"",
             "45 calendar days the",
             "30 days",
             "time:45",
+            "fee 12 mci",
+            "2 mci",
+            "applicant",
+            "applic",
         ] {
-            let by_fold = folded.contains(&crate::text::fold_for_match(q));
+            let by_fold =
+                !crate::text::quote_spans(&folded, &crate::text::fold_for_quote(q)).is_empty();
             assert_eq!(current.contains_quote(q), by_fold, "{q}");
         }
     }

@@ -72,7 +72,24 @@ pub(super) fn render_text(p: &Probe) -> String {
                 Some(false) => "not found",
                 None => "no text  ",
             };
-            out.push_str(&format!("  {word}  {}\n", toml_str(&q.quote)));
+            out.push_str(&format!("  {word}  {}", toml_str(&q.quote)));
+            match q.occurrences {
+                Some(n) if n > 1 => {
+                    out.push_str(&format!(
+                        "  (occurs {n} times; an edit of any of them flags the fact)\n"
+                    ));
+                    for passage in &q.passages {
+                        out.push_str(&format!("             in: {passage}\n"));
+                    }
+                }
+                _ => out.push('\n'),
+            }
+            if let (Some(closest), Some(sim)) = (&q.closest_passage, q.closest_similarity) {
+                out.push_str(&format!(
+                    "             closest: {closest} ({:.0}% similar)\n",
+                    sim * 100.0
+                ));
+            }
         }
         if p.candidates.is_empty() {
             out.push_str("\nno element of the page holds a quote\n");

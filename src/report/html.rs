@@ -317,22 +317,16 @@ pub fn render(report: &Report) -> String {
         }
         let _ = writeln!(out, "</tbody></table></div>");
     }
-    let noted: Vec<_> = report
-        .sources
-        .iter()
-        .filter(|s| s.capture.outcome != Outcome::Changed && !s.notes().is_empty())
-        .collect();
-    if !noted.is_empty() {
+    let notes = report.notes();
+    if !notes.is_empty() {
         let _ = writeln!(out, "<h2 id=\"notes\">Notes</h2><ul class=\"changes\">");
-        for s in noted {
-            for note in s.notes() {
-                let _ = writeln!(
-                    out,
-                    "<li><strong>{}</strong>: {}</li>",
-                    escape(&s.id),
-                    escape(&note)
-                );
-            }
+        for (id, note) in notes {
+            let _ = writeln!(
+                out,
+                "<li><strong>{}</strong>: {}</li>",
+                escape(id),
+                escape(&note)
+            );
         }
         let _ = writeln!(out, "</ul>");
     }

@@ -292,17 +292,11 @@ pub fn render(report: &Report) -> String {
         }
     }
 
-    let noted: Vec<_> = report
-        .sources
-        .iter()
-        .filter(|s| s.capture.outcome != Outcome::Changed && !s.notes().is_empty())
-        .collect();
-    if !noted.is_empty() {
+    let notes = report.notes();
+    if !notes.is_empty() {
         let _ = writeln!(out, "### Notes\n");
-        for s in noted {
-            for note in s.notes() {
-                let _ = writeln!(out, "- **{}**: {}", escape(&s.id), escape(&note));
-            }
+        for (id, note) in notes {
+            let _ = writeln!(out, "- **{}**: {}", escape(id), escape(&note));
         }
         let _ = writeln!(out);
     }

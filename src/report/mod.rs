@@ -130,6 +130,13 @@ pub(crate) struct FactReport {
     pub(crate) due: NaiveDate,
     pub(crate) flags: Vec<Flag>,
     pub(crate) quote_found: Option<bool>,
+    /// Extra: how many times the quote occurs in the current text (null without a quote or
+    /// without a text); every occurrence is a passage an edit can touch.
+    #[serde(default)]
+    pub(crate) quote_count: Option<usize>,
+    /// Extra: when the quote occurs more than once, the passage of each occurrence.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) quote_passages: Vec<String>,
     pub(crate) closest_passage: Option<String>,
     /// Extra: how similar `closest_passage` is to the quote, 0.0–1.0.
     pub(crate) closest_similarity: Option<f32>,
@@ -251,6 +258,23 @@ impl FactReport {
             .join("; ")
     }
 
+    /// "the quote occurs 2 times: “…” · “…”" for a quote found more than once.
+    pub(crate) fn occurrences_note(&self) -> Option<String> {
+        if self.quote_passages.len() < 2 {
+            return None;
+        }
+        let shown: Vec<String> = self
+            .quote_passages
+            .iter()
+            .map(|p| format!("“{}”", crate::term::clip(p, 120)))
+            .collect();
+        Some(format!(
+            "the quote occurs {} times; an edit of any of them flags the fact: {}",
+            self.quote_passages.len(),
+            shown.join(" · ")
+        ))
+    }
+
     /// " (92% similar)" after a closest passage, or nothing.
     pub(crate) fn similarity_note(&self) -> String {
         self.closest_similarity
@@ -313,6 +337,8 @@ impl FactReport {
             due: a.freshness.due,
             flags: a.flags,
             quote_found: a.quote_found,
+            quote_count: a.quote_count,
+            quote_passages: a.quote_passages,
             closest_passage,
             closest_similarity,
             refreshed: false,
@@ -344,12 +370,11 @@ impl SourceReport {
             uncovered,
         } = coverage;
         let uncovered = match (&comparison.change, capture.text()) {
-            (Some((old, d)), Some(new)) => {
+            (Some((old, _)), Some(new)) => {
                 let (old, new): (Vec<&str>, Vec<&str>) =
                     (old.lines().collect(), new.lines().collect());
                 uncovered
-                    .into_iter()
-                    .filter_map(|i| d.changes.get(i))
+                    .iter()
                     .map(|c| UncoveredChange {
                         old_start: c.old.start + 1,
                         removed: old[c.old.clone()].iter().map(|l| l.to_string()).collect(),
@@ -467,6 +492,22 @@ impl Report {
         self.facts
             .iter()
             .filter(|f| matches!(f.change, Some(Change::Wording | Change::Gone)))
+    }
+
+    /// What the "Notes" section lists, as (source or fact id, note): the notes of sources that
+    /// did not change (a changed source shows its own beside its diff), then facts whose quote
+    /// occurs more than once.
+    pub(crate) fn notes(&self) -> Vec<(&str, String)> {
+        let sources = self
+            .sources
+            .iter()
+            .filter(|s| s.capture.outcome != Outcome::Changed)
+            .flat_map(|s| s.notes().into_iter().map(|n| (s.id.as_str(), n)));
+        let facts = self
+            .facts
+            .iter()
+            .filter_map(|f| Some((f.id.as_str(), f.occurrences_note()?)));
+        sources.chain(facts).collect()
     }
 
     pub(crate) fn source(&self, id: &str) -> Option<&SourceReport> {

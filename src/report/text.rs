@@ -272,6 +272,19 @@ pub fn render_for(report: &Report, look: &Look) -> String {
         }
     }
 
+    let fact_notes: Vec<_> = report
+        .facts
+        .iter()
+        .filter_map(|f| Some((f, f.occurrences_note()?)))
+        .collect();
+    if !fact_notes.is_empty() {
+        let _ = writeln!(out, "\n{}", heading("Notes"));
+        for (f, note) in fact_notes {
+            let line = format!("{}: {note}", f.id);
+            let _ = writeln!(out, "  {}", look.wrap(&line, 2, 4));
+        }
+    }
+
     let s = &report.summary;
     let totals = format!(
         "Totals: {} · {}",

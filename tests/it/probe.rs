@@ -147,8 +147,12 @@ fn probe_json_has_text_quotes_candidates_and_the_block() {
     assert_eq!(
         j["quotes"],
         serde_json::json!([
-            {"quote": DAYS, "found": true},
-            {"quote": "30 calendar days", "found": false},
+            {"quote": DAYS, "found": true, "occurrences": 1,
+             "passages": ["The permit is issued within 45 calendar days."],
+             "closest_passage": null, "closest_similarity": null},
+            {"quote": "30 calendar days", "found": false, "occurrences": 0, "passages": [],
+             "closest_passage": "The permit is issued within 45 calendar days.",
+             "closest_similarity": j["quotes"][1]["closest_similarity"]},
         ])
     );
     let c = &j["candidates"][0];
@@ -278,7 +282,9 @@ fn probe_source_uses_the_registry_settings_and_flags_add_or_replace() {
     // The facts' quotes are probed.
     assert_eq!(
         j["quotes"],
-        serde_json::json!([{"quote": DAYS, "found": true}])
+        serde_json::json!([{"quote": DAYS, "found": true, "occurrences": 1,
+            "passages": ["The permit is issued within 45 calendar days."],
+            "closest_passage": null, "closest_similarity": null}])
     );
     // The registry's contact is in the User-Agent.
     let ua = server.requests("/pr").last().unwrap().headers["user-agent"].clone();
@@ -321,13 +327,13 @@ fn probe_source_uses_the_registry_settings_and_flags_add_or_replace() {
         "Permanent residence permit\nProcessing time\nThe permit is issued within 45 calendar \
          days.\nDocuments"
     );
-    assert_eq!(
-        j["quotes"],
-        serde_json::json!([
-            {"quote": DAYS, "found": true},
-            {"quote": PASSPORT, "found": false},
-        ])
-    );
+    let found: Vec<(&str, bool)> = j["quotes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| (q["quote"].as_str().unwrap(), q["found"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(found, [(DAYS, true), (PASSPORT, false)]);
     // A URL replaces the source's; robots.txt is obeyed as in a check.
     let private = server.url("/private");
     let run = ws.run(&["probe", "--source", "pr", &private, "--format", "json"]);
