@@ -32,6 +32,10 @@ pub(crate) struct CaptureMeta {
     pub(crate) reextracted: bool,
     /// The target of a permanent redirect (301, 308) from the source's URL.
     pub(crate) moved_to: Option<String>,
+    /// Why this capture cannot re-verify a fact even where its quote is found: the page served
+    /// another text in the same run, or the baseline could not be made with today's settings.
+    /// Set, no date is refreshed from it.
+    pub(crate) doubt: Option<String>,
 }
 
 /// What a capture came to, as the log and the report both keep it.
@@ -181,6 +185,17 @@ impl Capture {
             error: self.failure().map(|(_, e)| e.to_string()),
             notes: self.meta.notes.clone(),
         }
+    }
+
+    /// Whether this capture is evidence a fact can be re-verified by: the server's own answer
+    /// (2xx, or 304 to the stored text), not a failure (walls and error pages are failures),
+    /// and nothing in the run cast doubt on it.
+    pub(crate) fn is_evidence(&self) -> bool {
+        let answered = self
+            .meta
+            .http_status
+            .is_some_and(|s| (200..300).contains(&s) || s == 304);
+        answered && self.failure().is_none() && self.meta.doubt.is_none()
     }
 
     /// The outcome and message of a failed capture.

@@ -12,8 +12,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::assess::assess_source;
 use crate::outcome::Outcome;
 use crate::registry::{Fact, Registry, Source};
-use crate::report::status::{MissedRun, StatusReport, StatusSummary};
-use crate::report::{Checked, FactReport};
+use crate::report::status::{
+    FailedSource, MissedRun, StatusReport, StatusSummary, UncoveredSource,
+};
+use crate::report::{Checked, FactReport, UncoveredChange};
 use crate::store::{Ledger, Store, StoreError};
 
 /// How late a scheduled run may be before `status` and `watch` call it missed.
@@ -27,6 +29,7 @@ pub(crate) fn status(
 ) -> Result<StatusReport, StoreError> {
     let ledger = store.ledger()?;
     let mut summary = StatusSummary::default();
+    let (mut failed, mut uncovered) = (Vec::new(), Vec::new());
     let mut rows: Vec<(usize, FactReport)> = Vec::new();
     let positions: Vec<(&Fact, usize)> =
         registry.facts().enumerate().map(|(i, f)| (f, i)).collect();
@@ -39,7 +42,15 @@ pub(crate) fn status(
         let known = source_now(store, source, !facts.is_empty())?;
         match known.checked {
             None => summary.never_checked += 1,
-            Some(c) if !c.outcome.is_good() => summary.failed_sources += 1,
+            Some(c) if !c.outcome.is_good() => {
+                summary.failed_sources += 1;
+                failed.push(FailedSource {
+                    source: source.id.clone(),
+                    outcome: c.outcome,
+                    error: known.error.clone(),
+                    at: c.at,
+                });
+            }
             Some(_) => {}
         }
         let outcome = known.checked.map_or(Outcome::Unreachable, |c| c.outcome);
@@ -48,6 +59,14 @@ pub(crate) fn status(
         let (assessed, coverage) =
             assess_source(&just_facts, today, outcome, known.text.as_deref(), change);
         summary.uncovered_changes += coverage.uncovered.len();
+        if let (Some((old, _)), Some(new)) = (&known.change, &known.text)
+            && !coverage.uncovered.is_empty()
+        {
+            uncovered.push(UncoveredSource {
+                source: source.id.clone(),
+                changes: UncoveredChange::list(old, new, &coverage.uncovered),
+            });
+        }
         rows.extend(
             facts
                 .iter()
@@ -62,7 +81,9 @@ pub(crate) fn status(
         .into_iter()
         .map(|(source, due)| MissedRun { source, due })
         .collect();
-    Ok(StatusReport::new(today, rows, summary, missed))
+    Ok(StatusReport::new(
+        today, rows, summary, missed, failed, uncovered,
+    ))
 }
 
 fn row(
@@ -72,11 +93,9 @@ fn row(
     ledger: &Ledger,
     today: NaiveDate,
 ) -> FactReport {
-    // Status only reads: a re-verification it sees was recorded by the check that saw it.
-    let record = ledger.fact(&fact.id);
-    let mut row = FactReport::new(fact, a, checked, &record, today);
-    row.machine_verified = record.machine_verified;
-    row
+    // Status only reads (its `Checked` is never evidence): a re-verification it sees was
+    // recorded by the check that saw it.
+    FactReport::new(fact, a, checked, &ledger.fact(&fact.id), today)
 }
 
 /// What the store says of a source now.
@@ -88,6 +107,8 @@ struct SourceNow {
     text: Option<String>,
     /// When the latest text differs from the baseline: the baseline's text and the diff.
     change: Option<(String, crate::compare::Diff)>,
+    /// Why the latest capture failed, when it did.
+    error: Option<String>,
 }
 
 fn source_now(store: &Store, source: &Source, needs_text: bool) -> Result<SourceNow, StoreError> {
@@ -97,6 +118,7 @@ fn source_now(store: &Store, source: &Source, needs_text: bool) -> Result<Source
             checked: None,
             text: None,
             change: None,
+            error: None,
         });
     };
     let state = folder.state()?;
@@ -104,9 +126,11 @@ fn source_now(store: &Store, source: &Source, needs_text: bool) -> Result<Source
         checked: Some(Checked {
             at: last.at,
             outcome: last.record.outcome,
+            evidence: false,
         }),
         text: None,
         change: None,
+        error: last.record.error.clone(),
     };
     let (Some(latest), Some(baseline), true) = (
         &state.latest,
@@ -126,12 +150,14 @@ fn source_now(store: &Store, source: &Source, needs_text: bool) -> Result<Source
     let checked = Some(Checked {
         at: last.at,
         outcome,
+        evidence: false,
     });
     if !needs_text && outcome != Outcome::Changed {
         return Ok(SourceNow {
             checked,
             text: None,
             change: None,
+            error: None,
         });
     }
     // A damaged or missing text makes this source's facts unverifiable, not the whole status
@@ -148,10 +174,17 @@ fn source_now(store: &Store, source: &Source, needs_text: bool) -> Result<Source
             checked,
             text: None,
             change: None,
+            error: None,
         });
     };
+    // A baseline made with other extraction settings (one a check could not re-extract) cannot
+    // be held against the latest text line by line: the facts are then flagged, unplaced.
+    let comparable = baseline
+        .fingerprint
+        .as_ref()
+        .is_none_or(|f| *f == source.extract_fingerprint);
     let change = match outcome {
-        Outcome::Changed => read(&baseline.sha256).and_then(|old| {
+        Outcome::Changed if comparable => read(&baseline.sha256).and_then(|old| {
             crate::compare::diff(&old, &text, "baseline", "latest").map(|d| (old, d))
         }),
         _ => None,
@@ -160,6 +193,7 @@ fn source_now(store: &Store, source: &Source, needs_text: bool) -> Result<Source
         checked,
         text: Some(text),
         change,
+        error: None,
     })
 }
 

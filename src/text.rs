@@ -27,7 +27,12 @@ pub(crate) fn normaliser_version() -> u32 {
 
 /// Lower-case hex SHA-256 of a text: the name it is stored under.
 pub(crate) fn sha256_hex(text: &str) -> String {
-    hex::encode(Sha256::digest(text.as_bytes()))
+    sha256_bytes_hex(text.as_bytes())
+}
+
+/// Lower-case hex SHA-256 of bytes (a raw body).
+pub(crate) fn sha256_bytes_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
 }
 
 /// Whether `s` looks like what [`sha256_hex`] returns. Store files and reports carry hashes that

@@ -175,15 +175,22 @@ fn most_telling(changes: &[PassageChange]) -> Option<&PassageChange> {
     changes.iter().min_by_key(|c| rank(c))
 }
 
-/// Whether a capture re-verifies a fact: its quote found on a source that is `unchanged` (or
-/// `new` in this run); without a quote, its source `unchanged`. `check --refresh` moves such a
-/// fact's date, and the ledger notes the day as `machine_verified`.
-pub(crate) fn reverified(has_quote: bool, outcome: Outcome, quote_found: Option<bool>) -> bool {
-    match (has_quote, outcome) {
-        (true, Outcome::Unchanged | Outcome::New) => quote_found == Some(true),
-        (false, Outcome::Unchanged) => true,
-        _ => false,
-    }
+/// Whether a capture re-verifies a fact: the capture is evidence (the server's own answer, not
+/// doubted: see `Capture::is_evidence`), and the fact's quote is found on a source that is
+/// `unchanged` (or `new` in this run); without a quote, its source `unchanged`. `check
+/// --refresh` moves such a fact's date, and the ledger notes the day as `machine_verified`.
+pub(crate) fn reverified(
+    evidence: bool,
+    has_quote: bool,
+    outcome: Outcome,
+    quote_found: Option<bool>,
+) -> bool {
+    evidence
+        && match (has_quote, outcome) {
+            (true, Outcome::Unchanged | Outcome::New) => quote_found == Some(true),
+            (false, Outcome::Unchanged) => true,
+            _ => false,
+        }
 }
 
 /// Assesses the facts of one source against what is known of it: `text` is its current text
@@ -301,17 +308,21 @@ fn coverage(diff: &Diff, facts: &[(&Fact, &Assessment)]) -> Coverage {
         let old = runs(edit.old.clone().filter(|&l| !removed_covered(l)));
         let new = runs(edit.new.clone().filter(|&l| !added_covered(l)));
         // Runs of one edit in order, the n-th removed beside the n-th added.
+        // A side with fewer runs is empty there, placed after its last run (or the edit).
+        let empty_after = |runs: &[Range<usize>], edit: &Range<usize>| {
+            let at = runs.last().map_or(edit.end, |r| r.end);
+            at..at
+        };
         for i in 0..old.len().max(new.len()) {
-            let empty_at = |r: &Range<usize>| r.start..r.start;
             uncovered.push(HunkRange {
                 old: old
                     .get(i)
                     .cloned()
-                    .unwrap_or_else(|| empty_at(old.last().unwrap_or(&edit.old))),
+                    .unwrap_or_else(|| empty_after(&old, &edit.old)),
                 new: new
                     .get(i)
                     .cloned()
-                    .unwrap_or_else(|| empty_at(new.last().unwrap_or(&edit.new))),
+                    .unwrap_or_else(|| empty_after(&new, &edit.new)),
             });
         }
     }

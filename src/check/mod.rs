@@ -103,6 +103,7 @@ pub(crate) async fn run_with(
             state: Default::default(),
             notes: Vec::new(),
             baseline_text: None,
+            baseline_unusable: false,
             hints: hints.clone(),
             registry: registry.clone(),
             store: store.clone(),

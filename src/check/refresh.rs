@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 
-use crate::assess::{freshness, reverified};
+use crate::assess::freshness;
 use crate::outcome::Flag;
 use crate::registry::{FactId, Registry};
 use crate::report::Report;
@@ -16,9 +16,10 @@ pub(crate) enum RefreshError {
     Store(#[from] StoreError),
 }
 
-/// Moves `last_verified` to today for every fact re-verified by this run (its quote found on a
-/// source that is `unchanged`, or `new` today; without a quote, its source `unchanged`), in
-/// `sources.toml` and in the report, and records that a machine did it.
+/// Moves `last_verified` to today for every fact re-verified by this run (`assess::reverified`:
+/// its quote found on a source that is `unchanged`, or `new` today, by a capture that is
+/// evidence; without a quote, its source `unchanged`), in `sources.toml` and in the report, and
+/// records that a machine did it.
 pub(crate) fn refresh(
     registry: &Registry,
     store: &Store,
@@ -27,11 +28,7 @@ pub(crate) fn refresh(
     let today = report.today;
     let mut updated: Vec<FactId> = Vec::new();
     for f in &mut report.facts {
-        let Some(src) = report.sources.iter().find(|s| s.id == f.source) else {
-            continue;
-        };
-        let again = reverified(f.quote.is_some(), src.capture.outcome, f.quote_found);
-        if again && f.last_verified != today {
+        if f.reverified && f.last_verified != today {
             updated.push(f.id.clone());
             let fresh = freshness(today, f.stale_after_days, today);
             f.last_verified = today;

@@ -32,6 +32,9 @@ pub(super) struct Job {
     pub(super) notes: Vec<String>,
     /// The baseline's text, once read and checked against its name for the diff.
     pub(super) baseline_text: Option<String>,
+    /// The baseline cannot be held against this capture line by line (see
+    /// [`Job::keep_unusable_baseline`]).
+    pub(super) baseline_unusable: bool,
     /// How many more `selector_missing` hints this run may search for (shared by its jobs).
     pub(super) hints: Arc<std::sync::atomic::AtomicUsize>,
     /// (route index, fact index) of the facts assessed against this source.
@@ -49,6 +52,9 @@ struct Taken {
     /// The global request slot, held until the body is processed, so that no more bodies wait in
     /// memory than requests may be in flight.
     _slot: Option<Slot>,
+    /// Other texts this run saw before the capture it reports (the first fetch of a flap, the
+    /// second of an unstable page): recorded in the store first, so every text seen is kept.
+    seen: Vec<Capture>,
 }
 
 impl Job {
@@ -107,11 +113,14 @@ impl Job {
                     .notes
                     .push("baseline re-extracted after a settings change".to_string());
             }
-            Err(why) => self.reset_baseline(
+            // The page read with today's settings is the baseline's text: nothing to compare
+            // across settings.
+            Err(_) if capture.sha256() == Some(baseline.sha256.as_str()) => {}
+            Err(why) => self.keep_unusable_baseline(
                 capture,
-                &format!(
+                format!(
                     "the extraction settings changed and the baseline cannot be re-extracted \
-                     ({why}); this capture is the new baseline"
+                     ({why})"
                 ),
             ),
         }
@@ -148,18 +157,18 @@ impl Job {
                         .to_string(),
                 );
             }
-            Ok(_) => self.reset_baseline(
+            Ok(_) => self.keep_unusable_baseline(
                 capture,
-                &format!(
+                format!(
                     "the baseline's stored text is damaged ({damage}) and its raw body gives \
-                     another text today; this capture is the new baseline"
+                     another text today"
                 ),
             ),
-            Err(why) => self.reset_baseline(
+            Err(why) => self.keep_unusable_baseline(
                 capture,
-                &format!(
+                format!(
                     "the baseline's stored text is damaged ({damage}) and cannot be rebuilt \
-                     ({why}); this capture is the new baseline"
+                     ({why})"
                 ),
             ),
         }
@@ -176,7 +185,7 @@ impl Job {
         let raw = self
             .store
             .source(&self.source.id)
-            .raw(&baseline.sha256, settings.max_body_bytes)
+            .verified_raw(baseline, settings.max_body_bytes)
             .map_err(|e| e.to_string())?
             .ok_or_else(|| "no raw body is stored for it".to_string())?;
         let response = crate::fetch::Response {
@@ -193,19 +202,39 @@ impl Job {
         Ok((again, response.body))
     }
 
-    fn reset_baseline(&mut self, capture: &mut Capture, why: &str) {
+    /// When the baseline cannot be held against the capture line by line (it cannot be made
+    /// with today's settings, or its text is damaged beyond repair), the capture is judged by
+    /// its hash alone and never silently becomes the baseline: a different text is `changed`
+    /// without a diff, every fact of the source is flagged, and no date is refreshed, until a
+    /// person reviews the page and accepts it.
+    fn keep_unusable_baseline(&mut self, capture: &mut Capture, why: String) {
         tracing::warn!(source = %self.source.id, "{why}");
-        self.state.baseline = None;
         self.baseline_text = None;
-        capture.meta.notes.push(why.to_string());
+        self.baseline_unusable = true;
+        capture.meta.notes.push(format!(
+            "{why}: the page cannot be compared line by line, so every fact of this source is \
+             flagged and no date is refreshed until someone reviews the page \
+             (`sourcewatch diff {id}`) and runs `sourcewatch accept {id}`",
+            id = self.source.id
+        ));
+        capture.meta.doubt = Some(why);
     }
 
     /// A capture whose text differs from the baseline, and from the latest text seen before, is
     /// fetched once more (through the host's gate, so after its interval) before it is reported:
-    /// the same new text again is a confirmed change; the baseline's text means the page flapped
-    /// (a CDN node or an A/B test serving two versions), and it is unchanged; a third text is a
-    /// change, unconfirmed, on an unstable page. A text already seen as the latest in an earlier
-    /// run has been seen twice, and is confirmed without another request.
+    ///
+    /// - the same new text again: a confirmed change;
+    /// - the baseline's text: the page flapped (a CDN node or an A/B test serving two versions).
+    ///   The first time, it is `unchanged` with a note; the new text is stored all the same, and
+    ///   no date is refreshed from the run. When the new text was seen in an earlier run too, it
+    ///   keeps coming back: the change is reported (`changed`, unconfirmed), so two servers
+    ///   behind one name cannot hide an update run after run;
+    /// - a third text: the first is reported as an unconfirmed change on an unstable page, the
+    ///   second stored beside it;
+    /// - no text (a failure, a wall): the first is reported, unconfirmed, never discarded.
+    ///
+    /// A text already seen as the latest in an earlier run has been seen twice, and is confirmed
+    /// without another request.
     async fn confirm(&self, fetcher: &Fetcher, mut taken: Taken) -> Result<Taken, StoreError> {
         let (Some(sha), Some(baseline)) = (taken.capture.sha256(), &self.state.baseline) else {
             return Ok(taken);
@@ -218,6 +247,9 @@ impl Job {
             return Ok(taken);
         }
         let first = sha.to_string();
+        let folder = self.store.source(&self.source.id);
+        // Stored by an earlier run (as a flap's first fetch, or as a latest since replaced).
+        let seen_before = folder.has_text(&first).is_ok();
         drop(taken._slot.take());
         let (second, slot) = match fetcher.get(&self.source, None).await {
             Ok((Fetched::Body(response), slot)) => {
@@ -235,41 +267,76 @@ impl Job {
             ),
             Err(e) => (Capture::failed(&e), None),
         };
+        taken._slot = slot;
         let Some(again) = second.sha256().map(str::to_string) else {
-            // Neither confirmed nor unstable: the page could not be asked again.
+            // A wall or a failure on the second fetch says nothing against the first text.
             let why = second.failure().map_or("no body", |(_, e)| e).to_string();
+            taken.capture.meta.confirmed = Some(false);
             taken.capture.meta.notes.push(format!(
                 "could not fetch the page a second time to confirm the change ({why})"
             ));
             return Ok(taken);
         };
-        let notes = std::mem::take(&mut taken.capture.meta.notes);
-        let mut confirmed = second;
-        confirmed.meta.notes = notes;
-        confirmed.meta.reextracted = taken.capture.meta.reextracted;
         if again == first {
-            confirmed.meta.confirmed = Some(true);
-        } else if again == baseline.sha256 {
+            taken.capture.meta.confirmed = Some(true);
+            return Ok(taken);
+        }
+        let other = if again == baseline.sha256 {
+            "the baseline's"
+        } else {
+            "a third"
+        };
+        let doubt = format!(
+            "the page served two texts in this run ({} and {other}, {})",
+            short_sha(&first),
+            short_sha(&again)
+        );
+        if again == baseline.sha256 && !seen_before {
             tracing::info!(source = %self.source.id, "the page flapped: {} then the baseline", short_sha(&first));
-            confirmed.meta.notes.push(format!(
+            // Reported as the baseline it gave last, with the run's notes; the new text is
+            // stored before it, for the next run to recognise.
+            let mut flap = std::mem::replace(&mut taken.capture, second);
+            taken.capture.meta.notes = std::mem::take(&mut flap.meta.notes);
+            taken.capture.meta.reextracted = flap.meta.reextracted;
+            taken.capture.meta.notes.push(format!(
                 "the page served another text ({}) on a first fetch and the baseline's on a \
-                 second: a flap, not a change",
+                 second: a flap, not a change (yet); the other text is stored, it is reported \
+                 as a change if it comes back in a later run, and no date is refreshed from \
+                 this run",
                 short_sha(&first)
             ));
-        } else {
-            tracing::warn!(source = %self.source.id, "the page is unstable: two fetches, two new texts");
-            confirmed.meta.confirmed = Some(false);
-            confirmed.meta.notes.push(format!(
-                "unstable page: two fetches gave two different new texts ({} and {})",
-                short_sha(&first),
+            taken.capture.meta.doubt = Some(doubt);
+            flap.meta.confirmed = Some(false);
+            flap.meta.notes.push(format!(
+                "not confirmed: a second fetch gave the baseline's text ({})",
                 short_sha(&again)
             ));
+            taken.seen.push(flap);
+            return Ok(taken);
         }
-        Ok(Taken {
-            capture: confirmed,
-            damaged: taken.damaged,
-            _slot: slot,
-        })
+        let mut second = second;
+        second.meta.notes.push(format!(
+            "a second fetch to confirm the change to {} gave this text",
+            short_sha(&first)
+        ));
+        tracing::warn!(source = %self.source.id, "{doubt}");
+        taken.capture.meta.confirmed = Some(false);
+        taken.capture.meta.notes.push(if again == baseline.sha256 {
+            "the page alternates between the baseline and this text: a second fetch gave the \
+             baseline's text again, but this text was served in an earlier run too, so it is \
+             reported as a change; check the page in a browser before accepting"
+                .to_string()
+        } else {
+            format!(
+                "unstable page: two fetches gave two different new texts ({} and {}); the \
+                 first is reported, both are stored",
+                short_sha(&first),
+                short_sha(&again)
+            )
+        });
+        taken.capture.meta.doubt = Some(doubt);
+        taken.seen.push(second);
+        Ok(taken)
     }
 
     /// Fetches and extracts. A 304 is only as good as the stored text it points at: the text is
@@ -292,6 +359,7 @@ impl Job {
                         capture: Capture::failed(&e),
                         damaged,
                         _slot: None,
+                        seen: Vec::new(),
                     });
                 }
             };
@@ -318,6 +386,7 @@ impl Job {
                         capture: Capture::fresh(response, extracted),
                         damaged,
                         _slot: Some(slot),
+                        seen: Vec::new(),
                     });
                 }
                 Fetched::NotModified {
@@ -343,6 +412,7 @@ impl Job {
                         capture: Capture::reused(final_url, answered, latest.sha256.clone(), text),
                         damaged,
                         _slot: Some(slot),
+                        seen: Vec::new(),
                     });
                 }
                 Err(e) => {
@@ -360,12 +430,19 @@ impl Job {
     fn process(mut self, taken: Taken, started: Instant) -> Result<SourceRows, StoreError> {
         let source = &*self.source;
         let store = self.store.source(&source.id);
-        let capture = taken.capture.finished(started, &source.extract_fingerprint);
         let baseline = self.state.baseline.as_ref();
+        // Every text this run saw is kept, the one reported last (the latest).
+        let mut state = self.state.clone();
+        for seen in taken.seen {
+            let seen = seen.finished(started, &source.extract_fingerprint);
+            state = store.record(&seen, compare::outcome(baseline, &seen), &state, false)?;
+        }
+        let capture = taken.capture.finished(started, &source.extract_fingerprint);
         let outcome = compare::outcome(baseline, &capture);
         let repair = taken.damaged.is_some() && taken.damaged.as_deref() == capture.sha256();
-        store.record(&capture, outcome, &self.state, repair)?;
+        store.record(&capture, outcome, &state, repair)?;
         let baseline_text = match (outcome, baseline, self.baseline_text.take()) {
+            _ if self.baseline_unusable => None,
             (Outcome::Changed, Some(_), Some(text)) => Some(text),
             (Outcome::Changed, Some(b), None) => Some(store.text(&b.sha256)?),
             _ => None,
@@ -384,6 +461,7 @@ impl Job {
         let checked = Checked {
             at: capture.meta.at,
             outcome,
+            evidence: capture.is_evidence(),
         };
         let fact_rows = self
             .facts

@@ -61,6 +61,21 @@ fn link(label: &str, url: &str) -> String {
     format!("[{}]({target})", escape(label))
 }
 
+/// Lines no fact covers as a fenced `diff` block.
+pub(super) fn uncovered_block(changes: &[super::UncoveredChange]) -> String {
+    let lines: String = changes
+        .iter()
+        .flat_map(|c| {
+            c.removed
+                .iter()
+                .map(|l| format!("-{l}\n"))
+                .chain(c.added.iter().map(|l| format!("+{l}\n")))
+        })
+        .collect();
+    let fence = fence_for(&lines);
+    format!("{fence}diff\n{lines}{fence}\n")
+}
+
 /// A code fence longer than any run of backticks inside `body`.
 fn fence_for(body: &str) -> String {
     let mut longest = 0;
@@ -265,18 +280,7 @@ pub fn render(report: &Report) -> String {
                 "**Changes no fact covers ({})**: new official text nobody quotes; read it.\n",
                 src.uncovered.len()
             );
-            let lines: String = src
-                .uncovered
-                .iter()
-                .flat_map(|c| {
-                    c.removed
-                        .iter()
-                        .map(|l| format!("-{l}\n"))
-                        .chain(c.added.iter().map(|l| format!("+{l}\n")))
-                })
-                .collect();
-            let fence = fence_for(&lines);
-            let _ = writeln!(out, "{fence}diff\n{lines}{fence}\n");
+            let _ = writeln!(out, "{}", uncovered_block(&src.uncovered));
         }
         if let Some(diff) = &src.diff {
             let fence = fence_for(diff);

@@ -91,6 +91,29 @@ pub(crate) struct UncoveredChange {
     pub(crate) added: Vec<String>,
 }
 
+impl UncoveredChange {
+    /// The lines of `old` and `new` (baseline and capture) that `ranges` name.
+    pub(crate) fn list(old: &str, new: &str, ranges: &[HunkRange]) -> Vec<UncoveredChange> {
+        let (old, new): (Vec<&str>, Vec<&str>) = (old.lines().collect(), new.lines().collect());
+        let lines = |text: &[&str], r: &std::ops::Range<usize>| -> Vec<String> {
+            text.get(r.clone())
+                .unwrap_or_default()
+                .iter()
+                .map(|l| l.to_string())
+                .collect()
+        };
+        ranges
+            .iter()
+            .map(|c| UncoveredChange {
+                old_start: c.old.start + 1,
+                removed: lines(&old, &c.old),
+                new_start: c.new.start + 1,
+                added: lines(&new, &c.new),
+            })
+            .collect()
+    }
+}
+
 /// A typed value of a fact's passage that changed, as written on the page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct ValueReport {
@@ -167,6 +190,9 @@ pub(crate) struct FactReport {
     pub(crate) machine_verified: Option<NaiveDate>,
     #[serde(default)]
     pub(crate) human_verified: Option<NaiveDate>,
+    /// This run's capture re-verified the fact (what `--refresh` acts on); not kept in reports.
+    #[serde(skip)]
+    pub(crate) reverified: bool,
 }
 
 /// The latest capture of a fact's source, as the fact's row shows it.
@@ -174,6 +200,8 @@ pub(crate) struct FactReport {
 pub(crate) struct Checked {
     pub(crate) at: DateTime<Utc>,
     pub(crate) outcome: Outcome,
+    /// The capture can re-verify facts (`Capture::is_evidence`).
+    pub(crate) evidence: bool,
 }
 
 impl Summary {
@@ -294,11 +322,13 @@ impl FactReport {
         today: NaiveDate,
     ) -> Self {
         let checked = checked.into();
-        let machine_verified = match checked {
-            Some(c) if reverified(fact.quote.is_some(), c.outcome, a.quote_found) => {
-                Some(today.min(Utc::now().date_naive()))
-            }
-            _ => record.machine_verified,
+        let reverified = checked.is_some_and(|c| {
+            reverified(c.evidence, fact.quote.is_some(), c.outcome, a.quote_found)
+        });
+        let machine_verified = if reverified {
+            Some(today.min(Utc::now().date_naive()))
+        } else {
+            record.machine_verified
         };
         let (closest_passage, closest_similarity) = match a.closest_passage {
             Some(ClosestPassage {
@@ -351,6 +381,7 @@ impl FactReport {
             source_outcome: checked.map(|c| c.outcome),
             machine_verified,
             human_verified: record.human_verified,
+            reverified,
         }
     }
 }
@@ -370,19 +401,7 @@ impl SourceReport {
             uncovered,
         } = coverage;
         let uncovered = match (&comparison.change, capture.text()) {
-            (Some((old, _)), Some(new)) => {
-                let (old, new): (Vec<&str>, Vec<&str>) =
-                    (old.lines().collect(), new.lines().collect());
-                uncovered
-                    .iter()
-                    .map(|c| UncoveredChange {
-                        old_start: c.old.start + 1,
-                        removed: old[c.old.clone()].iter().map(|l| l.to_string()).collect(),
-                        new_start: c.new.start + 1,
-                        added: new[c.new.clone()].iter().map(|l| l.to_string()).collect(),
-                    })
-                    .collect()
-            }
+            (Some((old, _)), Some(new)) => UncoveredChange::list(old, new, &uncovered),
             _ => Vec::new(),
         };
         let hunks = diff

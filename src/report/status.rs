@@ -7,8 +7,8 @@ use std::fmt::Write;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{FactReport, SCHEMA_VERSION};
-use crate::outcome::Flag;
+use super::{FactReport, SCHEMA_VERSION, UncoveredChange};
+use crate::outcome::{Flag, Outcome};
 use crate::term::{Look, Style, clip, count};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -21,6 +21,26 @@ pub(crate) struct StatusReport {
     pub(crate) facts: Vec<FactReport>,
     /// Sources whose last scheduled run did not happen (the nightly job stopped).
     pub(crate) missed_runs: Vec<MissedRun>,
+    /// Sources whose latest capture failed, with or without facts.
+    #[serde(default)]
+    pub(crate) failed_sources: Vec<FailedSource>,
+    /// Per changed source: the lines no fact covers, held against its baseline.
+    #[serde(default)]
+    pub(crate) uncovered: Vec<UncoveredSource>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct FailedSource {
+    pub(crate) source: String,
+    pub(crate) outcome: Outcome,
+    pub(crate) error: Option<String>,
+    pub(crate) at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct UncoveredSource {
+    pub(crate) source: String,
+    pub(crate) changes: Vec<UncoveredChange>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,6 +71,8 @@ impl StatusReport {
         facts: Vec<FactReport>,
         mut summary: StatusSummary,
         missed_runs: Vec<MissedRun>,
+        failed_sources: Vec<FailedSource>,
+        uncovered: Vec<UncoveredSource>,
     ) -> StatusReport {
         summary.facts = facts.len();
         for f in &facts {
@@ -72,7 +94,45 @@ impl StatusReport {
             summary,
             facts,
             missed_runs,
+            failed_sources,
+            uncovered,
         }
+    }
+
+    /// Every reason the exit code is 1, one line each (nothing when it is 0).
+    pub(crate) fn reasons(&self) -> Vec<String> {
+        let s = &self.summary;
+        let mut out = Vec::new();
+        if s.flagged > 0 {
+            out.push(super::need_review(s.flagged, s.facts));
+        }
+        for f in &self.failed_sources {
+            out.push(format!(
+                "source {} failed ({}) at {}: {}",
+                f.source,
+                f.outcome,
+                f.at.format("%Y-%m-%d %H:%M UTC"),
+                f.error.as_deref().unwrap_or("no detail")
+            ));
+        }
+        for u in &self.uncovered {
+            out.push(format!(
+                "source {} changed where no fact quotes it ({}): review with `sourcewatch diff \
+                 {}`, add facts if it matters, then `sourcewatch accept {}`",
+                u.source,
+                count(u.changes.len(), "change", "changes"),
+                u.source,
+                u.source
+            ));
+        }
+        for m in &self.missed_runs {
+            out.push(format!(
+                "missed run: {} was due {} and has not been checked since",
+                m.source,
+                m.due.format("%Y-%m-%d %H:%M UTC")
+            ));
+        }
+        out
     }
 
     /// Exit status 1 when anything needs a human.
@@ -144,13 +204,23 @@ pub(crate) fn render_text(status: &StatusReport, look: &Look) -> String {
             flags(f, look)
         );
     }
-    for m in &status.missed_runs {
-        let _ = writeln!(
-            out,
-            "missed run: {} was due {} and has not been checked since",
-            m.source,
-            m.due.format("%Y-%m-%d %H:%M UTC")
-        );
+    for u in &status.uncovered {
+        let _ = writeln!(out, "changes no fact covers in {}:", u.source);
+        for c in &u.changes {
+            for l in &c.removed {
+                let _ = writeln!(out, "  -{}", look.fit(l, 3));
+            }
+            for l in &c.added {
+                let _ = writeln!(out, "  +{}", look.fit(l, 3));
+            }
+        }
+    }
+    let reasons = status.reasons();
+    if !reasons.is_empty() {
+        let _ = writeln!(out, "needs review because:");
+        for r in reasons {
+            let _ = writeln!(out, "  {}", look.wrap(&r, 2, 4));
+        }
     }
     let s = &status.summary;
     let _ = writeln!(
@@ -207,15 +277,15 @@ pub(crate) fn render_markdown(status: &StatusReport) -> String {
             flags
         );
     }
-    if !status.missed_runs.is_empty() {
-        let _ = writeln!(out, "\n### Missed runs\n");
-        for m in &status.missed_runs {
-            let _ = writeln!(
-                out,
-                "- `{}` was due {} and has not been checked since",
-                escape(&m.source),
-                m.due.format("%Y-%m-%d %H:%M UTC")
-            );
+    for u in &status.uncovered {
+        let _ = writeln!(out, "\n### Changes no fact covers: {}\n", escape(&u.source));
+        let _ = write!(out, "{}", super::markdown::uncovered_block(&u.changes));
+    }
+    let reasons = status.reasons();
+    if !reasons.is_empty() {
+        let _ = writeln!(out, "\n### Needs review because\n");
+        for r in reasons {
+            let _ = writeln!(out, "- {}", escape(&r));
         }
     }
     out

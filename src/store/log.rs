@@ -25,6 +25,9 @@ pub(crate) struct LogEntry {
     /// only used for a source still extracted the same way.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) fingerprint: Option<String>,
+    /// When this capture stored the raw body of its text: that body's SHA-256.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) raw_sha256: Option<String>,
 }
 
 impl LogEntry {
@@ -37,6 +40,7 @@ impl LogEntry {
             etag: meta.validators.etag.clone(),
             last_modified: meta.validators.last_modified.clone(),
             fingerprint: outcome.is_good().then(|| capture.fingerprint.clone()),
+            raw_sha256: None,
         }
     }
 

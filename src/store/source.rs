@@ -24,6 +24,10 @@ pub(crate) struct Version {
     /// The Content-Type the raw body came with, so it can be decoded the same way again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) content_type: Option<String>,
+    /// The SHA-256 of the raw body stored for this text, checked before the body is used again;
+    /// missing in stores made before it was kept (then the capture log may say).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) raw_sha256: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -160,30 +164,41 @@ impl<'s> SourceStore<'s> {
     }
 
     /// Records a capture whose outcome against `previous` (the state it was compared with) is
-    /// `outcome`. A good capture stores its text and raw body if this version is new, moves
-    /// `latest`, becomes the baseline when there is none; a failed one only adds its log line.
-    /// `state.json` is only rewritten when it changes, so an unchanged source costs one log line.
-    /// `repair`: the text already stored under this SHA-256 was found damaged; write it again.
+    /// `outcome`, and returns the state after it. A good capture stores its text and raw body if
+    /// this version is new, moves `latest`, becomes the baseline when there is none; a failed
+    /// one only adds its log line. `state.json` is only rewritten when it changes, so an
+    /// unchanged source costs one log line. `repair`: the text already stored under this SHA-256
+    /// was found damaged; write it again.
     pub(crate) fn record(
         &self,
         capture: &Capture,
         outcome: Outcome,
         previous: &SourceState,
         repair: bool,
-    ) -> Result<(), StoreError> {
+    ) -> Result<SourceState, StoreError> {
         std::fs::create_dir_all(&self.dir).map_err(io_err(&self.dir))?;
-        let entry = LogEntry::new(capture, outcome);
+        let mut entry = LogEntry::new(capture, outcome);
         let Some(sha) = capture.sha256() else {
-            return append_lines(&self.log_path(), &[entry]);
+            append_lines(&self.log_path(), &[entry])?;
+            return Ok(previous.clone());
         };
         let mut content_type = None;
+        // The raw body's hash, when this capture wrote it or the state already knows it.
+        let mut raw_sha256 = [&previous.baseline, &previous.latest]
+            .into_iter()
+            .flatten()
+            .find(|v| v.sha256 == sha)
+            .and_then(|v| v.raw_sha256.clone());
         if let Captured::Fresh {
             extracted,
             raw,
             content_type: ct,
         } = &capture.captured
         {
-            self.write_version(sha, &extracted.text, raw, repair)?;
+            if let Some(written) = self.write_version(sha, &extracted.text, raw, repair)? {
+                entry.raw_sha256 = Some(written.clone());
+                raw_sha256 = Some(written);
+            }
             content_type = ct.clone();
         }
         let version = Version {
@@ -191,6 +206,7 @@ impl<'s> SourceStore<'s> {
             captured_at: entry.at,
             fingerprint: Some(capture.fingerprint.clone()),
             content_type,
+            raw_sha256,
         };
         let mut state = previous.clone();
         state.format = FORMAT_VERSION;
@@ -204,18 +220,20 @@ impl<'s> SourceStore<'s> {
         if state != *previous {
             self.write_state(&state)?;
         }
-        append_lines(&self.log_path(), &[entry])
+        append_lines(&self.log_path(), &[entry])?;
+        Ok(state)
     }
 
     /// Stores a text and the raw body that produced it, each once. Text is written before the
     /// state that points at it, so a crash at any moment leaves a state whose files exist.
+    /// Returns the raw body's SHA-256 when it was written now.
     fn write_version(
         &self,
         sha: &str,
         text: &str,
         raw: &[u8],
         repair: bool,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Option<String>, StoreError> {
         let text_path = self.text_path(sha)?;
         if repair || !text_path.exists() {
             let text_dir = self.dir.join("text");
@@ -230,8 +248,44 @@ impl<'s> SourceStore<'s> {
             gz.write_all(raw).map_err(io_err(&raw_path))?;
             let packed = gz.finish().map_err(io_err(&raw_path))?;
             crate::atomic::write(&raw_path, &packed).map_err(io_err(&raw_path))?;
+            return Ok(Some(crate::text::sha256_bytes_hex(raw)));
         }
-        Ok(())
+        Ok(None)
+    }
+
+    /// The raw body stored for `version`'s text, if there is one, unpacked up to `limit` bytes
+    /// and checked against the SHA-256 recorded when it was written (on the version, else in the
+    /// capture log); a body whose hash is recorded nowhere (a store older than the record) is
+    /// taken as it is.
+    pub(crate) fn verified_raw(
+        &self,
+        version: &Version,
+        limit: u64,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        let Some(body) = self.raw(&version.sha256, limit)? else {
+            return Ok(None);
+        };
+        let expected = match &version.raw_sha256 {
+            Some(h) => Some(h.clone()),
+            None => super::log::read_lines::<LogEntry>(&self.log_path())?
+                .into_iter()
+                .find(|e| {
+                    e.record.sha256.as_ref() == Some(&version.sha256) && e.raw_sha256.is_some()
+                })
+                .and_then(|e| e.raw_sha256),
+        };
+        if let Some(expected) = expected
+            && crate::text::sha256_bytes_hex(&body) != expected
+        {
+            return Err(StoreError::Corrupt {
+                path: self.raw_path(&version.sha256)?,
+                message: format!(
+                    "the raw body does not match the SHA-256 recorded for it ({})",
+                    crate::text::short_sha(&expected)
+                ),
+            });
+        }
+        Ok(Some(body))
     }
 
     /// The raw body stored for the text `sha`, if there is one, unpacked up to `limit` bytes.
@@ -271,7 +325,7 @@ impl<'s> SourceStore<'s> {
 
     /// Writes a damaged or missing text again (its SHA-256 checked by the caller).
     pub(crate) fn repair_text(&self, sha: &str, text: &str) -> Result<(), StoreError> {
-        self.write_version(sha, text, &[], true)
+        self.write_version(sha, text, &[], true).map(|_| ())
     }
 
     /// Makes `text` (re-extracted from the baseline's raw body with today's settings, named
@@ -296,6 +350,7 @@ impl<'s> SourceStore<'s> {
             captured_at: old.captured_at,
             fingerprint: Some(fingerprint.to_string()),
             content_type: old.content_type.clone(),
+            raw_sha256: Some(crate::text::sha256_bytes_hex(raw)),
         });
         self.write_state(&state)?;
         Ok(state)

@@ -10,6 +10,9 @@
 //!   `out/stdout.txt`, `out/exit-code`.
 //! - `edit`: the command line `sourcewatch <in/args>` on `in/sources.toml`; `out/sources.toml`
 //!   (the file afterwards), `out/stdout.txt`, `out/stderr.txt`, `out/exit-code`.
+//! - `quotes`: `in/page.html` is served as one source, and each line of `in/quotes.txt` is the
+//!   quote of one fact on it; after `check`, `out/found.txt` says per quote whether it was
+//!   found, how many times and in which passages, or the closest passage.
 //!
 //! An output file that is absent stands for empty output (exit code 0). Every case runs, and the
 //! test fails once, listing every case that differs. `UPDATE_GOLDEN=1 cargo test --test it cases`
@@ -221,5 +224,61 @@ fn edit_cases() {
             ("stderr.txt", run.stderr.into_bytes()),
             ("exit-code", exit_code(run.code)),
         ]))
+    });
+}
+
+#[test]
+fn quotes_cases() {
+    let server = TestServer::start();
+    drive("quotes", &["page.html", "quotes.txt"], |name, case| {
+        let path = format!("/{name}");
+        let body = read_in(case, "page.html").ok_or("no in/page.html")?;
+        server.set(
+            &path,
+            Reply::status(200)
+                .header("Content-Type", "text/html; charset=utf-8")
+                .body(body),
+        );
+        let quotes = read_in_text(case, "quotes.txt").ok_or("no in/quotes.txt")?;
+        let quotes: Vec<&str> = quotes.lines().filter(|l| !l.trim().is_empty()).collect();
+        let mut route = Route::new("r", "R");
+        for (i, q) in quotes.iter().enumerate() {
+            route = route.fact(Fact::new(&format!("q{i}"), "claim", PAGE, "2026-11-20").quote(q));
+        }
+        let ws = Workspace::new(
+            &Registry::new()
+                .settings(&["retries = 0", "per_host_interval_ms = 0"])
+                .source(Source::new(PAGE, server.url(&path)))
+                .route(route)
+                .toml(),
+        );
+        let run = ws.run(&["check", "--format", "json"]);
+        if run.code == 2 {
+            return Err(format!("check exited 2:\n{}", run.stderr));
+        }
+        let report = run.json();
+        let mut found = String::new();
+        for (i, q) in quotes.iter().enumerate() {
+            let row = fact_row(&report, &format!("r/q{i}"));
+            let line = match row["quote_count"].as_u64() {
+                Some(0) => format!(
+                    "not found; closest: “{}”",
+                    row["closest_passage"].as_str().unwrap_or("")
+                ),
+                Some(1) => "found once".to_string(),
+                Some(n) => {
+                    let passages: Vec<String> = row["quote_passages"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .map(|p| format!("“{}”", p.as_str().unwrap_or("")))
+                        .collect();
+                    format!("found {n} times: {}", passages.join(" · "))
+                }
+                None => format!("not searched: {}", row["flags"]),
+            };
+            found.push_str(&format!("“{q}”: {line}\n"));
+        }
+        Ok(Produced::from([("found.txt", found.into_bytes())]))
     });
 }

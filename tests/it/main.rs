@@ -4,6 +4,7 @@ mod cases;
 mod changes;
 mod check;
 mod demo;
+mod evidence;
 mod faults;
 mod golden;
 mod history;

@@ -1,6 +1,8 @@
 //! Tuning a source without false alarms (issue: re-extraction, confirmed changes, moved pages):
 //! a selector tweak, an `ignore` rule or a new normaliser re-reads the baseline from its raw
-//! body; a page that flaps is not a change; a permanent redirect says where the page went.
+//! body (and when it cannot, nothing hides behind the new settings); a page that flaps once is
+//! not a change, one that keeps serving another text is; a permanent redirect says where the page
+//! went.
 
 use super::*;
 use serde_json::Value;
@@ -144,55 +146,165 @@ fn a_normaliser_version_bump_raises_no_alarm() {
     assert_eq!(source_row(&r, "permit")["reextracted"], true);
 }
 
+/// A selector change, and the raw body the baseline would be re-read from is gone (or not the
+/// body it was), and the page really changed: the change cannot hide behind the new settings.
 #[test]
-fn without_a_raw_body_the_new_capture_becomes_the_baseline_never_changed() {
-    let server = TestServer::start();
-    server.set("/permit", Reply::html(page("45", "01.02.2026")));
-    let ws = Workspace::new(&registry(&server, &[r#"select = ["div.content"]"#]));
-    check(&ws);
-    for e in std::fs::read_dir(ws.path("snapshots/permit/raw")).unwrap() {
-        std::fs::remove_file(e.unwrap().path()).unwrap();
+fn without_a_good_raw_body_a_settings_change_and_a_real_change_are_flagged_until_accepted() {
+    for damage in ["missing", "altered"] {
+        let server = TestServer::start();
+        server.set("/permit", Reply::html(page("45", "01.02.2026")));
+        let ws = Workspace::new(&registry(&server, &[r#"select = ["div.content"]"#]));
+        check(&ws);
+        for e in std::fs::read_dir(ws.path("snapshots/permit/raw")).unwrap() {
+            let path = e.unwrap().path();
+            if damage == "missing" {
+                std::fs::remove_file(&path).unwrap();
+            } else {
+                // Another page, compressed as a raw body is: it reads, but it is not the body.
+                use std::io::Write;
+                let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+                gz.write_all(page("30", "01.02.2026").as_bytes()).unwrap();
+                std::fs::write(&path, gz.finish().unwrap()).unwrap();
+            }
+        }
+        ws.write(
+            "sources.toml",
+            &registry(&server, &[r#"select = ["div.info-block-horizontal"]"#]),
+        );
+        server.set("/permit", Reply::html(page("30", "01.02.2026")));
+        let before = ws.read("sources.toml");
+        let run = ws.run(&["check", "--refresh", "--format", "json"]);
+        assert_eq!(run.code, 1, "{damage}: {}", run.stderr);
+        let r = run.json();
+        let row = source_row(&r, "permit");
+        assert_eq!(row["outcome"], "changed", "{damage}: {row}");
+        let notes = row["notes"].to_string();
+        let why = if damage == "missing" {
+            "no raw body"
+        } else {
+            "does not match the SHA-256"
+        };
+        assert!(notes.contains(why), "{damage}: {notes}");
+        assert!(notes.contains("sourcewatch accept permit"), "{notes}");
+        let fact = fact_row(&r, "kz/days");
+        assert!(
+            fact["flags"]
+                .as_array()
+                .unwrap()
+                .contains(&Value::from("source_changed")),
+            "{fact}"
+        );
+        assert_eq!(fact["refreshed"], false);
+        assert_eq!(ws.read("sources.toml"), before, "nothing refreshed");
+        // The next night says the same: the capture never became the baseline by itself.
+        let (r, code) = check(&ws);
+        assert_eq!(source_row(&r, "permit")["outcome"], "changed");
+        assert_eq!(code, 1);
+        // A person reviews and accepts; then the page is unchanged again.
+        assert_eq!(ws.run(&["accept", "permit"]).code, 0);
+        let (r, _) = check(&ws);
+        assert_eq!(source_row(&r, "permit")["outcome"], "unchanged");
     }
-    ws.write(
-        "sources.toml",
-        &registry(&server, &[r#"select = ["div.info-block-horizontal"]"#]),
-    );
-    server.set("/permit", Reply::html(page("30", "01.02.2026")));
-    let (r, _) = check(&ws);
-    let row = source_row(&r, "permit");
-    assert_eq!(row["outcome"], "new", "{row}");
-    assert!(row["notes"].to_string().contains("no raw body"), "{row}");
-    assert_eq!(r["summary"]["changed"], 0);
 }
 
 #[test]
-fn a_flapping_page_is_unchanged_and_a_steady_change_is_confirmed_after_two_requests() {
+fn a_page_served_by_two_servers_in_turn_is_reported_by_the_second_run_and_refreshes_nothing() {
     let server = TestServer::start();
     let (a, b) = (page("45", "x"), page("30", "x"));
     let ws = Workspace::new(&registry(
         &server,
         &[r#"select = ["div.info-block-horizontal"]"#],
     ));
-    // A CDN with two nodes: every request gets the other version.
+    // Two backends behind one name, one updated: every request gets the other version.
     let flapping: Vec<Reply> = (0..20)
         .map(|i| Reply::html(if i % 2 == 0 { a.clone() } else { b.clone() }))
         .collect();
     server.sequence("/permit", flapping);
     assert_eq!(check(&ws).0["sources"][0]["outcome"], "new");
-    for _ in 0..3 {
-        let (r, code) = check(&ws);
-        let row = source_row(&r, "permit");
-        assert_eq!(row["outcome"], "unchanged", "{row}");
-        assert!(row["notes"].to_string().contains("flap"), "{row}");
-        assert_eq!(code, 0);
-    }
+    let before = ws.read("sources.toml");
+    // The first run after the update sees the new text, then the old one: a flap, for now.
+    let run = ws.run(&["check", "--refresh", "--format", "json"]);
+    let r = run.json();
+    let row = source_row(&r, "permit");
+    assert_eq!(row["outcome"], "unchanged", "{row}");
+    assert!(row["notes"].to_string().contains("flap"), "{row}");
+    assert_eq!(fact_row(&r, "kz/days")["refreshed"], false);
+    assert_eq!(
+        ws.read("sources.toml"),
+        before,
+        "no date from a run that saw two texts"
+    );
     let log = ws.read("snapshots/permit/captures.jsonl");
     assert!(
-        log.contains("and the baseline's on a second: a flap, not a change"),
-        "the flap is logged: {log}"
+        log.contains("not confirmed: a second fetch gave the baseline's text"),
+        "the new text is stored and logged: {log}"
     );
+    // The second run sees it again: the change is reported, whatever the second fetch says.
+    let run = ws.run(&["check", "--refresh", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let r = run.json();
+    let row = source_row(&r, "permit");
+    assert_eq!(row["outcome"], "changed", "{row}");
+    assert_eq!(row["confirmed"], false);
+    assert!(row["notes"].to_string().contains("alternates"), "{row}");
+    assert!(
+        row["diff"]
+            .as_str()
+            .unwrap()
+            .contains("+The permit is issued within 30")
+    );
+    assert_eq!(fact_row(&r, "kz/days")["change"], "value");
+    assert_eq!(ws.read("sources.toml"), before, "nothing refreshed");
+    let diff = ws.run(&["diff", "permit"]);
+    assert_eq!(diff.code, 1, "diff says the texts differ: {}", diff.stderr);
+    assert!(
+        diff.stdout.contains("+The permit is issued within 30"),
+        "{}",
+        diff.stdout
+    );
+}
 
-    // A steady change: two requests, the same new text both times.
+#[test]
+fn a_wall_on_the_second_fetch_keeps_the_new_text() {
+    let server = TestServer::start();
+    let ws = Workspace::new(&registry(
+        &server,
+        &[r#"select = ["div.info-block-horizontal"]"#],
+    ));
+    server.set("/permit", Reply::html(page("45", "x")));
+    check(&ws);
+    let wall = Reply::status(403)
+        .header("Content-Type", "text/html")
+        .header("cf-mitigated", "challenge")
+        .body("<html><title>Just a moment...</title></html>");
+    server.sequence("/permit", vec![Reply::html(page("30", "x")), wall]);
+    let (r, code) = check(&ws);
+    let row = source_row(&r, "permit");
+    assert_eq!(row["outcome"], "changed", "{row}");
+    assert_eq!(row["confirmed"], false);
+    assert!(
+        row["diff"]
+            .as_str()
+            .unwrap()
+            .contains("+The permit is issued within 30")
+    );
+    assert!(
+        row["notes"]
+            .to_string()
+            .contains("could not fetch the page a second time"),
+        "{row}"
+    );
+    assert_eq!(code, 1);
+    let state: Value = serde_json::from_str(&ws.read("snapshots/permit/state.json")).unwrap();
+    assert_eq!(
+        state["latest"]["sha256"], row["sha256"],
+        "the new text is the latest"
+    );
+}
+
+#[test]
+fn a_steady_change_is_confirmed_after_two_requests() {
+    let (a, b) = (page("45", "x"), page("30", "x"));
     let server = TestServer::start();
     server.set("/permit", Reply::html(a.clone()));
     let ws = Workspace::new(&registry(
