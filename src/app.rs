@@ -85,6 +85,13 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
             }
             let outcome = crate::demo::run(dir.clone(), cli.today())?;
             if !cli.quiet {
+                println!(
+                    "demo: copy-site on {}; first check: {} new, {} flagged",
+                    outcome.site,
+                    count(outcome.first.new, "source", "sources"),
+                    count(outcome.first.flagged, "fact", "facts")
+                );
+                println!("demo: the site changes: {}\n", crate::demo::EDITS);
                 print!(
                     "{}",
                     report::text::render_for(&outcome.report, &stdout_look(&cli))
@@ -122,14 +129,39 @@ Reports of the second check:"
         Command::Report { format, output } => {
             let registry = load_registry(&cli)?;
             let report = last_check(&cli, &registry)?;
-            emit(&cli, &report, *format, output.as_deref())?;
+            match output {
+                Some(path) => {
+                    crate::check::Output::File {
+                        path: path.clone(),
+                        format: *format,
+                    }
+                    .write(&report)?;
+                    if !cli.quiet {
+                        print!("{}", report::text::render_for(&report, &stdout_look(&cli)));
+                        println!("Report written to {}", path.display());
+                    }
+                }
+                None => print_report(&cli, &report, *format)?,
+            }
             Ok(Exit::of(&report))
         }
         Command::Status { format } => status(&cli, *format),
-        Command::Probe(args) => Ok(match crate::probe::run(&cli, args)? {
-            crate::probe::Verdict::Clean => Exit::Clean,
-            crate::probe::Verdict::Review => Exit::Review,
-        }),
+        Command::Probe(args) => {
+            let probed = crate::probe::run(&cli, args)?;
+            if cli.quiet && args.format == crate::cli::ProbeFormat::Text {
+                if let Some(failure) = &probed.failure {
+                    eprintln!("{failure}");
+                }
+            } else {
+                std::io::stdout()
+                    .lock()
+                    .write_all(probed.rendered.as_bytes())?;
+            }
+            Ok(match probed.verdict {
+                crate::probe::Verdict::Clean => Exit::Clean,
+                crate::probe::Verdict::Review => Exit::Review,
+            })
+        }
     }
 }
 
@@ -164,10 +196,6 @@ fn check(cli: &Cli, args: &CheckArgs) -> anyhow::Result<Exit> {
     }
     let registry = Arc::new(load_registry(cli)?);
     let store = Arc::new(Store::open(&registry.settings.snapshots_dir)?);
-    let selection = crate::check::Selection {
-        sources: args.sources.clone(),
-        routes: args.routes.clone(),
-    };
     let notifier = Notifier::configured(&registry.settings, args.notify.as_ref())?;
     let runtime = crate::runtime::build().context("starting the async runtime")?;
     // The progress line: on a terminal only, never with -q; cleared before the report prints.
@@ -176,73 +204,57 @@ fn check(cli: &Cli, args: &CheckArgs) -> anyhow::Result<Exit> {
     } else {
         crate::term::Progress::on_stderr(crate::term::colour(cli.color.forced(), Stream::Stderr))
     };
-    let run = crate::check::run_with(
-        registry.clone(),
-        store.clone(),
-        &selection,
-        cli.today(),
-        progress.as_ref(),
-    );
-    let finished = runtime.block_on(async {
-        tokio::select! {
-            report = run => report.map(Some),
-            _ = crate::runtime::shutdown_signal() => Ok(None),
-        }
-    });
+    let request = crate::check::Request {
+        selection: crate::check::Selection {
+            sources: args.sources.clone(),
+            routes: args.routes.clone(),
+        },
+        today: cli.today(),
+        refresh: args.refresh,
+        notifier: notifier.as_ref(),
+        progress: progress.as_ref(),
+        outputs: args
+            .output
+            .iter()
+            .map(|path| crate::check::Output::File {
+                path: path.clone(),
+                format: args.format,
+            })
+            .collect(),
+    };
+    let ended = runtime.block_on(crate::check::check(
+        &registry,
+        &store,
+        &request,
+        crate::runtime::shutdown_signal(),
+    ));
+    drop(request);
     drop(progress);
-    let finished = finished?;
-    let Some(mut report) = finished else {
-        // The run future is gone: its tasks are cancelled; captures already recorded stay, each
-        // written atomically. Browsers in flight are killed with their process groups now, not
-        // whenever their tasks happen to be dropped.
-        crate::fetch::kill_browsers();
+    let crate::check::Ended::Finished(report) = ended? else {
         runtime.shutdown_timeout(crate::runtime::SHUTDOWN_GRACE);
         eprintln!("interrupted: captures recorded before the signal are kept");
         return Ok(Exit::Trouble);
     };
-    let finish = crate::check::Finish {
-        refresh: args.refresh,
-        notifier: notifier.as_ref(),
-    };
-    runtime.block_on(crate::check::finish(&registry, &store, &mut report, finish))?;
-    emit(cli, &report, args.format, args.output.as_deref())?;
+    match &args.output {
+        Some(path) if !cli.quiet => {
+            print!("{}", report::text::render_for(&report, &stdout_look(cli)));
+            println!("Report written to {}", path.display());
+        }
+        Some(_) => {}
+        None => print_report(cli, &report, args.format)?,
+    }
     Ok(Exit::of(&report))
 }
 
-fn emit(
-    cli: &Cli,
-    report: &Report,
-    format: ReportFormat,
-    output: Option<&std::path::Path>,
-) -> anyhow::Result<()> {
+/// A report on standard output: text for people fitted to the terminal (nothing with -q),
+/// other formats whole.
+fn print_report(cli: &Cli, report: &Report, format: ReportFormat) -> anyhow::Result<()> {
     let rendered = match format {
-        ReportFormat::Text if output.is_none() => {
-            report::text::render_for(report, &stdout_look(cli))
-        }
-        ReportFormat::Text => report::text::render(report),
-        ReportFormat::Json => report.to_json(),
-        ReportFormat::Markdown => report::markdown::render(report),
-        ReportFormat::Html => report::html::render(report),
+        ReportFormat::Text if cli.quiet => return Ok(()),
+        ReportFormat::Text => report::text::render_for(report, &stdout_look(cli)),
+        other => report::render(report, other),
     };
-    match output {
-        Some(path) => {
-            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir)
-                    .with_context(|| format!("creating {}", dir.display()))?;
-            }
-            crate::atomic::write(path, rendered.as_bytes())
-                .with_context(|| format!("writing {}", path.display()))?;
-            if !cli.quiet {
-                print!("{}", report::text::render_for(report, &stdout_look(cli)));
-                println!("Report written to {}", path.display());
-            }
-        }
-        None if format == ReportFormat::Text && cli.quiet => {}
-        None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(rendered.as_bytes())?;
-        }
-    }
+    std::io::stdout().lock().write_all(rendered.as_bytes())?;
     Ok(())
 }
 

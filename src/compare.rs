@@ -36,6 +36,29 @@ fn by_hash(baseline_sha: Option<&str>, current_sha: &str) -> Outcome {
     }
 }
 
+/// A text held against its baseline's: the baseline's text and the diff from it.
+#[derive(Debug)]
+pub(crate) struct TextChange {
+    pub(crate) baseline_text: String,
+    pub(crate) diff: Diff,
+}
+
+impl TextChange {
+    /// `None` when the texts are equal.
+    pub(crate) fn new(
+        baseline_text: String,
+        new: &str,
+        old_label: &str,
+        new_label: &str,
+    ) -> Option<TextChange> {
+        let diff = diff(&baseline_text, new, old_label, new_label)?;
+        Some(TextChange {
+            baseline_text,
+            diff,
+        })
+    }
+}
+
 /// A capture held against its baseline.
 #[derive(Debug)]
 pub(crate) struct Comparison {
@@ -44,7 +67,7 @@ pub(crate) struct Comparison {
     /// when it became the first baseline; `None` for a failure on a source never captured.
     pub(crate) baseline_sha256: Option<String>,
     /// For a changed source: the baseline's text and the diff from it.
-    pub(crate) change: Option<(String, Diff)>,
+    pub(crate) change: Option<TextChange>,
 }
 
 impl Comparison {
@@ -64,13 +87,12 @@ impl Comparison {
         let change = match (baseline, baseline_text, capture.text()) {
             (Some(b), Some(old), Some(new)) => {
                 let sha = capture.sha256().unwrap_or_default();
-                diff(
-                    &old,
+                TextChange::new(
+                    old,
                     new,
                     &format!("{id} baseline {}", short_sha(&b.sha256)),
                     &format!("{id} capture {}", short_sha(sha)),
                 )
-                .map(|d| (old, d))
             }
             _ => None,
         };
@@ -82,7 +104,7 @@ impl Comparison {
     }
 
     pub(crate) fn diff(&self) -> Option<&Diff> {
-        self.change.as_ref().map(|(_, d)| d)
+        self.change.as_ref().map(|c| &c.diff)
     }
 }
 

@@ -15,7 +15,8 @@ use anyhow::Context;
 use chrono::NaiveDate;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::report::{self, Report};
+use crate::cli::ReportFormat;
+use crate::report::{Report, Summary};
 use crate::store::Store;
 
 const REGISTRY: &str = include_str!("../examples/demo/sources.toml");
@@ -132,8 +133,17 @@ async fn serve(listener: tokio::net::TcpListener, site: Arc<Site>) {
 
 pub(crate) struct DemoOutcome {
     pub(crate) dir: PathBuf,
+    /// Where the copy-site was served.
+    pub(crate) site: String,
+    /// The first check's counts.
+    pub(crate) first: Summary,
+    /// The second check's report (also in the folder as report.md, .html and .json).
     pub(crate) report: Report,
 }
+
+/// What the demo's site did between its two checks.
+pub(crate) const EDITS: &str = "processing time 45 → 30 days, \"Certificate of fingerprinting\" \
+                                removed, a bot wall in front of the visa page";
 
 /// What the demo writes into its folder.
 const WRITES: [&str; 5] = [
@@ -191,37 +201,43 @@ pub(crate) fn run(dir: Option<PathBuf>, today: NaiveDate) -> anyhow::Result<Demo
         crate::atomic::write(&config, registry_text.as_bytes())?;
         let registry = Arc::new(crate::registry::load(&config, today)?);
         let store = Arc::new(Store::open(&registry.settings.snapshots_dir)?);
-        let selection = crate::check::Selection::default();
-
-        let mut first =
-            crate::check::run(registry.clone(), store.clone(), &selection, today).await?;
-        let finish = crate::check::Finish::default();
-        crate::check::finish(&registry, &store, &mut first, finish).await?;
-        println!(
-            "demo: copy-site on {base}; first check: {} new, {} flagged",
-            crate::term::count(first.summary.new, "source", "sources"),
-            crate::term::count(first.summary.flagged, "fact", "facts")
-        );
-        println!(
-            "demo: the site changes: processing time 45 → 30 days, \"{REMOVED_IN_ROUND_TWO}\" \
-             removed, a bot wall in front of the visa page\n"
-        );
+        let stay = std::future::pending::<()>;
+        let first = crate::check::Request {
+            today,
+            ..Default::default()
+        };
+        let crate::check::Ended::Finished(first) =
+            crate::check::check(&registry, &store, &first, stay()).await?
+        else {
+            unreachable!("nothing stops the demo's checks");
+        };
         site.changed.store(true, Ordering::SeqCst);
-        let mut second =
-            crate::check::run(registry.clone(), store.clone(), &selection, today).await?;
+        let second = crate::check::Request {
+            today,
+            outputs: [
+                ("report.md", ReportFormat::Markdown),
+                ("report.html", ReportFormat::Html),
+                ("report.json", ReportFormat::Json),
+            ]
+            .into_iter()
+            .map(|(name, format)| crate::check::Output::File {
+                path: dir.join(name),
+                format,
+            })
+            .collect(),
+            ..Default::default()
+        };
+        let crate::check::Ended::Finished(second) =
+            crate::check::check(&registry, &store, &second, stay()).await?
+        else {
+            unreachable!("nothing stops the demo's checks");
+        };
         server.abort();
-        let finish = crate::check::Finish::default();
-        crate::check::finish(&registry, &store, &mut second, finish).await?;
-        for (name, text) in [
-            ("report.md", report::markdown::render(&second)),
-            ("report.html", report::html::render(&second)),
-            ("report.json", second.to_json()),
-        ] {
-            crate::atomic::write(&dir.join(name), text.as_bytes())?;
-        }
         anyhow::Ok(DemoOutcome {
             dir: dir.clone(),
-            report: second,
+            site: base,
+            first: first.summary,
+            report: *second,
         })
     })
 }

@@ -9,7 +9,8 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::assess::assess_source;
+use crate::assess::{Against, Day, assess_source};
+use crate::compare::TextChange;
 use crate::outcome::Outcome;
 use crate::registry::{Fact, Registry, Source};
 use crate::report::status::{
@@ -55,16 +56,25 @@ pub(crate) fn status(
         }
         let outcome = known.checked.map_or(Outcome::Unreachable, |c| c.outcome);
         let just_facts: Vec<&Fact> = facts.iter().map(|(f, _)| *f).collect();
-        let change = known.change.as_ref().map(|(old, d)| (old.as_str(), d));
-        let (assessed, coverage) =
-            assess_source(&just_facts, today, outcome, known.text.as_deref(), change);
+        let against = Against {
+            outcome,
+            text: known.text.as_deref(),
+            change: known.change.as_ref(),
+            // Status only reads: a re-verification it sees was recorded by the check that saw it.
+            evidence: false,
+        };
+        let day = Day {
+            today,
+            refresh: false,
+        };
+        let (assessed, coverage) = assess_source(&just_facts, day, &against);
         summary.uncovered_changes += coverage.uncovered.len();
-        if let (Some((old, _)), Some(new)) = (&known.change, &known.text)
+        if let (Some(change), Some(new)) = (&known.change, &known.text)
             && !coverage.uncovered.is_empty()
         {
             uncovered.push(UncoveredSource {
                 source: source.id.clone(),
-                changes: UncoveredChange::list(old, new, &coverage.uncovered),
+                changes: UncoveredChange::list(&change.baseline_text, new, &coverage.uncovered),
             });
         }
         rows.extend(
@@ -93,8 +103,8 @@ fn row(
     ledger: &Ledger,
     today: NaiveDate,
 ) -> FactReport {
-    // Status only reads (its `Checked` is never evidence): a re-verification it sees was
-    // recorded by the check that saw it.
+    // Nothing is re-verified here (no capture is evidence to status), so `today` is never
+    // recorded as a verification day.
     FactReport::new(fact, a, checked, &ledger.fact(&fact.id), today)
 }
 
@@ -106,7 +116,7 @@ struct SourceNow {
     /// Its latest text, when its latest capture was good (and facts need it).
     text: Option<String>,
     /// When the latest text differs from the baseline: the baseline's text and the diff.
-    change: Option<(String, crate::compare::Diff)>,
+    change: Option<TextChange>,
     /// Why the latest capture failed, when it did.
     error: Option<String>,
 }
@@ -126,7 +136,6 @@ fn source_now(store: &Store, source: &Source, needs_text: bool) -> Result<Source
         checked: Some(Checked {
             at: last.at,
             outcome: last.record.outcome,
-            evidence: false,
         }),
         text: None,
         change: None,
@@ -150,7 +159,6 @@ fn source_now(store: &Store, source: &Source, needs_text: bool) -> Result<Source
     let checked = Some(Checked {
         at: last.at,
         outcome,
-        evidence: false,
     });
     if !needs_text && outcome != Outcome::Changed {
         return Ok(SourceNow {
@@ -184,9 +192,9 @@ fn source_now(store: &Store, source: &Source, needs_text: bool) -> Result<Source
         .as_ref()
         .is_none_or(|f| *f == source.extract_fingerprint);
     let change = match outcome {
-        Outcome::Changed if comparable => read(&baseline.sha256).and_then(|old| {
-            crate::compare::diff(&old, &text, "baseline", "latest").map(|d| (old, d))
-        }),
+        Outcome::Changed if comparable => {
+            read(&baseline.sha256).and_then(|old| TextChange::new(old, &text, "baseline", "latest"))
+        }
         _ => None,
     };
     Ok(SourceNow {

@@ -20,7 +20,6 @@ use reqwest::Url;
 use crate::check::{self, Selection};
 use crate::notify::Notifier;
 use crate::registry::{self, Registry};
-use crate::report::{self, Report};
 use crate::store::{Store, StoreError};
 
 pub(crate) struct WatchOptions {
@@ -137,25 +136,23 @@ async fn watch_loop(opts: WatchOptions) -> Result<(), WatchError> {
         if ready.is_empty() {
             continue; // the registry changed under us; recompute
         }
-        let run = run_once(
+        let finished = run_once(
             &registry,
             &ready,
             today(),
-            &report_dir,
-            opts.keep_reports,
+            check::Output::Runs {
+                dir: report_dir.clone(),
+                keep: opts.keep_reports,
+            },
             notifier.as_ref(),
-        );
-        tokio::select! {
-            _ = &mut shutdown => {
-                tracing::info!("stopping: the run in flight is abandoned (captures already recorded are kept)");
-                crate::fetch::kill_browsers();
-                return Ok(());
-            }
-            result = run => {
-                if let Err(e) = result {
-                    tracing::error!("run failed: {e:#}");
-                }
-            }
+            &mut shutdown,
+        )
+        .await;
+        if !finished {
+            tracing::info!(
+                "stopping: the run in flight is abandoned (captures already recorded are kept)"
+            );
+            return Ok(());
         }
         let after = Utc::now();
         for id in &ready {
@@ -222,90 +219,54 @@ fn reload(
     }
 }
 
+/// One scheduled run: a check of the sources due, its reports written to `output`. False when
+/// `stop` ended it.
 async fn run_once(
     registry: &Arc<Registry>,
     ids: &[String],
     today: NaiveDate,
-    report_dir: &Path,
-    keep: usize,
+    output: check::Output,
     notifier: Option<&Notifier>,
-) -> anyhow::Result<()> {
+    stop: impl std::future::Future<Output = ()>,
+) -> bool {
     let store = match Store::open(&registry.settings.snapshots_dir) {
         Ok(s) => Arc::new(s),
         Err(e @ StoreError::Locked { .. }) => {
             tracing::warn!("skipping this run: {e}");
-            return Ok(());
+            return true;
         }
-        Err(e) => return Err(e.into()),
+        Err(e) => {
+            tracing::error!("run failed: {e}");
+            return true;
+        }
     };
-    let selection = Selection {
-        sources: ids.to_vec(),
-        routes: Vec::new(),
-    };
-    let mut report = check::run(registry.clone(), store.clone(), &selection, today).await?;
-    let finish = check::Finish {
-        refresh: false,
+    let request = check::Request {
+        selection: Selection {
+            sources: ids.to_vec(),
+            routes: Vec::new(),
+        },
+        today,
         notifier,
+        outputs: vec![output],
+        ..Default::default()
     };
-    check::finish(registry, &store, &mut report, finish).await?;
-    write_reports(report_dir, &report, keep)?;
-    // The one line a run leaves in the log (the progress line is for terminals).
-    let s = &report.summary;
-    tracing::info!(
-        "run done: {} ({} changed, {} failed), {} flagged",
-        crate::term::count(s.sources, "source", "sources"),
-        s.changed,
-        s.failed,
-        crate::term::count(s.flagged, "fact", "facts")
-    );
-    Ok(())
-}
-
-fn is_report_file(name: &str) -> bool {
-    let stem = name
-        .strip_suffix(".json")
-        .or_else(|| name.strip_suffix(".md"));
-    stem.is_some_and(|s| s.len() == 19 && s.as_bytes()[8] == b'T' && s.ends_with('Z'))
-}
-
-/// `<stamp>.json`, `<stamp>.md` and `latest.json`; only the newest `keep` runs are kept.
-fn write_reports(dir: &Path, report: &Report, keep: usize) -> std::io::Result<()> {
-    let stamp = report.finished_at.format("%Y%m%dT%H%M%S%3fZ").to_string();
-    let json = report.to_json();
-    crate::atomic::write(&dir.join(format!("{stamp}.json")), json.as_bytes())?;
-    crate::atomic::write(
-        &dir.join(format!("{stamp}.md")),
-        report::markdown::render(report).as_bytes(),
-    )?;
-    crate::atomic::write(&dir.join("latest.json"), json.as_bytes())?;
-    let mut runs: Vec<String> = std::fs::read_dir(dir)?
-        .flatten()
-        .filter_map(|e| e.file_name().into_string().ok())
-        .filter(|n| is_report_file(n))
-        .collect();
-    runs.sort();
-    let stems: std::collections::BTreeSet<String> = runs
-        .iter()
-        .map(|n| n.split('.').next().unwrap_or("").to_string())
-        .collect();
-    let excess = stems.len().saturating_sub(keep.max(1));
-    for old in stems.iter().take(excess) {
-        for ext in ["json", "md"] {
-            let _ = std::fs::remove_file(dir.join(format!("{old}.{ext}")));
+    match check::check(registry, &store, &request, stop).await {
+        Ok(check::Ended::Interrupted) => false,
+        Ok(check::Ended::Finished(report)) => {
+            // The one line a run leaves in the log (the progress line is for terminals).
+            let s = &report.summary;
+            tracing::info!(
+                "run done: {} ({} changed, {} failed), {} flagged",
+                crate::term::count(s.sources, "source", "sources"),
+                s.changed,
+                s.failed,
+                crate::term::count(s.flagged, "fact", "facts")
+            );
+            true
         }
-    }
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn report_names_are_recognised() {
-        assert!(is_report_file("20261125T101502123Z.json"));
-        assert!(is_report_file("20261125T101502123Z.md"));
-        assert!(!is_report_file("latest.json"));
-        assert!(!is_report_file("notes.md"));
+        Err(e) => {
+            tracing::error!("run failed: {e}");
+            true
+        }
     }
 }

@@ -26,7 +26,7 @@ pub(crate) use change::{Change, PassageChange};
 pub(crate) use quote::ClosestPassage;
 pub(crate) use quote::CurrentText;
 
-use crate::compare::{Diff, HunkRange};
+use crate::compare::{Diff, HunkRange, TextChange};
 use crate::outcome::{Flag, Outcome};
 use crate::registry::{Fact, FactId};
 
@@ -58,10 +58,36 @@ struct ChangedSource<'a> {
     diff: &'a Diff,
 }
 
+/// What a source's capture gives its facts to be judged against.
+pub(crate) struct Against<'a> {
+    pub(crate) outcome: Outcome,
+    /// Its text now; `None` when the capture failed (or status has no readable text).
+    pub(crate) text: Option<&'a str>,
+    /// For a changed source that can be compared line by line: the baseline's text and diff.
+    pub(crate) change: Option<&'a TextChange>,
+    /// The capture can re-verify facts (`Capture::is_evidence`); never so in `status`, which
+    /// only reads what checks recorded.
+    pub(crate) evidence: bool,
+}
+
+/// The day facts are judged on, and whether a re-verification moves their date today
+/// (`check --refresh`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Day {
+    pub(crate) today: NaiveDate,
+    pub(crate) refresh: bool,
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct Assessment {
     pub(crate) flags: Vec<Flag>,
+    /// The fact's date after this check: today when `refreshed`, else the registry's.
+    pub(crate) last_verified: NaiveDate,
     pub(crate) freshness: Freshness,
+    /// This capture re-verified the fact ([`reverified`]).
+    pub(crate) reverified: bool,
+    /// ... and `--refresh` moves its date to today (it was another day).
+    pub(crate) refreshed: bool,
     pub(crate) quote_found: Option<bool>,
     /// How many times the quote occurs in the current text (`None` without a quote or a text).
     pub(crate) quote_count: Option<usize>,
@@ -80,16 +106,13 @@ pub(crate) struct Assessment {
 /// `changed` is given when the source changed against its baseline.
 fn assess(
     fact: &Fact,
-    today: NaiveDate,
-    outcome: Outcome,
+    day: Day,
+    against: &Against<'_>,
     current: Option<&CurrentText<'_>>,
     changed: Option<&ChangedSource<'_>>,
 ) -> Assessment {
-    let freshness = freshness(fact.last_verified, fact.stale_after_days, today);
+    let outcome = against.outcome;
     let mut flags = Vec::new();
-    if freshness.stale {
-        flags.push(Flag::Stale);
-    }
     let changes: Vec<PassageChange> = match (changed, current, &fact.quote) {
         (Some(changed), Some(current), Some(quote)) => place(&changed.baseline, quote)
             .iter()
@@ -121,9 +144,25 @@ fn assess(
         }
         _ => flags.push(Flag::Unverifiable),
     }
+    // The one place a re-verification moves a date: before the row is made, so the staleness
+    // rule is applied once, to the date the fact will have.
+    let reverified = reverified(against.evidence, fact.quote.is_some(), outcome, quote_found);
+    let refreshed = day.refresh && reverified && fact.last_verified != day.today;
+    let last_verified = if refreshed {
+        day.today
+    } else {
+        fact.last_verified
+    };
+    let freshness = freshness(last_verified, fact.stale_after_days, day.today);
+    if freshness.stale {
+        flags.insert(0, Flag::Stale);
+    }
     Assessment {
         flags,
+        last_verified,
         freshness,
+        reverified,
+        refreshed,
         quote_found,
         quote_count,
         quote_passages,
@@ -179,7 +218,7 @@ fn most_telling(changes: &[PassageChange]) -> Option<&PassageChange> {
 /// doubted: see `Capture::is_evidence`), and the fact's quote is found on a source that is
 /// `unchanged` (or `new` in this run); without a quote, its source `unchanged`. `check
 /// --refresh` moves such a fact's date, and the ledger notes the day as `machine_verified`.
-pub(crate) fn reverified(
+fn reverified(
     evidence: bool,
     has_quote: bool,
     outcome: Outcome,
@@ -193,34 +232,35 @@ pub(crate) fn reverified(
         }
 }
 
-/// Assesses the facts of one source against what is known of it: `text` is its current text
-/// (`None` when the capture failed), `change` the baseline's text and the diff from it when the
-/// source changed. Returns each fact's assessment, in order, and which edits touch which facts.
+/// Assesses the facts of one source against what is known of it (see [`Against`]). Returns each
+/// fact's assessment, in order, and which edits touch which facts.
 pub(crate) fn assess_source(
     facts: &[&Fact],
-    today: NaiveDate,
-    outcome: Outcome,
-    text: Option<&str>,
-    change: Option<(&str, &Diff)>,
+    day: Day,
+    against: &Against<'_>,
 ) -> (Vec<Assessment>, Coverage) {
     // Folding the text for quote matching is only worth it when facts will be matched.
-    let current = text.filter(|_| !facts.is_empty()).map(CurrentText::new);
-    // Folding the baseline is only worth it when there are facts to place in it.
-    let changed = change
+    let current = against
+        .text
         .filter(|_| !facts.is_empty())
-        .map(|(old, diff)| ChangedSource {
-            baseline: CurrentText::new(old),
-            diff,
+        .map(CurrentText::new);
+    // Folding the baseline is only worth it when there are facts to place in it.
+    let changed = against
+        .change
+        .filter(|_| !facts.is_empty())
+        .map(|c| ChangedSource {
+            baseline: CurrentText::new(&c.baseline_text),
+            diff: &c.diff,
         });
     let assessed: Vec<Assessment> = facts
         .iter()
-        .map(|fact| assess(fact, today, outcome, current.as_ref(), changed.as_ref()))
+        .map(|fact| assess(fact, day, against, current.as_ref(), changed.as_ref()))
         .collect();
-    let coverage = match change {
-        Some((_, diff)) => {
+    let coverage = match against.change {
+        Some(c) => {
             let pairs: Vec<(&Fact, &Assessment)> =
                 facts.iter().copied().zip(assessed.iter()).collect();
-            coverage(diff, &pairs)
+            coverage(&c.diff, &pairs)
         }
         None => Coverage::default(),
     };

@@ -1,5 +1,7 @@
 //! The orchestration of one check, in one place: registry → fetch → extract → store → compare →
-//! assess → report.
+//! assess → report, then what every check does after (dates, ledger, saved report, outputs,
+//! notification). [`check`] is the one entry point for `check`, `watch` and `demo`: they say
+//! what to do with the result and choose how to show it.
 //!
 //! Each selected source is one task: it fetches (async, limited by the fetcher), then does the
 //! CPU and file work (parse, extract, record, diff, assess that source's facts) and returns only
@@ -12,17 +14,17 @@
 //! is not `Send` and never crosses one), and the hand-off to another thread per page cost about
 //! a fifth of the wall time at 1,000 pages. A worker busy parsing is the point of a CPU-bound
 //! batch job; fetches in flight wait for the next free worker.
-
 //!
 //! ```text
 //! check/
-//!   mod.rs      run(): plan, one task per source, the report; finish(): what every check
-//!               does after (refresh, save, notify), for `check`, `watch` and `demo` alike
-//!   plan.rs     --source / --route → sources to capture, facts to assess
+//!   mod.rs      check(): plan, one task per source, the report, then finish()
+//!   plan.rs     --source / --route → a SourcePlan per source to capture
 //!   source.rs   one source down the pipe
-//!   refresh.rs  --refresh, and the one way dates are written (verify too)
+//!   refresh.rs  the one way dates are written (--refresh, verify)
+//!   output.rs   the finished report written where the caller asked
 //! ```
 
+mod output;
 mod plan;
 mod refresh;
 mod source;
@@ -32,14 +34,16 @@ use std::sync::Arc;
 
 use chrono::{NaiveDate, Utc};
 
-use crate::fetch::Fetcher;
+use crate::assess::Day;
+use crate::fetch::{Fetcher, HostKey};
 use crate::notify::Notifier;
-use crate::registry::Registry;
+use crate::registry::{FactId, Registry};
 use crate::report::{Report, SCHEMA_VERSION, Summary};
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, VerifiedBy};
 use crate::term::Progress;
+pub(crate) use output::Output;
 pub(crate) use refresh::{RefreshError, write_verified};
-use source::{Job, SourceRows};
+use source::{Job, Shared, SourceRows};
 
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum CheckError {
@@ -55,6 +59,11 @@ pub(crate) enum CheckError {
     Task(#[from] tokio::task::JoinError),
     #[error(transparent)]
     Refresh(#[from] RefreshError),
+    #[error("writing the report to {}: {source}", path.display())]
+    Output {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// `selector_missing` hints searched for in one run: each can take a second parse and dozens of
@@ -68,115 +77,139 @@ pub(crate) struct Selection {
     pub(crate) routes: Vec<String>,
 }
 
-/// Runs one check and records every capture in `store`. The caller then calls [`finish`].
-pub(crate) async fn run(
-    registry: Arc<Registry>,
-    store: Arc<Store>,
-    selection: &Selection,
-    today: NaiveDate,
-) -> Result<Report, CheckError> {
-    run_with(registry, store, selection, today, None).await
+/// What a check is asked to do besides capturing.
+#[derive(Default)]
+pub(crate) struct Request<'a> {
+    pub(crate) selection: Selection,
+    /// The day facts are judged on (`--today`).
+    pub(crate) today: NaiveDate,
+    /// `--refresh`: re-verified facts get `last_verified = today`.
+    pub(crate) refresh: bool,
+    pub(crate) notifier: Option<&'a Notifier>,
+    /// The terminal's progress line: told the hosts it will wait on and each source as its
+    /// capture is recorded.
+    pub(crate) progress: Option<&'a Progress>,
+    /// Where the finished report is written, besides `LAST_CHECK.json`.
+    pub(crate) outputs: Vec<Output>,
 }
 
-/// [`run`], telling `progress` (the terminal's progress line) the hosts it will wait on and each
-/// source as its capture is recorded.
-pub(crate) async fn run_with(
-    registry: Arc<Registry>,
-    store: Arc<Store>,
-    selection: &Selection,
-    today: NaiveDate,
-    progress: Option<&Progress>,
+/// How a check ended.
+pub(crate) enum Ended {
+    Finished(Box<Report>),
+    /// Stopped by a signal: the captures recorded before it are kept (each was written
+    /// atomically); nothing after the captures (dates, ledger, reports) was done.
+    Interrupted,
+}
+
+/// One whole check: captures every selected source and records it, assesses the facts, then
+/// moves re-verified dates (`refresh`), merges what was learnt into the fact ledger, keeps the
+/// report for `report` and `status`, writes the `outputs` and announces new findings. When
+/// `stop` resolves first (SIGINT, SIGTERM), the captures in flight are abandoned and every
+/// browser is killed.
+pub(crate) async fn check(
+    registry: &Arc<Registry>,
+    store: &Arc<Store>,
+    request: &Request<'_>,
+    stop: impl std::future::Future<Output = ()>,
+) -> Result<Ended, CheckError> {
+    let captured = tokio::select! {
+        report = capture(registry, store, request) => report?,
+        () = stop => {
+            crate::fetch::kill_browsers();
+            return Ok(Ended::Interrupted);
+        }
+    };
+    let mut report = captured;
+    finish(registry, store, &mut report, request).await?;
+    Ok(Ended::Finished(Box::new(report)))
+}
+
+/// Captures, records and assesses every selected source; the report, rows in file order.
+async fn capture(
+    registry: &Arc<Registry>,
+    store: &Arc<Store>,
+    request: &Request<'_>,
 ) -> Result<Report, CheckError> {
     let started_at = Utc::now();
-    let plan = plan::plan(&registry, selection)?;
-    let host = |si: usize| host(&registry.sources[si].url);
-    if let Some(p) = progress {
-        p.start(plan.sources.iter().map(|&si| host(si)));
+    let plans = plan::plan(registry, &request.selection)?;
+    if let Some(p) = request.progress {
+        p.start(plans.iter().map(|p| HostKey::of(&p.source.url).to_string()));
     }
-    let fetcher = Arc::new(Fetcher::new(&registry.settings, &registry.sources)?);
-    let ledger = Arc::new(store.ledger()?);
-    let hints = Arc::new(std::sync::atomic::AtomicUsize::new(HINTS_PER_RUN));
+    let shared = Arc::new(Shared {
+        fetcher: Fetcher::new(&registry.settings, &registry.sources)?,
+        ledger: store.ledger()?,
+        registry: registry.clone(),
+        store: store.clone(),
+        day: Day {
+            today: request.today,
+            refresh: request.refresh,
+        },
+        verified_on: request.today.min(started_at.date_naive()),
+        hints: std::sync::atomic::AtomicUsize::new(HINTS_PER_RUN),
+    });
     let mut tasks = tokio::task::JoinSet::new();
-    for &si in &plan.sources {
-        let source = registry.sources[si].clone();
-        let job = Job {
-            state: Default::default(),
-            notes: Vec::new(),
-            baseline_text: None,
-            baseline_unusable: false,
-            hints: hints.clone(),
-            registry: registry.clone(),
-            store: store.clone(),
-            source,
-            facts: plan.facts.get(&si).cloned().unwrap_or_default(),
-            today,
-            ledger: ledger.clone(),
-        };
-        let fetcher = fetcher.clone();
-        tasks.spawn(async move { (si, job.run(&fetcher).await) });
+    for (i, plan) in plans.into_iter().enumerate() {
+        let host = HostKey::of(&plan.source.url);
+        let job = Job::new(shared.clone(), plan);
+        tasks.spawn(async move { (i, host, job.run().await) });
     }
     let mut by_source: HashMap<usize, SourceRows> = HashMap::new();
     while let Some(joined) = tasks.join_next().await {
-        let (si, rows) = joined?;
+        let (i, host, rows) = joined?;
         let rows = rows?;
-        if let Some(p) = progress {
-            p.done(&host(si), !rows.0.capture.outcome.is_good());
+        if let Some(p) = request.progress {
+            p.done(&host.to_string(), !rows.source.capture.outcome.is_good());
         }
-        by_source.insert(si, rows);
+        by_source.insert(i, rows);
     }
-    let mut sources = Vec::with_capacity(plan.sources.len());
+    let mut sources = Vec::with_capacity(by_source.len());
     let mut facts = Vec::new();
-    for si in &plan.sources {
-        let (src, fact_rows) = by_source.remove(si).expect("every task reported");
-        sources.push(src);
-        facts.extend(fact_rows);
+    for i in 0..by_source.len() {
+        let rows = by_source.remove(&i).expect("every task reported");
+        sources.push(rows.source);
+        facts.extend(rows.facts);
     }
     // Facts in registry order, whatever order their sources finished in.
     facts.sort_by_key(|(pos, _)| *pos);
     let mut report = Report {
         schema_version: SCHEMA_VERSION,
         tool: format!("sourcewatch {}", env!("CARGO_PKG_VERSION")),
-        today,
+        today: request.today,
         started_at,
         finished_at: Utc::now(),
         summary: Summary::default(),
         sources,
         facts: facts.into_iter().map(|(_, f)| f).collect(),
     };
-    crate::report::name_routes(&mut report.facts, &registry);
+    crate::report::name_routes(&mut report.facts, registry);
     report.summarise();
     // No sync here: the store syncs once when the run lets go of it (see `atomic`).
     Ok(report)
 }
 
-/// A URL's host as a person names it, with the port when it is not the scheme's.
-fn host(url: &reqwest::Url) -> String {
-    match (url.host_str(), url.port()) {
-        (Some(h), Some(p)) => format!("{h}:{p}"),
-        (Some(h), None) => h.to_string(),
-        _ => url.to_string(),
-    }
-}
-
-/// What a check does once its captures are recorded, whoever ran it.
-#[derive(Default)]
-pub(crate) struct Finish<'a> {
-    /// `--refresh`: move the dates of re-verified facts.
-    pub(crate) refresh: bool,
-    pub(crate) notifier: Option<&'a Notifier>,
-}
-
-/// The one path after a check, for `check`, `watch` and `demo`: refresh dates if asked, merge
-/// what the check learnt into the fact ledger, keep the report for `report`, announce new
-/// findings. Rendering is the caller's.
-pub(crate) async fn finish(
+/// What every check does once its captures are recorded: write the dates its rows already
+/// carry, merge what it learnt into the fact ledger, keep the report, write the outputs,
+/// announce new findings.
+async fn finish(
     registry: &Registry,
     store: &Store,
     report: &mut Report,
-    finish: Finish<'_>,
+    request: &Request<'_>,
 ) -> Result<(), CheckError> {
-    if finish.refresh {
-        refresh::refresh(registry, store, report)?;
+    let refreshed: Vec<FactId> = report
+        .facts
+        .iter()
+        .filter(|f| f.refreshed)
+        .map(|f| f.id.clone())
+        .collect();
+    if !refreshed.is_empty() {
+        write_verified(
+            registry,
+            store,
+            &refreshed,
+            request.today,
+            VerifiedBy::Machine,
+        )?;
     }
     // Merged fact by fact: a partial check leaves the others as they were.
     store.update_ledger(|ledger| {
@@ -188,7 +221,10 @@ pub(crate) async fn finish(
         }
     })?;
     store.save_last_check(report.to_json().as_bytes())?;
-    if let Some(notifier) = finish.notifier {
+    for output in &request.outputs {
+        output.write(report)?;
+    }
+    if let Some(notifier) = request.notifier {
         notifier.announce(store, report).await;
     }
     Ok(())

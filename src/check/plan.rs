@@ -2,20 +2,24 @@
 //! `--route`.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::{CheckError, Selection};
-use crate::registry::{Registry, did_you_mean};
+use crate::registry::{FactPos, Registry, Source, did_you_mean};
 
-/// Which sources to capture and which facts to assess, by index into the registry.
-pub(super) struct Plan {
-    pub(super) sources: Vec<usize>,
-    /// Per selected source index: the (route index, fact index) pairs assessed against it.
-    pub(super) facts: HashMap<usize, Vec<(usize, usize)>>,
+/// One source to capture and the facts assessed against it.
+pub(super) struct SourcePlan {
+    pub(super) source: Arc<Source>,
+    pub(super) facts: Vec<FactPos>,
 }
 
 /// `--source ID`: that source and the facts on it; `--route ID`: that route's facts and their
-/// sources; neither: everything. An unknown id is refused with a did-you-mean.
-pub(super) fn plan(registry: &Registry, selection: &Selection) -> Result<Plan, CheckError> {
+/// sources; neither: everything. An unknown id is refused with a did-you-mean. Sources in file
+/// order.
+pub(super) fn plan(
+    registry: &Registry,
+    selection: &Selection,
+) -> Result<Vec<SourcePlan>, CheckError> {
     let source_index: HashMap<&str, usize> = registry
         .sources
         .iter()
@@ -35,26 +39,28 @@ pub(super) fn plan(registry: &Registry, selection: &Selection) -> Result<Plan, C
         }
     }
     let everything = selection.sources.is_empty() && selection.routes.is_empty();
-    let mut wanted_sources: Vec<bool> = registry
+    let mut plans: Vec<Option<SourcePlan>> = registry
         .sources
         .iter()
-        .map(|s| everything || selection.sources.contains(&s.id))
+        .map(|s| {
+            (everything || selection.sources.contains(&s.id)).then(|| SourcePlan {
+                source: s.clone(),
+                facts: Vec::new(),
+            })
+        })
         .collect();
-    let mut facts: HashMap<usize, Vec<(usize, usize)>> = HashMap::new();
-    for (ri, route) in registry.routes.iter().enumerate() {
-        let route_selected = selection.routes.contains(&route.id);
-        for (fi, fact) in route.facts.iter().enumerate() {
+    for (pos, fact) in registry.facts_at() {
+        let route_selected = selection.routes.iter().any(|r| **r == *fact.id.route());
+        if everything || route_selected || selection.sources.contains(&fact.source) {
             let si = source_index[fact.source.as_str()];
-            if everything || route_selected || selection.sources.contains(&fact.source) {
-                wanted_sources[si] = true;
-                facts.entry(si).or_default().push((ri, fi));
-            }
+            plans[si]
+                .get_or_insert_with(|| SourcePlan {
+                    source: registry.sources[si].clone(),
+                    facts: Vec::new(),
+                })
+                .facts
+                .push(pos);
         }
     }
-    Ok(Plan {
-        sources: (0..registry.sources.len())
-            .filter(|i| wanted_sources[*i])
-            .collect(),
-        facts,
-    })
+    Ok(plans.into_iter().flatten().collect())
 }

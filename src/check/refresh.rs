@@ -1,11 +1,9 @@
-//! `check --refresh`: machine re-verification of the facts this run confirmed.
+//! The one way `last_verified` dates are written: `check --refresh` (the facts whose assessment
+//! says `refreshed`) and `verify` (a person).
 
 use chrono::NaiveDate;
 
-use crate::assess::freshness;
-use crate::outcome::Flag;
 use crate::registry::{FactId, Registry};
-use crate::report::Report;
 use crate::store::{Store, StoreError, VerifiedBy};
 
 #[derive(Debug, thiserror::Error)]
@@ -14,37 +12,6 @@ pub(crate) enum RefreshError {
     Edit(#[from] crate::registry::edit::EditError),
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-/// Moves `last_verified` to today for every fact re-verified by this run (`assess::reverified`:
-/// its quote found on a source that is `unchanged`, or `new` today, by a capture that is
-/// evidence; without a quote, its source `unchanged`), in `sources.toml` and in the report, and
-/// records that a machine did it.
-pub(crate) fn refresh(
-    registry: &Registry,
-    store: &Store,
-    report: &mut Report,
-) -> Result<usize, RefreshError> {
-    let today = report.today;
-    let mut updated: Vec<FactId> = Vec::new();
-    for f in &mut report.facts {
-        if f.reverified && f.last_verified != today {
-            updated.push(f.id.clone());
-            let fresh = freshness(today, f.stale_after_days, today);
-            f.last_verified = today;
-            f.age_days = fresh.age_days;
-            f.due = fresh.due;
-            f.flags.retain(|fl| *fl != Flag::Stale);
-            f.refreshed = true;
-            f.verified_by = Some(VerifiedBy::Machine);
-        }
-    }
-    if updated.is_empty() {
-        return Ok(0);
-    }
-    write_verified(registry, store, &updated, today, VerifiedBy::Machine)?;
-    report.summarise();
-    Ok(updated.len())
 }
 
 /// Sets `last_verified = date` for `facts` in `sources.toml` and records who did it: the one

@@ -2,46 +2,57 @@
 //! record, compare, assess; its rows of the report come out.
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use chrono::NaiveDate;
 
-use crate::assess::assess_source;
+use super::plan::SourcePlan;
+use crate::assess::{Against, Day, assess_source};
 use crate::capture::Capture;
 use crate::compare::{self, Comparison};
 use crate::fetch::{Fetched, Fetcher, Slot};
 use crate::outcome::Outcome;
-use crate::registry::{Fact, Registry, Source};
+use crate::registry::{Fact, FactPos, Registry, Source};
 use crate::report::{Checked, FactReport, SourceReport};
 use crate::store::{Ledger, SourceState, Store, StoreError};
 use crate::text::short_sha;
 
 /// A source's row and its facts' rows, each fact with its place in the registry.
-pub(super) type SourceRows = (SourceReport, Vec<((usize, usize), FactReport)>);
+pub(super) struct SourceRows {
+    pub(super) source: SourceReport,
+    pub(super) facts: Vec<(FactPos, FactReport)>,
+}
 
-/// Everything one source's capture needs.
-pub(super) struct Job {
+/// What every source's task of one check shares.
+pub(super) struct Shared {
     pub(super) registry: Arc<Registry>,
     pub(super) store: Arc<Store>,
-    pub(super) source: Arc<Source>,
+    pub(super) fetcher: Fetcher,
+    /// What is known of each fact beyond the registry (machine and human verification dates).
+    pub(super) ledger: Ledger,
+    pub(super) day: Day,
+    /// The day a re-verification records: the check's, never after the real date.
+    pub(super) verified_on: NaiveDate,
+    /// How many more `selector_missing` hints this run may search for.
+    pub(super) hints: AtomicUsize,
+}
+
+/// One source's way down the pipe, and what it learns on the way.
+pub(super) struct Job {
+    shared: Arc<Shared>,
+    source: Arc<Source>,
+    facts: Vec<FactPos>,
     /// The store's state before this capture: its baseline is what the capture is compared with
     /// (read when the job runs, so a damaged state is this source's trouble alone).
-    pub(super) state: SourceState,
+    state: SourceState,
     /// What the capture's report row must say about how it was made.
-    pub(super) notes: Vec<String>,
+    notes: Vec<String>,
     /// The baseline's text, once read and checked against its name for the diff.
-    pub(super) baseline_text: Option<String>,
+    baseline_text: Option<String>,
     /// The baseline cannot be held against this capture line by line (see
     /// [`Job::keep_unusable_baseline`]).
-    pub(super) baseline_unusable: bool,
-    /// How many more `selector_missing` hints this run may search for (shared by its jobs).
-    pub(super) hints: Arc<std::sync::atomic::AtomicUsize>,
-    /// (route index, fact index) of the facts assessed against this source.
-    pub(super) facts: Vec<(usize, usize)>,
-    pub(super) today: NaiveDate,
-    /// What is known of each fact beyond the registry (machine and human verification dates).
-    pub(super) ledger: Arc<Ledger>,
+    baseline_unusable: bool,
 }
 
 /// A capture, and what it took to get it.
@@ -58,9 +69,33 @@ struct Taken {
 }
 
 impl Job {
-    pub(super) async fn run(mut self, fetcher: &Fetcher) -> Result<SourceRows, StoreError> {
+    pub(super) fn new(shared: Arc<Shared>, plan: SourcePlan) -> Job {
+        Job {
+            shared,
+            source: plan.source,
+            facts: plan.facts,
+            state: SourceState::default(),
+            notes: Vec::new(),
+            baseline_text: None,
+            baseline_unusable: false,
+        }
+    }
+
+    fn registry(&self) -> &Registry {
+        &self.shared.registry
+    }
+
+    fn facts(&self) -> impl Iterator<Item = &Fact> {
+        self.facts
+            .iter()
+            .map(|&pos| self.shared.registry.fact_at(pos))
+    }
+
+    pub(super) async fn run(mut self) -> Result<SourceRows, StoreError> {
+        let shared = self.shared.clone();
+        let fetcher = &shared.fetcher;
         let started = Instant::now();
-        self.state = match self.store.source(&self.source.id).state() {
+        self.state = match self.shared.store.source(&self.source.id).state() {
             Ok(state) => state,
             Err(e @ StoreError::Corrupt { .. }) => {
                 tracing::warn!(source = %self.source.id, "{e}");
@@ -76,7 +111,7 @@ impl Job {
         taken.capture.meta.notes.append(&mut self.notes);
         self.rebase(&mut taken.capture).await?;
         self.ensure_baseline_text(&mut taken.capture).await?;
-        if self.registry.settings.confirm_changes {
+        if self.registry().settings.confirm_changes {
             taken = self.confirm(fetcher, taken).await?;
         }
         self.process(taken, started)
@@ -93,7 +128,7 @@ impl Job {
         let (Some(baseline), Some(_)) = (self.state.baseline.clone(), capture.sha256()) else {
             return Ok(());
         };
-        let folder = self.store.source(&source.id);
+        let folder = self.shared.store.source(&source.id);
         let made_with = folder.fingerprint_of(&baseline)?;
         if made_with.is_none() || made_with.as_deref() == Some(&source.extract_fingerprint) {
             return Ok(());
@@ -139,7 +174,7 @@ impl Job {
         if sha == baseline.sha256 {
             return Ok(());
         }
-        let folder = self.store.source(&self.source.id);
+        let folder = self.shared.store.source(&self.source.id);
         let damage = match folder.verified_text(&baseline.sha256) {
             Ok(text) => {
                 self.baseline_text = Some(text);
@@ -181,8 +216,9 @@ impl Job {
         &self,
         baseline: &crate::store::Version,
     ) -> Result<(crate::extract::Extracted, Vec<u8>), String> {
-        let settings = &self.registry.settings;
+        let settings = &self.registry().settings;
         let raw = self
+            .shared
             .store
             .source(&self.source.id)
             .verified_raw(baseline, settings.max_body_bytes)
@@ -247,13 +283,13 @@ impl Job {
             return Ok(taken);
         }
         let first = sha.to_string();
-        let folder = self.store.source(&self.source.id);
+        let folder = self.shared.store.source(&self.source.id);
         // Stored by an earlier run (as a flap's first fetch, or as a latest since replaced).
         let seen_before = folder.has_text(&first).is_ok();
         drop(taken._slot.take());
         let (second, slot) = match fetcher.get(&self.source, None).await {
             Ok((Fetched::Body(response), slot)) => {
-                let timeout = self.registry.settings.timeout;
+                let timeout = self.registry().settings.timeout;
                 let extracted = crate::extract::extract(&self.source, &response, timeout).await;
                 (Capture::fresh(response, extracted), Some(slot))
             }
@@ -345,7 +381,7 @@ impl Job {
     /// text at all; if it is gone or altered, the page is fetched again in full.
     async fn take(&self, fetcher: &Fetcher) -> Result<Taken, StoreError> {
         let source = &*self.source;
-        let store = self.store.source(&source.id);
+        let store = self.shared.store.source(&source.id);
         let mut validators = store
             .last_good_capture(&self.state)?
             .filter(|e| e.fingerprint.as_deref().unwrap_or_default() == source.extract_fingerprint)
@@ -365,14 +401,12 @@ impl Job {
             };
             let (final_url, answered) = match fetched {
                 Fetched::Body(response) => {
-                    let timeout = self.registry.settings.timeout;
-                    let facts = self
-                        .facts
-                        .iter()
-                        .map(|&(r, f)| &self.registry.routes[r].facts[f]);
-                    let quotes: Vec<&str> = facts.filter_map(|f| f.quote.as_deref()).collect();
+                    let timeout = self.registry().settings.timeout;
+                    let quotes: Vec<&str> =
+                        self.facts().filter_map(|f| f.quote.as_deref()).collect();
                     let allow = || {
-                        self.hints
+                        self.shared
+                            .hints
                             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
                                 n.checked_sub(1)
                             })
@@ -429,7 +463,7 @@ impl Job {
     /// inline on the worker thread: see the module doc of `check`.
     fn process(mut self, taken: Taken, started: Instant) -> Result<SourceRows, StoreError> {
         let source = &*self.source;
-        let store = self.store.source(&source.id);
+        let store = self.shared.store.source(&source.id);
         let baseline = self.state.baseline.as_ref();
         // Every text this run saw is kept, the one reported last (the latest).
         let mut state = self.state.clone();
@@ -449,30 +483,34 @@ impl Job {
         };
         let comparison = Comparison::new(&source.id, outcome, baseline, &capture, baseline_text);
 
-        let facts: Vec<&Fact> = self
-            .facts
-            .iter()
-            .map(|&(ri, fi)| &self.registry.routes[ri].facts[fi])
-            .collect();
-        let change = comparison.change.as_ref().map(|(old, d)| (old.as_str(), d));
-        let (assessed, coverage) =
-            assess_source(&facts, self.today, outcome, capture.text(), change);
+        let facts: Vec<&Fact> = self.facts().collect();
+        let against = Against {
+            outcome,
+            text: capture.text(),
+            change: comparison.change.as_ref(),
+            evidence: capture.is_evidence(),
+        };
+        let (assessed, coverage) = assess_source(&facts, self.shared.day, &against);
         let row = SourceReport::new(source, &capture, &comparison, coverage);
         let checked = Checked {
             at: capture.meta.at,
             outcome,
-            evidence: capture.is_evidence(),
         };
+        let ledger = &self.shared.ledger;
+        let verified_on = self.shared.verified_on;
         let fact_rows = self
             .facts
             .iter()
             .zip(facts)
             .zip(assessed)
             .map(|((&pos, fact), a)| {
-                let record = self.ledger.fact(&fact.id);
-                (pos, FactReport::new(fact, a, checked, &record, self.today))
+                let record = ledger.fact(&fact.id);
+                (pos, FactReport::new(fact, a, checked, &record, verified_on))
             })
             .collect();
-        Ok((row, fact_rows))
+        Ok(SourceRows {
+            source: row,
+            facts: fact_rows,
+        })
     }
 }

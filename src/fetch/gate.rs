@@ -8,9 +8,11 @@ use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, SemaphorePermit};
 use tokio::time::Instant;
 
+use super::HostKey;
+
 /// The gates of every host seen in a run, and the global limit.
 pub(super) struct Gates {
-    hosts: Mutex<HashMap<String, Arc<HostGate>>>,
+    hosts: Mutex<HashMap<HostKey, Arc<HostGate>>>,
     global: Arc<Semaphore>,
     per_host_concurrency: usize,
     interval: Duration,
@@ -72,10 +74,10 @@ impl Gates {
         }
     }
 
-    pub(super) fn host(&self, host: &str) -> Arc<HostGate> {
+    pub(super) fn host(&self, host: &HostKey) -> Arc<HostGate> {
         let mut hosts = self.hosts.lock().expect("host map lock");
         hosts
-            .entry(host.to_string())
+            .entry(host.clone())
             .or_insert_with(|| {
                 Arc::new(HostGate {
                     permits: Semaphore::new(self.per_host_concurrency),

@@ -30,6 +30,7 @@ pub(crate) mod client;
 mod error;
 mod gate;
 mod guard;
+mod host;
 pub(crate) mod retry;
 mod robots;
 mod tls;
@@ -45,6 +46,7 @@ pub(crate) use browser::kill_all as kill_browsers;
 pub(crate) use error::FetchError;
 pub(crate) use gate::Slot;
 use gate::{Gates, HostGate};
+pub(crate) use host::HostKey;
 use retry::{Retry, with_retries};
 
 use crate::registry::{Settings, Source};
@@ -107,7 +109,7 @@ pub(crate) struct Fetcher {
     /// One browser at a time: each is hundreds of megabytes.
     browsers: Semaphore,
     /// Connection failures per host in this run, and the hosts given up on.
-    down: std::sync::Mutex<HashMap<String, HostHealth>>,
+    down: std::sync::Mutex<HashMap<HostKey, HostHealth>>,
 }
 
 impl Fetcher {
@@ -175,12 +177,7 @@ impl Fetcher {
         validators: Option<&Validators>,
     ) -> Result<(Fetched, Slot), FetchError> {
         let client = self.ca_clients.get(&source.id).unwrap_or(&self.client);
-        // Down is decided per host and port: another port of the host may well answer.
-        let host = &format!(
-            "{}:{}",
-            source.url.host_str().unwrap_or_default(),
-            source.url.port_or_known_default().unwrap_or(0)
-        );
+        let host = &HostKey::of(&source.url);
         if let Some(down) = self.host_down(host) {
             return Err(down);
         }
@@ -203,9 +200,9 @@ impl Fetcher {
 
     /// Counts connection failures of a host in a row, across its sources: after as many as one
     /// source's attempts, the host is down for the rest of the run.
-    fn note_connection(&self, host: &str, error: Option<&FetchError>) {
+    fn note_connection(&self, host: &HostKey, error: Option<&FetchError>) {
         let mut hosts = self.down.lock().expect("down hosts lock");
-        let health = hosts.entry(host.to_string()).or_default();
+        let health = hosts.entry(host.clone()).or_default();
         match error {
             Some(FetchError::CannotConnect(why)) => {
                 health.failures += 1;
@@ -222,7 +219,7 @@ impl Fetcher {
     /// may try: the sources that wait for it fail at once with the same reason instead of each
     /// trying again (seven egov.kz pages behind one dead name would otherwise cost seven times
     /// the retries and the host's intervals).
-    fn host_down(&self, host: &str) -> Option<FetchError> {
+    fn host_down(&self, host: &HostKey) -> Option<FetchError> {
         let hosts = self.down.lock().expect("down hosts lock");
         hosts.get(host).and_then(|h| h.down.as_ref()).map(|why| {
             FetchError::CannotConnect(format!(
@@ -274,7 +271,7 @@ impl Fetcher {
         client: &Client,
         source: &Source,
     ) -> Result<std::sync::Arc<HostGate>, FetchError> {
-        let gate = self.gates.host(source.url.host_str().unwrap_or_default());
+        let gate = self.gates.host(&HostKey::of(&source.url));
         if source.respect_robots
             && !self
                 .robots

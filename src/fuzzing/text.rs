@@ -195,13 +195,23 @@ pub fn quotes(data: &[u8]) {
     };
     let facts = [fact("quoted", &quote), fact("line", whole_line)];
     let refs: Vec<&Fact> = facts.iter().collect();
-    let diff = compare::diff(&old, &new, "a", "b");
-    let (outcome, change) = match &diff {
-        Some(d) => (Outcome::Changed, Some((old.as_str(), d))),
-        None => (Outcome::Unchanged, None),
+    let change = compare::TextChange::new(old.clone(), &new, "a", "b");
+    let diff = change.as_ref().map(|c| &c.diff);
+    let outcome = match &diff {
+        Some(_) => Outcome::Changed,
+        None => Outcome::Unchanged,
     };
-    let (assessed, coverage) =
-        crate::assess::assess_source(&refs, today(), outcome, Some(&new), change);
+    let against = crate::assess::Against {
+        outcome,
+        text: Some(&new),
+        change: change.as_ref(),
+        evidence: true,
+    };
+    let day = crate::assess::Day {
+        today: today(),
+        refresh: false,
+    };
+    let (assessed, coverage) = crate::assess::assess_source(&refs, day, &against);
     assert_eq!(assessed.len(), facts.len());
     if !fold_for_quote(whole_line).is_empty() {
         assert_eq!(

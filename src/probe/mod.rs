@@ -14,7 +14,6 @@
 //! another selection), `--exclude`, `--ignore` and `--quote` add to the source's rules and its
 //! facts' quotes, and a URL or `--render` replace its own.
 
-use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -106,7 +105,15 @@ struct Probe {
     source_block: String,
 }
 
-pub(crate) fn run(cli: &Cli, args: &ProbeArgs) -> anyhow::Result<Verdict> {
+/// What a probe found, for `app` to show: the rendering asked for, and the failure alone (what
+/// `-q` still prints).
+pub(crate) struct Probed {
+    pub(crate) verdict: Verdict,
+    pub(crate) rendered: String,
+    pub(crate) failure: Option<String>,
+}
+
+pub(crate) fn run(cli: &Cli, args: &ProbeArgs) -> anyhow::Result<Probed> {
     let registry = if cli.config.exists() || args.source.is_some() {
         Some(registry::load(&cli.config, cli.today())?)
     } else {
@@ -145,14 +152,11 @@ pub(crate) fn run(cli: &Cli, args: &ProbeArgs) -> anyhow::Result<Verdict> {
         }
         ProbeFormat::Text => render_text(&probe),
     };
-    if cli.quiet && args.format == ProbeFormat::Text {
-        if let Some(error) = &probe.error {
-            eprintln!("{}: {error}", probe.url);
-        }
-    } else {
-        std::io::stdout().lock().write_all(rendered.as_bytes())?;
-    }
-    Ok(verdict)
+    Ok(Probed {
+        verdict,
+        rendered,
+        failure: probe.error.as_ref().map(|e| format!("{}: {e}", probe.url)),
+    })
 }
 
 fn fetch_and_read(

@@ -56,6 +56,14 @@ pub enum RegistryError {
     Invalid(Vec<Diagnostic>),
 }
 
+/// Where a fact stands in `sources.toml`: its route's index and its own within the route. Orders
+/// reports as the file does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct FactPos {
+    pub(crate) route: usize,
+    pub(crate) fact: usize,
+}
+
 /// The checked registry: everything a run needs, already compiled.
 #[derive(Debug)]
 pub struct Registry {
@@ -256,6 +264,20 @@ impl Registry {
 
     pub fn facts(&self) -> impl Iterator<Item = &Fact> {
         self.routes.iter().flat_map(|r| r.facts.iter())
+    }
+
+    /// Every fact with its place in the file.
+    pub(crate) fn facts_at(&self) -> impl Iterator<Item = (FactPos, &Fact)> {
+        self.routes.iter().enumerate().flat_map(|(route, r)| {
+            r.facts
+                .iter()
+                .enumerate()
+                .map(move |(fact, f)| (FactPos { route, fact }, f))
+        })
+    }
+
+    pub(crate) fn fact_at(&self, pos: FactPos) -> &Fact {
+        &self.routes[pos.route].facts[pos.fact]
     }
 
     pub fn fact(&self, id: &str) -> Option<&Fact> {

@@ -14,7 +14,7 @@ pub(crate) mod text;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::assess::{Assessment, Change, ClosestPassage, Coverage, reverified};
+use crate::assess::{Assessment, Change, ClosestPassage, Coverage};
 use crate::capture::{Capture, CaptureRecord};
 use crate::compare::{Comparison, HunkRange};
 use crate::outcome::{Flag, Outcome};
@@ -22,6 +22,17 @@ use crate::registry::{Fact, FactId, Registry, Source};
 use crate::store::{FactRecord, VerifiedBy};
 
 pub(crate) const SCHEMA_VERSION: u32 = 1;
+
+/// The report in `format`, as written to a file (text plain and whole).
+pub(crate) fn render(report: &Report, format: crate::cli::ReportFormat) -> String {
+    use crate::cli::ReportFormat;
+    match format {
+        ReportFormat::Text => text::render(report),
+        ReportFormat::Json => report.to_json(),
+        ReportFormat::Markdown => markdown::render(report),
+        ReportFormat::Html => html::render(report),
+    }
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Report {
@@ -190,9 +201,6 @@ pub(crate) struct FactReport {
     pub(crate) machine_verified: Option<NaiveDate>,
     #[serde(default)]
     pub(crate) human_verified: Option<NaiveDate>,
-    /// This run's capture re-verified the fact (what `--refresh` acts on); not kept in reports.
-    #[serde(skip)]
-    pub(crate) reverified: bool,
 }
 
 /// The latest capture of a fact's source, as the fact's row shows it.
@@ -200,8 +208,6 @@ pub(crate) struct FactReport {
 pub(crate) struct Checked {
     pub(crate) at: DateTime<Utc>,
     pub(crate) outcome: Outcome,
-    /// The capture can re-verify facts (`Capture::is_evidence`).
-    pub(crate) evidence: bool,
 }
 
 impl Summary {
@@ -312,21 +318,18 @@ impl FactReport {
 
     /// A fact's row: its assessment against the source's capture `checked` (`None` when the
     /// source has never been captured), with what the ledger knows of it. A capture that
-    /// re-verifies the fact makes `today` its `machine_verified` day (never a day after the real
-    /// one: `--today` may look ahead, a record may not).
+    /// re-verifies the fact makes `verified_on` its `machine_verified` day (the check's day,
+    /// never after the real date: `--today` may look ahead, a record may not).
     pub(crate) fn new(
         fact: &Fact,
         a: Assessment,
         checked: impl Into<Option<Checked>>,
         record: &FactRecord,
-        today: NaiveDate,
+        verified_on: NaiveDate,
     ) -> Self {
         let checked = checked.into();
-        let reverified = checked.is_some_and(|c| {
-            reverified(c.evidence, fact.quote.is_some(), c.outcome, a.quote_found)
-        });
-        let machine_verified = if reverified {
-            Some(today.min(Utc::now().date_naive()))
+        let machine_verified = if a.reverified {
+            Some(verified_on)
         } else {
             record.machine_verified
         };
@@ -361,7 +364,7 @@ impl FactReport {
             source: fact.source.clone(),
             claim: fact.claim.clone(),
             quote: fact.quote.clone(),
-            last_verified: fact.last_verified,
+            last_verified: a.last_verified,
             age_days: a.freshness.age_days,
             stale_after_days: fact.stale_after_days,
             due: a.freshness.due,
@@ -371,8 +374,12 @@ impl FactReport {
             quote_passages: a.quote_passages,
             closest_passage,
             closest_similarity,
-            refreshed: false,
-            verified_by: record.verified_by(fact.last_verified),
+            refreshed: a.refreshed,
+            verified_by: if a.refreshed {
+                Some(VerifiedBy::Machine)
+            } else {
+                record.verified_by(fact.last_verified)
+            },
             change,
             values,
             passage,
@@ -381,7 +388,6 @@ impl FactReport {
             source_outcome: checked.map(|c| c.outcome),
             machine_verified,
             human_verified: record.human_verified,
-            reverified,
         }
     }
 }
@@ -401,7 +407,7 @@ impl SourceReport {
             uncovered,
         } = coverage;
         let uncovered = match (&comparison.change, capture.text()) {
-            (Some((old, _)), Some(new)) => UncoveredChange::list(old, new, &uncovered),
+            (Some(c), Some(new)) => UncoveredChange::list(&c.baseline_text, new, &uncovered),
             _ => Vec::new(),
         };
         let hunks = diff

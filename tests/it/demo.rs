@@ -104,3 +104,23 @@ fn demo_runs_offline_and_reports_the_three_changes() {
     let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
     assert!(html.contains("<del>45</del>") && html.contains("<ins>30</ins>"));
 }
+
+/// `-q` means quiet everywhere: the demo runs, writes its reports and prints nothing.
+#[test]
+fn a_quiet_demo_prints_nothing_but_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = Workspace::new("");
+    let run = ws.run(&["-q", "demo", "--dir", dir.path().to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, "");
+    assert_eq!(run.stderr, "");
+    assert!(dir.path().join("report.html").exists());
+    // An error still speaks.
+    let run = ws.run(&["-q", "demo", "--dir", dir.path().to_str().unwrap()]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("already holds sources.toml"),
+        "{}",
+        run.stderr
+    );
+}
