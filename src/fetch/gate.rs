@@ -53,6 +53,14 @@ impl Turn<'_> {
     }
 }
 
+impl HostGate {
+    /// No request to this host starts before `wait` from now, whichever source it is for.
+    pub(super) fn hold_for(&self, wait: Duration) {
+        let mut next = self.next_start.lock().expect("gate lock");
+        *next = (*next).max(Instant::now() + wait);
+    }
+}
+
 impl Drop for Turn<'_> {
     fn drop(&mut self) {
         let mut next = self.gate.next_start.lock().expect("gate lock");

@@ -183,7 +183,7 @@ impl Fetcher {
         }
         let gate = self.admit(client, source).await?;
         let gate = &*gate;
-        with_retries(self.retries, move |_| async move {
+        with_retries(self.retries, move |n| async move {
             let turn = self.gates.turn(gate).await;
             if let Some(down) = self.host_down(host) {
                 turn.unused();
@@ -192,6 +192,13 @@ impl Fetcher {
             let mut turn = turn;
             let attempt = self.attempt(client, source, validators).await;
             self.note_connection(host, attempt.as_ref().err().map(|(e, _)| e));
+            // A host that asks us to slow down is asked nothing more by any source until then
+            // (lychee's per-host backoff), not only by the source it told.
+            if let Err((FetchError::Http { status: 429, .. }, retry)) = &attempt
+                && let Some(wait) = retry.wait(n)
+            {
+                gate.hold_for(wait);
+            }
             Ok((attempt?, turn.keep_slot()))
         })
         .await

@@ -37,7 +37,7 @@ impl Retry {
     }
 
     /// How long to wait before attempt `attempt + 1`, or `None` when it is not worth making.
-    fn wait(self, attempt: u32) -> Option<Duration> {
+    pub(crate) fn wait(self, attempt: u32) -> Option<Duration> {
         match self {
             Retry::No => None,
             Retry::Backoff => Some(backoff(attempt)),

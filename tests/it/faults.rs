@@ -3,7 +3,7 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::*;
 use serde_json::Value;
@@ -100,6 +100,46 @@ fn a_429_waits_for_retry_after() {
         throttled[1].at - throttled[0].at >= Duration::from_millis(950),
         "429 waits"
     );
+}
+
+/// A host that answers 429 is asked nothing by any source until its Retry-After has passed:
+/// the backoff moves the host's next start, not only the retry of the source it told.
+#[test]
+fn a_429_holds_the_whole_host_for_its_retry_after() {
+    let server = TestServer::start();
+    let mut registry = Registry::new().settings(&["retries = 1", "per_host_interval_ms = 0"]);
+    for id in ["a", "b", "c"] {
+        let path = format!("/{id}");
+        server.sequence(
+            &path,
+            vec![Reply::status(429).header("Retry-After", "2"), good(id)],
+        );
+        registry = registry.source(Source::new(id, server.url(&path)));
+    }
+    let ws = Workspace::new(&registry.toml());
+    let run = ws.run(&["check", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let mut all: Vec<(Instant, bool)> = ["a", "b", "c"]
+        .iter()
+        .flat_map(|id| {
+            let seen = server.requests(&format!("/{id}"));
+            assert_eq!(seen.len(), 2, "{id}: a 429, then the page");
+            seen.into_iter().enumerate().map(|(i, r)| (r.at, i == 0))
+        })
+        .collect();
+    all.sort_by_key(|(at, _)| *at);
+    for (i, (at, throttled)) in all.iter().enumerate() {
+        if !throttled {
+            continue;
+        }
+        if let Some((next, _)) = all.get(i + 1) {
+            assert!(
+                *next - *at >= Duration::from_millis(1950),
+                "the host was asked again {:?} after a 429 with Retry-After: 2",
+                *next - *at
+            );
+        }
+    }
 }
 
 #[test]
