@@ -89,7 +89,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
                     "demo: copy-site on {}; first check: {} new, {} flagged",
                     outcome.site,
                     count(outcome.first.new, "source", "sources"),
-                    count(outcome.first.flagged, "fact", "facts")
+                    count(outcome.first.flags.flagged, "fact", "facts")
                 );
                 println!("demo: the site changes: {}\n", crate::demo::EDITS);
                 print!(

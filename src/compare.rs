@@ -16,6 +16,19 @@ use crate::text::short_sha;
 
 const DIFF_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// The most one similarity of two short texts may take: a passage and a quote are a sentence
+/// each, but a hostile page can make either huge.
+const SIMILARITY_TIMEOUT: Duration = Duration::from_millis(100);
+
+/// How alike two texts are, character by character, 0.0–1.0 (similar's ratio), within a
+/// deadline: past it the diff is coarser and the ratio lower, never a stall.
+pub(crate) fn similarity(a: &str, b: &str) -> f32 {
+    TextDiff::configure()
+        .timeout(SIMILARITY_TIMEOUT)
+        .diff_chars(a, b)
+        .ratio()
+}
+
 /// A failed capture's own outcome; for a good one, `new` when there is no baseline yet,
 /// `unchanged` when the hashes match, else `changed`.
 pub(crate) fn outcome(baseline: Option<&Version>, capture: &Capture) -> Outcome {

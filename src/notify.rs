@@ -61,7 +61,7 @@ fn payload(report: &Report, new: &[&FactReport]) -> serde_json::Value {
         "sourcewatch {}: {} new finding(s); {} of {} facts need review",
         report.today,
         new.len(),
-        report.summary.flagged,
+        report.summary.flags.flagged,
         report.summary.facts
     );
     for f in new.iter().take(20) {

@@ -1,5 +1,6 @@
 //! The words of docs/outcomes.md that every stage speaks: one [`Outcome`] per capture, zero or more
-//! [`Flag`]s per fact. Their serialised names are part of the JSON contract.
+//! [`Flag`]s per fact, the [`ValueKind`] of each typed value that changed. Their serialised names
+//! are part of the JSON contract.
 
 use serde::{Deserialize, Serialize};
 
@@ -75,5 +76,46 @@ impl Flag {
 impl std::fmt::Display for Flag {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// What sort of fact a typed value is (docs/outcomes.md, "Typed values").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum ValueKind {
+    Duration,
+    Money,
+    Mci,
+    Percent,
+    Date,
+    Range,
+    Dimension,
+    Count,
+}
+
+impl ValueKind {
+    /// Every kind, in the order changes are walked.
+    pub(crate) const ALL: [ValueKind; 8] = [
+        ValueKind::Duration,
+        ValueKind::Money,
+        ValueKind::Mci,
+        ValueKind::Percent,
+        ValueKind::Date,
+        ValueKind::Range,
+        ValueKind::Dimension,
+        ValueKind::Count,
+    ];
+
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            ValueKind::Duration => "duration",
+            ValueKind::Money => "money",
+            ValueKind::Mci => "mci",
+            ValueKind::Percent => "percent",
+            ValueKind::Date => "date",
+            ValueKind::Range => "range",
+            ValueKind::Dimension => "dimension",
+            ValueKind::Count => "count",
+        }
     }
 }

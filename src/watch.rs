@@ -260,7 +260,7 @@ async fn run_once(
                 crate::term::count(s.sources, "source", "sources"),
                 s.changed,
                 s.failed,
-                crate::term::count(s.flagged, "fact", "facts")
+                crate::term::count(s.flags.flagged, "fact", "facts")
             );
             true
         }

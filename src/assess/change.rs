@@ -182,11 +182,8 @@ fn counterpart(passage: &Passage, candidates: &[&str], rivals: &[&str]) -> Optio
     if passage.lines.len() > 1 {
         // A passage across lines is compared with the whole replacement.
         let joined = candidates.join("\n");
-        let ratio = similar::TextDiff::from_chars(
-            fold_for_match(&passage.text).as_str(),
-            fold_for_match(&joined).as_str(),
-        )
-        .ratio();
+        let ratio =
+            crate::compare::similarity(&fold_for_match(&passage.text), &fold_for_match(&joined));
         return (!candidates.is_empty() && ratio >= COUNTERPART_SIMILARITY).then_some((0, joined));
     }
     let masked = masked(&passage.text);

@@ -125,8 +125,7 @@ pub(crate) fn most_similar_sentence<'l>(line: &'l str, target: &str) -> Option<(
     sentences(line)
         .into_iter()
         .map(|s| {
-            let ratio =
-                similar::TextDiff::from_chars(target.as_str(), fold_for_match(s).as_str()).ratio();
+            let ratio = crate::compare::similarity(&target, &fold_for_match(s));
             (s, ratio)
         })
         .max_by(|a, b| a.1.total_cmp(&b.1))

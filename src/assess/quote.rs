@@ -128,8 +128,7 @@ impl<'a> CurrentText<'a> {
                 .map(|(_, _, f)| f.as_str())
                 .collect::<Vec<_>>()
                 .join(" ");
-            let ratio =
-                similar::TextDiff::from_chars(folded_quote.as_str(), joined.as_str()).ratio();
+            let ratio = crate::compare::similarity(&folded_quote, &joined);
             if best.is_none_or(|(r, _, _)| ratio > r) {
                 best = Some((ratio, start, len));
             }

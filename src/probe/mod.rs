@@ -145,11 +145,7 @@ pub(crate) fn run(cli: &Cli, args: &ProbeArgs) -> anyhow::Result<Probed> {
         Verdict::Review
     };
     let rendered = match args.format {
-        ProbeFormat::Json => {
-            let mut json = serde_json::to_string_pretty(&probe).expect("serialisable");
-            json.push('\n');
-            json
-        }
+        ProbeFormat::Json => crate::report::pretty_json(&probe),
         ProbeFormat::Text => render_text(&probe),
     };
     Ok(Probed {

@@ -74,18 +74,7 @@ impl History {
     }
 
     pub(crate) fn to_json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).expect("history serialises");
-        s.push('\n');
-        s
-    }
-}
-
-fn outcome_style(outcome: Outcome) -> Style {
-    match outcome {
-        Outcome::Changed => Style::Yellow,
-        Outcome::New => Style::Cyan,
-        Outcome::Unchanged => Style::Green,
-        _ => Style::Red,
+        super::pretty_json(self)
     }
 }
 
@@ -129,7 +118,7 @@ pub(crate) fn render_text(h: &History, look: &Look) -> String {
         let mut line = format!(
             "  {}  {}  {:>4}  {:<12}  {:>9}",
             c.at.format("%Y-%m-%d %H:%M:%S"),
-            look.paint(outcome_style(c.outcome), &outcome),
+            look.paint(super::text::outcome_style(c.outcome), &outcome),
             c.http_status.map_or(String::new(), |s| s.to_string()),
             short(&c.sha256),
             c.bytes

@@ -131,7 +131,7 @@ pub fn render(report: &Report) -> String {
     let _ = writeln!(
         out,
         "<p class=\"summary\"><strong>{}</strong> · {}</p>",
-        super::need_review(s.flagged, s.facts),
+        super::need_review(s.flags.flagged, s.facts),
         s.counts()
     );
 

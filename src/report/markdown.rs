@@ -116,7 +116,7 @@ pub fn render(report: &Report) -> String {
     let _ = writeln!(
         out,
         "**{}** · {}\n",
-        super::need_review(s.flagged, s.facts),
+        super::need_review(s.flags.flagged, s.facts),
         s.counts()
     );
 

@@ -17,11 +17,18 @@ use serde::{Deserialize, Serialize};
 use crate::assess::{Assessment, Change, ClosestPassage, Coverage};
 use crate::capture::{Capture, CaptureRecord};
 use crate::compare::{Comparison, HunkRange};
-use crate::outcome::{Flag, Outcome};
+use crate::outcome::{Flag, Outcome, ValueKind};
 use crate::registry::{Fact, FactId, Registry, Source};
 use crate::store::{FactRecord, VerifiedBy};
 
 pub(crate) const SCHEMA_VERSION: u32 = 1;
+
+/// Pretty JSON and a final newline: how every JSON document sourcewatch prints or saves looks.
+pub(crate) fn pretty_json(value: &impl Serialize) -> String {
+    let mut s = serde_json::to_string_pretty(value).expect("sourcewatch's own values serialise");
+    s.push('\n');
+    s
+}
 
 /// The report in `format`, as written to a file (text plain and whole).
 pub(crate) fn render(report: &Report, format: crate::cli::ReportFormat) -> String {
@@ -54,11 +61,8 @@ pub(crate) struct Summary {
     pub(crate) changed: usize,
     pub(crate) failed: usize,
     pub(crate) facts: usize,
-    pub(crate) flagged: usize,
-    pub(crate) stale: usize,
-    pub(crate) source_changed: usize,
-    pub(crate) evidence_missing: usize,
-    pub(crate) unverifiable: usize,
+    #[serde(flatten)]
+    pub(crate) flags: FlagTally,
     pub(crate) refreshed: usize,
     /// Edits of changed sources that touch no fact's passage.
     #[serde(default)]
@@ -128,7 +132,7 @@ impl UncoveredChange {
 /// A typed value of a fact's passage that changed, as written on the page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct ValueReport {
-    pub(crate) kind: String,
+    pub(crate) kind: ValueKind,
     pub(crate) before: Option<String>,
     pub(crate) after: Option<String>,
 }
@@ -214,23 +218,56 @@ impl Summary {
     /// The counts every renderer shows, in one wording.
     pub(crate) fn counts(&self) -> String {
         format!(
-            "sources {} (new {}, unchanged {}, changed {}, failed {}) · stale {} · \
-             source_changed {} · evidence_missing {} · unverifiable {} · refreshed {}",
+            "sources {} (new {}, unchanged {}, changed {}, failed {}) · {} · refreshed {}",
             self.sources,
             self.new,
             self.unchanged,
             self.changed,
             self.failed,
-            self.stale,
-            self.source_changed,
-            self.evidence_missing,
-            self.unverifiable,
+            self.flags.by_flag(),
             self.refreshed
         ) + &if self.uncovered_changes > 0 {
             format!(" · changes no fact covers {}", self.uncovered_changes)
         } else {
             String::new()
         }
+    }
+}
+
+/// How many facts carry a flag, and how many carry each: what a check's and status's summaries
+/// both count, from the same rows.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct FlagTally {
+    pub(crate) flagged: usize,
+    pub(crate) stale: usize,
+    pub(crate) source_changed: usize,
+    pub(crate) evidence_missing: usize,
+    pub(crate) unverifiable: usize,
+}
+
+impl FlagTally {
+    pub(crate) fn of<'a>(facts: impl IntoIterator<Item = &'a FactReport>) -> FlagTally {
+        let mut t = FlagTally::default();
+        for f in facts {
+            t.flagged += usize::from(!f.flags.is_empty());
+            for flag in &f.flags {
+                match flag {
+                    Flag::Stale => t.stale += 1,
+                    Flag::SourceChanged => t.source_changed += 1,
+                    Flag::EvidenceMissing => t.evidence_missing += 1,
+                    Flag::Unverifiable => t.unverifiable += 1,
+                }
+            }
+        }
+        t
+    }
+
+    /// "stale 1 · source_changed 2 · evidence_missing 0 · unverifiable 1".
+    pub(crate) fn by_flag(&self) -> String {
+        format!(
+            "stale {} · source_changed {} · evidence_missing {} · unverifiable {}",
+            self.stale, self.source_changed, self.evidence_missing, self.unverifiable
+        )
     }
 }
 
@@ -347,7 +384,7 @@ impl FactReport {
                 c.values
                     .iter()
                     .map(|v| ValueReport {
-                        kind: v.kind.as_str().to_string(),
+                        kind: v.kind,
                         before: v.before.clone(),
                         after: v.after.clone(),
                     })
@@ -466,29 +503,16 @@ impl Report {
                 _ => s.failed += 1,
             }
         }
-        for f in &self.facts {
-            if !f.flags.is_empty() {
-                s.flagged += 1;
-            }
-            for flag in &f.flags {
-                match flag {
-                    Flag::Stale => s.stale += 1,
-                    Flag::SourceChanged => s.source_changed += 1,
-                    Flag::EvidenceMissing => s.evidence_missing += 1,
-                    Flag::Unverifiable => s.unverifiable += 1,
-                }
-            }
-            if f.refreshed {
-                s.refreshed += 1;
-            }
-        }
+        s.flags = FlagTally::of(&self.facts);
+        s.refreshed = self.facts.iter().filter(|f| f.refreshed).count();
         self.summary = s;
     }
 
     /// Exit status 1 when anything needs a human: a flagged fact, a failed source, or new
     /// official text nobody quotes.
     pub(crate) fn needs_review(&self) -> bool {
-        self.summary.flagged > 0 || self.summary.failed > 0 || self.summary.uncovered_changes > 0
+        let s = &self.summary;
+        s.flags.flagged > 0 || s.failed > 0 || s.uncovered_changes > 0
     }
 
     /// Flagged facts in review order: those whose typed values changed first, then those whose
@@ -540,9 +564,7 @@ impl Report {
     }
 
     pub(crate) fn to_json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).expect("report serialises");
-        s.push('\n');
-        s
+        pretty_json(self)
     }
 }
 

@@ -7,8 +7,8 @@ use std::fmt::Write;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{FactReport, SCHEMA_VERSION, UncoveredChange};
-use crate::outcome::{Flag, Outcome};
+use super::{FactReport, FlagTally, SCHEMA_VERSION, UncoveredChange};
+use crate::outcome::Outcome;
 use crate::term::{Look, Style, clip, count};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -46,11 +46,8 @@ pub(crate) struct UncoveredSource {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct StatusSummary {
     pub(crate) facts: usize,
-    pub(crate) flagged: usize,
-    pub(crate) stale: usize,
-    pub(crate) source_changed: usize,
-    pub(crate) evidence_missing: usize,
-    pub(crate) unverifiable: usize,
+    #[serde(flatten)]
+    pub(crate) flags: FlagTally,
     /// Sources whose latest capture failed.
     pub(crate) failed_sources: usize,
     /// Sources never captured.
@@ -75,17 +72,7 @@ impl StatusReport {
         uncovered: Vec<UncoveredSource>,
     ) -> StatusReport {
         summary.facts = facts.len();
-        for f in &facts {
-            summary.flagged += usize::from(!f.flags.is_empty());
-            for flag in &f.flags {
-                match flag {
-                    Flag::Stale => summary.stale += 1,
-                    Flag::SourceChanged => summary.source_changed += 1,
-                    Flag::EvidenceMissing => summary.evidence_missing += 1,
-                    Flag::Unverifiable => summary.unverifiable += 1,
-                }
-            }
-        }
+        summary.flags = FlagTally::of(&facts);
         StatusReport {
             schema_version: SCHEMA_VERSION,
             tool: format!("sourcewatch {}", env!("CARGO_PKG_VERSION")),
@@ -103,8 +90,8 @@ impl StatusReport {
     pub(crate) fn reasons(&self) -> Vec<String> {
         let s = &self.summary;
         let mut out = Vec::new();
-        if s.flagged > 0 {
-            out.push(super::need_review(s.flagged, s.facts));
+        if s.flags.flagged > 0 {
+            out.push(super::need_review(s.flags.flagged, s.facts));
         }
         for f in &self.failed_sources {
             out.push(format!(
@@ -138,16 +125,14 @@ impl StatusReport {
     /// Exit status 1 when anything needs a human.
     pub(crate) fn needs_review(&self) -> bool {
         let s = &self.summary;
-        s.flagged > 0
+        s.flags.flagged > 0
             || s.failed_sources > 0
             || s.uncovered_changes > 0
             || !self.missed_runs.is_empty()
     }
 
     pub(crate) fn to_json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).expect("status serialises");
-        s.push('\n');
-        s
+        super::pretty_json(self)
     }
 }
 
@@ -225,13 +210,10 @@ pub(crate) fn render_text(status: &StatusReport, look: &Look) -> String {
     let s = &status.summary;
     let _ = writeln!(
         out,
-        "{}, {} flagged · stale {} · source_changed {} · evidence_missing {} · unverifiable {}",
+        "{}, {} flagged · {}",
         count(s.facts, "fact", "facts"),
-        s.flagged,
-        s.stale,
-        s.source_changed,
-        s.evidence_missing,
-        s.unverifiable
+        s.flags.flagged,
+        s.flags.by_flag()
     );
     out
 }
@@ -243,12 +225,9 @@ pub(crate) fn render_markdown(status: &StatusReport) -> String {
     let _ = writeln!(out, "## sourcewatch status · {}\n", status.today);
     let _ = writeln!(
         out,
-        "**{}** · stale {} · source_changed {} · evidence_missing {} · unverifiable {}\n",
-        super::need_review(s.flagged, s.facts),
-        s.stale,
-        s.source_changed,
-        s.evidence_missing,
-        s.unverifiable
+        "**{}** · {}\n",
+        super::need_review(s.flags.flagged, s.facts),
+        s.flags.by_flag()
     );
     let _ = writeln!(
         out,

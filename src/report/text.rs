@@ -13,8 +13,8 @@ use crate::outcome::{Flag, Outcome};
 use crate::term::{Look, Style, count};
 use crate::text::fold_for_match;
 
-/// The colour of an outcome's name.
-fn outcome_style(outcome: Outcome) -> Style {
+/// The colour of an outcome's name, wherever a terminal shows one.
+pub(super) fn outcome_style(outcome: Outcome) -> Style {
     match outcome {
         Outcome::Changed => Style::Yellow,
         Outcome::New => Style::Cyan,
@@ -288,7 +288,7 @@ pub fn render_for(report: &Report, look: &Look) -> String {
     let s = &report.summary;
     let totals = format!(
         "Totals: {} · {}",
-        super::need_review(s.flagged, s.facts),
+        super::need_review(s.flags.flagged, s.facts),
         s.counts()
     );
     let _ = writeln!(out, "\n{}", look.wrap(&totals, 0, 2));

@@ -192,51 +192,6 @@ pub(super) fn range_unit(text: &str) -> Option<String> {
     }
 }
 
-pub(super) fn month_number(word: &str) -> Option<u32> {
-    const MONTHS: &[(&str, u32)] = &[
-        ("янв", 1),
-        ("фев", 2),
-        ("мар", 3),
-        ("апр", 4),
-        ("мая", 5),
-        ("июн", 6),
-        ("июл", 7),
-        ("авг", 8),
-        ("сен", 9),
-        ("окт", 10),
-        ("ноя", 11),
-        ("дек", 12),
-        ("jan", 1),
-        ("feb", 2),
-        ("mar", 3),
-        ("apr", 4),
-        ("may", 5),
-        ("jun", 6),
-        ("jul", 7),
-        ("aug", 8),
-        ("sep", 9),
-        ("oct", 10),
-        ("nov", 11),
-        ("dec", 12),
-        ("қаң", 1),
-        ("ақп", 2),
-        ("нау", 3),
-        ("сәу", 4),
-        ("мам", 5),
-        ("мау", 6),
-        ("шіл", 7),
-        ("там", 8),
-        ("қыр", 9),
-        ("қаз", 10),
-        ("қар", 11),
-        ("жел", 12),
-    ];
-    MONTHS
-        .iter()
-        .find(|(prefix, _)| word.starts_with(prefix))
-        .map(|(_, m)| *m)
-}
-
 pub(super) fn iso_date(y: &str, m: u32, d: &str) -> Option<String> {
     let y: u32 = y.parse().ok()?;
     let d: u32 = d.parse().ok()?;

@@ -1,6 +1,16 @@
 //! The finders: each kind proposes candidates; overlaps are settled in `resolve`.
 
-use super::*;
+use super::ValueKind;
+use super::canon::{
+    CURRENCY_PREFIXES, canon_num, duration_unit, iso_date, multiplier_exp, prefix_lookup,
+    range_end, range_unit, shift_decimal,
+};
+use super::nouns::is_count_noun;
+use super::patterns::{
+    BETWEEN_TAIL, CELL_NUMBER, COUNT, DATE, DIMENSION, DURATION, MCI, MONEY, NUM_AT, PERCENT,
+    RANGE, RANGE_UNIT,
+};
+use super::scan::{captures, char_at, group, left_ok, overlaps, right_ok, scan, settle_end};
 
 // ---------------------------------------------------------------------------
 // Finders. Each pushes candidates; overlaps are settled afterwards.
@@ -29,7 +39,8 @@ pub(super) fn find_dates(line: &str, out: &mut Vec<Candidate>) {
                 .ok()
                 .and_then(|mo| iso_date(year, mo, day))
         } else {
-            let month = group(caps, &["tm", "em", "km"]).and_then(|w| month_number(w.as_str()));
+            let month = group(caps, &["tm", "em", "km"])
+                .and_then(|w| super::months::month_number(w.as_str()));
             let day = group(caps, &["td", "ed", "kd"]).map_or("", |d| d.as_str());
             month.and_then(|mo| iso_date(year, mo, day))
         };

@@ -31,69 +31,34 @@
 
 mod canon;
 mod find;
+mod months;
 mod nouns;
 mod patterns;
 mod scan;
 
-use canon::*;
-use find::*;
-use nouns::*;
-use patterns::*;
-use scan::*;
+pub(crate) use crate::outcome::ValueKind;
+use find::{
+    Candidate, find_counts, find_dates, find_dimensions, find_durations, find_mci, find_money,
+    find_percents, find_ranges,
+};
+use patterns::{HARD_BLOCK, SOFT_BLOCK};
+use scan::{
+    CURRENCY_MARKERS, MCI_MARKERS, PERCENT_MARKERS, block_spans, contains_any, fold_case, overlaps,
+};
 
-/// What sort of fact a [`Value`] is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(crate) enum ValueKind {
-    Duration,
-    Money,
-    Mci,
-    Percent,
-    Date,
-    Range,
-    Dimension,
-    Count,
-}
-
-impl ValueKind {
-    /// Every kind, in the order `value_changes` walks them.
-    pub(crate) const ALL: [ValueKind; 8] = [
-        ValueKind::Duration,
-        ValueKind::Money,
-        ValueKind::Mci,
-        ValueKind::Percent,
-        ValueKind::Date,
-        ValueKind::Range,
-        ValueKind::Dimension,
-        ValueKind::Count,
-    ];
-
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            ValueKind::Duration => "duration",
-            ValueKind::Money => "money",
-            ValueKind::Mci => "mci",
-            ValueKind::Percent => "percent",
-            ValueKind::Date => "date",
-            ValueKind::Range => "range",
-            ValueKind::Dimension => "dimension",
-            ValueKind::Count => "count",
-        }
-    }
-
-    /// Tie-break between overlapping matches of equal length: the kind that
-    /// says more about the text wins (a date explains its digits better than
-    /// a range, a range better than the duration at its end).
-    fn precedence(self) -> u8 {
-        match self {
-            ValueKind::Date => 0,
-            ValueKind::Range => 1,
-            ValueKind::Dimension => 2,
-            ValueKind::Money => 3,
-            ValueKind::Mci => 4,
-            ValueKind::Percent => 5,
-            ValueKind::Duration => 6,
-            ValueKind::Count => 7,
-        }
+/// Tie-break between overlapping matches of equal length: the kind that
+/// says more about the text wins (a date explains its digits better than
+/// a range, a range better than the duration at its end).
+fn precedence(kind: ValueKind) -> u8 {
+    match kind {
+        ValueKind::Date => 0,
+        ValueKind::Range => 1,
+        ValueKind::Dimension => 2,
+        ValueKind::Money => 3,
+        ValueKind::Mci => 4,
+        ValueKind::Percent => 5,
+        ValueKind::Duration => 6,
+        ValueKind::Count => 7,
     }
 }
 
@@ -127,7 +92,7 @@ fn resolve(mut candidates: Vec<Candidate>) -> Vec<Candidate> {
     candidates.sort_by_key(|c| {
         (
             std::cmp::Reverse(c.span.len()),
-            c.kind.precedence(),
+            precedence(c.kind),
             c.span.start,
         )
     });

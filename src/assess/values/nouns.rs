@@ -108,58 +108,6 @@ pub(super) fn is_count_noun(word: &str) -> bool {
         "code",
         "paragraph",
     ];
-    const MONTHS: &[&str] = &[
-        "января",
-        "февраля",
-        "марта",
-        "апреля",
-        "мая",
-        "июня",
-        "июля",
-        "августа",
-        "сентября",
-        "октября",
-        "ноября",
-        "декабря",
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-    ];
-    const KZ_MONTHS: &[&str] = &[
-        "қаңтар",
-        "ақпан",
-        "наурыз",
-        "сәуір",
-        "мамыр",
-        "маусым",
-        "шілде",
-        "тамыз",
-        "қыркүйек",
-        "қазан",
-        "қараша",
-        "желтоқсан",
-    ];
     // A capitalised word after a number is usually a name ("5 Abay Avenue")
     // or a heading, not the counted thing; all-caps acronyms are fine.
     let mut chars = word.chars();
@@ -169,7 +117,6 @@ pub(super) fn is_count_noun(word: &str) -> bool {
     }
     let w = word.to_lowercase();
     !(STOP.contains(&w.as_str())
-        || MONTHS.contains(&w.as_str())
-        || KZ_MONTHS.iter().any(|m| w.starts_with(m))
+        || super::months::is_month(&w)
         || REF_STEMS.iter().any(|s| w.starts_with(s)))
 }

@@ -3,6 +3,8 @@
 use regex::Regex;
 use std::sync::LazyLock;
 
+use super::months;
+
 // ---------------------------------------------------------------------------
 // Pattern fragments.
 //
@@ -74,18 +76,6 @@ pub(super) const FRAGMENTS: &[(&str, &str)] = &[
         "@MCIU@",
         r"mcis|mci|mrp|мрп|аек|месячн\w*\s+расч[её]тн\w*\s+показател\w*|monthly\s+calculation\s+ind(?:ices|exes|ex)|айлық\s+есептік\s+көрсеткіш\w*",
     ),
-    (
-        "@RUM@",
-        r"января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября|ноября|декабря",
-    ),
-    (
-        "@ENM@",
-        r"january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec",
-    ),
-    (
-        "@KZM@",
-        r"қаңтар|ақпан|наурыз|сәуір|мамыр|маусым|шілде|тамыз|қыркүйек|қазан|қараша|желтоқсан",
-    ),
     // Words after which a number is a reference (article, paragraph, form,
     // order...), never a fact. Exact word forms, not stems: a stem such as
     // "указ\w*" would also swallow "указанных 3 документов".
@@ -113,6 +103,17 @@ pub(super) fn build(template: &str) -> Regex {
     let mut pattern = template.to_string();
     for (name, fragment) in FRAGMENTS {
         pattern = pattern.replace(name, fragment);
+    }
+    // Month names come from their one table.
+    for (name, forms) in [
+        ("@RUM@", months::alternation(|m| vec![m.ru])),
+        ("@KZM@", months::alternation(|m| vec![m.kk])),
+        (
+            "@ENM@",
+            months::alternation(|m| [&[m.en][..], m.en_short].concat()),
+        ),
+    ] {
+        pattern = pattern.replace(name, &forms);
     }
     Regex::new(&pattern).expect("values: built-in pattern must compile")
 }
