@@ -8,7 +8,6 @@ use std::fmt::Write;
 
 use super::{FactReport, Report};
 use crate::compare::{DiffLine, Segment, parse_unified};
-use crate::outcome::Outcome;
 
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -224,11 +223,7 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(out, "</tbody></table></div>");
     }
 
-    let changed: Vec<_> = report
-        .sources
-        .iter()
-        .filter(|s| s.capture.outcome == Outcome::Changed)
-        .collect();
+    let changed: Vec<_> = report.changed_sources().collect();
     if !changed.is_empty() {
         let _ = writeln!(out, "<h2 id=\"changed\">Changed sources</h2>");
     }
@@ -254,12 +249,7 @@ pub fn render(report: &Report) -> String {
                  accepting.</p>"
             );
         }
-        for (i, h) in src
-            .hunks
-            .iter()
-            .enumerate()
-            .filter(|(_, h)| !h.facts.is_empty())
-        {
+        for (i, h) in src.hunks_touching_facts() {
             let ids: Vec<String> = h
                 .facts
                 .iter()
@@ -294,11 +284,7 @@ pub fn render(report: &Report) -> String {
         }
     }
 
-    let failed: Vec<_> = report
-        .sources
-        .iter()
-        .filter(|s| !s.capture.outcome.is_good())
-        .collect();
+    let failed: Vec<_> = report.failed_sources().collect();
     if !failed.is_empty() {
         let _ = writeln!(
             out,

@@ -10,7 +10,6 @@
 use std::fmt::Write;
 
 use super::{FactReport, Report};
-use crate::outcome::Outcome;
 use crate::text::short_sha;
 
 /// Diffs longer than this fold into `<details>`.
@@ -199,11 +198,7 @@ pub fn render(report: &Report) -> String {
 
     // Failed sources before the diffs: a page cut to fit a pull request loses diff lines, not
     // the sources that need fixing.
-    let failed: Vec<_> = report
-        .sources
-        .iter()
-        .filter(|s| !s.capture.outcome.is_good())
-        .collect();
+    let failed: Vec<_> = report.failed_sources().collect();
     if !failed.is_empty() {
         let _ = writeln!(out, "### Failed sources\n");
         let _ = writeln!(out, "| Source | Outcome | Detail |");
@@ -220,11 +215,7 @@ pub fn render(report: &Report) -> String {
         }
         let _ = writeln!(out);
     }
-    for src in report
-        .sources
-        .iter()
-        .filter(|s| s.capture.outcome == Outcome::Changed)
-    {
+    for src in report.changed_sources() {
         let _ = writeln!(out, "### Changed: {}\n", escape(&src.id));
         let (from, to) = (
             src.baseline_sha256.as_deref().unwrap_or(""),
@@ -248,12 +239,7 @@ pub fn render(report: &Report) -> String {
                  unstable (a CDN node or an A/B test). Check it in a browser before accepting.\n"
             );
         }
-        for (i, h) in src
-            .hunks
-            .iter()
-            .enumerate()
-            .filter(|(_, h)| !h.facts.is_empty())
-        {
+        for (i, h) in src.hunks_touching_facts() {
             let ids = h
                 .facts
                 .iter()

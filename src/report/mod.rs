@@ -474,6 +474,16 @@ impl SourceReport {
     }
 }
 
+impl SourceReport {
+    /// The hunks of its diff that change some fact's passage, each with its 0-based index.
+    pub(crate) fn hunks_touching_facts(&self) -> impl Iterator<Item = (usize, &DiffHunk)> {
+        self.hunks
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| !h.facts.is_empty())
+    }
+}
+
 impl DiffHunk {
     fn new(range: &HunkRange, facts: Vec<FactId>) -> Self {
         DiffHunk {
@@ -557,6 +567,23 @@ impl Report {
             .iter()
             .filter_map(|f| Some((f.id.as_str(), f.occurrences_note()?)));
         sources.chain(facts).collect()
+    }
+
+    /// Sources whose capture failed, in file order.
+    pub(crate) fn failed_sources(&self) -> impl Iterator<Item = &SourceReport> {
+        self.sources.iter().filter(|s| !s.capture.outcome.is_good())
+    }
+
+    /// Sources that changed, in file order.
+    pub(crate) fn changed_sources(&self) -> impl Iterator<Item = &SourceReport> {
+        self.sources
+            .iter()
+            .filter(|s| s.capture.outcome == Outcome::Changed)
+    }
+
+    /// Facts with at least one flag, in file order.
+    pub(crate) fn flagged_facts(&self) -> impl Iterator<Item = &FactReport> {
+        self.facts.iter().filter(|f| !f.flags.is_empty())
     }
 
     pub(crate) fn source(&self, id: &str) -> Option<&SourceReport> {

@@ -221,11 +221,7 @@ pub fn render_for(report: &Report, look: &Look) -> String {
         }
     }
 
-    let flagged: Vec<_> = report
-        .facts
-        .iter()
-        .filter(|f| !f.flags.is_empty())
-        .collect();
+    let flagged: Vec<_> = report.flagged_facts().collect();
     if flagged.is_empty() {
         let _ = writeln!(
             out,

@@ -10,6 +10,8 @@
 //!   `out/stdout.txt`, `out/exit-code`.
 //! - `edit`: the command line `sourcewatch <in/args>` on `in/sources.toml`; `out/sources.toml`
 //!   (the file afterwards), `out/stdout.txt`, `out/stderr.txt`, `out/exit-code`.
+//! - `reports`: a fixed last check (`in/sources.toml`, `in/LAST_CHECK.json`, `in/FORMAT`) and
+//!   what `report` renders from it: `out/report.md`, `out/report.html`, `out/exit-code`.
 //! - `quotes`: `in/page.html` is served as one source, and each line of `in/quotes.txt` is the
 //!   quote of one fact on it; after `check`, `out/found.txt` says per quote whether it was
 //!   found, how many times and in which passages, or the closest passage.
@@ -281,4 +283,39 @@ fn quotes_cases() {
         }
         Ok(Produced::from([("found.txt", found.into_bytes())]))
     });
+}
+
+/// The workspace of a `reports` case: its registry and its saved last check.
+pub fn report_case_workspace(case: &Path) -> Workspace {
+    let ws = Workspace::new(&read_in_text(case, "sources.toml").expect("in/sources.toml"));
+    std::fs::create_dir(ws.path("snapshots")).unwrap();
+    for f in ["LAST_CHECK.json", "FORMAT"] {
+        std::fs::write(
+            ws.path(&format!("snapshots/{f}")),
+            read_in(case, f).unwrap_or_else(|| panic!("in/{f}")),
+        )
+        .unwrap();
+    }
+    ws
+}
+
+#[test]
+fn reports_cases() {
+    drive(
+        "reports",
+        &["sources.toml", "LAST_CHECK.json", "FORMAT"],
+        |_, case| {
+            let ws = report_case_workspace(case);
+            let md = ws.run(&["report", "--format", "markdown"]);
+            let html = ws.run(&["report", "--format", "html"]);
+            if md.code == 2 || html.code == 2 {
+                return Err(format!("report exited 2:\n{}{}", md.stderr, html.stderr));
+            }
+            Ok(Produced::from([
+                ("report.md", md.stdout.into_bytes()),
+                ("report.html", html.stdout.into_bytes()),
+                ("exit-code", exit_code(md.code)),
+            ]))
+        },
+    );
 }

@@ -31,15 +31,6 @@ fn fact<'a>(r: &'a Value, id: &str) -> &'a Value {
     fact_row(r, &format!("kz/{id}"))
 }
 
-fn flags(f: &Value) -> Vec<&str> {
-    f["flags"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap())
-        .collect()
-}
-
 /// Serves `before`, checks, serves `after`, checks again; returns the second JSON report and
 /// its exit code.
 fn edit(facts: &[(&str, &str)], before: &str, after: &str) -> (Value, i32, Workspace) {

@@ -55,15 +55,6 @@ fn registry(server: &TestServer, dead: &str) -> String {
         .toml()
 }
 
-fn flags(f: &Value) -> Vec<&str> {
-    f["flags"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap())
-        .collect()
-}
-
 #[test]
 fn first_run_then_a_change_inside_the_selection() {
     let server = TestServer::start();

@@ -8,15 +8,6 @@ use serde_json::Value;
 
 const SETTINGS: &[&str] = &["retries = 0", "per_host_interval_ms = 0"];
 
-fn flags(row: &Value) -> Vec<&str> {
-    row["flags"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f.as_str().unwrap())
-        .collect()
-}
-
 fn check(ws: &Workspace, args: &[&str]) -> (Value, i32) {
     let mut all = vec!["check", "--format", "json"];
     all.extend_from_slice(args);

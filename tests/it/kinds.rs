@@ -13,30 +13,11 @@ pub(super) fn browser_test() -> std::sync::MutexGuard<'static, ()> {
 
 /// Chromium is needed; CI installs it (.ci/run), elsewhere the test says why it skips.
 pub(super) fn have_chromium() -> bool {
-    let found = Command::new("chromium")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must install chromium (.ci/run does)"
-        );
-        eprintln!("chromium not installed; skipping");
-    }
-    found
+    have_tool("chromium", "--version", "chromium")
 }
 
 fn have_pdftotext() -> bool {
-    let found = Command::new("pdftotext").arg("-v").output().is_ok();
-    if !found {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must install poppler-utils (.ci/run does)"
-        );
-        eprintln!("pdftotext not installed; skipping");
-    }
-    found
+    have_tool("pdftotext", "-v", "poppler-utils")
 }
 
 /// Chromium processes whose profile is one of ours, still running.

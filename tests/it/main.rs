@@ -6,7 +6,6 @@ mod check;
 mod demo;
 mod evidence;
 mod faults;
-mod golden;
 mod history;
 mod hostile;
 mod kinds;
@@ -15,6 +14,7 @@ mod planted;
 mod probe;
 mod registry;
 mod registry_builder;
+mod reports;
 mod review;
 mod safety;
 mod server;
@@ -34,8 +34,8 @@ pub use server::{Fault, Reply, TestServer};
 
 pub const TODAY: &str = "2026-11-25";
 
-/// `UPDATE_GOLDEN=1`: golden files and case outputs are rewritten from what the binary did,
-/// after a reviewed change; CI never sets it.
+/// `UPDATE_GOLDEN=1`: case outputs (tests/cases/*/*/out, the saved reports among them) are
+/// rewritten from what the binary did, after a reviewed change; CI never sets it.
 pub fn update_golden() -> bool {
     std::env::var_os("UPDATE_GOLDEN").is_some()
 }
@@ -110,6 +110,33 @@ impl Workspace {
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         }
     }
+}
+
+/// The flags of a fact row, as strings.
+pub fn flags(row: &serde_json::Value) -> Vec<&str> {
+    row["flags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect()
+}
+
+/// Whether `program arg` runs and exits 0. CI installs every tool the tests use (.ci/run), so
+/// there a missing one fails the test; elsewhere the test says what it skips and why.
+pub fn have_tool(program: &str, arg: &str, package: &str) -> bool {
+    let found = Command::new(program)
+        .arg(arg)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install {package} (.ci/run does)"
+        );
+        eprintln!("{program} ({package}) not installed; skipping");
+    }
+    found
 }
 
 /// The row of one source in a JSON report.

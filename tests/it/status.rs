@@ -41,15 +41,6 @@ fn status(ws: &Workspace) -> Value {
     run.json()
 }
 
-fn flags(f: &Value) -> Vec<&str> {
-    f["flags"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap())
-        .collect()
-}
-
 #[test]
 fn status_after_verify_shows_the_new_date_and_who_set_it() {
     let (_server, ws) = setup();
