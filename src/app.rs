@@ -1,5 +1,5 @@
 //! Runs a parsed command and decides the exit code. Errors that are the user's to fix (bad
-//! config, lock held, unknown id) come back as [`Trouble`], exit 2.
+//! config, lock held, unknown id) come back as [`Exit::Trouble`], exit 2.
 
 use std::io::Write;
 use std::sync::Arc;

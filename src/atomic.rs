@@ -10,7 +10,7 @@
 //!
 //! Durability against power loss is a separate, costlier step (an fsync is ~1 ms here, more than
 //! the whole per-page budget): [`edit_synced`] pays it per file, for the rare edits of
-//! `sources.toml`; the snapshot store writes with [`write`] and calls [`sync_filesystem`] once
+//! `sources.toml`; the snapshot store writes with [`write()`] and calls [`sync_filesystem`] once
 //! at the end of a run.
 
 use std::fs::{File, Permissions};
@@ -18,20 +18,20 @@ use std::io::Write;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-pub const TEMP_PREFIX: &str = ".tmp-";
+pub(crate) const TEMP_PREFIX: &str = ".tmp-";
 
 /// Atomic replacement, not yet flushed to disk. A symlink at `path` is replaced by the file, and
 /// a hard link to the old file keeps the old bytes: right for the tool's own files.
-pub fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let existing = existing_metadata(path)?;
     replace(path, bytes, existing.as_ref(), false)
 }
 
 /// Rewrites a file a person keeps (`sources.toml`) and returns once the new bytes are on disk.
-/// Unlike [`write`] it edits what the name stands for: a symlink is followed and stays a link,
+/// Unlike [`write()`] it edits what the name stands for: a symlink is followed and stays a link,
 /// a file with several hard links is rewritten in place so every name sees the new bytes, and
 /// the mode (and, where permitted, the owner) is kept.
-pub fn edit_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn edit_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let target = follow_symlinks(path)?;
     let existing = existing_metadata(&target)?;
     match &existing {
@@ -41,7 +41,7 @@ pub fn edit_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 /// Flushes everything written on the filesystem holding `dir` (one `syncfs`).
-pub fn sync_filesystem(dir: &Path) -> std::io::Result<()> {
+pub(crate) fn sync_filesystem(dir: &Path) -> std::io::Result<()> {
     let d = File::open(dir)?;
     rustix::fs::syncfs(&d)?;
     Ok(())

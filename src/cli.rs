@@ -125,7 +125,7 @@ pub enum Command {
         /// How many runs' reports to keep.
         #[arg(long, default_value_t = 200, value_name = "N")]
         keep_reports: usize,
-        /// POST new findings here (overrides [settings] notify_webhook).
+        /// POST new findings here (overrides `[settings] notify_webhook`).
         #[arg(long, value_name = "URL")]
         notify: Option<reqwest::Url>,
     },
@@ -158,7 +158,7 @@ pub struct CheckArgs {
     /// an unchanged or new source, or no quote and an unchanged source.
     #[arg(long)]
     pub refresh: bool,
-    /// POST new findings here (overrides [settings] notify_webhook).
+    /// POST new findings here (overrides `[settings] notify_webhook`).
     #[arg(long, value_name = "URL")]
     pub notify: Option<reqwest::Url>,
     /// text for a terminal, json (docs/reports.md), markdown for a pull-request body, html for

@@ -18,7 +18,7 @@
 //!            report (terminal text, Markdown, HTML, JSON)
 //! ```
 //!
-//! Each stage imports only the stages above it and the leaves ([`text`] for normalisation and
+//! Each stage imports only the stages above it and the leaves (`text` for normalisation and
 //! hashing, `outcome` for the words every stage speaks, `atomic` for crash-safe writes,
 //! `schedule` for crontab lines, `dom` for parsing HTML within limits, `term` for what a
 //! terminal shows); the `layering` test fails when one reaches down the pipe. `check` runs the

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
-pub enum Outcome {
+pub(crate) enum Outcome {
     New,
     Unchanged,
     Changed,
@@ -24,11 +24,11 @@ pub enum Outcome {
 
 impl Outcome {
     /// A good capture has text: it can become or match a baseline.
-    pub fn is_good(self) -> bool {
+    pub(crate) fn is_good(self) -> bool {
         matches!(self, Outcome::New | Outcome::Unchanged | Outcome::Changed)
     }
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Outcome::New => "new",
             Outcome::Unchanged => "unchanged",
@@ -55,7 +55,7 @@ impl std::fmt::Display for Outcome {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
-pub enum Flag {
+pub(crate) enum Flag {
     Stale,
     SourceChanged,
     EvidenceMissing,
@@ -63,7 +63,7 @@ pub enum Flag {
 }
 
 impl Flag {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Flag::Stale => "stale",
             Flag::SourceChanged => "source_changed",

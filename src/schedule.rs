@@ -14,14 +14,14 @@ use chrono::{DateTime, TimeZone};
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("bad schedule {expr:?}: {reason}")]
-pub struct ScheduleError {
+pub(crate) struct ScheduleError {
     pub expr: String,
     pub reason: String,
 }
 
 /// A parsed crontab line. Cloning is cheap enough for the registry's use (one per source).
 #[derive(Clone)]
-pub struct Schedule {
+pub(crate) struct Schedule {
     expr: String,
     /// One schedule, or two when day-of-month and day-of-week are both restricted (crontab ORs
     /// them; each `cron` schedule here has one of the two day fields left as `*`).
@@ -123,7 +123,7 @@ impl FromStr for Schedule {
 
 impl Schedule {
     /// The first fire time strictly after `after`, reading the schedule in zone `tz`.
-    pub fn next_in(
+    pub(crate) fn next_in(
         &self,
         tz: chrono_tz::Tz,
         after: &DateTime<chrono::Utc>,
@@ -134,7 +134,7 @@ impl Schedule {
 
     /// When a run was missed: the first fire time after `last_run` that is more than `grace`
     /// ago. `None` when the schedule has been kept.
-    pub fn missed_since(
+    pub(crate) fn missed_since(
         &self,
         tz: chrono_tz::Tz,
         last_run: &DateTime<chrono::Utc>,
@@ -162,7 +162,7 @@ impl Schedule {
     /// The first fire time strictly after `after`. In the hour a zone repeats when its clocks go
     /// back, the `cron` crate yields both instants of each local time, the earlier one first, even
     /// when it is before `after` (01:30 BST after 01:59 BST): those are skipped.
-    pub fn next_after<Z: TimeZone>(&self, after: &DateTime<Z>) -> Option<DateTime<Z>> {
+    pub(crate) fn next_after<Z: TimeZone>(&self, after: &DateTime<Z>) -> Option<DateTime<Z>> {
         self.parts
             .iter()
             .filter_map(|s| s.after(after).find(|t| t > after))

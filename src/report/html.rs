@@ -9,7 +9,7 @@ use std::fmt::Write;
 use super::{FactReport, Report};
 use crate::compare::{DiffLine, Segment, parse_unified};
 
-pub fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -115,7 +115,7 @@ fn diff_html(diff: &str) -> String {
     out
 }
 
-pub fn render(report: &Report) -> String {
+pub(crate) fn render(report: &Report) -> String {
     let s = &report.summary;
     let mut out = String::new();
     let _ = write!(

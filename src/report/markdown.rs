@@ -16,7 +16,7 @@ use crate::text::short_sha;
 const FOLD_AFTER_LINES: usize = 40;
 
 /// Escapes text for a Markdown paragraph or table cell.
-pub fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -108,7 +108,7 @@ fn flags(f: &FactReport) -> String {
         .join(" ")
 }
 
-pub fn render(report: &Report) -> String {
+pub(crate) fn render(report: &Report) -> String {
     let mut out = String::new();
     let s = &report.summary;
     let _ = writeln!(out, "## sourcewatch report · {}\n", report.today);

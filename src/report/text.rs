@@ -113,11 +113,11 @@ pub(super) fn window(passage: &str, quote: &str, room: usize) -> String {
     crate::term::clip(&out, room)
 }
 
-pub fn render(report: &Report) -> String {
+pub(crate) fn render(report: &Report) -> String {
     render_for(report, &Look::plain())
 }
 
-pub fn render_for(report: &Report, look: &Look) -> String {
+pub(crate) fn render_for(report: &Report, look: &Look) -> String {
     let mut out = String::new();
     let heading = |text: &str| look.paint(Style::Bold, text);
     let _ = writeln!(
@@ -292,7 +292,7 @@ pub fn render_for(report: &Report, look: &Look) -> String {
 }
 
 /// A unified diff with ANSI colours and the changed words of paired lines emphasised.
-pub fn colour_diff(unified: &str) -> String {
+pub(crate) fn colour_diff(unified: &str) -> String {
     use crate::compare::{DiffLine, Segment, parse_unified};
     const RED: &str = "\x1b[31m";
     const GREEN: &str = "\x1b[32m";

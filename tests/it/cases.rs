@@ -286,7 +286,7 @@ fn quotes_cases() {
 }
 
 /// The workspace of a `reports` case: its registry and its saved last check.
-pub fn report_case_workspace(case: &Path) -> Workspace {
+pub(crate) fn report_case_workspace(case: &Path) -> Workspace {
     let ws = Workspace::new(&read_in_text(case, "sources.toml").expect("in/sources.toml"));
     std::fs::create_dir(ws.path("snapshots")).unwrap();
     for f in ["LAST_CHECK.json", "FORMAT"] {

@@ -226,7 +226,7 @@ impl Fact {
 }
 
 /// A TOML basic string.
-pub fn quoted(s: &str) -> String {
+pub(crate) fn quoted(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {
