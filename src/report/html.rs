@@ -1,12 +1,12 @@
 //! The HTML report: one self-contained file (no scripts, no external assets, no network),
-//! readable on a phone and printable. Value changes first, then reworded or removed passages,
-//! the flagged facts, each changed source with the edits no fact covers and an inline word
-//! diff, then failures. Every string that came from a page or from `sources.toml` is
-//! escaped; only validated http(s) URLs become links.
+//! readable on a phone and printable, laid out as every report document is (`document`); a
+//! diff shows the changed words of each line. Every string that came from a page or from
+//! `sources.toml` is escaped; only validated http(s) URLs become links.
 
 use std::fmt::Write;
 
-use super::{FactReport, Report};
+use super::document::{Callout, Item, Markup, document};
+use super::{Report, UncoveredChange};
 use crate::compare::{DiffLine, Segment, parse_unified};
 
 pub(crate) fn escape(s: &str) -> String {
@@ -74,13 +74,6 @@ footer { margin-top: 2rem; color: var(--muted); font-size: .85rem; }
                h3 { break-after: avoid; } .diff div { break-inside: avoid; } }
 "#;
 
-fn flags(f: &FactReport) -> String {
-    f.flags
-        .iter()
-        .map(|fl| format!("<span class=\"flag\">{}</span>", fl.as_str()))
-        .collect()
-}
-
 fn segments(segs: &[Segment], tag: &str) -> String {
     segs.iter()
         .map(|s| {
@@ -115,214 +108,127 @@ fn diff_html(diff: &str) -> String {
     out
 }
 
+/// One self-contained HTML page.
+struct Html;
+
+impl Markup for Html {
+    fn text(&self, s: &str) -> String {
+        escape(s)
+    }
+
+    fn link(&self, label: &str, url: &str) -> String {
+        link(url, label)
+    }
+
+    fn strong(&self, markup: &str) -> String {
+        format!("<strong>{markup}</strong>")
+    }
+
+    fn code(&self, s: &str) -> String {
+        format!("<code>{}</code>", escape(s))
+    }
+
+    fn badge(&self, s: &str) -> String {
+        format!("<span class=\"flag\">{}</span>", escape(s))
+    }
+
+    fn value(&self, s: &str) -> String {
+        format!("<span class=\"value\">{}</span>", escape(s))
+    }
+
+    fn start(&self, out: &mut String, report: &Report) {
+        let s = &report.summary;
+        let _ = write!(
+            out,
+            "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+             <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\
+             <title>sourcewatch report {}</title><style>{STYLE}</style></head><body>\n",
+            report.today
+        );
+        let _ = writeln!(out, "<h1>sourcewatch report · {}</h1>", report.today);
+        let _ = writeln!(
+            out,
+            "<p class=\"summary\"><strong>{}</strong> · {}</p>",
+            super::need_review(s.flags.flagged, s.facts),
+            s.counts()
+        );
+    }
+
+    fn heading(&self, out: &mut String, anchor: &str, text: &str) {
+        let _ = writeln!(out, "<h2 id=\"{}\">{}</h2>", escape(anchor), escape(text));
+    }
+
+    fn paragraph(&self, out: &mut String, markup: &str) {
+        let _ = writeln!(out, "<p>{markup}</p>");
+    }
+
+    fn list(&self, out: &mut String, items: &[Item]) {
+        let _ = writeln!(out, "<ul class=\"changes\">");
+        for item in items {
+            let _ = write!(out, "<li>{}", item.head);
+            for line in &item.under {
+                let _ = write!(out, "<div class=\"quote\">{line}</div>");
+            }
+            let _ = writeln!(out, "</li>");
+        }
+        let _ = writeln!(out, "</ul>");
+    }
+
+    fn table(&self, out: &mut String, head: &[&str], rows: &[Vec<String>]) {
+        let _ = write!(out, "<div class=\"table\"><table><thead><tr>");
+        for h in head {
+            let _ = write!(out, "<th>{}</th>", escape(h));
+        }
+        let _ = writeln!(out, "</tr></thead><tbody>");
+        for row in rows {
+            let cells: String = row.iter().map(|c| format!("<td>{c}</td>")).collect();
+            let _ = writeln!(out, "<tr>{cells}</tr>");
+        }
+        let _ = writeln!(out, "</tbody></table></div>");
+    }
+
+    fn callout(&self, out: &mut String, kind: Callout, markup: &str) {
+        let (class, word) = match kind {
+            Callout::Note => ("touches", "Note"),
+            Callout::Warning => ("touches bad", "Warning"),
+        };
+        let _ = writeln!(
+            out,
+            "<p class=\"{class}\"><strong>{word}:</strong> {markup}</p>"
+        );
+    }
+
+    fn lines(&self, out: &mut String, changes: &[UncoveredChange]) {
+        let _ = writeln!(out, "<div class=\"diff\">");
+        for c in changes {
+            for l in &c.removed {
+                let _ = writeln!(out, "<div class=\"del\">- {}</div>", escape(l));
+            }
+            for l in &c.added {
+                let _ = writeln!(out, "<div class=\"ins\">+ {}</div>", escape(l));
+            }
+        }
+        let _ = writeln!(out, "</div>");
+    }
+
+    /// Every line, the changed words of paired lines marked.
+    fn diff(&self, out: &mut String, unified: &str) {
+        let _ = writeln!(out, "{}", diff_html(unified));
+    }
+
+    fn end(&self, out: &mut String, report: &Report) {
+        let _ = writeln!(
+            out,
+            "<footer>{} · finished {}</footer>\n</body></html>",
+            escape(&report.tool),
+            report.finished_at.format("%Y-%m-%d %H:%M UTC")
+        );
+    }
+}
+
 pub(crate) fn render(report: &Report) -> String {
-    let s = &report.summary;
-    let mut out = String::new();
-    let _ = write!(
-        out,
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\
-         <title>sourcewatch report {}</title><style>{STYLE}</style></head><body>\n",
-        report.today
-    );
-    let _ = writeln!(out, "<h1>sourcewatch report · {}</h1>", report.today);
-    let _ = writeln!(
-        out,
-        "<p class=\"summary\"><strong>{}</strong> · {}</p>",
-        super::need_review(s.flags.flagged, s.facts),
-        s.counts()
-    );
-
-    let source_link = |id: &str| {
-        report
-            .source(id)
-            .map_or_else(|| escape(id), |src| link(&src.url, id))
-    };
-    let values: Vec<_> = report.value_changes().collect();
-    if !values.is_empty() {
-        let _ = writeln!(
-            out,
-            "<h2 id=\"values\">Values changed</h2><ul class=\"changes\">"
-        );
-        for f in values {
-            let _ = writeln!(
-                out,
-                "<li><strong>{}</strong> <span class=\"value\">{}</span> · {}</li>",
-                escape(&f.id),
-                escape(&f.value_line()),
-                source_link(&f.source)
-            );
-        }
-        let _ = writeln!(out, "</ul>");
-    }
-    let passages: Vec<_> = report.passage_changes().collect();
-    if !passages.is_empty() {
-        let _ = writeln!(
-            out,
-            "<h2 id=\"passages\">Passages changed</h2><ul class=\"changes\">"
-        );
-        for f in passages {
-            let kind = f.change.map_or("", |c| c.as_str());
-            let mut item = format!(
-                "<li><strong>{}</strong> ({kind}) · {}",
-                escape(&f.id),
-                source_link(&f.source)
-            );
-            if let Some(p) = &f.passage {
-                let _ = write!(item, "<div class=\"quote\">was: “{}”</div>", escape(p));
-            }
-            if let Some(p) = &f.new_passage {
-                let _ = write!(item, "<div class=\"quote\">now: “{}”</div>", escape(p));
-            }
-            let _ = writeln!(out, "{item}</li>");
-        }
-        let _ = writeln!(out, "</ul>");
-    }
-
-    let review = report.facts_for_review();
-    let _ = writeln!(out, "<h2 id=\"facts\">Facts that need review</h2>");
-    if review.is_empty() {
-        let _ = writeln!(out, "<p>No fact needs review.</p>");
-    } else {
-        let _ = writeln!(
-            out,
-            "<div class=\"table\"><table><thead><tr><th>Fact</th><th>Route</th><th>Flags</th>\
-             <th>Age</th><th>Source</th></tr></thead><tbody>"
-        );
-        for f in &review {
-            let source = source_link(&f.source);
-            let mut detail = format!("<div class=\"quote\">{}</div>", escape(&f.claim));
-            if let (Some(q), Some(p)) = (&f.quote, &f.closest_passage) {
-                let sim = f.similarity_note();
-                let _ = write!(
-                    detail,
-                    "<div class=\"quote\">quote: “{}”<br>closest now: “{}”{}</div>",
-                    escape(q),
-                    escape(p),
-                    sim
-                );
-            }
-            let title = f.route_title.as_deref().unwrap_or(&f.route);
-            let route = match &f.route_page {
-                Some(page) => link(page, title),
-                None => escape(title),
-            };
-            let _ = writeln!(
-                out,
-                "<tr><td><strong>{}</strong>{}</td><td>{}</td><td>{}</td><td>{}&nbsp;d</td>\
-                 <td>{}</td></tr>",
-                escape(&f.id),
-                detail,
-                route,
-                flags(f),
-                f.age_days,
-                source
-            );
-        }
-        let _ = writeln!(out, "</tbody></table></div>");
-    }
-
-    let changed: Vec<_> = report.changed_sources().collect();
-    if !changed.is_empty() {
-        let _ = writeln!(out, "<h2 id=\"changed\">Changed sources</h2>");
-    }
-    for src in changed {
-        let _ = writeln!(
-            out,
-            "<h3>{} · {}</h3>",
-            escape(&src.id),
-            link(&src.url, "official page")
-        );
-        for note in src.notes() {
-            let _ = writeln!(
-                out,
-                "<p class=\"touches\"><strong>Note:</strong> {}</p>",
-                escape(&note)
-            );
-        }
-        if src.confirmed == Some(false) {
-            let _ = writeln!(
-                out,
-                "<p class=\"touches bad\"><strong>Warning:</strong> the page gave two different \
-                 new texts on two fetches; it may be unstable. Check it in a browser before \
-                 accepting.</p>"
-            );
-        }
-        for (i, h) in src.hunks_touching_facts() {
-            let ids: Vec<String> = h
-                .facts
-                .iter()
-                .map(|f| format!("<code>{}</code>", escape(f)))
-                .collect();
-            let _ = writeln!(
-                out,
-                "<p class=\"touches\">Change {} touches {}</p>",
-                i + 1,
-                ids.join(", ")
-            );
-        }
-        if !src.uncovered.is_empty() {
-            let _ = writeln!(
-                out,
-                "<p class=\"touches\"><strong>Changes no fact covers ({})</strong>: new official \
-                 text nobody quotes; read it.</p><div class=\"diff\">",
-                src.uncovered.len()
-            );
-            for c in &src.uncovered {
-                for l in &c.removed {
-                    let _ = writeln!(out, "<div class=\"del\">- {}</div>", escape(l));
-                }
-                for l in &c.added {
-                    let _ = writeln!(out, "<div class=\"ins\">+ {}</div>", escape(l));
-                }
-            }
-            let _ = writeln!(out, "</div>");
-        }
-        if let Some(diff) = &src.diff {
-            let _ = writeln!(out, "{}", diff_html(diff));
-        }
-    }
-
-    let failed: Vec<_> = report.failed_sources().collect();
-    if !failed.is_empty() {
-        let _ = writeln!(
-            out,
-            "<h2 id=\"failed\">Failed sources</h2><div class=\"table\"><table><thead><tr>\
-             <th>Source</th><th>Outcome</th><th>Detail</th></tr></thead><tbody>"
-        );
-        for s in failed {
-            let detail = s.detail();
-            let _ = writeln!(
-                out,
-                "<tr><td>{}</td><td class=\"bad\">{}</td><td>{}</td></tr>",
-                link(&s.url, &s.id),
-                s.capture.outcome,
-                escape(&detail)
-            );
-        }
-        let _ = writeln!(out, "</tbody></table></div>");
-    }
-    let notes = report.notes();
-    if !notes.is_empty() {
-        let _ = writeln!(out, "<h2 id=\"notes\">Notes</h2><ul class=\"changes\">");
-        for (id, note) in notes {
-            let _ = writeln!(
-                out,
-                "<li><strong>{}</strong>: {}</li>",
-                escape(id),
-                escape(&note)
-            );
-        }
-        let _ = writeln!(out, "</ul>");
-    }
-    let _ = writeln!(
-        out,
-        "<footer>{} · finished {}</footer>\n</body></html>",
-        escape(&report.tool),
-        report.finished_at.format("%Y-%m-%d %H:%M UTC")
-    );
-    out
+    document(report, &Html)
 }
 
 #[cfg(test)]

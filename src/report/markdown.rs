@@ -9,8 +9,8 @@
 
 use std::fmt::Write;
 
-use super::{FactReport, Report};
-use crate::text::short_sha;
+use super::document::{Callout, Item, Markup, document};
+use super::{Report, UncoveredChange};
 
 /// Diffs longer than this fold into `<details>`.
 const FOLD_AFTER_LINES: usize = 40;
@@ -61,7 +61,7 @@ fn link(label: &str, url: &str) -> String {
 }
 
 /// Lines no fact covers as a fenced `diff` block.
-pub(super) fn uncovered_block(changes: &[super::UncoveredChange]) -> String {
+pub(super) fn uncovered_block(changes: &[UncoveredChange]) -> String {
     let lines: String = changes
         .iter()
         .flat_map(|c| {
@@ -90,213 +90,112 @@ fn fence_for(body: &str) -> String {
     "`".repeat((longest + 1).max(3))
 }
 
-/// The route of a fact: its title, linked to its page when it has one; its id in reports saved
-/// before titles were recorded.
-fn route(f: &FactReport) -> String {
-    let title = f.route_title.as_deref().unwrap_or(&f.route);
-    match &f.route_page {
-        Some(page) => link(title, page),
-        None => escape(title),
-    }
-}
+/// Markdown as GitHub and GitLab render it.
+struct Markdown;
 
-fn flags(f: &FactReport) -> String {
-    f.flags
-        .iter()
-        .map(|fl| format!("`{fl}`"))
-        .collect::<Vec<_>>()
-        .join(" ")
+impl Markup for Markdown {
+    fn text(&self, s: &str) -> String {
+        escape(s)
+    }
+
+    fn link(&self, label: &str, url: &str) -> String {
+        link(label, url)
+    }
+
+    fn strong(&self, markup: &str) -> String {
+        format!("**{markup}**")
+    }
+
+    /// Ids are `[a-z0-9._-]` and a slash, hashes hex, commands made of them: safe in a code
+    /// span, and copyable as they are.
+    fn code(&self, s: &str) -> String {
+        format!("`{s}`")
+    }
+
+    fn badge(&self, s: &str) -> String {
+        format!("`{s}`")
+    }
+
+    fn value(&self, s: &str) -> String {
+        escape(s)
+    }
+
+    fn start(&self, out: &mut String, report: &Report) {
+        let s = &report.summary;
+        let _ = writeln!(out, "## sourcewatch report · {}\n", report.today);
+        let _ = writeln!(
+            out,
+            "**{}** · {}\n",
+            super::need_review(s.flags.flagged, s.facts),
+            s.counts()
+        );
+    }
+
+    fn heading(&self, out: &mut String, _anchor: &str, text: &str) {
+        let _ = writeln!(out, "### {}\n", escape(text));
+    }
+
+    fn paragraph(&self, out: &mut String, markup: &str) {
+        let _ = writeln!(out, "{markup}\n");
+    }
+
+    fn list(&self, out: &mut String, items: &[Item]) {
+        for item in items {
+            let _ = writeln!(out, "- {}", item.head);
+            for line in &item.under {
+                let _ = writeln!(out, "  - {line}");
+            }
+        }
+        out.push('\n');
+    }
+
+    fn table(&self, out: &mut String, head: &[&str], rows: &[Vec<String>]) {
+        let _ = writeln!(out, "| {} |", head.join(" | "));
+        let _ = writeln!(out, "|{}", "---|".repeat(head.len()));
+        for row in rows {
+            let _ = writeln!(out, "| {} |", row.join(" | "));
+        }
+        out.push('\n');
+    }
+
+    fn callout(&self, out: &mut String, kind: Callout, markup: &str) {
+        let word = match kind {
+            Callout::Note => "Note",
+            Callout::Warning => "Warning",
+        };
+        let _ = writeln!(out, "> **{word}:** {markup}\n");
+    }
+
+    fn lines(&self, out: &mut String, changes: &[UncoveredChange]) {
+        let _ = writeln!(out, "{}", uncovered_block(changes));
+    }
+
+    /// Fenced, long diffs folded into `<details>`.
+    fn diff(&self, out: &mut String, unified: &str) {
+        let fence = fence_for(unified);
+        let lines = unified.lines().count();
+        let fold = lines > FOLD_AFTER_LINES;
+        if fold {
+            let _ = writeln!(out, "<details><summary>Diff ({lines} lines)</summary>\n");
+        }
+        let _ = writeln!(out, "{fence}diff\n{unified}{fence}\n");
+        if fold {
+            let _ = writeln!(out, "</details>\n");
+        }
+    }
+
+    fn end(&self, out: &mut String, report: &Report) {
+        let _ = writeln!(
+            out,
+            "<sub>{} · {}</sub>",
+            escape(&report.tool),
+            report.finished_at.format("%Y-%m-%d %H:%M UTC")
+        );
+    }
 }
 
 pub(crate) fn render(report: &Report) -> String {
-    let mut out = String::new();
-    let s = &report.summary;
-    let _ = writeln!(out, "## sourcewatch report · {}\n", report.today);
-    let _ = writeln!(
-        out,
-        "**{}** · {}\n",
-        super::need_review(s.flags.flagged, s.facts),
-        s.counts()
-    );
-
-    let source_link = |id: &str| match report.source(id) {
-        Some(src) => link(id, &src.url),
-        None => escape(id),
-    };
-    let values: Vec<_> = report.value_changes().collect();
-    if !values.is_empty() {
-        let _ = writeln!(out, "### Values changed\n");
-        for f in values {
-            let _ = writeln!(
-                out,
-                "- **{}** {} · {}",
-                escape(&f.id),
-                escape(&f.value_line()),
-                source_link(&f.source)
-            );
-        }
-        let _ = writeln!(out);
-    }
-    let passages: Vec<_> = report.passage_changes().collect();
-    if !passages.is_empty() {
-        let _ = writeln!(out, "### Passages changed\n");
-        for f in passages {
-            let kind = f.change.map_or("", |c| c.as_str());
-            let _ = writeln!(
-                out,
-                "- **{}** ({kind}) · {}",
-                escape(&f.id),
-                source_link(&f.source)
-            );
-            if let Some(p) = &f.passage {
-                let _ = writeln!(out, "  - was: “{}”", escape(p));
-            }
-            if let Some(p) = &f.new_passage {
-                let _ = writeln!(out, "  - now: “{}”", escape(p));
-            }
-        }
-        let _ = writeln!(out);
-    }
-
-    let review = report.facts_for_review();
-    if review.is_empty() {
-        let _ = writeln!(out, "No fact needs review.\n");
-    } else {
-        let _ = writeln!(out, "### Facts that need review\n");
-        let _ = writeln!(out, "| Fact | Claim | Route | Flags | Age | Source |");
-        let _ = writeln!(out, "|---|---|---|---|---|---|");
-        for f in &review {
-            let source = source_link(&f.source);
-            // Ids are [a-z0-9._-] and a slash: safe in a code span, and copyable for `verify`.
-            let _ = writeln!(
-                out,
-                "| `{}` | {} | {} | {} | {} d | {} |",
-                f.id,
-                escape(&f.claim),
-                route(f),
-                flags(f),
-                f.age_days,
-                source
-            );
-        }
-        let _ = writeln!(out);
-        for f in review.iter().filter(|f| f.closest_passage.is_some()) {
-            let sim = f.similarity_note();
-            let _ = writeln!(
-                out,
-                "- **{}**: quote “{}” not found; closest now: “{}”{}",
-                escape(&f.id),
-                escape(f.quote.as_deref().unwrap_or("")),
-                escape(f.closest_passage.as_deref().unwrap_or("")),
-                sim
-            );
-        }
-        if review.iter().any(|f| f.closest_passage.is_some()) {
-            let _ = writeln!(out);
-        }
-    }
-
-    // Failed sources before the diffs: a page cut to fit a pull request loses diff lines, not
-    // the sources that need fixing.
-    let failed: Vec<_> = report.failed_sources().collect();
-    if !failed.is_empty() {
-        let _ = writeln!(out, "### Failed sources\n");
-        let _ = writeln!(out, "| Source | Outcome | Detail |");
-        let _ = writeln!(out, "|---|---|---|");
-        for s in failed {
-            let detail = s.detail();
-            let _ = writeln!(
-                out,
-                "| {} | `{}` | {} |",
-                link(&s.id, &s.url),
-                s.capture.outcome,
-                escape(&detail)
-            );
-        }
-        let _ = writeln!(out);
-    }
-    for src in report.changed_sources() {
-        let _ = writeln!(out, "### Changed: {}\n", escape(&src.id));
-        let (from, to) = (
-            src.baseline_sha256.as_deref().unwrap_or(""),
-            src.capture.sha256.as_deref().unwrap_or(""),
-        );
-        let _ = writeln!(
-            out,
-            "{} · baseline `{}` → capture `{}` · `sourcewatch accept {}` after review\n",
-            link("Official page", &src.url),
-            short_sha(from),
-            short_sha(to),
-            src.id
-        );
-        for note in src.notes() {
-            let _ = writeln!(out, "> **Note:** {}\n", escape(&note));
-        }
-        if src.confirmed == Some(false) {
-            let _ = writeln!(
-                out,
-                "> **Warning:** the page gave two different new texts on two fetches; it may be \
-                 unstable (a CDN node or an A/B test). Check it in a browser before accepting.\n"
-            );
-        }
-        for (i, h) in src.hunks_touching_facts() {
-            let ids = h
-                .facts
-                .iter()
-                .map(|f| format!("`{f}`"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let _ = writeln!(
-                out,
-                "- hunk {} (`@@ -{},{} +{},{} @@`) touches {}",
-                i + 1,
-                h.old_start,
-                h.old_lines,
-                h.new_start,
-                h.new_lines,
-                ids
-            );
-        }
-        if src.hunks.iter().any(|h| !h.facts.is_empty()) {
-            let _ = writeln!(out);
-        }
-        if !src.uncovered.is_empty() {
-            let _ = writeln!(
-                out,
-                "**Changes no fact covers ({})**: new official text nobody quotes; read it.\n",
-                src.uncovered.len()
-            );
-            let _ = writeln!(out, "{}", uncovered_block(&src.uncovered));
-        }
-        if let Some(diff) = &src.diff {
-            let fence = fence_for(diff);
-            let lines = diff.lines().count();
-            let fold = lines > FOLD_AFTER_LINES;
-            if fold {
-                let _ = writeln!(out, "<details><summary>Diff ({lines} lines)</summary>\n");
-            }
-            let _ = writeln!(out, "{fence}diff\n{}{fence}\n", diff);
-            if fold {
-                let _ = writeln!(out, "</details>\n");
-            }
-        }
-    }
-
-    let notes = report.notes();
-    if !notes.is_empty() {
-        let _ = writeln!(out, "### Notes\n");
-        for (id, note) in notes {
-            let _ = writeln!(out, "- **{}**: {}", escape(id), escape(&note));
-        }
-        let _ = writeln!(out);
-    }
-    let _ = writeln!(
-        out,
-        "<sub>{} · {}</sub>",
-        escape(&report.tool),
-        report.finished_at.format("%Y-%m-%d %H:%M UTC")
-    );
-    out
+    document(report, &Markdown)
 }
 
 #[cfg(test)]

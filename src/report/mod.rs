@@ -5,6 +5,7 @@
 //! Rows are made from the values the pipeline produced: a source row from its [`Capture`] and
 //! [`Comparison`], a fact row from its [`Assessment`].
 
+mod document;
 pub(crate) mod history;
 pub(crate) mod html;
 pub(crate) mod markdown;

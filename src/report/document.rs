@@ -1,0 +1,269 @@
+//! The layout of a report document, written once for Markdown and HTML: which sections come in
+//! which order and what each holds. A format only says how a heading, a list, a table, a link
+//! or a diff is written ([`Markup`]); adding a section adds it to both.
+//!
+//! Order: the summary; facts whose typed values changed; facts whose passage was reworded or
+//! removed; the flagged facts (a table, then each missing quote's closest passage); failed
+//! sources (before the diffs, so a report cut to fit a pull request loses diff lines, not the
+//! sources that need fixing); each changed source with its notes, the hunks that touch facts,
+//! the lines no fact covers and its diff; notes on unchanged sources and on quotes found more
+//! than once.
+
+use super::{FactReport, Report, SourceReport, UncoveredChange};
+use crate::text::short_sha;
+
+/// One entry of a list: its line, and lines under it.
+pub(super) struct Item {
+    pub(super) head: String,
+    pub(super) under: Vec<String>,
+}
+
+impl Item {
+    fn new(head: String) -> Item {
+        Item {
+            head,
+            under: Vec::new(),
+        }
+    }
+}
+
+/// How a callout reads.
+#[derive(Clone, Copy)]
+pub(super) enum Callout {
+    Note,
+    Warning,
+}
+
+/// How one format writes the pieces of a document. Methods that return a `String` make inline
+/// markup from plain text (escaped as the format needs); methods that take `out` write a block.
+pub(super) trait Markup {
+    /// Text from a page or `sources.toml`, so that it renders as text.
+    fn text(&self, s: &str) -> String;
+    /// A link for an http(s) URL; anything else is the label as text.
+    fn link(&self, label: &str, url: &str) -> String;
+    fn strong(&self, markup: &str) -> String;
+    /// An id, a hash or a command, as code.
+    fn code(&self, s: &str) -> String;
+    /// A flag's name.
+    fn badge(&self, s: &str) -> String;
+    /// A changed value.
+    fn value(&self, s: &str) -> String;
+
+    fn start(&self, out: &mut String, report: &Report);
+    fn heading(&self, out: &mut String, anchor: &str, text: &str);
+    fn paragraph(&self, out: &mut String, markup: &str);
+    fn list(&self, out: &mut String, items: &[Item]);
+    fn table(&self, out: &mut String, head: &[&str], rows: &[Vec<String>]);
+    fn callout(&self, out: &mut String, kind: Callout, markup: &str);
+    /// Lines removed and added, as a diff without context.
+    fn lines(&self, out: &mut String, changes: &[UncoveredChange]);
+    fn diff(&self, out: &mut String, unified: &str);
+    fn end(&self, out: &mut String, report: &Report);
+}
+
+/// The report as one document in the format `m` writes.
+pub(super) fn document(report: &Report, m: &impl Markup) -> String {
+    let mut out = String::new();
+    m.start(&mut out, report);
+    let source_link = |id: &str| match report.source(id) {
+        Some(src) => m.link(id, &src.url),
+        None => m.text(id),
+    };
+
+    let values: Vec<Item> = report
+        .value_changes()
+        .map(|f| {
+            Item::new(format!(
+                "{} {} · {}",
+                m.strong(&m.text(&f.id)),
+                m.value(&f.value_line()),
+                source_link(&f.source)
+            ))
+        })
+        .collect();
+    if !values.is_empty() {
+        m.heading(&mut out, "values", "Values changed");
+        m.list(&mut out, &values);
+    }
+
+    let passages: Vec<Item> = report
+        .passage_changes()
+        .map(|f| {
+            let kind = f.change.map_or("", |c| c.as_str());
+            let mut item = Item::new(format!(
+                "{} ({kind}) · {}",
+                m.strong(&m.text(&f.id)),
+                source_link(&f.source)
+            ));
+            if let Some(p) = &f.passage {
+                item.under.push(format!("was: “{}”", m.text(p)));
+            }
+            if let Some(p) = &f.new_passage {
+                item.under.push(format!("now: “{}”", m.text(p)));
+            }
+            item
+        })
+        .collect();
+    if !passages.is_empty() {
+        m.heading(&mut out, "passages", "Passages changed");
+        m.list(&mut out, &passages);
+    }
+
+    review(&mut out, report, m, &source_link);
+    failed(&mut out, report, m);
+    for src in report.changed_sources() {
+        changed(&mut out, src, m);
+    }
+
+    let notes: Vec<Item> = report
+        .notes()
+        .into_iter()
+        .map(|(id, note)| Item::new(format!("{}: {}", m.strong(&m.text(id)), m.text(&note))))
+        .collect();
+    if !notes.is_empty() {
+        m.heading(&mut out, "notes", "Notes");
+        m.list(&mut out, &notes);
+    }
+    m.end(&mut out, report);
+    out
+}
+
+/// The route of a fact: its title, linked to its page when it has one; its id in reports saved
+/// before titles were recorded.
+fn route(f: &FactReport, m: &impl Markup) -> String {
+    let title = f.route_title.as_deref().unwrap_or(&f.route);
+    match &f.route_page {
+        Some(page) => m.link(title, page),
+        None => m.text(title),
+    }
+}
+
+fn review(
+    out: &mut String,
+    report: &Report,
+    m: &impl Markup,
+    source_link: &impl Fn(&str) -> String,
+) {
+    let review = report.facts_for_review();
+    if review.is_empty() {
+        m.paragraph(out, "No fact needs review.");
+        return;
+    }
+    m.heading(out, "facts", "Facts that need review");
+    let rows: Vec<Vec<String>> = review
+        .iter()
+        .map(|f| {
+            let flags: Vec<String> = f.flags.iter().map(|fl| m.badge(fl.as_str())).collect();
+            vec![
+                m.code(f.id.as_str()),
+                m.text(&f.claim),
+                route(f, m),
+                flags.join(" "),
+                format!("{} d", f.age_days),
+                source_link(&f.source),
+            ]
+        })
+        .collect();
+    m.table(
+        out,
+        &["Fact", "Claim", "Route", "Flags", "Age", "Source"],
+        &rows,
+    );
+    let closest: Vec<Item> = review
+        .iter()
+        .filter_map(|f| {
+            let passage = f.closest_passage.as_deref()?;
+            Some(Item::new(format!(
+                "{}: quote “{}” not found; closest now: “{}”{}",
+                m.strong(&m.text(&f.id)),
+                m.text(f.quote.as_deref().unwrap_or("")),
+                m.text(passage),
+                f.similarity_note()
+            )))
+        })
+        .collect();
+    if !closest.is_empty() {
+        m.list(out, &closest);
+    }
+}
+
+fn failed(out: &mut String, report: &Report, m: &impl Markup) {
+    let rows: Vec<Vec<String>> = report
+        .failed_sources()
+        .map(|s| {
+            vec![
+                m.link(&s.id, &s.url),
+                m.code(s.capture.outcome.as_str()),
+                m.text(&s.detail()),
+            ]
+        })
+        .collect();
+    if !rows.is_empty() {
+        m.heading(out, "failed", "Failed sources");
+        m.table(out, &["Source", "Outcome", "Detail"], &rows);
+    }
+}
+
+fn changed(out: &mut String, src: &SourceReport, m: &impl Markup) {
+    m.heading(
+        out,
+        &format!("changed-{}", src.id),
+        &format!("Changed: {}", src.id),
+    );
+    let (from, to) = (
+        src.baseline_sha256.as_deref().unwrap_or(""),
+        src.capture.sha256.as_deref().unwrap_or(""),
+    );
+    m.paragraph(
+        out,
+        &format!(
+            "{} · baseline {} → capture {} · {} after review",
+            m.link("Official page", &src.url),
+            m.code(short_sha(from)),
+            m.code(short_sha(to)),
+            m.code(&format!("sourcewatch accept {}", src.id))
+        ),
+    );
+    for note in src.notes() {
+        m.callout(out, Callout::Note, &m.text(&note));
+    }
+    if src.confirmed == Some(false) {
+        m.callout(
+            out,
+            Callout::Warning,
+            "the page gave two different new texts on two fetches; it may be unstable (a CDN \
+             node or an A/B test). Check it in a browser before accepting.",
+        );
+    }
+    let hunks: Vec<Item> = src
+        .hunks_touching_facts()
+        .map(|(i, h)| {
+            let ids: Vec<String> = h.facts.iter().map(|f| m.code(f.as_str())).collect();
+            Item::new(format!(
+                "hunk {} ({}) touches {}",
+                i + 1,
+                m.code(&format!(
+                    "@@ -{},{} +{},{} @@",
+                    h.old_start, h.old_lines, h.new_start, h.new_lines
+                )),
+                ids.join(", ")
+            ))
+        })
+        .collect();
+    if !hunks.is_empty() {
+        m.list(out, &hunks);
+    }
+    if !src.uncovered.is_empty() {
+        m.paragraph(
+            out,
+            &format!(
+                "{}: new official text nobody quotes; read it.",
+                m.strong(&format!("Changes no fact covers ({})", src.uncovered.len()))
+            ),
+        );
+        m.lines(out, &src.uncovered);
+    }
+    if let Some(diff) = &src.diff {
+        m.diff(out, diff);
+    }
+}
