@@ -32,6 +32,8 @@ pub(crate) struct CaptureMeta {
     pub(crate) reextracted: bool,
     /// The target of a permanent redirect (301, 308) from the source's URL.
     pub(crate) moved_to: Option<String>,
+    /// The page's words alone read as a challenge (`Response::wall_words`): the check judges it.
+    pub(crate) wall_words: Option<String>,
 }
 
 /// What a capture came to, as the log and the report both keep it.
@@ -86,6 +88,7 @@ impl Capture {
             bytes: response.body.len() as u64,
             validators: response.validators,
             moved_to: response.moved_to,
+            wall_words: response.wall_words,
             ..CaptureMeta::default()
         };
         let captured = match extracted {

@@ -20,12 +20,14 @@
 //!               does after (refresh, save, notify), for `check`, `watch` and `demo` alike
 //!   plan.rs     --source / --route → sources to capture, facts to assess
 //!   source.rs   one source down the pipe
+//!   wall.rs     a page whose words read as a challenge, judged against its baseline
 //!   refresh.rs  --refresh, and the one way dates are written (verify too)
 //! ```
 
 mod plan;
 mod refresh;
 mod source;
+mod wall;
 
 use std::collections::HashMap;
 use std::sync::Arc;

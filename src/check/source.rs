@@ -70,6 +70,7 @@ impl Job {
         taken.capture.meta.notes.append(&mut self.notes);
         self.rebase(&mut taken.capture).await?;
         self.ensure_baseline_text(&mut taken.capture).await?;
+        self.judge_wall_words(&mut taken.capture);
         if self.registry.settings.confirm_changes {
             taken = self.confirm(fetcher, taken).await?;
         }
@@ -186,6 +187,7 @@ impl Job {
             validators: Default::default(),
             body: raw,
             moved_to: None,
+            wall_words: None,
         };
         let again = crate::extract::extract(&self.source, &response, settings.timeout)
             .await
