@@ -36,6 +36,8 @@ pub(crate) struct CaptureMeta {
     /// another text in the same run, or the baseline could not be made with today's settings.
     /// Set, no date is refreshed from it.
     pub(crate) doubt: Option<String>,
+    /// The page's words alone read as a challenge (`Response::wall_words`): the check judges it.
+    pub(crate) wall_words: Option<String>,
 }
 
 /// What a capture came to, as the log and the report both keep it.
@@ -90,6 +92,7 @@ impl Capture {
             bytes: response.body.len() as u64,
             validators: response.validators,
             moved_to: response.moved_to,
+            wall_words: response.wall_words,
             ..CaptureMeta::default()
         };
         let captured = match extracted {

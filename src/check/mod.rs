@@ -20,6 +20,7 @@
 //!   mod.rs      check(): plan, one task per source, the report, then finish()
 //!   plan.rs     --source / --route → a SourcePlan per source to capture
 //!   source.rs   one source down the pipe
+//!   wall.rs     a page whose words read as a challenge, judged against its baseline
 //!   refresh.rs  the one way dates are written (--refresh, verify)
 //!   output.rs   the finished report written where the caller asked
 //! ```
@@ -28,6 +29,7 @@ mod output;
 mod plan;
 mod refresh;
 mod source;
+mod wall;
 
 use std::collections::HashMap;
 use std::sync::Arc;

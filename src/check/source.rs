@@ -41,15 +41,15 @@ pub(super) struct Shared {
 /// One source's way down the pipe, and what it learns on the way.
 pub(super) struct Job {
     shared: Arc<Shared>,
-    source: Arc<Source>,
+    pub(super) source: Arc<Source>,
     facts: Vec<FactPos>,
     /// The store's state before this capture: its baseline is what the capture is compared with
     /// (read when the job runs, so a damaged state is this source's trouble alone).
-    state: SourceState,
+    pub(super) state: SourceState,
     /// What the capture's report row must say about how it was made.
     notes: Vec<String>,
     /// The baseline's text, once read and checked against its name for the diff.
-    baseline_text: Option<String>,
+    pub(super) baseline_text: Option<String>,
     /// The baseline cannot be held against this capture line by line (see
     /// [`Job::keep_unusable_baseline`]).
     baseline_unusable: bool,
@@ -111,6 +111,7 @@ impl Job {
         taken.capture.meta.notes.append(&mut self.notes);
         self.rebase(&mut taken.capture).await?;
         self.ensure_baseline_text(&mut taken.capture).await?;
+        self.judge_wall_words(&mut taken.capture);
         if self.registry().settings.confirm_changes {
             taken = self.confirm(fetcher, taken).await?;
         }
@@ -231,6 +232,7 @@ impl Job {
             validators: Default::default(),
             body: raw,
             moved_to: None,
+            wall_words: None,
         };
         let again = crate::extract::extract(&self.source, &response, settings.timeout)
             .await
@@ -303,6 +305,10 @@ impl Job {
             ),
             Err(e) => (Capture::failed(&e), None),
         };
+        // A challenge on the second fetch is a failure like any wall: it never stands beside
+        // the first text as an "unstable" page.
+        let mut second = second;
+        self.judge_wall_words(&mut second);
         taken._slot = slot;
         let Some(again) = second.sha256().map(str::to_string) else {
             // A wall or a failure on the second fetch says nothing against the first text.
@@ -350,7 +356,6 @@ impl Job {
             taken.seen.push(flap);
             return Ok(taken);
         }
-        let mut second = second;
         second.meta.notes.push(format!(
             "a second fetch to confirm the change to {} gave this text",
             short_sha(&first)

@@ -6,8 +6,9 @@
 //! jitter happen here and only here; `Retry-After` is honoured up to a cap. Conditional GET uses
 //! the stored validators. Bodies are read as a stream and cut off at `max_body_bytes` after
 //! decompression, so neither a huge page nor a gzip bomb can exhaust memory. Bot walls and
-//! challenge pages are recognised (by vendor, and by what a short page says) and reported as
-//! `blocked`, never as content.
+//! challenge pages are recognised by their vendors' headers, markup and titles and reported as
+//! `blocked`, never as content; a page whose words alone read as a challenge comes back marked
+//! (`Response::wall_words`) for the check to judge against the baseline.
 //!
 //! ```text
 //! fetch/
@@ -18,7 +19,7 @@
 //!   gate.rs     per-host concurrency and interval, the global limit, Slot
 //!   retry.rs    Retry (the decision) and the one retry loop, also used by notify
 //!   robots.rs   robots.txt once per origin per run
-//!   wall.rs     bot walls, captchas, WAF challenges
+//!   wall/       bot walls, captchas, WAF challenges: vendors' signals, challenge wording
 //!   error.rs    FetchError (knows its outcome), reqwest errors mapped onto it
 //!   tls.rs      certificate problems in words
 //!   browser.rs  render = "browser": headless Chromium, one DOM per page
@@ -70,6 +71,9 @@ pub(crate) struct Response {
     pub(crate) body: Vec<u8>,
     /// Where every redirect on the way was permanent (301, 308): the URL the page now lives at.
     pub(crate) moved_to: Option<String>,
+    /// Set when only the page's words read as a challenge (the reason, with the status): the
+    /// check decides with the baseline whether it is one (see `wall`).
+    pub(crate) wall_words: Option<String>,
 }
 
 #[derive(Debug)]
@@ -253,12 +257,21 @@ impl Fetcher {
         )
         .await?;
         // A rendered challenge (the browser got no further) is a wall, not content.
-        if let Some(reason) = wall::challenge_text(dom.as_bytes()) {
-            return Err(FetchError::Blocked {
-                status: None,
-                reason: format!("{reason} (rendered)"),
-            });
-        }
+        let wall_words = match wall::judge(
+            StatusCode::OK,
+            &HeaderMap::new(),
+            dom.as_bytes(),
+            source.wall,
+        ) {
+            Some(wall::Verdict::Wall(reason)) => {
+                return Err(FetchError::Blocked {
+                    status: None,
+                    reason: format!("{reason} (rendered)"),
+                });
+            }
+            Some(wall::Verdict::Words(words)) => Some(format!("{words} (rendered)")),
+            None => None,
+        };
         Ok((
             Fetched::Body(Response {
                 status: 200,
@@ -267,6 +280,7 @@ impl Fetcher {
                 validators: Validators::default(),
                 body: dom.into_bytes(),
                 moved_to: None,
+                wall_words,
             }),
             turn.keep_slot(),
         ))
@@ -358,10 +372,17 @@ impl Fetcher {
             body::Body::Whole(body) => body,
             body::Body::Cut(_) => return Err(too_large()),
         };
-        if let Some(reason) = wall::bot_wall(status, &headers, &body) {
-            let status = Some(status.as_u16());
-            return Err((FetchError::Blocked { status, reason }, Retry::No));
-        }
+        let wall_words = match wall::judge(status, &headers, &body, source.wall) {
+            Some(wall::Verdict::Wall(reason)) => {
+                let reason = format!("{reason} (HTTP {})", status.as_u16());
+                let status = Some(status.as_u16());
+                return Err((FetchError::Blocked { status, reason }, Retry::No));
+            }
+            Some(wall::Verdict::Words(words)) => {
+                Some(format!("{words} (HTTP {})", status.as_u16()))
+            }
+            None => None,
+        };
         if let Some(refused) = unfollowed_redirect(status, &headers, resp.url()) {
             return Err((FetchError::Redirect(refused), Retry::No));
         }
@@ -377,6 +398,7 @@ impl Fetcher {
             validators: answered,
             body,
             moved_to,
+            wall_words,
         }))
     }
 }

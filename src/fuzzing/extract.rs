@@ -53,6 +53,7 @@ fn response(body: &[u8], content_type: Option<&str>) -> Response {
         validators: Validators::default(),
         body: body.to_vec(),
         moved_to: None,
+        wall_words: None,
     }
 }
 

@@ -95,6 +95,9 @@ struct Probe {
     /// Null when text was captured; else the outcome a check would have recorded.
     outcome: Option<Outcome>,
     error: Option<String>,
+    /// Set when only the page's words read as a challenge: a check takes such a page as content
+    /// unless it lost what its baseline had, which a probe cannot know.
+    wall_words: Option<String>,
     text: Option<String>,
     text_bytes: Option<usize>,
     sha256: Option<String>,
@@ -174,6 +177,7 @@ fn fetch_and_read(
         bytes: None,
         outcome: None,
         error: None,
+        wall_words: None,
         text: None,
         text_bytes: None,
         sha256: None,
@@ -203,6 +207,7 @@ fn fetch_and_read(
                 probe.final_url = Some(response.final_url.clone());
                 probe.content_type = response.content_type.clone();
                 probe.bytes = Some(response.body.len() as u64);
+                probe.wall_words = response.wall_words.clone();
                 let timeout = settings.timeout;
                 match extract::extract_suggesting(&source, &response, timeout, &quote_refs, || true)
                     .await

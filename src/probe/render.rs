@@ -47,6 +47,12 @@ pub(super) fn render_text(p: &Probe) -> String {
     if let (Some(outcome), Some(error)) = (p.outcome, &p.error) {
         out.push_str(&format!("  {outcome}: {error}\n"));
     }
+    if let Some(words) = &p.wall_words {
+        out.push_str(&format!(
+            "  note      this page reads like a challenge page ({words}); a check takes it as \
+             the page unless it lost what its baseline had\n"
+        ));
+    }
 
     if let Some(text) = &p.text {
         let lines = text.lines().count();

@@ -55,6 +55,7 @@ pub(super) const SOURCE: Table = Table {
         "format",
         "render",
         "wait_for",
+        "wall",
     ],
     children: &[],
 };

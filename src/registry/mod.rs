@@ -14,7 +14,7 @@
 //!   raw.rs          what the file says, with spans
 //!   diagnostics.rs  Diagnostic and the Locator that turns spans into file:line:col
 //!   validate.rs     raw → checked, every problem collected; settings; the id rule; defaults
-//!   sources.rs      [[sources]]: URL, format, render, selectors, regexes, charset, ca_file
+//!   sources.rs      [[sources]]: URL, format, render, selectors, regexes, charset, ca_file, wall
 //!   routes.rs       [[routes]] and their facts
 //!   edit.rs         format-preserving edits of last_verified
 //! ```
@@ -131,6 +131,20 @@ pub(crate) enum Render {
     Browser,
 }
 
+/// Whether a source's answers are judged for bot walls by what the page holds (docs/registry.md,
+/// `wall`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum WallRule {
+    /// Vendor markup and titles make a wall; challenge wording makes one when the page also lost
+    /// the content it had.
+    #[default]
+    Auto,
+    /// The page is never judged by its markup or words: for the rare official page that fools
+    /// the rules. A vendor's challenge header, or a vendor's 403 or 429, is still a wall: such an
+    /// answer is not the page whatever it holds.
+    Never,
+}
+
 #[derive(Debug)]
 pub struct Source {
     pub id: String,
@@ -155,6 +169,9 @@ pub struct Source {
     /// PEM bytes of an extra trusted root for this source only.
     pub(crate) ca_pem: Option<Vec<u8>>,
     pub(crate) respect_robots: bool,
+    /// `wall`: not part of the fingerprint, since it never changes the text, only whether an
+    /// answer is taken as the page at all.
+    pub(crate) wall: WallRule,
     /// A digest of everything that shapes the extracted text (selectors, ignore rules, charset,
     /// the normaliser's version), so a stored capture is only reused for a 304 when it was
     /// extracted the same way.
@@ -372,6 +389,24 @@ mod tests {
         assert_eq!(reg.settings.concurrency, 8);
         assert_eq!(reg.settings.snapshots_dir, Path::new("dir/snapshots"));
         assert!(reg.sources[0].select.is_empty());
+    }
+
+    #[test]
+    fn wall_is_auto_or_never_and_leaves_the_fingerprint_alone() {
+        let source = |extra: &str| {
+            let text = format!("[[sources]]\nid = \"a\"\nurl = \"https://e.org/\"\n{extra}");
+            parse(Path::new("s.toml"), &text, today()).map(|mut r| r.sources.remove(0))
+        };
+        let auto = source("").unwrap();
+        assert_eq!(auto.wall, WallRule::Auto);
+        assert_eq!(source("wall = \"auto\"\n").unwrap().wall, WallRule::Auto);
+        let never = source("wall = \"never\"\n").unwrap();
+        assert_eq!(never.wall, WallRule::Never);
+        // It decides whether an answer is the page, not how the page reads: the stored texts
+        // stay comparable (and a 304 reusable) when it is set.
+        assert_eq!(never.extract_fingerprint, auto.extract_fingerprint);
+        let err = source("wall = \"off\"\n").unwrap_err().to_string();
+        assert_eq!(err, "s.toml:4:8: wall must be auto or never, not \"off\"");
     }
 
     #[test]

@@ -53,6 +53,7 @@ pub(super) struct RawSource {
     pub format: Option<Spanned<String>>,
     pub render: Option<Spanned<String>>,
     pub wait_for: Option<Spanned<String>>,
+    pub wall: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]

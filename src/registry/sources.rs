@@ -8,7 +8,7 @@ use toml::Spanned;
 
 use super::raw::RawSource;
 use super::validate::Validator;
-use super::{Format, Render, Settings, Source};
+use super::{Format, Render, Settings, Source, WallRule};
 
 impl Validator<'_> {
     pub(super) fn sources(&mut self, raw: &[RawSource], settings: &Settings) -> Vec<Arc<Source>> {
@@ -64,6 +64,7 @@ impl Validator<'_> {
         });
         let ca_pem = src.ca_file.as_ref().and_then(|f| self.ca_file(f));
         let respect_robots = self.respect_robots(src, settings);
+        let wall = src.wall.as_ref().map_or(WallRule::Auto, |w| self.wall(w));
         Some(Source {
             id: src.id.get_ref().clone(),
             url: url?,
@@ -80,8 +81,23 @@ impl Validator<'_> {
             charset,
             ca_pem,
             respect_robots,
+            wall,
             extract_fingerprint: extract_fingerprint(src),
         })
+    }
+
+    fn wall(&mut self, raw: &Spanned<String>) -> WallRule {
+        match raw.get_ref().as_str() {
+            "auto" => WallRule::Auto,
+            "never" => WallRule::Never,
+            other => {
+                self.problem(
+                    &raw.span(),
+                    format!("wall must be auto or never, not {other:?}"),
+                );
+                WallRule::Auto
+            }
+        }
     }
 
     fn format(&mut self, raw: &Spanned<String>) -> Option<Format> {

@@ -266,40 +266,56 @@ fn a_page_served_by_two_servers_in_turn_is_reported_by_the_second_run_and_refres
 
 #[test]
 fn a_wall_on_the_second_fetch_keeps_the_new_text() {
-    let server = TestServer::start();
-    let ws = Workspace::new(&registry(
-        &server,
-        &[r#"select = ["div.info-block-horizontal"]"#],
-    ));
-    server.set("/permit", Reply::html(page("45", "x")));
-    check(&ws);
-    let wall = Reply::status(403)
+    // A vendor's challenge, and a challenge known only by its words that kept the selected
+    // block but lost the content.
+    let vendor = Reply::status(403)
         .header("Content-Type", "text/html")
         .header("cf-mitigated", "challenge")
         .body("<html><title>Just a moment...</title></html>");
-    server.sequence("/permit", vec![Reply::html(page("30", "x")), wall]);
-    let (r, code) = check(&ws);
-    let row = source_row(&r, "permit");
-    assert_eq!(row["outcome"], "changed", "{row}");
-    assert_eq!(row["confirmed"], false);
-    assert!(
-        row["diff"]
-            .as_str()
-            .unwrap()
-            .contains("+The permit is issued within 30")
+    let words = Reply::html(
+        "<html><body><div class=\"info-block-horizontal\"><p>Checking your browser before \
+         accessing the portal. This process is automatic; please wait a few seconds.</p></div>\
+         </body></html>",
     );
-    assert!(
-        row["notes"]
-            .to_string()
-            .contains("could not fetch the page a second time"),
-        "{row}"
-    );
-    assert_eq!(code, 1);
-    let state: Value = serde_json::from_str(&ws.read("snapshots/permit/state.json")).unwrap();
-    assert_eq!(
-        state["latest"]["sha256"], row["sha256"],
-        "the new text is the latest"
-    );
+    for wall in [vendor, words] {
+        let server = TestServer::start();
+        let ws = Workspace::new(&registry(
+            &server,
+            &[r#"select = ["div.info-block-horizontal"]"#],
+        ));
+        server.set("/permit", Reply::html(page("45", "x")));
+        check(&ws);
+        server.sequence("/permit", vec![Reply::html(page("30", "x")), wall]);
+        let (r, code) = check(&ws);
+        let row = source_row(&r, "permit");
+        assert_eq!(row["outcome"], "changed", "{row}");
+        assert_eq!(row["confirmed"], false);
+        assert!(
+            row["diff"]
+                .as_str()
+                .unwrap()
+                .contains("+The permit is issued within 30")
+        );
+        assert!(
+            row["notes"]
+                .to_string()
+                .contains("could not fetch the page a second time"),
+            "{row}"
+        );
+        assert_eq!(code, 1);
+        let state: Value = serde_json::from_str(&ws.read("snapshots/permit/state.json")).unwrap();
+        assert_eq!(
+            state["latest"]["sha256"], row["sha256"],
+            "the new text is the latest"
+        );
+        assert_eq!(
+            std::fs::read_dir(ws.path("snapshots/permit/text"))
+                .unwrap()
+                .count(),
+            2,
+            "the wall's text is not stored"
+        );
+    }
 }
 
 #[test]

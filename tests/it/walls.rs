@@ -1,7 +1,14 @@
-//! Bot walls known by what they say (src/fetch/wall.rs): the challenge pages of
-//! tests/fixtures/walls/challenge are `blocked` whatever their status, never stored, never a
-//! baseline, and `accept` refuses them; the short official pages of
-//! tests/fixtures/walls/content are content.
+//! Bot walls, precise both ways (src/fetch/wall/, src/check/wall.rs), through the real binary:
+//!
+//! - tests/fixtures/walls/vendor: the vendors' check and block pages (with the headers of their
+//!   `.headers` files) are `blocked` on a first capture, at their own status and at 200;
+//! - tests/fixtures/walls/words: pages that only say challenge words are content with a note on
+//!   a first capture, `blocked` when they replace a real page (or `select` finds nothing), and
+//!   `blocked` at once as error answers;
+//! - tests/fixtures/walls/content: ordinary short official pages that mention loading,
+//!   JavaScript, access, robots or carry a captcha form are content, first and as a change;
+//! - tests/fixtures/walls/change: a real change under a new loader line is `changed`;
+//! - `wall = "never"` turns the markup and words judgment off for a source.
 
 use super::*;
 use serde_json::Value;
@@ -14,35 +21,77 @@ const SETTINGS: &[&str] = &[
     "concurrency = 16",
 ];
 
-/// `(source id, status, body)` for each fixture of `kind`; a challenge file's name starts with
-/// the status it is served with.
-fn fixtures(kind: &str) -> Vec<(String, u16, Vec<u8>)> {
+/// What tests/it/walls.rs adds to a page to make its earlier version (as src/check/wall.rs
+/// measures it).
+const EARLIER: &str = "<p>Updated on 1 November 2026.</p>";
+
+/// One fixture: its file stem (the source id), the status its name starts with (200 when none),
+/// the headers of its `.headers` file, its body.
+struct Fixture {
+    id: String,
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Fixture {
+    /// The fixture as served with `status`, with its headers and an HTML Content-Type.
+    fn reply(&self, status: u16) -> Reply {
+        let mut reply = Reply::status(status).header("Content-Type", "text/html; charset=utf-8");
+        for (k, v) in &self.headers {
+            reply = reply.header(k, v);
+        }
+        reply.body(self.body.clone())
+    }
+}
+
+fn fixtures(kind: &str) -> Vec<Fixture> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/walls")
         .join(kind);
-    let mut out: Vec<_> = std::fs::read_dir(&dir)
+    let mut out: Vec<Fixture> = std::fs::read_dir(&dir)
         .unwrap()
-        .map(|e| {
-            let path = e.unwrap().path();
-            let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
-            let status = stem.get(..3).and_then(|s| s.parse().ok()).unwrap_or(200);
-            (stem, status, std::fs::read(&path).unwrap())
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "html"))
+        .map(|path| {
+            let id = path.file_stem().unwrap().to_string_lossy().into_owned();
+            let status = id.get(..3).and_then(|s| s.parse().ok()).unwrap_or(200);
+            let headers = std::fs::read_to_string(path.with_extension("headers"))
+                .map(|text| {
+                    text.lines()
+                        .filter_map(|l| l.split_once(':'))
+                        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let body = std::fs::read(&path).unwrap();
+            Fixture {
+                id,
+                status,
+                headers,
+                body,
+            }
         })
         .collect();
-    out.sort();
+    out.sort_by(|a, b| a.id.cmp(&b.id));
     out
 }
 
-fn serve(server: &TestServer, pages: &[(String, u16, Vec<u8>)]) -> Workspace {
+fn html(body: &[u8]) -> Reply {
+    Reply::status(200)
+        .header("Content-Type", "text/html; charset=utf-8")
+        .body(body.to_vec())
+}
+
+/// A workspace with one source per id, at `/<id>` on `server`; `extra` lines go into each.
+fn workspace(server: &TestServer, ids: &[&str], extra: &[&str]) -> Workspace {
     let mut reg = Registry::new().settings(SETTINGS);
-    for (id, status, body) in pages {
-        server.set(
-            &format!("/{id}"),
-            Reply::status(*status)
-                .header("Content-Type", "text/html; charset=utf-8")
-                .body(body.clone()),
-        );
-        reg = reg.source(Source::new(id, server.url(&format!("/{id}"))));
+    for id in ids {
+        let mut source = Source::new(id, server.url(&format!("/{id}")));
+        for line in extra {
+            source = source.line(line);
+        }
+        reg = reg.source(source);
     }
     Workspace::new(&reg.toml())
 }
@@ -60,24 +109,54 @@ fn stored_texts(ws: &Workspace, id: &str) -> usize {
         .unwrap_or(0)
 }
 
+fn notes(row: &Value) -> String {
+    row["notes"]
+        .as_array()
+        .map(|n| {
+            n.iter()
+                .map(|s| s.as_str().unwrap())
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .unwrap_or_default()
+}
+
+fn check(ws: &Workspace) -> Value {
+    let run = ws.run(&["check", "--format", "json"]);
+    assert!(
+        run.code == 0 || run.code == 1,
+        "{}\n{}",
+        run.code,
+        run.stderr
+    );
+    run.json()
+}
+
 #[test]
-fn challenge_pages_are_blocked_by_their_words_whatever_the_status() {
-    let pages = fixtures("challenge");
-    let statuses: std::collections::BTreeSet<u16> = pages.iter().map(|p| p.1).collect();
-    assert!(pages.len() >= 6 && statuses.is_superset(&[200, 403, 503].into()));
+fn vendor_walls_are_blocked_at_their_status_and_at_200_on_a_first_capture() {
+    let pages = fixtures("vendor");
+    assert!(pages.len() >= 10);
     let server = TestServer::start();
-    let ws = serve(&server, &pages);
+    let mut served = Vec::new();
+    for page in &pages {
+        let mut statuses = vec![page.status, 200];
+        statuses.dedup();
+        for status in statuses {
+            let id = format!("{}-as-{status}", page.id);
+            server.set(&format!("/{id}"), page.reply(status));
+            served.push((id, status));
+        }
+    }
+    let ids: Vec<&str> = served.iter().map(|(id, _)| id.as_str()).collect();
+    let ws = workspace(&server, &ids, &[]);
     let run = ws.run(&["check", "--format", "json"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let r = run.json();
-    for (id, status, _) in &pages {
+    for (id, status) in &served {
         let row = source_row(&r, id);
         assert_eq!(row["outcome"], "blocked", "{id}: {row}");
         let error = row["error"].as_str().unwrap();
-        assert!(
-            error.starts_with("blocked: challenge page: a short page ("),
-            "{id}: {error}"
-        );
+        assert!(error.starts_with("blocked: "), "{id}: {error}");
         assert!(
             error.ends_with(&format!("(HTTP {status})")),
             "{id}: {error}"
@@ -89,8 +168,7 @@ fn challenge_pages_are_blocked_by_their_words_whatever_the_status() {
         assert_eq!(server.requests(&format!("/{id}")).len(), 1, "{id}");
     }
     // Nothing to accept: each refuses, and --all finds nothing.
-    let (first, _, _) = &pages[0];
-    let accept = ws.run(&["accept", first]);
+    let accept = ws.run(&["accept", ids[0]]);
     assert_eq!(accept.code, 2, "{}", accept.stdout);
     let all = ws.run(&["accept", "--all"]);
     assert_eq!(all.code, 0, "{}", all.stderr);
@@ -98,74 +176,118 @@ fn challenge_pages_are_blocked_by_their_words_whatever_the_status() {
 }
 
 #[test]
-fn short_official_pages_are_content() {
-    let pages = fixtures("content");
-    assert!(pages.len() >= 6);
+fn a_vendors_refusal_is_blocked_by_its_headers_even_for_a_source_that_opts_out() {
     let server = TestServer::start();
-    let ws = serve(&server, &pages);
-    let run = ws.run(&["check", "--format", "json"]);
-    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    let r = run.json();
-    for (id, _, _) in &pages {
-        assert_eq!(source_row(&r, id)["outcome"], "new", "{id}");
-        assert_eq!(stored_texts(&ws, id), 1, "{id}");
-    }
-    // A maintenance notice sent as a 503 is an HTTP error, not a wall.
-    let (_, _, body) = pages.iter().find(|p| p.0 == "maintenance-en").unwrap();
-    server.set(
-        "/maintenance-en",
-        Reply::status(503)
+    let refusal = || {
+        Reply::status(403)
             .header("Content-Type", "text/html")
-            .body(body.clone()),
-    );
-    let run = ws.run(&["check", "--source", "maintenance-en", "--format", "json"]);
-    assert_eq!(run.code, 1);
+            .body("<html><body><h1>403 Forbidden</h1></body></html>")
+    };
+    server.set("/ddg", refusal().header("Server", "ddos-guard"));
+    server.set("/origin", refusal().header("Server", "nginx"));
+    let ws = workspace(&server, &["ddg", "origin"], &["wall = \"never\""]);
+    let r = check(&ws);
+    let ddg = source_row(&r, "ddg");
+    assert_eq!(ddg["outcome"], "blocked", "{ddg}");
     assert_eq!(
-        source_row(&run.json(), "maintenance-en")["outcome"],
-        "http_error"
+        ddg["error"],
+        "blocked: DDoS-Guard (server: ddos-guard) refused the request (HTTP 403)"
     );
+    assert_eq!(source_row(&r, "origin")["outcome"], "http_error");
 }
 
 #[test]
-fn a_wall_after_a_good_capture_keeps_the_baseline_and_accept_refuses_it() {
-    let content = fixtures("content");
-    let challenge = fixtures("challenge");
-    let good = &content.iter().find(|p| p.0 == "notice-ru").unwrap().2;
-    let wall = &challenge
-        .iter()
-        .find(|p| p.0 == "200-ru-proverka-brauzera")
-        .unwrap()
-        .2;
+fn words_only_pages_are_content_with_a_note_first_and_walls_as_errors() {
+    let pages = fixtures("words");
+    assert!(pages.len() >= 10);
     let server = TestServer::start();
-    let html = |body: &Vec<u8>| {
-        Reply::status(200)
-            .header("Content-Type", "text/html; charset=utf-8")
-            .body(body.clone())
-    };
-    server.sequence("/notice", vec![html(good), html(wall)]);
-    let ws = Workspace::new(
-        &Registry::new()
-            .settings(SETTINGS)
-            .source(Source::new("notice", server.url("/notice")))
-            .toml(),
-    );
-    let first = ws.run(&["check", "--format", "json"]);
-    assert_eq!(source_row(&first.json(), "notice")["outcome"], "new");
-    let baseline = state(&ws, "notice")["baseline"]["sha256"].clone();
-    let second = ws.run(&["check", "--format", "json"]);
-    assert_eq!(second.code, 1);
-    let row = source_row(&second.json(), "notice").clone();
-    assert_eq!(row["outcome"], "blocked");
-    assert!(
-        row["error"]
-            .as_str()
-            .unwrap()
-            .contains("\"проверка браузера\""),
-        "{row}"
-    );
-    assert_eq!(state(&ws, "notice")["baseline"]["sha256"], baseline);
-    assert_eq!(stored_texts(&ws, "notice"), 1);
-    let accept = ws.run(&["accept", "notice"]);
+    let mut errors = Vec::new();
+    for page in &pages {
+        server.set(&format!("/{}", page.id), page.reply(200));
+        if page.status != 200 {
+            let id = format!("{}-as-error", page.id);
+            server.set(&format!("/{id}"), page.reply(page.status));
+            errors.push((id, page.status));
+        }
+    }
+    assert!(errors.len() >= 5);
+    let mut ids: Vec<&str> = pages.iter().map(|p| p.id.as_str()).collect();
+    ids.extend(errors.iter().map(|(id, _)| id.as_str()));
+    let ws = workspace(&server, &ids, &[]);
+    let r = check(&ws);
+    for page in &pages {
+        let row = source_row(&r, &page.id);
+        // Nothing tells yet whether it is the page: it is, and the row says what it reads like.
+        assert_eq!(row["outcome"], "new", "{}: {row}", page.id);
+        assert_eq!(stored_texts(&ws, &page.id), 1, "{}", page.id);
+        let notes = notes(row);
+        assert!(
+            notes.starts_with("this first capture reads like a challenge page (a short page ("),
+            "{}: {notes}",
+            page.id
+        );
+        assert!(
+            notes.contains("(HTTP 200)) and is now the baseline"),
+            "{notes}"
+        );
+        assert!(notes.contains("wall = \"never\""), "{notes}");
+    }
+    // An error answer is never the page: its words decide at once.
+    for (id, status) in &errors {
+        let row = source_row(&r, id);
+        assert_eq!(row["outcome"], "blocked", "{id}: {row}");
+        let error = row["error"].as_str().unwrap();
+        assert!(
+            error.starts_with("blocked: challenge page: a short page ("),
+            "{id}: {error}"
+        );
+        assert!(
+            error.ends_with(&format!("(HTTP {status})")),
+            "{id}: {error}"
+        );
+        assert_eq!(stored_texts(&ws, id), 0, "{id}");
+    }
+}
+
+#[test]
+fn words_only_pages_are_blocked_when_the_page_lost_its_content() {
+    let pages = fixtures("words");
+    let content = fixtures("content");
+    let good = &content.iter().find(|p| p.id == "notice-ru").unwrap().body;
+    let server = TestServer::start();
+    let ids: Vec<&str> = pages.iter().map(|p| p.id.as_str()).collect();
+    for id in &ids {
+        server.set(&format!("/{id}"), html(good));
+    }
+    let ws = workspace(&server, &ids, &[]);
+    let first = check(&ws);
+    for id in &ids {
+        assert_eq!(source_row(&first, id)["outcome"], "new", "{id}");
+    }
+    let baseline: Vec<Value> = ids.iter().map(|id| state(&ws, id)).collect();
+    for page in &pages {
+        server.set(&format!("/{}", page.id), page.reply(200));
+    }
+    let second = check(&ws);
+    for (page, before) in pages.iter().zip(&baseline) {
+        let id = &page.id;
+        let row = source_row(&second, id);
+        assert_eq!(row["outcome"], "blocked", "{id}: {row}");
+        let error = row["error"].as_str().unwrap();
+        assert!(
+            error.starts_with("blocked: challenge page: a short page ("),
+            "{id}: {error}"
+        );
+        assert!(
+            error.contains("(HTTP 200), and the page lost the content it had (it keeps "),
+            "{id}: {error}"
+        );
+        assert!(error.contains("% of the baseline's words"), "{error}");
+        // Not stored; baseline and latest as they were.
+        assert_eq!(stored_texts(&ws, id), 1, "{id}");
+        assert_eq!(&state(&ws, id), before, "{id}");
+    }
+    let accept = ws.run(&["accept", ids[0]]);
     assert_eq!(accept.code, 2);
     assert!(
         accept
@@ -174,23 +296,194 @@ fn a_wall_after_a_good_capture_keeps_the_baseline_and_accept_refuses_it() {
         "{}",
         accept.stderr
     );
-    assert_eq!(state(&ws, "notice")["baseline"]["sha256"], baseline);
 }
 
 #[test]
-fn probe_of_a_wall_says_blocked() {
-    let challenge = fixtures("challenge");
-    let (_, status, body) = challenge
+fn words_only_page_where_select_finds_nothing_is_blocked_on_a_first_capture() {
+    let words = fixtures("words");
+    let content = fixtures("content");
+    let wall = words
         .iter()
-        .find(|p| p.0 == "403-en-verify-you-are-human")
+        .find(|p| p.id == "200-ru-proverka-brauzera")
+        .unwrap();
+    // The same selector on an ordinary page that lacks it is the selector's fault.
+    let plain = content.iter().find(|p| p.id == "service-moved-en").unwrap();
+    let server = TestServer::start();
+    let spinner = words
+        .iter()
+        .find(|p| p.id == "200-en-checking-your-browser")
+        .unwrap();
+    server.set("/wall", wall.reply(200));
+    server.set("/plain", plain.reply(200));
+    server.set("/spinner", spinner.reply(200));
+    let ws = Workspace::new(
+        &Registry::new()
+            .settings(SETTINGS)
+            .source(Source::new("wall", server.url("/wall")).select(&["div.info-block-horizontal"]))
+            .source(
+                Source::new("plain", server.url("/plain")).select(&["div.info-block-horizontal"]),
+            )
+            // The element is there, and empty: the content is not.
+            .source(Source::new("spinner", server.url("/spinner")).select(&["div.spinner"]))
+            .toml(),
+    );
+    let r = check(&ws);
+    let spinner = source_row(&r, "spinner");
+    assert_eq!(spinner["outcome"], "blocked", "{spinner}");
+    assert!(
+        spinner["error"]
+            .as_str()
+            .unwrap()
+            .contains("lost the content it had (the selected part holds no text)"),
+        "{spinner}"
+    );
+    let row = source_row(&r, "wall");
+    assert_eq!(row["outcome"], "blocked", "{row}");
+    let error = row["error"].as_str().unwrap();
+    assert!(
+        error.contains("\"проверка браузера\" (HTTP 200), and the page lost the content it had (select matched nothing)"),
+        "{error}"
+    );
+    assert_eq!(source_row(&r, "plain")["outcome"], "selector_missing");
+}
+
+#[test]
+fn ordinary_short_pages_are_content_first_and_as_a_change() {
+    let pages = fixtures("content");
+    assert!(pages.len() >= 10);
+    for lang in ["en", "ru", "kk"] {
+        let n = pages.iter().filter(|p| p.id.ends_with(lang)).count();
+        assert!(n >= 3, "{lang}: {n}");
+    }
+    let server = TestServer::start();
+    let earlier = |p: &Fixture| {
+        String::from_utf8(p.body.clone())
+            .unwrap()
+            .replace("</body>", &format!("{EARLIER}</body>"))
+    };
+    for page in &pages {
+        server.set(&format!("/{}", page.id), html(earlier(page).as_bytes()));
+    }
+    let ids: Vec<&str> = pages.iter().map(|p| p.id.as_str()).collect();
+    let ws = workspace(&server, &ids, &[]);
+    let run = ws.run(&["check", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let first = run.json();
+    for id in &ids {
+        let row = source_row(&first, id);
+        assert_eq!(row["outcome"], "new", "{id}: {row}");
+        assert_eq!(notes(row), "", "{id}");
+        assert_eq!(stored_texts(&ws, id), 1, "{id}");
+    }
+    for page in &pages {
+        server.set(&format!("/{}", page.id), page.reply(200));
+    }
+    let second = check(&ws);
+    for id in &ids {
+        let row = source_row(&second, id);
+        assert_eq!(row["outcome"], "changed", "{id}: {row}");
+        let diff = row["diff"].as_str().unwrap();
+        assert!(
+            diff.contains("-Updated on 1 November 2026."),
+            "{id}: {diff}"
+        );
+        assert_eq!(stored_texts(&ws, id), 2, "{id}");
+    }
+}
+
+#[test]
+fn a_real_change_under_a_new_loader_line_is_changed_with_its_diff() {
+    let content = fixtures("content");
+    let before = &content.iter().find(|p| p.id == "notice-ru").unwrap().body;
+    let after = &fixtures("change")[0].body;
+    let server = TestServer::start();
+    server.set("/notice", html(before));
+    let ws = Workspace::new(
+        &Registry::new()
+            .settings(SETTINGS)
+            .source(Source::new("notice", server.url("/notice")))
+            .route(
+                Route::new("kz-pr", "Kazakhstan · Permanent residence").fact(
+                    Fact::new("processing", "Processing: 15 working days", "notice", TODAY)
+                        .quote("Срок рассмотрения — 15 рабочих дней"),
+                ),
+            )
+            .toml(),
+    );
+    assert_eq!(source_row(&check(&ws), "notice")["outcome"], "new");
+    server.set("/notice", html(after));
+    let r = check(&ws);
+    let row = source_row(&r, "notice");
+    assert_eq!(row["outcome"], "changed", "{row}");
+    assert_eq!(row["confirmed"], true, "{row}");
+    let diff = row["diff"].as_str().unwrap();
+    assert!(
+        diff.contains("Срок рассмотрения — 30 рабочих дней"),
+        "{diff}"
+    );
+    assert!(
+        diff.contains("Срок рассмотрения — 15 рабочих дней"),
+        "{diff}"
+    );
+    assert!(diff.contains("+Пожалуйста, подождите"), "{diff}");
+    let fact = fact_row(&r, "kz-pr/processing");
+    let flags = fact["flags"].to_string();
+    assert!(flags.contains("source_changed"), "{fact}");
+    assert!(!flags.contains("unverifiable"), "{fact}");
+}
+
+#[test]
+fn wall_never_turns_off_the_markup_and_words_judgment() {
+    let vendor = fixtures("vendor");
+    let words = fixtures("words");
+    let moment = vendor
+        .iter()
+        .find(|p| p.id == "200-imunify360-one-moment")
+        .unwrap();
+    let wall = words
+        .iter()
+        .find(|p| p.id == "200-en-checking-your-browser")
+        .unwrap();
+    let challenge = vendor
+        .iter()
+        .find(|p| p.id == "403-cloudflare-just-a-moment")
         .unwrap();
     let server = TestServer::start();
-    server.set(
-        "/wall",
-        Reply::status(*status)
-            .header("Content-Type", "text/html")
-            .body(body.clone()),
+    // The rare page that fools the rules: an official interstitial titled like a vendor's.
+    server.set("/titled", html(&moment.body));
+    server.set("/words", html(b"<h1>Notice</h1><p>The office is open.</p>"));
+    // A vendor's header is not the page, whatever the source says.
+    server.set("/header", challenge.reply(200));
+    let ws = workspace(
+        &server,
+        &["titled", "words", "header"],
+        &["wall = \"never\""],
     );
+    let r = check(&ws);
+    assert_eq!(source_row(&r, "titled")["outcome"], "new");
+    assert_eq!(notes(source_row(&r, "words")), "");
+    let header = source_row(&r, "header");
+    assert_eq!(header["outcome"], "blocked");
+    assert_eq!(
+        header["error"],
+        "blocked: Cloudflare challenge (cf-mitigated: challenge) (HTTP 200)"
+    );
+    // Words that would block a source on auto leave this one changed.
+    server.set("/words", wall.reply(200));
+    let r = check(&ws);
+    assert_eq!(source_row(&r, "words")["outcome"], "changed");
+}
+
+#[test]
+fn probe_of_a_wall_says_blocked_and_of_words_says_what_they_read_like() {
+    let words = fixtures("words");
+    let refusal = words
+        .iter()
+        .find(|p| p.id == "403-en-verify-you-are-human")
+        .unwrap();
+    let server = TestServer::start();
+    server.set("/wall", refusal.reply(refusal.status));
+    server.set("/words", refusal.reply(200));
     let ws = Workspace::new(&Registry::new().settings(SETTINGS).toml());
     let run = ws.run(&["probe", &server.url("/wall"), "--format", "json"]);
     assert_eq!(run.code, 1);
@@ -205,47 +498,77 @@ fn probe_of_a_wall_says_blocked() {
             .contains("says \"verify you are human\""),
         "{j}"
     );
+    let run = ws.run(&["probe", &server.url("/words")]);
+    assert!(
+        run.stdout.contains(
+            "note      this page reads like a challenge page (a short page (43 words) that says \
+             \"verify you are human\" (HTTP 200))"
+        ),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
-fn a_rendered_page_that_is_still_a_challenge_is_blocked() {
+fn a_rendered_page_is_judged_like_a_fetched_one() {
     let _one = super::kinds::browser_test();
     if !super::kinds::have_chromium() {
         return;
     }
     let server = TestServer::start();
     // Nothing to read in the HTML itself: the script writes the challenge.
+    let spa = |script: &str| {
+        Reply::html(format!(
+            "<html><head></head><body><div id=\"app\"></div><script>{script}</script></body></html>"
+        ))
+    };
     server.set(
-        "/spa",
-        Reply::html(
-            r#"<html><body><div id="app"></div><script>
-document.getElementById('app').innerHTML =
-  '<h1>Checking your browser before accessing the portal</h1><p>This takes a moment.</p>';
-</script></body></html>"#,
-        ),
+        "/vendor",
+        spa("document.title = 'Just a moment...'; \
+             document.getElementById('app').innerHTML = '<p>Verifying the connection.</p>';"),
     );
-    let url = server.url("/spa");
+    server.set(
+        "/words",
+        spa("document.getElementById('app').innerHTML = \
+             '<h1>Residence permits</h1><p>Foreigners may hold temporary and permanent \
+             residence permits; the permanent one is issued for ten years.</p>';"),
+    );
     let ws = Workspace::new(
         &Registry::new()
             .settings(&[
                 "retries = 0",
                 "per_host_interval_ms = 0",
                 "timeout_secs = 10",
+                "confirm_changes = false",
             ])
-            .source(Source::new("plain", &url))
-            .source(Source::new("rendered", &url).line("render = \"browser\""))
+            .source(Source::new("plain", server.url("/vendor")))
+            .source(Source::new("vendor", server.url("/vendor")).line("render = \"browser\""))
+            .source(Source::new("words", server.url("/words")).line("render = \"browser\""))
             .toml(),
     );
-    let run = ws.run(&["check", "--format", "json"]);
-    assert_eq!(run.code, 1, "{}", run.stderr);
-    let r = run.json();
+    let r = check(&ws);
     assert_eq!(source_row(&r, "plain")["outcome"], "empty");
-    let rendered = source_row(&r, "rendered");
-    assert_eq!(rendered["outcome"], "blocked", "{rendered}");
-    let error = rendered["error"].as_str().unwrap();
+    let vendor = source_row(&r, "vendor");
+    assert_eq!(vendor["outcome"], "blocked", "{vendor}");
+    assert_eq!(
+        vendor["error"],
+        "blocked: Cloudflare challenge page (titled \"just a moment\") (rendered)"
+    );
+    assert_eq!(stored_texts(&ws, "vendor"), 0);
+    assert_eq!(source_row(&r, "words")["outcome"], "new");
+    // The page the browser gets next is a challenge in words only, and the content is gone.
+    server.set(
+        "/words",
+        spa("document.getElementById('app').innerHTML = \
+             '<h1>Checking your browser before accessing the portal</h1><p>This takes a moment.</p>';"),
+    );
+    let r = check(&ws);
+    let words = source_row(&r, "words");
+    assert_eq!(words["outcome"], "blocked", "{words}");
+    let error = words["error"].as_str().unwrap();
     assert!(
-        error.ends_with("says \"checking your browser\" (rendered)"),
+        error.contains("says \"checking your browser\" (rendered), and the page lost the content"),
         "{error}"
     );
-    assert_eq!(stored_texts(&ws, "rendered"), 0);
+    assert_eq!(stored_texts(&ws, "words"), 1);
 }

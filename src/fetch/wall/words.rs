@@ -1,5 +1,6 @@
-//! Walls by what they say: the rule for a short page whose visible text reads as a challenge,
-//! and the cheap scan of visible words it needs.
+//! Challenge wording: the rule for a short page whose visible text reads as a challenge, and
+//! the cheap scan of visible words it needs. Words alone make a wall only of an error answer;
+//! of a success page they make a question the check answers against the baseline.
 
 /// Bodies larger than this are not read for challenge wording. Challenge and interstitial pages
 /// are small: the ones reproduced in tests/it/walls.rs are under 3 KB, and the vendor pages we
@@ -7,7 +8,7 @@
 /// "SmartCaptcha") are a few KB of text and markup plus at most some tens of KB of inline
 /// script. The portal pages a check is made of are 35–120 KB: most are never scanned, and the
 /// scan of the others is a byte loop that stops once the page is clearly not short (about
-/// 20 µs for a 60 KB portal page in a release build, against about 1 ms to parse and extract
+/// 7 µs for a 60 KB portal page in a release build, against about 1 ms to parse and extract
 /// it), so the hot path pays next to nothing.
 pub(super) const SCAN_MAX_BYTES: usize = 64 * 1024;
 
@@ -17,12 +18,14 @@ pub(super) const SCAN_MAX_BYTES: usize = 64 * 1024;
 /// Cloudflare's block page ~115, Google's "unusual traffic" page ~170, the longest); an
 /// official page with its header, menu and footer has several hundred to thousands, and only a
 /// bare notice comes under 100. 300 leaves a margin of 1.75 over the longest challenge while a
-/// page that merely quotes such a phrase in a longer text stays content. The words are what
+/// page that merely quotes such a phrase in a longer text is not even asked about. The words
 /// tell the two apart in between, so they are specific (below).
 pub(super) const SHORT_MAX_WORDS: usize = 300;
 
-/// Phrases, one of which makes a short page a challenge. Written as they are matched: lower
-/// case, `ё` as `е`, punctuation and `&` dropped, words separated by one space, whole words.
+/// Phrases, one of which makes a short page read as a challenge. Written as they are matched:
+/// lower case, `ё` as `е`, punctuation and `&` dropped, words separated by one space, whole
+/// words. Only what a challenge says about itself: a loader's "please wait" or a form's "enable
+/// JavaScript" is a hint (below), since ordinary pages say them too.
 const CHALLENGE: &[&str] = &[
     // English
     "checking your browser",
@@ -39,9 +42,6 @@ const CHALLENGE: &[&str] = &[
     "are you a robot",
     "not a robot",
     "enable javascript and cookies",
-    "please enable javascript",
-    "please enable cookies",
-    "please turn javascript on",
     "please wait while we check",
     "please wait while we verify",
     "please wait while we are checking",
@@ -74,15 +74,8 @@ const CHALLENGE: &[&str] = &[
     "а не робот",
     "не робот ли вы",
     "подтвердите что вы человек",
-    "включите javascript",
-    "включите поддержку javascript",
-    "включите cookies",
-    "включите cookie",
-    "включите куки",
-    "разрешите javascript",
-    "пожалуйста подождите",
-    "идет проверка",
-    "выполняется проверка",
+    "включите javascript и cookies",
+    "включите javascript и cookie",
     "защита от ddos",
     "ddos защита",
     "введите символы с картинки",
@@ -99,17 +92,13 @@ const CHALLENGE: &[&str] = &[
     "робот емес",
     "робот емессіз бе",
     "адам екеніңізді растаңыз",
-    "javascript қосыңыз",
-    "javascript ті қосыңыз",
-    "javascript ты қосыңыз",
-    "cookie файлдарын қосыңыз",
-    "күте тұрыңыз",
     "ddos шабуылдарынан қорғау",
     "ddos шабуылынан қорғау",
 ];
 
-/// Words that say little alone ("captcha" in a sentence about an online form is content) but
-/// make a short page a challenge when two different ones occur.
+/// Words that say little alone ("please wait" over a loading form, "enable JavaScript" over an
+/// online form, "captcha" in a sentence about one) but make a short page read as a challenge
+/// when two different ones occur. None is part of another, so one phrase never counts twice.
 const HINTS: &[&str] = &[
     "please wait",
     "just a moment",
@@ -117,26 +106,37 @@ const HINTS: &[&str] = &[
     "few seconds",
     "will be redirected",
     "redirected automatically",
+    "enable javascript",
+    "javascript is required",
+    "enable cookies",
     "captcha",
     "recaptcha",
     "hcaptcha",
     "security check",
     "access denied",
     "firewall",
-    "bot",
-    "robot",
-    "automated",
-    "капча",
-    "каптча",
+    "пожалуйста подождите",
     "несколько секунд",
     "будете перенаправлены",
+    "включите javascript",
+    "включите поддержку javascript",
+    "разрешите javascript",
+    "включите cookies",
+    "включите cookie",
+    "включите куки",
+    "капча",
+    "каптча",
     "проверка безопасности",
     "доступ запрещен",
     "доступ ограничен",
-    "робот",
-    "автоматические",
-    "автоматических",
+    "идет проверка",
+    "выполняется проверка",
+    "күте тұрыңыз",
     "бірнеше секунд",
+    "javascript қосыңыз",
+    "javascript ті қосыңыз",
+    "javascript ты қосыңыз",
+    "cookie файлдарын қосыңыз",
     "қауіпсіздік тексеруі",
 ];
 
@@ -146,8 +146,9 @@ const INVISIBLE: &[&str] = &[
 ];
 
 /// A short page (see [`SHORT_MAX_WORDS`]) that reads as a challenge or an interstitial: one of
-/// [`CHALLENGE`], or two different [`HINTS`]. The reason names the words found.
-pub(in crate::fetch) fn challenge_text(body: &[u8]) -> Option<String> {
+/// [`CHALLENGE`], or two different [`HINTS`]. The reason names the words found and the count:
+/// `a short page (12 words) that says "please wait" and "few seconds"`.
+pub(super) fn challenge_text(body: &[u8]) -> Option<String> {
     if body.len() > SCAN_MAX_BYTES {
         return None;
     }
@@ -168,7 +169,7 @@ pub(in crate::fetch) fn challenge_text(body: &[u8]) -> Option<String> {
     };
     let quoted: Vec<String> = found.iter().map(|p| format!("\"{p}\"")).collect();
     Some(format!(
-        "challenge page: a short page ({words} words) that says {}",
+        "a short page ({words} words) that says {}",
         quoted.join(" and ")
     ))
 }

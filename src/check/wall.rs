@@ -1,0 +1,199 @@
+//! Challenge wording judged against the page's history. The fetch marks a success page whose
+//! words alone read as a challenge (`CaptureMeta::wall_words`); only here is the baseline known,
+//! and with it whether the page lost the content it had, which is what tells an unknown
+//! challenge ("Please enable JavaScript and cookies to continue") from an official page that
+//! says "Пожалуйста, подождите" over its loading form. Vendor walls were decided at the fetch.
+
+use std::collections::HashSet;
+
+use super::source::Job;
+use crate::capture::Capture;
+use crate::fetch::FetchError;
+use crate::outcome::Outcome;
+
+/// A capture keeps "little" of the baseline below this share of the baseline's distinct words.
+///
+/// Measured on tests/fixtures/walls (the test below): each of the 10 pages that only say
+/// challenge words, served instead of each of the 21 ordinary pages, keeps at most 0.26 of its
+/// words (the most: a bilingual firewall page after an English page of terms, sharing "the",
+/// "of", "by", "is"…); each ordinary page after its earlier version, and the notice whose 15
+/// days became 30 under a new loader line, keeps at least 0.78. Words, not lines: on a short
+/// page one edited sentence is half its lines. One half sits with a margin of about a quarter
+/// both ways, and it is what a reader means by "lost the content": most of what it said is gone.
+const KEPT_MIN: f64 = 0.5;
+
+impl Job {
+    /// A capture whose words alone read as a challenge is `blocked` when the page lost the
+    /// content it used to have: the source has a baseline and the capture keeps less than
+    /// [`KEPT_MIN`] of its words, or the source's `select` matched nothing (or only empty
+    /// elements). Blocked, it is a failure like any wall: not stored, not a baseline, the
+    /// baseline and latest untouched. Otherwise it is the page; on a first capture the row says
+    /// that it reads like a challenge, since nothing yet can tell.
+    pub(super) fn judge_wall_words(&self, capture: &mut Capture) {
+        let Some(words) = capture.meta.wall_words.clone() else {
+            return;
+        };
+        let lost = match capture.failure() {
+            Some((Outcome::SelectorMissing, _)) => "select matched nothing".to_string(),
+            Some((Outcome::Empty, _)) => "the selected part holds no text".to_string(),
+            Some(_) => return,
+            None => match (&self.state.baseline, capture.sha256(), capture.text()) {
+                (None, _, _) => {
+                    capture.meta.notes.push(format!(
+                        "this first capture reads like a challenge page ({words}) and is now the \
+                         baseline: check the page in a browser; if it was a challenge, accept the \
+                         real page when a later check reports it changed; if a real page of this \
+                         source is ever blocked for its words, set wall = \"never\" for it"
+                    ));
+                    return;
+                }
+                (Some(b), Some(sha), _) if b.sha256 == sha => return,
+                (Some(_), _, Some(new)) => {
+                    // Read by ensure_baseline_text whenever the texts differ.
+                    let Some(old) = self.baseline_text.as_deref() else {
+                        return;
+                    };
+                    let kept = kept_share(old, new);
+                    if kept >= KEPT_MIN {
+                        return;
+                    }
+                    format!(
+                        "it keeps {:.0}% of the baseline's words, a real edit keeps at least {:.0}%",
+                        kept * 100.0,
+                        KEPT_MIN * 100.0
+                    )
+                }
+                (Some(_), _, None) => return,
+            },
+        };
+        tracing::warn!(source = %self.source.id, "challenge wording and lost content: blocked");
+        let mut blocked = Capture::failed(&FetchError::Blocked {
+            status: capture.meta.http_status,
+            reason: format!(
+                "challenge page: {words}, and the page lost the content it had ({lost}); if this \
+                 is the real page, set wall = \"never\" for this source"
+            ),
+        });
+        blocked.meta.notes = std::mem::take(&mut capture.meta.notes);
+        *capture = blocked;
+    }
+}
+
+/// The share of `old`'s distinct words that `new` still has. A word is a run of letters and
+/// digits, compared in lower case with `ё` as `е`.
+fn kept_share(old: &str, new: &str) -> f64 {
+    let old = word_set(old);
+    if old.is_empty() {
+        return 1.0;
+    }
+    let new = word_set(new);
+    old.iter().filter(|w| new.contains(*w)).count() as f64 / old.len() as f64
+}
+
+fn word_set(text: &str) -> HashSet<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| w.to_lowercase().replace('ё', "е"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kept_share_counts_the_baselines_distinct_words() {
+        assert_eq!(kept_share("a b c d", "a b c d e f"), 1.0);
+        assert_eq!(kept_share("a a b c", "A, b!"), 2.0 / 3.0);
+        assert_eq!(kept_share("Ёлка", "елка"), 1.0);
+        assert_eq!(kept_share("", "anything"), 1.0);
+        assert_eq!(kept_share("a b", ""), 0.0);
+    }
+
+    /// The paragraph tests/it/walls.rs adds to a page to make its earlier version.
+    const EARLIER: &str = "<p>Updated on 1 November 2026.</p>";
+
+    /// The extracted text of every `.html` in `tests/fixtures/walls/<kind>/`, by file stem,
+    /// made the way a check makes it (a source without `select`).
+    fn texts(kind: &str, edit: impl Fn(&str) -> String) -> Vec<(String, String)> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/walls")
+            .join(kind);
+        let reg = crate::registry::parse(
+            std::path::Path::new("t.toml"),
+            "[[sources]]\nid = \"s\"\nurl = \"https://e.org/\"\n",
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
+        )
+        .unwrap();
+        let source = reg.sources[0].clone();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let mut out: Vec<(String, String)> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "html"))
+            .map(|path| {
+                let html = edit(&std::fs::read_to_string(&path).unwrap());
+                let response = crate::fetch::Response {
+                    status: 200,
+                    final_url: "https://e.org/".into(),
+                    content_type: Some("text/html; charset=utf-8".into()),
+                    validators: Default::default(),
+                    body: html.into_bytes(),
+                    moved_to: None,
+                    wall_words: None,
+                };
+                let timeout = std::time::Duration::from_secs(30);
+                let text = runtime
+                    .block_on(crate::extract::extract(&source, &response, timeout))
+                    .unwrap()
+                    .text;
+                let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+                (name, text)
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn the_threshold_parts_challenges_from_real_edits_with_a_margin() {
+        let same = |h: &str| h.to_string();
+        let content = texts("content", same);
+        let earlier = texts("content", |h| {
+            h.replace("</body>", &format!("{EARLIER}</body>"))
+        });
+        let walls = texts("words", same);
+        // A challenge page served instead of any ordinary page keeps little of it.
+        let mut most_kept = (0.0, String::new());
+        for (base, old) in &content {
+            for (wall, new) in &walls {
+                let kept = kept_share(old, new);
+                if kept > most_kept.0 {
+                    most_kept = (kept, format!("{wall} after {base}"));
+                }
+            }
+        }
+        // A real edit keeps most: each page after its earlier version, and the notice whose
+        // processing time went from 15 to 30 days while a loader line appeared.
+        let mut least_kept = (1.0, String::new());
+        for ((name, old), (_, new)) in earlier.iter().zip(&content) {
+            let kept = kept_share(old, new);
+            if kept < least_kept.0 {
+                least_kept = (kept, name.clone());
+            }
+        }
+        let notice = &content.iter().find(|(n, _)| n == "notice-ru").unwrap().1;
+        for (name, new) in texts("change", same) {
+            let kept = kept_share(notice, &new);
+            if kept < least_kept.0 {
+                least_kept = (kept, name);
+            }
+        }
+        eprintln!("walls keep at most {most_kept:?}; real edits at least {least_kept:?}");
+        assert!(most_kept.0 <= 0.3, "{most_kept:?}");
+        assert!(least_kept.0 >= 0.75, "{least_kept:?}");
+        assert!(most_kept.0 < KEPT_MIN && KEPT_MIN < least_kept.0);
+    }
+}
