@@ -17,6 +17,7 @@ const LAYERS: &[&[&str]] = &[
     &["store"],
     &["compare"],
     &["assess"],
+    &["site"],
     &["report"],
     &["notify"],
     &["check", "status", "probe", "history"],

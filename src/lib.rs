@@ -44,6 +44,7 @@ mod compare;
 mod extract;
 mod fetch;
 mod report;
+mod site;
 mod store;
 
 mod check;

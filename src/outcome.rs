@@ -60,6 +60,8 @@ pub(crate) enum Flag {
     SourceChanged,
     EvidenceMissing,
     Unverifiable,
+    /// The route's published page no longer states the fact's claim.
+    PageDiffers,
 }
 
 impl Flag {
@@ -69,6 +71,7 @@ impl Flag {
             Flag::SourceChanged => "source_changed",
             Flag::EvidenceMissing => "evidence_missing",
             Flag::Unverifiable => "unverifiable",
+            Flag::PageDiffers => "page_differs",
         }
     }
 }

@@ -91,8 +91,16 @@ pub(crate) fn status(
         .into_iter()
         .map(|(source, due)| MissedRun { source, due })
         .collect();
+    // Each route's page as last read, held against today's registry.
+    let mut pages = std::collections::HashMap::new();
+    for route in registry.routes.iter().filter(|r| r.page.is_some()) {
+        if let Some(capture) = crate::site::load(store, &route.id)? {
+            pages.insert(route.id.clone(), capture);
+        }
+    }
+    let routes = crate::report::routes::judge_pages(registry, &pages, &mut rows);
     Ok(StatusReport::new(
-        today, rows, summary, missed, failed, uncovered,
+        today, rows, summary, missed, failed, uncovered, routes,
     ))
 }
 

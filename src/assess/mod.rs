@@ -23,8 +23,18 @@ use std::ops::Range;
 use chrono::NaiveDate;
 
 pub(crate) use change::{Change, PassageChange};
+pub(crate) use passage::sentences;
 pub(crate) use quote::ClosestPassage;
 pub(crate) use quote::CurrentText;
+pub(crate) use values::{values_agree, values_in};
+
+/// The first date a text writes ("2026-06-09", "09.06.2026", "9 June 2026", "9 июня 2026 г.").
+pub(crate) fn first_date(text: &str) -> Option<NaiveDate> {
+    values_in(text)
+        .into_iter()
+        .filter(|v| v.kind == crate::outcome::ValueKind::Date)
+        .find_map(|v| NaiveDate::parse_from_str(&v.key, "%Y-%m-%d").ok())
+}
 
 use crate::compare::{Diff, HunkRange, TextChange};
 use crate::outcome::{Flag, Outcome};

@@ -40,7 +40,7 @@ use crate::assess::Day;
 use crate::fetch::{Fetcher, HostKey};
 use crate::notify::Notifier;
 use crate::registry::{FactId, Registry};
-use crate::report::{Report, SCHEMA_VERSION, Summary};
+use crate::report::{FactReport, Report, SCHEMA_VERSION, Summary};
 use crate::store::{Store, StoreError, VerifiedBy};
 use crate::term::Progress;
 pub(crate) use output::Output;
@@ -149,6 +149,17 @@ async fn capture(
         verified_on: request.today.min(started_at.date_naive()),
         hints: std::sync::atomic::AtomicUsize::new(HINTS_PER_RUN),
     });
+    // The routes' own pages are read beside the sources, through the same gates.
+    let mut page_tasks = tokio::task::JoinSet::new();
+    for route in plan::pages(registry, &plans) {
+        let (shared, id) = (shared.clone(), route.id.clone());
+        page_tasks.spawn(async move {
+            let route = shared.registry.route(&id).expect("a planned route");
+            let capture =
+                crate::site::capture(&shared.fetcher, route, &shared.registry.settings).await;
+            (id, capture)
+        });
+    }
     let mut tasks = tokio::task::JoinSet::new();
     for (i, plan) in plans.into_iter().enumerate() {
         let host = HostKey::of(&plan.source.url);
@@ -173,6 +184,14 @@ async fn capture(
     }
     // Facts in registry order, whatever order their sources finished in.
     facts.sort_by_key(|(pos, _)| *pos);
+    let mut facts: Vec<FactReport> = facts.into_iter().map(|(_, f)| f).collect();
+    let mut pages = HashMap::new();
+    while let Some(joined) = page_tasks.join_next().await {
+        let (id, capture) = joined?;
+        crate::site::save(store, &id, &capture)?;
+        pages.insert(id, capture);
+    }
+    let routes = crate::report::routes::judge_pages(registry, &pages, &mut facts);
     let mut report = Report {
         schema_version: SCHEMA_VERSION,
         tool: format!("sourcewatch {}", env!("CARGO_PKG_VERSION")),
@@ -181,7 +200,8 @@ async fn capture(
         finished_at: Utc::now(),
         summary: Summary::default(),
         sources,
-        facts: facts.into_iter().map(|(_, f)| f).collect(),
+        facts,
+        routes,
     };
     crate::report::name_routes(&mut report.facts, registry);
     report.summarise();

@@ -64,3 +64,22 @@ pub(super) fn plan(
     }
     Ok(plans.into_iter().flatten().collect())
 }
+
+/// The routes whose published page a check reads: every route with a `page` whose facts it
+/// assesses (all of them when nothing is selected).
+pub(super) fn pages<'r>(
+    registry: &'r Registry,
+    plans: &[SourcePlan],
+) -> Vec<&'r crate::registry::Route> {
+    let assessed: std::collections::HashSet<usize> = plans
+        .iter()
+        .flat_map(|p| p.facts.iter().map(|pos| pos.route))
+        .collect();
+    registry
+        .routes
+        .iter()
+        .enumerate()
+        .filter(|(i, r)| r.page.is_some() && assessed.contains(i))
+        .map(|(_, r)| r)
+        .collect()
+}

@@ -43,6 +43,7 @@ use crate::outcome::Outcome;
 use crate::registry::{Format, Source};
 use crate::text::{nfc, sha256_hex};
 pub(crate) use candidates::{Candidate, candidates};
+pub(crate) use charset::decode;
 use writer::TextWriter;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

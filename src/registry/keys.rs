@@ -75,7 +75,15 @@ pub(super) const FACT: Table = Table {
 
 pub(super) const ROUTE: Table = Table {
     name: "[[routes]]",
-    keys: &["id", "title", "page", "stale_after_days", "facts"],
+    keys: &[
+        "id",
+        "title",
+        "page",
+        "select",
+        "exclude",
+        "stale_after_days",
+        "facts",
+    ],
     children: &[("facts", &FACT)],
 };
 

@@ -56,6 +56,33 @@ pub enum RegistryError {
     Invalid(Vec<Diagnostic>),
 }
 
+impl Source {
+    /// A plain HTML page fetched as a source is (robots.txt as the settings say, no selection
+    /// of its own): a route's published page, or an official page `import` reads. `id` names it
+    /// in logs only.
+    pub(crate) fn page(id: &str, url: Url, settings: &Settings) -> Source {
+        Source {
+            id: id.to_string(),
+            url,
+            format: Some(Format::Html),
+            render: Render::Http,
+            wait_for: None,
+            select: Vec::new(),
+            select_text: Vec::new(),
+            exclude_text: Vec::new(),
+            pointers: Vec::new(),
+            exclude: Vec::new(),
+            ignore: Vec::new(),
+            schedule: None,
+            charset: None,
+            ca_pem: None,
+            respect_robots: settings.respect_robots,
+            wall: WallRule::Auto,
+            extract_fingerprint: String::new(),
+        }
+    }
+}
+
 /// Where a fact stands in `sources.toml`: its route's index and its own within the route. Orders
 /// reports as the file does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -183,10 +210,14 @@ pub struct Route {
     pub id: String,
     pub title: String,
     pub page: Option<Url>,
+    /// Where the claims are on `page`, and what holds none (empty: the defaults for article
+    /// pages, see `site`).
+    pub(crate) select: Vec<scraper::Selector>,
+    pub(crate) exclude: Vec<scraper::Selector>,
     pub facts: Vec<Fact>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Fact {
     pub id: FactId,
     pub claim: String,

@@ -62,6 +62,10 @@ pub(super) struct RawRoute {
     pub id: Spanned<String>,
     pub title: Spanned<String>,
     pub page: Option<Spanned<String>>,
+    #[serde(default)]
+    pub select: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub exclude: Vec<Spanned<String>>,
     pub stale_after_days: Option<Spanned<i64>>,
     #[serde(default)]
     pub facts: Vec<RawFact>,

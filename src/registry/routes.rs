@@ -20,6 +20,16 @@ impl Validator<'_> {
             self.problem(&route.id.span(), format!("duplicate route id {rid:?}"));
         }
         let page = route.page.as_ref().and_then(|p| self.url(p, "page"));
+        if page.is_none()
+            && let Some(s) = route.select.first().or(route.exclude.first())
+        {
+            self.problem(
+                &s.span(),
+                "select and exclude say where a route's page holds its claims: set page too",
+            );
+        }
+        let select = self.selectors(&route.select, "select");
+        let exclude = self.selectors(&route.exclude, "exclude");
         let route_stale = self.stale_days(&route.stale_after_days, default_stale);
         let mut seen_facts = HashSet::new();
         let facts = route
@@ -41,6 +51,8 @@ impl Validator<'_> {
             id: rid.clone(),
             title: self.printable(&route.title, "title"),
             page,
+            select,
+            exclude,
             facts,
         }
     }

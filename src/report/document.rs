@@ -110,6 +110,7 @@ pub(super) fn document(report: &Report, m: &impl Markup) -> String {
     }
 
     review(&mut out, report, m, &source_link);
+    site(&mut out, report, m);
     failed(&mut out, report, m);
     for src in report.changed_sources() {
         changed(&mut out, src, m);
@@ -184,6 +185,76 @@ fn review(
         .collect();
     if !closest.is_empty() {
         m.list(out, &closest);
+    }
+}
+
+/// The site's own pages: coverage per route, facts a page no longer states, figures nobody
+/// watches, dates that disagree.
+fn site(out: &mut String, report: &Report, m: &impl Markup) {
+    if report.routes.is_empty() {
+        return;
+    }
+    m.heading(out, "site", "Site");
+    let rows: Vec<Vec<String>> = report
+        .routes
+        .iter()
+        .map(|r| {
+            let page = match &r.page {
+                Some(url) => m.link(&r.id, url),
+                None => m.text(&r.id),
+            };
+            vec![
+                page,
+                m.text(&super::routes::coverage_words(r)),
+                m.text(&super::routes::dates_words(r)),
+            ]
+        })
+        .collect();
+    m.table(
+        out,
+        &["Route page", "Coverage", "Last verified (page / facts)"],
+        &rows,
+    );
+    let differs: Vec<Item> = report
+        .facts
+        .iter()
+        .filter(|f| f.published == Some(false))
+        .map(|f| {
+            let mut item = Item::new(format!(
+                "{}: the page no longer states “{}”",
+                m.strong(&m.text(&f.id)),
+                m.text(&f.claim)
+            ));
+            if let Some(p) = &f.published_passage {
+                item.under
+                    .push(format!("closest on the page: “{}”", m.text(p)));
+            }
+            item
+        })
+        .collect();
+    if !differs.is_empty() {
+        m.paragraph(out, &m.strong("Facts the page no longer states"));
+        m.list(out, &differs);
+    }
+    let unwatched: Vec<Item> = report
+        .routes
+        .iter()
+        .flat_map(|r| {
+            r.unmonitored
+                .iter()
+                .map(move |line| Item::new(format!("{}: {}", m.code(&r.id), m.text(line))))
+        })
+        .collect();
+    if !unwatched.is_empty() {
+        m.paragraph(
+            out,
+            &format!(
+                "{}: figures the page states that no fact watches (add a fact with `sourcewatch \
+                 import`, or by hand)",
+                m.strong("Not watched")
+            ),
+        );
+        m.list(out, &unwatched);
     }
 }
 

@@ -9,6 +9,7 @@ mod document;
 pub(crate) mod history;
 pub(crate) mod html;
 pub(crate) mod markdown;
+pub(crate) mod routes;
 pub(crate) mod status;
 pub(crate) mod text;
 
@@ -52,6 +53,9 @@ pub(crate) struct Report {
     pub(crate) summary: Summary,
     pub(crate) sources: Vec<SourceReport>,
     pub(crate) facts: Vec<FactReport>,
+    /// The routes whose published page was read in this check (docs/site.md).
+    #[serde(default)]
+    pub(crate) routes: Vec<routes::RouteReport>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,6 +72,8 @@ pub(crate) struct Summary {
     /// Edits of changed sources that touch no fact's passage.
     #[serde(default)]
     pub(crate) uncovered_changes: usize,
+    #[serde(flatten)]
+    pub(crate) site: routes::SiteTally,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -177,6 +183,13 @@ pub(crate) struct FactReport {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) quote_passages: Vec<String>,
     pub(crate) closest_passage: Option<String>,
+    /// Whether the route's published page still states the claim (null: the route has no page,
+    /// or its page could not be read).
+    #[serde(default)]
+    pub(crate) published: Option<bool>,
+    /// When it does not: the page's claim most like it.
+    #[serde(default)]
+    pub(crate) published_passage: Option<String>,
     /// Extra: how similar `closest_passage` is to the quote, 0.0–1.0.
     pub(crate) closest_similarity: Option<f32>,
     pub(crate) refreshed: bool,
@@ -244,6 +257,8 @@ pub(crate) struct FlagTally {
     pub(crate) source_changed: usize,
     pub(crate) evidence_missing: usize,
     pub(crate) unverifiable: usize,
+    #[serde(default)]
+    pub(crate) page_differs: usize,
 }
 
 impl FlagTally {
@@ -257,18 +272,24 @@ impl FlagTally {
                     Flag::SourceChanged => t.source_changed += 1,
                     Flag::EvidenceMissing => t.evidence_missing += 1,
                     Flag::Unverifiable => t.unverifiable += 1,
+                    Flag::PageDiffers => t.page_differs += 1,
                 }
             }
         }
         t
     }
 
-    /// "stale 1 · source_changed 2 · evidence_missing 0 · unverifiable 1".
+    /// "stale 1 · source_changed 2 · evidence_missing 0 · unverifiable 1", and page_differs
+    /// when a page differs.
     pub(crate) fn by_flag(&self) -> String {
-        format!(
+        let mut s = format!(
             "stale {} · source_changed {} · evidence_missing {} · unverifiable {}",
             self.stale, self.source_changed, self.evidence_missing, self.unverifiable
-        )
+        );
+        if self.page_differs > 0 {
+            s.push_str(&format!(" · page_differs {}", self.page_differs));
+        }
+        s
     }
 }
 
@@ -411,6 +432,8 @@ impl FactReport {
             quote_count: a.quote_count,
             quote_passages: a.quote_passages,
             closest_passage,
+            published: None,
+            published_passage: None,
             closest_similarity,
             refreshed: a.refreshed,
             verified_by: if a.refreshed {
@@ -515,6 +538,7 @@ impl Report {
             }
         }
         s.flags = FlagTally::of(&self.facts);
+        s.site = routes::SiteTally::of(&self.routes);
         s.refreshed = self.facts.iter().filter(|f| f.refreshed).count();
         self.summary = s;
     }
@@ -523,7 +547,7 @@ impl Report {
     /// official text nobody quotes.
     pub(crate) fn needs_review(&self) -> bool {
         let s = &self.summary;
-        s.flags.flagged > 0 || s.failed > 0 || s.uncovered_changes > 0
+        s.flags.flagged > 0 || s.failed > 0 || s.uncovered_changes > 0 || s.site.date_mismatches > 0
     }
 
     /// Flagged facts in review order: those whose typed values changed first, then those whose

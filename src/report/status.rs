@@ -7,6 +7,7 @@ use std::fmt::Write;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::routes::{RouteReport, SiteTally};
 use super::{FactReport, FlagTally, SCHEMA_VERSION, UncoveredChange};
 use crate::outcome::Outcome;
 use crate::term::{Look, Style, clip, count};
@@ -27,6 +28,9 @@ pub(crate) struct StatusReport {
     /// Per changed source: the lines no fact covers, held against its baseline.
     #[serde(default)]
     pub(crate) uncovered: Vec<UncoveredSource>,
+    /// Each route with a page, held against the page as last read (docs/site.md).
+    #[serde(default)]
+    pub(crate) routes: Vec<RouteReport>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,6 +58,8 @@ pub(crate) struct StatusSummary {
     pub(crate) never_checked: usize,
     /// Edits of changed sources, held against their baselines, that touch no fact's passage.
     pub(crate) uncovered_changes: usize,
+    #[serde(flatten)]
+    pub(crate) site: SiteTally,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,9 +76,11 @@ impl StatusReport {
         missed_runs: Vec<MissedRun>,
         failed_sources: Vec<FailedSource>,
         uncovered: Vec<UncoveredSource>,
+        routes: Vec<RouteReport>,
     ) -> StatusReport {
         summary.facts = facts.len();
         summary.flags = FlagTally::of(&facts);
+        summary.site = SiteTally::of(&routes);
         StatusReport {
             schema_version: SCHEMA_VERSION,
             tool: format!("sourcewatch {}", env!("CARGO_PKG_VERSION")),
@@ -83,6 +91,7 @@ impl StatusReport {
             missed_runs,
             failed_sources,
             uncovered,
+            routes,
         }
     }
 
@@ -112,6 +121,16 @@ impl StatusReport {
                 u.source
             ));
         }
+        for r in self.routes.iter().filter(|r| r.date_matches == Some(false)) {
+            out.push(format!(
+                "route {}: its page shows last verified {}, its facts say {}",
+                r.id,
+                r.published_last_verified
+                    .map_or("nothing".to_string(), |d| d.to_string()),
+                r.expected_last_verified
+                    .map_or("nothing".to_string(), |d| d.to_string())
+            ));
+        }
         for m in &self.missed_runs {
             out.push(format!(
                 "missed run: {} was due {} and has not been checked since",
@@ -126,6 +145,7 @@ impl StatusReport {
     pub(crate) fn needs_review(&self) -> bool {
         let s = &self.summary;
         s.flags.flagged > 0
+            || s.site.date_mismatches > 0
             || s.failed_sources > 0
             || s.uncovered_changes > 0
             || !self.missed_runs.is_empty()
@@ -199,6 +219,10 @@ pub(crate) fn render_text(status: &StatusReport, look: &Look) -> String {
                 let _ = writeln!(out, "  +{}", look.fit(l, 3));
             }
         }
+    }
+    if !status.routes.is_empty() {
+        let _ = writeln!(out, "site:");
+        super::text::site_lines(&mut out, &status.routes, &status.facts, look);
     }
     let reasons = status.reasons();
     if !reasons.is_empty() {

@@ -30,6 +30,7 @@ fn flag_style(flag: Flag) -> Style {
         Flag::SourceChanged => Style::Cyan,
         Flag::EvidenceMissing => Style::Red,
         Flag::Unverifiable => Style::Magenta,
+        Flag::PageDiffers => Style::Yellow,
     }
 }
 
@@ -268,6 +269,11 @@ pub(crate) fn render_for(report: &Report, look: &Look) -> String {
         }
     }
 
+    if !report.routes.is_empty() {
+        let _ = writeln!(out, "\n{}", heading("Site"));
+        site_lines(&mut out, &report.routes, &report.facts, look);
+    }
+
     let fact_notes: Vec<_> = report
         .facts
         .iter()
@@ -289,6 +295,44 @@ pub(crate) fn render_for(report: &Report, look: &Look) -> String {
     );
     let _ = writeln!(out, "\n{}", look.wrap(&totals, 0, 2));
     out
+}
+
+/// Each route page's coverage and dates, the facts it no longer states and the figures no fact
+/// watches: the "Site" section of the check and of `status`.
+pub(super) fn site_lines(
+    out: &mut String,
+    routes: &[super::routes::RouteReport],
+    facts: &[FactReport],
+    look: &Look,
+) {
+    for r in routes {
+        let dates = super::routes::dates_words(r);
+        let dates = if r.date_matches == Some(false) {
+            look.paint(Style::Red, &dates)
+        } else {
+            dates
+        };
+        let line = format!(
+            "{}  {} · last verified (page / facts) {}",
+            r.id,
+            super::routes::coverage_words(r),
+            dates
+        );
+        let _ = writeln!(out, "  {}", look.wrap(&line, 2, 4));
+        for f in facts
+            .iter()
+            .filter(|f| f.published == Some(false) && f.route == r.id)
+        {
+            let line = format!("page no longer states {}: {}", f.id, f.claim);
+            let _ = writeln!(out, "    {}", look.wrap(&line, 4, 6));
+            if let Some(p) = &f.published_passage {
+                let _ = writeln!(out, "      closest: {}", look.fit(p, 15));
+            }
+        }
+        for line in &r.unmonitored {
+            let _ = writeln!(out, "    not watched: {}", look.fit(line, 17));
+        }
+    }
 }
 
 /// A unified diff with ANSI colours and the changed words of paired lines emphasised.

@@ -58,6 +58,8 @@ const FORMAT_FILE: &str = "FORMAT";
 const LOCK_FILE: &str = ".lock";
 const LAST_CHECK_FILE: &str = "LAST_CHECK.json";
 const NOTIFIED_FILE: &str = "NOTIFIED.json";
+/// The site's route pages as last read, one JSON file per route.
+const ROUTES_DIR: &str = "ROUTES";
 /// Present while a writing run is under way; left behind by a run that was killed.
 const DIRTY_FILE: &str = ".dirty";
 /// Keeps `.lock`, `.dirty` and temporary files out of git.
@@ -226,12 +228,39 @@ impl Store {
     }
 
     pub(crate) fn load_last_check(&self) -> Result<Option<Vec<u8>>, StoreError> {
-        let path = self.dir.join(LAST_CHECK_FILE);
-        match std::fs::read(&path) {
-            Ok(b) => Ok(Some(b)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(io_err(&path)(e)),
+        read_if_there(&self.dir.join(LAST_CHECK_FILE))
+    }
+
+    /// Where a route's published page, as last read, is kept: `ROUTES/<route-id>.json` (route
+    /// ids follow the source id rule, so the name is safe).
+    fn route_page_path(&self, route: &str) -> Result<PathBuf, StoreError> {
+        if !crate::registry::is_valid_id(route) {
+            return Err(StoreError::Corrupt {
+                path: self.dir.join(ROUTES_DIR),
+                message: format!("{route:?} cannot name a file"),
+            });
         }
+        Ok(self.dir.join(ROUTES_DIR).join(format!("{route}.json")))
+    }
+
+    /// Replaces what is kept of a route's page (its latest read, good or failed).
+    pub(crate) fn save_route_page(&self, route: &str, json: &[u8]) -> Result<(), StoreError> {
+        let path = self.route_page_path(route)?;
+        let dir = self.dir.join(ROUTES_DIR);
+        std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+        crate::atomic::write(&path, json).map_err(io_err(&path))
+    }
+
+    pub(crate) fn load_route_page(&self, route: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        read_if_there(&self.route_page_path(route)?)
+    }
+}
+
+fn read_if_there(path: &Path) -> Result<Option<Vec<u8>>, StoreError> {
+    match std::fs::read(path) {
+        Ok(b) => Ok(Some(b)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(io_err(path)(e)),
     }
 }
 

@@ -99,7 +99,8 @@ fn first_run_then_a_change_inside_the_selection() {
     let expect = serde_json::json!({
         "sources": 3, "new": 2, "unchanged": 0, "changed": 0, "failed": 1,
         "facts": 4, "flagged": 2, "stale": 1, "source_changed": 0,
-        "evidence_missing": 0, "unverifiable": 1, "refreshed": 0, "uncovered_changes": 0
+        "evidence_missing": 0, "unverifiable": 1, "refreshed": 0, "uncovered_changes": 0,
+        "page_differs": 0, "pages": 0, "date_mismatches": 0, "unmonitored_claims": 0
     });
     assert_eq!(s, &expect);
     // Every key of SPEC §6 is present on every row.

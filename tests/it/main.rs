@@ -18,6 +18,7 @@ mod reports;
 mod review;
 mod safety;
 mod server;
+mod site;
 mod status;
 mod store;
 mod terminal;

@@ -159,6 +159,34 @@ pub(crate) fn values_in(line: &str) -> Vec<Value> {
         .collect()
 }
 
+/// Whether every typed value of `claim` is stated in `passage`, allowing what wordings differ
+/// in while the fact stays the same: a plain "days" is calendar days ("~45 days" and "45
+/// calendar days" agree, "45 working days" does not), and a range may leave its unit out
+/// ("18–65" and "aged 18 to 65 years"). What the values module calls equal (kind and key) always
+/// agrees. A claim without values agrees with anything.
+pub(crate) fn values_agree(claim: &[Value], passage: &[Value]) -> bool {
+    claim.iter().all(|c| {
+        passage
+            .iter()
+            .any(|p| c.kind == p.kind && keys_agree(&c.key, &p.key))
+    })
+}
+
+fn keys_agree(a: &str, b: &str) -> bool {
+    if a == b {
+        return true;
+    }
+    let split = |k: &str| -> (String, String) {
+        let (number, unit) = k.split_once(' ').unwrap_or((k, ""));
+        (
+            number.to_string(),
+            unit.strip_prefix("calendar-").unwrap_or(unit).to_string(),
+        )
+    };
+    let ((na, ua), (nb, ub)) = (split(a), split(b));
+    na == nb && (ua == ub || ua.is_empty() || ub.is_empty())
+}
+
 fn count_number(key: &str) -> &str {
     key.split(' ').next().unwrap_or(key)
 }

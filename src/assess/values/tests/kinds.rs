@@ -334,3 +334,32 @@ fn counts() {
         vec![]
     );
 }
+
+#[test]
+fn values_agree_across_wordings() {
+    let agree = |a: &str, b: &str| values_agree(&values_in(a), &values_in(b));
+    assert!(agree(
+        "Typical processing: ~45 days.",
+        "within 45 calendar days"
+    ));
+    assert!(agree("Age range | 18–65", "aged 18 to 65 years"));
+    assert!(agree(
+        "Initial stay: 12 months.",
+        "The permit is valid for 12 months"
+    ));
+    assert!(!agree(
+        "Typical processing: ~45 days.",
+        "within 30 calendar days"
+    ));
+    assert!(!agree(
+        "Typical processing: ~45 days.",
+        "within 45 working days"
+    ));
+    assert!(!agree("Age range | 18–65", "aged 18 to 60 years"));
+    assert!(!agree("Fee: 4 MCI", "The page says nothing of it"));
+    // No value to agree on: nothing stands against.
+    assert!(agree(
+        "Job offer | Required",
+        "An employment contract is required"
+    ));
+}

@@ -1,0 +1,216 @@
+//! The published page is checked too (issue: import a route from the site, and prove every
+//! figure on it is sourced): route pages shaped like the seed, English and Russian, served on
+//! 127.0.0.1 beside an official page.
+
+use super::*;
+use serde_json::Value;
+
+const SETTINGS: &[&str] = &[
+    "retries = 0",
+    "per_host_interval_ms = 0",
+    "stale_after_days = 365",
+];
+
+/// A route-page fixture with the official page's URL put in.
+fn route_page(name: &str, official: &str) -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/site")
+            .join(name),
+    )
+    .unwrap()
+    .replace("{official}", official)
+}
+
+/// An official page shaped like egov.kz's service page for the IT-specialist route.
+fn official_page() -> Reply {
+    Reply::html(
+        "<html><body><div class=\"info-block-horizontal\"><h2>Term of rendering the service</h2>\
+         <p>The service is rendered within 45 calendar days.</p><h2>List of documents</h2><ul>\
+         <li>Application for the issuance of a permanent residence permit</li>\
+         <li>Certificate of fingerprinting</li></ul></div></body></html>",
+    )
+}
+
+/// The facts of the English fixture's claims that the tests watch, with their page wording.
+const WATCHED: &[(&str, &str)] = &[
+    ("job-offer", "Job offer: Required"),
+    ("employer-sponsor", "Employer sponsor: Required"),
+    ("age-range", "Age range: 18–65"),
+    ("initial-stay", "Initial stay: 12 months"),
+    ("processing-time", "Typical processing: ~45 days"),
+    (
+        "doc-application",
+        "Application for the issuance of a permanent residence permit",
+    ),
+    ("doc-fingerprinting", "Certificate of fingerprinting"),
+];
+
+fn workspace(server: &TestServer) -> Workspace {
+    let mut route = Route::new("kz-pr-it", "Kazakhstan · PR for IT specialists")
+        .line(&format!("page = \"{}\"", server.url("/kazakhstan/pr-it")));
+    for (id, claim) in WATCHED {
+        route = route.fact(Fact::new(id, claim, "official", "2026-06-09"));
+    }
+    Workspace::new(
+        &Registry::new()
+            .settings(SETTINGS)
+            .source(Source::new("official", server.url("/official")))
+            .route(route)
+            .toml(),
+    )
+}
+
+fn check(ws: &Workspace) -> (Value, i32) {
+    let run = ws.run(&["check", "--format", "json"]);
+    assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
+    (run.json(), run.code)
+}
+
+fn route_row<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == id)
+        .unwrap_or_else(|| panic!("no route {id} in {report}"))
+}
+
+fn serve_route(server: &TestServer, edit: impl Fn(String) -> String) {
+    let html = edit(route_page("route-en.html", &server.url("/official")));
+    server.set("/kazakhstan/pr-it", Reply::html(html));
+}
+
+#[test]
+fn a_check_reads_the_route_page_and_reports_its_coverage() {
+    let server = TestServer::start();
+    server.set("/official", official_page());
+    serve_route(&server, |h| h);
+    let ws = workspace(&server);
+    let (r, code) = check(&ws);
+    let route = route_row(&r, "kz-pr-it");
+    assert_eq!(route["page_outcome"], "new", "{route}");
+    assert_eq!(route["claims"], 21);
+    assert_eq!(route["monitored"], 7);
+    assert_eq!(route["published_last_verified"], "2026-06-09");
+    assert_eq!(route["expected_last_verified"], "2026-06-09");
+    assert_eq!(route["date_matches"], true);
+    assert_eq!(route["unmonitored"].as_array().unwrap().len(), 14);
+    for (id, _) in WATCHED {
+        let fact = fact_row(&r, &format!("kz-pr-it/{id}"));
+        assert_eq!(fact["published"], true, "{fact}");
+    }
+    assert_eq!(r["summary"]["pages"], 1);
+    assert_eq!(r["summary"]["unmonitored_claims"], 14);
+    assert_eq!(r["summary"]["page_differs"], 0);
+    // Unmonitored claims are reported, not a reason for review.
+    assert_eq!(code, 0, "{r}");
+}
+
+#[test]
+fn an_edit_of_the_site_page_flags_exactly_what_it_touched() {
+    let server = TestServer::start();
+    server.set("/official", official_page());
+    serve_route(&server, |h| h);
+    let ws = workspace(&server);
+    check(&ws);
+    // The editors change the processing time, drop a document and add one.
+    serve_route(&server, |h| {
+        h.replace("~45 days", "~30 days")
+            .replace("<li>Certificate of fingerprinting</li>", "")
+            .replace(
+                "<li>One photo (35x45 mm)</li>",
+                "<li>One photo (35x45 mm)</li><li>Certificate of registration at the place of \
+                 residence</li>",
+            )
+    });
+    let (r, code) = check(&ws);
+    assert_eq!(code, 1);
+    let differs: Vec<&str> = r["facts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| flags(f).contains(&"page_differs"))
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        differs,
+        ["kz-pr-it/processing-time", "kz-pr-it/doc-fingerprinting"]
+    );
+    let pt = fact_row(&r, "kz-pr-it/processing-time");
+    assert_eq!(pt["published"], false);
+    assert_eq!(pt["published_passage"], "Typical processing: ~30 days.");
+    let route = route_row(&r, "kz-pr-it");
+    assert!(
+        route["unmonitored"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from(
+                "Certificate of registration at the place of residence"
+            )),
+        "{route}"
+    );
+    assert_eq!(r["summary"]["page_differs"], 2);
+    let md = ws.run(&["report", "--format", "markdown"]).stdout;
+    assert!(md.contains("### Site"), "{md}");
+    assert!(
+        md.contains("the page no longer states “Typical processing: ~45 days”"),
+        "{md}"
+    );
+    assert!(
+        md.contains("Certificate of registration at the place of residence"),
+        "{md}"
+    );
+}
+
+#[test]
+fn a_page_date_that_disagrees_is_a_reason_for_review() {
+    let server = TestServer::start();
+    server.set("/official", official_page());
+    serve_route(&server, |h| {
+        h.replace("Last verified 2026-06-09", "Last verified 2026-05-01")
+    });
+    let ws = workspace(&server);
+    let (r, code) = check(&ws);
+    let route = route_row(&r, "kz-pr-it");
+    assert_eq!(route["published_last_verified"], "2026-05-01");
+    assert_eq!(route["date_matches"], false);
+    assert_eq!(r["summary"]["date_mismatches"], 1);
+    assert_eq!(code, 1);
+    // status says the same from the stored page, and says why it exits 1.
+    let status = ws.run(&["status"]);
+    assert_eq!(status.code, 1);
+    assert!(
+        status.stdout.contains(
+            "route kz-pr-it: its page shows last verified 2026-05-01, its facts say 2026-06-09"
+        ),
+        "{}",
+        status.stdout
+    );
+    let json = ws.run(&["status", "--format", "json"]).json();
+    assert_eq!(route_row(&json, "kz-pr-it")["date_matches"], false);
+}
+
+#[test]
+fn a_route_page_that_fails_flags_nothing_and_says_why() {
+    let server = TestServer::start();
+    server.set("/official", official_page());
+    server.set("/kazakhstan/pr-it", Reply::status(503));
+    let ws = workspace(&server);
+    let (r, code) = check(&ws);
+    let route = route_row(&r, "kz-pr-it");
+    assert_eq!(route["page_outcome"], "http_error", "{route}");
+    assert!(
+        route["page_error"].as_str().unwrap().contains("503"),
+        "{route}"
+    );
+    for (id, _) in WATCHED {
+        let fact = fact_row(&r, &format!("kz-pr-it/{id}"));
+        assert_eq!(fact["published"], Value::Null);
+        assert_eq!(flags(fact), Vec::<&str>::new(), "{fact}");
+    }
+    assert_eq!(r["summary"]["pages"], 0);
+    assert_eq!(code, 0, "a failed route page is no fact's failure");
+    let text = ws.run(&["report"]).stdout;
+    assert!(text.contains("page not read: http_error"), "{text}");
+}
