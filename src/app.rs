@@ -146,6 +146,7 @@ Reports of the second check:"
             Ok(Exit::of(&report))
         }
         Command::Status { format } => status(&cli, *format),
+        Command::Import { page, route, write } => import(&cli, page, route.as_deref(), *write),
         Command::Probe(args) => {
             let probed = crate::probe::run(&cli, args)?;
             if cli.quiet && args.format == crate::cli::ProbeFormat::Text {
@@ -163,6 +164,33 @@ Reports of the second check:"
             })
         }
     }
+}
+
+/// `import`: the draft printed, or appended to sources.toml with `--write`.
+fn import(cli: &Cli, page: &str, route: Option<&str>, write: bool) -> anyhow::Result<Exit> {
+    // A site starting out may have no sources.toml yet: the draft then stands alone.
+    let registry = if cli.config.exists() {
+        load_registry(cli)?
+    } else {
+        registry::parse(&cli.config, "", cli.today())?
+    };
+    let draft = crate::import::import(&registry, page, route, cli.today())?;
+    if write {
+        crate::import::write(&registry, &draft, cli.today())?;
+        if !cli.quiet {
+            println!(
+                "added route {} to {}: {} ({} with a quote), {}",
+                draft.route,
+                cli.config.display(),
+                count(draft.facts, "fact", "facts"),
+                draft.quotes,
+                count(draft.drafted_sources, "new source", "new sources")
+            );
+        }
+    } else {
+        print!("{}", draft.toml);
+    }
+    Ok(Exit::Clean)
 }
 
 /// How text for people looks on standard output: coloured and fitted on a terminal (or as

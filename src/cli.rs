@@ -138,6 +138,20 @@ pub enum Command {
     },
     /// One polite fetch, nothing stored: what a selection captures, its quotes, better selectors.
     Probe(ProbeArgs),
+    /// Draft a [[routes]] block from a published route page: a fact per claim on it, each with
+    /// its official source and a suggested quote; prints TOML, or appends it with --write.
+    Import {
+        /// The route page: an http(s) URL (one polite fetch) or a saved HTML file.
+        #[arg(value_name = "PAGE_URL|FILE")]
+        page: String,
+        /// The new route's id (default: from the page's URL or title).
+        #[arg(long, value_name = "ID")]
+        route: Option<String>,
+        /// Append the draft to sources.toml (every byte already there stays; refused when the
+        /// route id exists or the result would not validate).
+        #[arg(long)]
+        write: bool,
+    },
     /// Check sources.toml; with --store also re-hash every stored snapshot and report damage.
     Validate {
         /// Also verify the integrity of snapshots/.

@@ -21,7 +21,7 @@ const LAYERS: &[&[&str]] = &[
     &["report"],
     &["notify"],
     &["check", "status", "probe", "history"],
-    &["watch", "demo"],
+    &["watch", "demo", "import"],
     &["app", "fuzzing"],
 ];
 

@@ -50,6 +50,7 @@ mod store;
 mod check;
 mod demo;
 mod history;
+mod import;
 mod notify;
 mod probe;
 mod runtime;

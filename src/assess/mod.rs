@@ -26,7 +26,7 @@ pub(crate) use change::{Change, PassageChange};
 pub(crate) use passage::sentences;
 pub(crate) use quote::ClosestPassage;
 pub(crate) use quote::CurrentText;
-pub(crate) use values::{values_agree, values_in};
+pub(crate) use values::{Value, values_agree, values_in};
 
 /// The first date a text writes ("2026-06-09", "09.06.2026", "9 June 2026", "9 июня 2026 г.").
 pub(crate) fn first_date(text: &str) -> Option<NaiveDate> {

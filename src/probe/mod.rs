@@ -32,6 +32,7 @@ mod render;
 mod settings;
 
 use render::render_text;
+pub(crate) use settings::id_for;
 use settings::{
     build_source, finish_source, known_source, source_block, toml_list, toml_str, tried,
 };

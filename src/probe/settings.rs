@@ -181,7 +181,7 @@ pub(super) fn source_block(tried: &Tried, select: &[String]) -> String {
 }
 
 /// A source id made from a URL: host (without `www.`) and path, in the id alphabet.
-pub(super) fn id_for(url: &Url) -> String {
+pub(crate) fn id_for(url: &Url) -> String {
     let host = url.host_str().unwrap_or("page");
     let mut raw = host.trim_start_matches("www.").to_string();
     for segment in url.path_segments().into_iter().flatten() {

@@ -21,7 +21,7 @@ pub(crate) use capture::{PageCapture, capture, load, save};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-pub(crate) use claims::{Claim, claims};
+pub(crate) use claims::{Claim, ClaimKind, claims};
 pub(crate) use page::{Page, PageError, read};
 
 use crate::registry::Fact;
@@ -34,14 +34,28 @@ pub(crate) struct PageClaims {
     pub(crate) title: Option<String>,
     pub(crate) last_verified: Option<NaiveDate>,
     pub(crate) claims: Vec<Claim>,
+    /// The article's other text (paragraphs without a figure, the sections that hold no
+    /// claims): a fact's claim found there is still published, though it is no claim to watch.
+    #[serde(default)]
+    pub(crate) other: Vec<String>,
 }
 
 impl PageClaims {
     pub(crate) fn of(page: &Page) -> PageClaims {
+        let claims = claims(page);
+        let claimed: std::collections::HashSet<&str> =
+            claims.iter().map(|c| c.text.as_str()).collect();
+        let other = page
+            .blocks
+            .iter()
+            .filter(|b| !claimed.contains(b.text.as_str()))
+            .map(|b| b.text.clone())
+            .collect();
         PageClaims {
             title: page.title.clone(),
             last_verified: page.last_verified,
-            claims: claims(page),
+            claims,
+            other,
         }
     }
 }
@@ -59,36 +73,48 @@ fn tokens(s: &str) -> Vec<String> {
 /// Where a fact's claim stands on a page: the claim it matches, or the closest when none does.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum OnPage {
-    /// Index into the page's claims.
-    Stated(usize),
+    /// Index into the page's claims; `None` when the page states it in its other text.
+    Stated(Option<usize>),
     /// Not stated: the page's most similar claim and how similar (0–1), if it has any claim.
     Differs(Option<(String, f32)>),
 }
 
-/// Whether the page states `claim`: its words and numbers, whole, in one of the page's claims
-/// (the tightest such claim when several hold them), with typed values that agree.
-pub(crate) fn find_claim(claims: &[Claim], claim: &str) -> OnPage {
+/// Whether `line` states `claim`: its words and numbers, whole and in order, with typed values
+/// that agree. The size of the line when it does (the tighter the better).
+fn states(line: &str, wanted: &[String], values: &[crate::assess::Value]) -> Option<usize> {
+    let have = tokens(line);
+    let holds = have.windows(wanted.len()).any(|w| w == wanted);
+    (holds && crate::assess::values_agree(values, &crate::assess::values_in(line)))
+        .then_some(have.len())
+}
+
+/// Whether the page states `claim`: in one of its claims (the tightest such claim when several
+/// hold it), else anywhere in the article's other text.
+pub(crate) fn find_claim(page: &PageClaims, claim: &str) -> OnPage {
     let wanted = tokens(claim);
     if wanted.is_empty() {
         return OnPage::Differs(None);
     }
     let values = crate::assess::values_in(claim);
-    let mut best: Option<(usize, usize)> = None;
-    for (i, c) in claims.iter().enumerate() {
-        let have = tokens(&c.text);
-        let holds = have.windows(wanted.len()).any(|w| w == wanted.as_slice());
-        if holds
-            && crate::assess::values_agree(&values, &crate::assess::values_in(&c.text))
-            && best.is_none_or(|(_, n)| have.len() < n)
-        {
-            best = Some((i, have.len()));
-        }
-    }
+    let best = page
+        .claims
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| Some((i, states(&c.text, &wanted, &values)?)))
+        .min_by_key(|(_, size)| *size);
     if let Some((i, _)) = best {
-        return OnPage::Stated(i);
+        return OnPage::Stated(Some(i));
+    }
+    if page
+        .other
+        .iter()
+        .any(|line| states(line, &wanted, &values).is_some())
+    {
+        return OnPage::Stated(None);
     }
     let folded = fold_for_quote(claim);
-    let closest = claims
+    let closest = page
+        .claims
         .iter()
         .map(|c| {
             (
@@ -114,13 +140,10 @@ pub(crate) struct Coverage {
 }
 
 pub(crate) fn coverage(page: &PageClaims, facts: &[&Fact]) -> Coverage {
-    let found: Vec<OnPage> = facts
-        .iter()
-        .map(|f| find_claim(&page.claims, &f.claim))
-        .collect();
+    let found: Vec<OnPage> = facts.iter().map(|f| find_claim(page, &f.claim)).collect();
     let mut watched = vec![false; page.claims.len()];
     for on in &found {
-        if let OnPage::Stated(i) = on {
+        if let OnPage::Stated(Some(i)) = on {
             watched[*i] = true;
         }
     }
@@ -142,7 +165,6 @@ pub(crate) fn coverage(page: &PageClaims, facts: &[&Fact]) -> Coverage {
 
 #[cfg(test)]
 mod tests {
-    use super::claims::ClaimKind;
     use super::*;
 
     fn fixture(name: &str) -> Page {
@@ -225,21 +247,35 @@ mod tests {
 
     #[test]
     fn a_claim_is_found_by_its_words_and_agreeing_values() {
-        let page = [
-            claim("Job offer | Required"),
-            claim("Age range | 18–65"),
-            claim("Typical processing: ~45 days."),
-            claim("Work experience | 2+ years"),
-        ];
-        assert_eq!(find_claim(&page, "Job offer: Required"), OnPage::Stated(0));
-        assert_eq!(find_claim(&page, "Age range: 18–65"), OnPage::Stated(1));
+        let page = PageClaims {
+            claims: vec![
+                claim("Job offer | Required"),
+                claim("Age range | 18–65"),
+                claim("Typical processing: ~45 days."),
+                claim("Work experience | 2+ years"),
+            ],
+            other: vec!["“A medical examination certificate is required.”".into()],
+            ..PageClaims::default()
+        };
+        assert_eq!(
+            find_claim(&page, "Job offer: Required"),
+            OnPage::Stated(Some(0))
+        );
+        assert_eq!(
+            find_claim(&page, "Age range: 18–65"),
+            OnPage::Stated(Some(1))
+        );
         assert_eq!(
             find_claim(&page, "Typical processing: ~45 days"),
-            OnPage::Stated(2)
+            OnPage::Stated(Some(2))
         );
         assert_eq!(
             find_claim(&page, "Work experience: 2+ years"),
-            OnPage::Stated(3)
+            OnPage::Stated(Some(3))
+        );
+        assert_eq!(
+            find_claim(&page, "A medical examination certificate is required"),
+            OnPage::Stated(None)
         );
         match find_claim(&page, "Typical processing: ~30 days") {
             OnPage::Differs(Some((text, sim))) => {
