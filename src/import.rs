@@ -622,7 +622,7 @@ fn unique_source_id(registry: &Registry, drafted: &[Candidate], url: &Url) -> St
 fn route_id_for(url: Option<&Url>, page: &Page) -> String {
     let from_url = url
         .and_then(|u| {
-            let last = u.path_segments()?.filter(|s| !s.is_empty()).next_back()?;
+            let last = u.path_segments()?.rfind(|s| !s.is_empty())?;
             // `pr-it.html` names the route `pr-it`.
             Some(slug(last.rsplit_once('.').map_or(last, |(stem, _)| stem)))
         })
