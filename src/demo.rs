@@ -43,7 +43,11 @@ const REMOVED_IN_ROUND_TWO: &str = "Certificate of fingerprinting";
 /// The state of the copy-site: before or after the official pages "changed".
 struct Site {
     changed: AtomicBool,
+    today: NaiveDate,
 }
+
+/// The seed page's date, which the demo's older facts carry.
+const SEED_DATE: &str = "2026-06-09";
 
 const BANNER: &str = "<div class=\"demo-banner\">DEMO FIXTURE served by <code>sourcewatch demo</code> \
     on 127.0.0.1: shaped like an egov.kz page, not the official page.</div>";
@@ -100,8 +104,36 @@ impl Site {
                     <tr><td>B9-1</td><td>demo text for the digital nomad class</td></tr></table></div>";
                 (200, format!("{}{body}{foot}", head("Visa classification")))
             }
+            "/kazakhstan/pr-it-specialists" => (200, self.route_page(changed)),
             _ => (404, "not found".to_string()),
         }
+    }
+
+    /// The site's own page for the route, shaped like the seed page: in the second round its
+    /// editors follow the official change to 30 days, add a document nobody watches, and date
+    /// the page today without verifying anything in sourcewatch.
+    fn route_page(&self, changed: bool) -> String {
+        let (days, extra, date) = if changed {
+            (
+                30,
+                "<li>Certificate of registration at the place of residence</li>",
+                self.today.to_string(),
+            )
+        } else {
+            (45, "", SEED_DATE.to_string())
+        };
+        format!(
+            "<!doctype html><html><head><meta charset=\"utf-8\"><title>DEMO FIXTURE · PR for IT \
+             specialists</title></head><body>{BANNER}<nav><a href=\"/\">Home</a></nav><main>\
+             <h1>Permanent residence for foreign IT specialists — requirements, costs &amp; how to \
+             apply</h1><h2>Duration &amp; renewal</h2><p>Initial stay: 12 months.</p>\
+             <h2>Documents</h2><ul><li>Medical examination certificate (form 028/u) confirming \
+             absence of prohibited diseases</li><li>One photo (35x45 mm)</li>\
+             <li>Certificate of fingerprinting</li>{extra}</ul><h2>How to apply</h2><ul>\
+             <li>Apply via the <a href=\"/cms/en/services/for_foreigners/009pass_mvd\">official \
+             portal</a>.</li><li>Typical processing: ~{days} days.</li></ul></main><footer>\
+             Informational only. Last verified {date}.</footer></body></html>"
+        )
     }
 }
 
@@ -143,7 +175,9 @@ pub(crate) struct DemoOutcome {
 
 /// What the demo's site did between its two checks.
 pub(crate) const EDITS: &str = "processing time 45 → 30 days, \"Certificate of fingerprinting\" \
-                                removed, a bot wall in front of the visa page";
+                                removed, a bot wall in front of the visa page; on the site's own \
+                                page the editors write ~30 days, add a document and re-date the \
+                                page by hand";
 
 /// What the demo writes into its folder.
 const WRITES: [&str; 5] = [
@@ -189,6 +223,7 @@ pub(crate) fn run(dir: Option<PathBuf>, today: NaiveDate) -> anyhow::Result<Demo
         let base = format!("http://{}", listener.local_addr()?);
         let site = Arc::new(Site {
             changed: AtomicBool::new(false),
+            today,
         });
         let server = tokio::spawn(serve(listener, site.clone()));
 
@@ -196,7 +231,7 @@ pub(crate) fn run(dir: Option<PathBuf>, today: NaiveDate) -> anyhow::Result<Demo
         let registry_text = REGISTRY
             .replace("{base}", &base)
             .replace("{recent}", &recent.to_string())
-            .replace("{seed}", "2026-06-09");
+            .replace("{seed}", SEED_DATE);
         let config = dir.join("sources.toml");
         crate::atomic::write(&config, registry_text.as_bytes())?;
         let registry = Arc::new(crate::registry::load(&config, today)?);

@@ -103,6 +103,29 @@ fn demo_runs_offline_and_reports_the_three_changes() {
     assert!(md.contains("| `blocked` |"), "{md}");
     let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
     assert!(html.contains("<del>45</del>") && html.contains("<ins>30</ins>"));
+
+    // The site's own page: its edit, the figure nobody watches, the date set by hand.
+    let route = report["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "kz-pr-it-specialists")
+        .unwrap();
+    assert_eq!(
+        (route["claims"].clone(), route["monitored"].clone()),
+        (6.into(), 3.into())
+    );
+    assert_eq!(route["date_matches"], false, "{route}");
+    assert!(
+        route["unmonitored"]
+            .to_string()
+            .contains("Certificate of registration at the place of residence"),
+        "{route}"
+    );
+    assert!(flags(pt).contains(&"page_differs"), "{pt}");
+    assert_eq!(pt["published_passage"], "Typical processing: ~30 days.");
+    assert!(run.stdout.contains("\nSite\n"), "{}", run.stdout);
+    assert!(md.contains("### Site"), "{md}");
 }
 
 /// `-q` means quiet everywhere: the demo runs, writes its reports and prints nothing.
