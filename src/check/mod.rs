@@ -20,11 +20,13 @@
 //!   mod.rs      check(): plan, one task per source, the report, then finish()
 //!   plan.rs     --source / --route → a SourcePlan per source to capture
 //!   source.rs   one source down the pipe
+//!   confirm.rs  a new text fetched once more before it is reported
 //!   wall.rs     a page whose words read as a challenge, judged against its baseline
 //!   refresh.rs  the one way dates are written (--refresh, verify)
 //!   output.rs   the finished report written where the caller asked
 //! ```
 
+mod confirm;
 mod output;
 mod plan;
 mod refresh;
