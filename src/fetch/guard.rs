@@ -26,7 +26,8 @@
 //!   redirect leads to resolves to public addresses, or to the reach of a source that redirected
 //!   to it (the policy notes that before the request); otherwise the lookup fails and no
 //!   connection is made. A name is resolved when a connection opens, so a rebinding DNS answer is
-//!   judged on the address actually used.
+//!   judged on the address actually used. An `.invalid` name is never looked up (RFC 6761: it
+//!   cannot resolve), so no query leaves for it.
 //!
 //! Either refusal makes the capture `unreachable`, with the reason in words.
 
@@ -156,6 +157,13 @@ fn host_ip(host: &str) -> Option<IpAddr> {
     bare.parse().ok()
 }
 
+/// RFC 6761: `.invalid` names never resolve, so no query is sent for them (none leaves the
+/// machine for a name that cannot exist).
+fn is_invalid(name: &str) -> bool {
+    let name = normal(name);
+    name == "invalid" || name.ends_with(".invalid")
+}
+
 fn is_localhost(name: &str) -> bool {
     let name = name.trim_end_matches('.').to_ascii_lowercase();
     name == "localhost" || name.ends_with(".localhost")
@@ -184,7 +192,7 @@ impl Guard {
     pub(super) async fn learn(&self, limit: Duration) {
         let mut lookups = tokio::task::JoinSet::new();
         for name in &self.sources {
-            if is_localhost(name) || host_ip(name).is_some() {
+            if is_localhost(name) || is_invalid(name) || host_ip(name).is_some() {
                 continue;
             }
             let name = name.clone();
@@ -303,6 +311,10 @@ impl Resolve for Resolver {
         let guard = self.0.clone();
         let name = name.as_str().to_string();
         Box::pin(async move {
+            if is_invalid(&name) {
+                let never = format!("{name} never resolves (an .invalid name, RFC 6761)");
+                return Err(std::io::Error::new(std::io::ErrorKind::NotFound, never).into());
+            }
             let addrs: Vec<SocketAddr> =
                 tokio::net::lookup_host((name.as_str(), 0)).await?.collect();
             let ips: Vec<IpAddr> = addrs.iter().map(SocketAddr::ip).collect();
@@ -441,5 +453,19 @@ mod tests {
         guard.admit("mirror.corp", &[ip("10.1.2.3")]).unwrap();
         assert!(guard.judge(&public, &url("http://mirror.corp/x")).is_err());
         assert!(guard.judge(&public, &url("http://MIRROR.corp./x")).is_err());
+    }
+
+    /// An `.invalid` name fails in the resolver itself: no query is sent for it.
+    #[tokio::test]
+    async fn invalid_names_are_never_looked_up() {
+        let resolver = Resolver(Arc::new(Guard::default()));
+        let name: Name = "nowhere.invalid".parse().unwrap();
+        let Err(e) = resolver.resolve(name).await else {
+            panic!("an .invalid name resolved")
+        };
+        assert_eq!(
+            e.to_string(),
+            "nowhere.invalid never resolves (an .invalid name, RFC 6761)"
+        );
     }
 }
