@@ -11,9 +11,10 @@
 //! loopback cannot lead to link-local nor private to loopback. A source's own URL is never judged:
 //! whoever wrote the registry chose it.
 //!
-//! Not covered: `render = "browser"` sources. Chromium follows redirects and runs the page's
-//! scripts itself, outside this guard; a rendered page is as trusted as the site it comes from
-//! (docs/registry.md says so where `render` is described).
+//! A rendered page (`render = "browser"`) is held to the same rule: Chromium follows redirects
+//! and runs the page's scripts itself, so each request it is about to send is judged before it
+//! goes, and Chromium's own resolver refuses the IP literals the source may not lead to
+//! ([`browser`]).
 //!
 //! reqwest's redirect policy sees URLs only, so the decision is made in two places, both of them
 //! [`Guard`]:
@@ -39,6 +40,8 @@ use std::time::Duration;
 use reqwest::Url;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use reqwest::redirect::Attempt;
+
+mod browser;
 
 /// How far inside the network an address is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
