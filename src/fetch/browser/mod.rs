@@ -18,8 +18,9 @@
 //! every request the page makes waits for the same guard as an HTTP redirect (`guard`).
 //!
 //! Each browser runs in its own process group in a fresh temporary profile and the whole group
-//! is killed when the render ends, fails, times out or is abandoned (the guard's `Drop`), so no
-//! Chromium process outlives its page. Its flags keep it off the network beyond the page:
+//! is killed when the render ends, fails or times out (and the render returns once none of its
+//! processes runs any more) or is abandoned (the guard's `Drop`), so no Chromium process
+//! outlives its page. Its flags keep it off the network beyond the page:
 //! no background services it can be told to skip, no UDP for WebRTC, and a resolver that refuses
 //! the IP literals the source may not lead to (`Guard::browser_host_rules`).
 //!
@@ -99,16 +100,69 @@ impl GroupGuard {
     }
 }
 
+impl GroupGuard {
+    /// Kills the group now and waits, within [`GONE`], until none of its processes runs any
+    /// more, so that a run ending right after this render leaves no browser behind even for a
+    /// moment (a killed Chromium takes a while to free its memory). Zombies do not count: they
+    /// run nothing, and the killed browser's children are reaped by init whenever it gets to
+    /// them. The group is then not killed again on drop.
+    async fn stop(mut self, child: &mut tokio::process::Child) {
+        let Some(pgid) = self.0 else {
+            return;
+        };
+        let _ = rustix::process::kill_process_group(pgid, rustix::process::Signal::KILL);
+        let gone = async {
+            let _ = child.wait().await;
+            while runs_in(pgid) {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        };
+        if tokio::time::timeout(GONE, gone).await.is_ok() {
+            forget(pgid);
+            self.0 = None;
+        }
+    }
+}
+
+/// Whether a process of the group still runs, that is, is neither a zombie nor dead: Linux's
+/// /proc (in memory, so read in place). `stat` is `pid (comm) state ppid pgrp …`, and `comm`
+/// may hold spaces and parentheses, hence the last `)`.
+fn runs_in(pgid: rustix::process::Pid) -> bool {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return false;
+    };
+    let pgid = pgid.as_raw_nonzero().to_string();
+    dir.flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_str()
+                .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()))
+        })
+        .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
+        .any(|stat| {
+            let mut fields = stat.rsplit_once(") ").map_or("", |(_, r)| r).split(' ');
+            let (state, pgrp) = (fields.next(), fields.nth(1));
+            !matches!(state, Some("Z" | "X" | "x")) && pgrp == Some(pgid.as_str())
+        })
+}
+
 impl Drop for GroupGuard {
     fn drop(&mut self) {
         if let Some(pgid) = self.0 {
             let _ = rustix::process::kill_process_group(pgid, rustix::process::Signal::KILL);
-            LIVE.lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .retain(|p| *p != pgid);
+            forget(pgid);
         }
     }
 }
+
+fn forget(pgid: rustix::process::Pid) {
+    LIVE.lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .retain(|p| *p != pgid);
+}
+
+/// The longest wait for a killed browser to be gone.
+const GONE: Duration = Duration::from_secs(2);
 
 /// Real time beyond the virtual budget: start-up and the final layout.
 const START_UP: Duration = Duration::from_secs(10);
@@ -179,19 +233,20 @@ async fn run(
     ends.give_to(&mut cmd);
     let mut child = cmd.spawn().map_err(started)?;
     drop(ends);
-    let _group = GroupGuard::new(
+    let group = GroupGuard::new(
         child
             .id()
             .and_then(|id| rustix::process::Pid::from_raw(id as i32)),
     );
     let log = tokio::spawn(read_log(child.stderr.take().expect("piped")));
     let limit = page.timeout + START_UP;
-    match tokio::time::timeout(limit, load::load(&mut pipe, page)).await {
+    let loaded = tokio::time::timeout(limit, load::load(&mut pipe, page)).await;
+    let result = match loaded {
         Err(_) => Err(BrowserError::TimedOut(limit.as_secs())),
         Ok(Err(BrowserError::Protocol(cdp::CdpError::Closed))) => {
             // It went away: its log says why, once it has ended too.
-            let status = tokio::time::timeout(Duration::from_secs(2), child.wait()).await;
-            let log = tokio::time::timeout(Duration::from_secs(2), log).await;
+            let status = tokio::time::timeout(GONE, child.wait()).await;
+            let log = tokio::time::timeout(GONE, log).await;
             let log = log.ok().and_then(Result::ok).unwrap_or_default();
             let status = status.ok().and_then(Result::ok);
             Err(BrowserError::Exited(error::exited(
@@ -200,7 +255,9 @@ async fn run(
             )))
         }
         Ok(rendered) => rendered,
-    }
+    };
+    group.stop(&mut child).await;
+    result
 }
 
 /// The browser's log to its end, keeping the first [`LOG_KEPT`] bytes. A failed read ends it:
@@ -213,4 +270,33 @@ async fn read_log(mut pipe: impl AsyncRead + Unpin) -> Vec<u8> {
         .await;
     let _ = tokio::io::copy(&mut pipe, &mut tokio::io::sink()).await;
     log
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::process::CommandExt;
+    use std::time::Instant;
+
+    use super::*;
+
+    /// A killed process stops counting once it runs nothing, zombie or not.
+    #[test]
+    fn a_group_runs_until_its_processes_have_exited() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .process_group(0)
+            .spawn()
+            .unwrap();
+        let pgid = rustix::process::Pid::from_raw(child.id() as i32).unwrap();
+        assert!(runs_in(pgid));
+        rustix::process::kill_process_group(pgid, rustix::process::Signal::KILL).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while runs_in(pgid) {
+            assert!(Instant::now() < deadline, "the killed process still runs");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        // Not reaped until now: it was a zombie while it stopped counting.
+        child.wait().unwrap();
+        assert!(!runs_in(pgid));
+    }
 }
