@@ -20,9 +20,10 @@
 //! Each browser runs in its own process group in a fresh temporary profile and the whole group
 //! is killed when the render ends, fails or times out (and the render returns once none of its
 //! processes runs any more) or is abandoned (the guard's `Drop`), so no Chromium process
-//! outlives its page. Its flags keep it off the network beyond the page:
-//! no background services it can be told to skip, no UDP for WebRTC, and a resolver that refuses
-//! the IP literals the source may not lead to (`Guard::browser_host_rules`).
+//! outlives its page. Its flags keep it off the network beyond the page: no background services
+//! it can be told to skip (and no address for those it cannot), no UDP for WebRTC, and a
+//! resolver that refuses the IP literals the source may not lead to
+//! (`Guard::browser_host_rules`).
 //!
 //! A script can make a DOM of any size, so the DOM is read like any body: at most
 //! `max_body_bytes`, past which the render is `too_large` and the browser is killed at once. Its
@@ -164,6 +165,15 @@ fn forget(pgid: rustix::process::Pid) {
 /// The longest wait for a killed browser to be gone.
 const GONE: Duration = Duration::from_secs(2);
 
+/// Hosts Chromium (156) asks things of its own at start-up whatever its flags say (the
+/// on-demand component updater, the Google account check, the clock): they resolve to nothing,
+/// so those requests fail before a DNS query leaves. A government page has no use for them.
+const CHROMIUM_OWN: &[&str] = &[
+    "update.googleapis.com",
+    "accounts.google.com",
+    "clients2.google.com",
+];
+
 /// Real time beyond the virtual budget: start-up and the final layout.
 const START_UP: Duration = Duration::from_secs(10);
 
@@ -211,8 +221,7 @@ async fn run(
         "--disable-default-apps",
         "--disable-extensions",
         "--disable-quic",
-        // The clock check against clients2.google.com; other background requests (update and
-        // sign-in checks) ignore every flag that should stop them.
+        // The clock check against clients2.google.com (see also CHROMIUM_OWN).
         "--disable-features=NetworkTimeServiceQuerying",
         // WebRTC sends UDP no request interception sees: none without a proxy.
         "--webrtc-ip-handling-policy=disable_non_proxied_udp",
@@ -223,7 +232,13 @@ async fn run(
     ])
     .arg(format!("--user-data-dir={}", profile.path().display()))
     .arg(format!("--user-agent={user_agent}"))
-    .arg(format!("--host-resolver-rules={host_rules}"))
+    .arg(format!(
+        "--host-resolver-rules={host_rules}{}",
+        CHROMIUM_OWN
+            .iter()
+            .map(|host| format!(", MAP {host} ~NOTFOUND"))
+            .collect::<String>()
+    ))
     .arg("about:blank")
     .stdin(Stdio::null())
     .stdout(Stdio::null())
