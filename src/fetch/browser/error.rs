@@ -133,7 +133,9 @@ fn net_error_words(code: &str, url: &Url) -> String {
         "ERR_INVALID_RESPONSE" | "ERR_INVALID_HTTP_RESPONSE" | "ERR_HTTP_RESPONSE_CODE_FAILURE" => {
             format!("{host} did not answer with a page")
         }
-        "ERR_ABORTED" => "the answer was no page (an empty answer such as 204)".to_string(),
+        "ERR_ABORTED" => {
+            "the answer was no page to show (an empty 204 answer, or a file to download)".into()
+        }
         _ => "the browser could not load the page".to_string(),
     };
     format!("{words} (net::{code})")
