@@ -14,15 +14,17 @@
 //! fetch/
 //!   mod.rs      Fetcher: admit (robots) → turn (host gate) → attempt, with retries
 //!   client.rs   the reqwest client: User-Agent, timeouts, redirect policy, compression
-//!   guard.rs    where a redirect may lead (never further inside than the source), DNS too
+//!   guard/      where a redirect, or a rendered page's request, may lead (never further inside
+//!               than the source), DNS too
 //!   body.rs     reading a body as a stream within a limit (pages and robots.txt)
-//!   gate.rs     per-host concurrency and interval, the global limit, Slot
+//!   gate.rs     per-host concurrency and interval (a 429 holds the host), the global limit
+//!   host.rs     HostKey: what "a host" is to the gate, giving up, and progress
 //!   retry.rs    Retry (the decision) and the one retry loop, also used by notify
 //!   robots.rs   robots.txt once per origin per run
 //!   wall/       bot walls, captchas, WAF challenges: vendors' signals, challenge wording
 //!   error.rs    FetchError (knows its outcome), reqwest errors mapped onto it
 //!   tls.rs      certificate problems in words
-//!   browser.rs  render = "browser": headless Chromium, one DOM per page
+//!   browser/    render = "browser": headless Chromium over the DevTools protocol, one DOM per page
 //! ```
 
 mod body;
@@ -240,46 +242,55 @@ impl Fetcher {
     }
 
     /// Loads the source in headless Chromium (see `browser`), under the same robots.txt rules,
-    /// per-host limits and User-Agent as an HTTP fetch. The rendered DOM comes back as an HTML
-    /// body.
+    /// per-host limits, User-Agent and redirect guard as an HTTP fetch. The rendered DOM comes
+    /// back as an HTML body, with the status and URL of the page's main document; a page that
+    /// did not load, or answered 4xx or 5xx, is the failure an HTTP fetch of it would be.
     async fn render(&self, source: &Source) -> Result<(Fetched, Slot), FetchError> {
         let program = browser::find_browser(self.browser.as_deref()).map_err(FetchError::Render)?;
         let gate = self.admit(&self.client, source).await?;
         let _one_browser = self.browsers.acquire().await.expect("never closed");
         let mut turn = self.gates.turn(&gate).await;
-        let dom = browser::render(
-            &program,
-            &source.url,
-            &self.user_agent,
-            source.wait_for.as_ref(),
-            self.timeout,
-            self.max_body_bytes,
-        )
-        .await?;
+        let page = browser::Page {
+            url: &source.url,
+            wait_for: source.wait_for.as_ref(),
+            timeout: self.timeout,
+            max_bytes: self.max_body_bytes,
+            guard: &self.guard,
+        };
+        let host_rules = self.guard.browser_host_rules(&source.url);
+        let rendered = browser::render(&program, &self.user_agent, &host_rules, &page).await?;
+        for refused in &rendered.refused {
+            tracing::warn!(source = %source.id, "the rendered page asked for {refused}: refused, not loaded");
+        }
+        let dom = rendered.dom;
         // A rendered challenge (the browser got no further) is a wall, not content.
-        let wall_words = match wall::judge(
-            StatusCode::OK,
-            &HeaderMap::new(),
-            dom.as_bytes(),
-            source.wall,
-        ) {
+        // A rendered challenge (the browser got no further) is a wall, not content, judged as a
+        // fetched page is, with the main document's status.
+        let status = StatusCode::from_u16(rendered.status).unwrap_or(StatusCode::OK);
+        let wall_words = match wall::judge(status, &HeaderMap::new(), dom.as_bytes(), source.wall) {
             Some(wall::Verdict::Wall(reason)) => {
                 return Err(FetchError::Blocked {
-                    status: None,
+                    status: Some(rendered.status),
                     reason: format!("{reason} (rendered)"),
                 });
             }
             Some(wall::Verdict::Words(words)) => Some(format!("{words} (rendered)")),
             None => None,
         };
+        if !status.is_success() {
+            return Err(FetchError::Http {
+                status: rendered.status,
+                final_url: rendered.final_url,
+            });
+        }
         Ok((
             Fetched::Body(Response {
-                status: 200,
-                final_url: source.url.to_string(),
+                status: rendered.status,
+                final_url: rendered.final_url,
                 content_type: Some("text/html; charset=utf-8".to_string()),
                 validators: Validators::default(),
                 body: dom.into_bytes(),
-                moved_to: None,
+                moved_to: rendered.moved_to,
                 wall_words,
             }),
             turn.keep_slot(),

@@ -11,9 +11,10 @@
 //! loopback cannot lead to link-local nor private to loopback. A source's own URL is never judged:
 //! whoever wrote the registry chose it.
 //!
-//! Not covered: `render = "browser"` sources. Chromium follows redirects and runs the page's
-//! scripts itself, outside this guard; a rendered page is as trusted as the site it comes from
-//! (docs/registry.md says so where `render` is described).
+//! A rendered page (`render = "browser"`) is held to the same rule: Chromium follows redirects
+//! and runs the page's scripts itself, so each request it is about to send is judged before it
+//! goes, and Chromium's own resolver refuses the IP literals the source may not lead to
+//! ([`browser`]).
 //!
 //! reqwest's redirect policy sees URLs only, so the decision is made in two places, both of them
 //! [`Guard`]:
@@ -26,7 +27,8 @@
 //!   redirect leads to resolves to public addresses, or to the reach of a source that redirected
 //!   to it (the policy notes that before the request); otherwise the lookup fails and no
 //!   connection is made. A name is resolved when a connection opens, so a rebinding DNS answer is
-//!   judged on the address actually used.
+//!   judged on the address actually used. An `.invalid` name is never looked up (RFC 6761: it
+//!   cannot resolve), so no query leaves for it.
 //!
 //! Either refusal makes the capture `unreachable`, with the reason in words.
 
@@ -38,6 +40,8 @@ use std::time::Duration;
 use reqwest::Url;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use reqwest::redirect::Attempt;
+
+mod browser;
 
 /// How far inside the network an address is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -156,6 +160,13 @@ fn host_ip(host: &str) -> Option<IpAddr> {
     bare.parse().ok()
 }
 
+/// RFC 6761: `.invalid` names never resolve, so no query is sent for them (none leaves the
+/// machine for a name that cannot exist).
+fn is_invalid(name: &str) -> bool {
+    let name = normal(name);
+    name == "invalid" || name.ends_with(".invalid")
+}
+
 fn is_localhost(name: &str) -> bool {
     let name = name.trim_end_matches('.').to_ascii_lowercase();
     name == "localhost" || name.ends_with(".localhost")
@@ -184,7 +195,7 @@ impl Guard {
     pub(super) async fn learn(&self, limit: Duration) {
         let mut lookups = tokio::task::JoinSet::new();
         for name in &self.sources {
-            if is_localhost(name) || host_ip(name).is_some() {
+            if is_localhost(name) || is_invalid(name) || host_ip(name).is_some() {
                 continue;
             }
             let name = name.clone();
@@ -303,6 +314,10 @@ impl Resolve for Resolver {
         let guard = self.0.clone();
         let name = name.as_str().to_string();
         Box::pin(async move {
+            if is_invalid(&name) {
+                let never = format!("{name} never resolves (an .invalid name, RFC 6761)");
+                return Err(std::io::Error::new(std::io::ErrorKind::NotFound, never).into());
+            }
             let addrs: Vec<SocketAddr> =
                 tokio::net::lookup_host((name.as_str(), 0)).await?.collect();
             let ips: Vec<IpAddr> = addrs.iter().map(SocketAddr::ip).collect();
@@ -441,5 +456,19 @@ mod tests {
         guard.admit("mirror.corp", &[ip("10.1.2.3")]).unwrap();
         assert!(guard.judge(&public, &url("http://mirror.corp/x")).is_err());
         assert!(guard.judge(&public, &url("http://MIRROR.corp./x")).is_err());
+    }
+
+    /// An `.invalid` name fails in the resolver itself: no query is sent for it.
+    #[tokio::test]
+    async fn invalid_names_are_never_looked_up() {
+        let resolver = Resolver(Arc::new(Guard::default()));
+        let name: Name = "nowhere.invalid".parse().unwrap();
+        let Err(e) = resolver.resolve(name).await else {
+            panic!("an .invalid name resolved")
+        };
+        assert_eq!(
+            e.to_string(),
+            "nowhere.invalid never resolves (an .invalid name, RFC 6761)"
+        );
     }
 }
