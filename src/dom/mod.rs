@@ -27,6 +27,7 @@ use html5ever::{QualName, local_name, ns};
 use scraper::{Html, HtmlTreeSink, StrTendril};
 
 mod scan;
+mod tags;
 
 pub(crate) use scan::Scan;
 
