@@ -34,20 +34,65 @@ pub(super) enum Callout {
     Warning,
 }
 
+/// How a format writes inline text: escaped, linked, and each kind between an opening and a
+/// closing string.
+pub(super) struct Inline {
+    /// Text from a page or `sources.toml`, so that it renders as text.
+    pub(super) escape: fn(&str) -> String,
+    /// `(label, url)`: a link for an http(s) URL; anything else is the label as text.
+    pub(super) link: fn(&str, &str) -> String,
+    pub(super) strong: [&'static str; 2],
+    /// An id, a hash or a command.
+    pub(super) code: [&'static str; 2],
+    /// A flag's name.
+    pub(super) badge: [&'static str; 2],
+    /// A changed value.
+    pub(super) value: [&'static str; 2],
+    /// Whether code and badges are escaped like text; a Markdown code span shows every
+    /// character as it is, so there they are not.
+    pub(super) escape_code: bool,
+}
+
 /// How one format writes the pieces of a document. Methods that return a `String` make inline
 /// markup from plain text (escaped as the format needs); methods that take `out` write a block.
 pub(super) trait Markup {
-    /// Text from a page or `sources.toml`, so that it renders as text.
-    fn text(&self, s: &str) -> String;
-    /// A link for an http(s) URL; anything else is the label as text.
-    fn link(&self, label: &str, url: &str) -> String;
-    fn strong(&self, markup: &str) -> String;
-    /// An id, a hash or a command, as code.
-    fn code(&self, s: &str) -> String;
-    /// A flag's name.
-    fn badge(&self, s: &str) -> String;
-    /// A changed value.
-    fn value(&self, s: &str) -> String;
+    const INLINE: Inline;
+
+    fn text(&self, s: &str) -> String {
+        (Self::INLINE.escape)(s)
+    }
+
+    fn link(&self, label: &str, url: &str) -> String {
+        (Self::INLINE.link)(label, url)
+    }
+
+    fn strong(&self, markup: &str) -> String {
+        let [open, close] = Self::INLINE.strong;
+        format!("{open}{markup}{close}")
+    }
+
+    fn code(&self, s: &str) -> String {
+        let [open, close] = Self::INLINE.code;
+        format!("{open}{}{close}", self.code_text(s))
+    }
+
+    fn badge(&self, s: &str) -> String {
+        let [open, close] = Self::INLINE.badge;
+        format!("{open}{}{close}", self.code_text(s))
+    }
+
+    fn value(&self, s: &str) -> String {
+        let [open, close] = Self::INLINE.value;
+        format!("{open}{}{close}", self.text(s))
+    }
+
+    fn code_text(&self, s: &str) -> String {
+        if Self::INLINE.escape_code {
+            self.text(s)
+        } else {
+            s.to_string()
+        }
+    }
 
     fn start(&self, out: &mut String, report: &Report);
     fn heading(&self, out: &mut String, anchor: &str, text: &str);
@@ -58,7 +103,8 @@ pub(super) trait Markup {
     /// Lines removed and added, as a diff without context.
     fn lines(&self, out: &mut String, changes: &[UncoveredChange]);
     fn diff(&self, out: &mut String, unified: &str);
-    fn end(&self, out: &mut String, report: &Report);
+    /// The document's last line: the tool and when the check finished.
+    fn end(&self, out: &mut String, footer: &str);
 }
 
 /// The report as one document in the format `m` writes.
@@ -125,7 +171,12 @@ pub(super) fn document(report: &Report, m: &impl Markup) -> String {
         m.heading(&mut out, "notes", "Notes");
         m.list(&mut out, &notes);
     }
-    m.end(&mut out, report);
+    let footer = format!(
+        "{} · {}",
+        report.tool,
+        report.finished_at.format("%Y-%m-%d %H:%M UTC")
+    );
+    m.end(&mut out, &m.text(&footer));
     out
 }
 

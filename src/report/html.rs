@@ -5,7 +5,7 @@
 
 use std::fmt::Write;
 
-use super::document::{Callout, Item, Markup, document};
+use super::document::{Callout, Inline, Item, Markup, document};
 use super::{Report, UncoveredChange};
 use crate::compare::{DiffLine, Segment, parse_unified};
 
@@ -112,29 +112,15 @@ fn diff_html(diff: &str) -> String {
 struct Html;
 
 impl Markup for Html {
-    fn text(&self, s: &str) -> String {
-        escape(s)
-    }
-
-    fn link(&self, label: &str, url: &str) -> String {
-        link(url, label)
-    }
-
-    fn strong(&self, markup: &str) -> String {
-        format!("<strong>{markup}</strong>")
-    }
-
-    fn code(&self, s: &str) -> String {
-        format!("<code>{}</code>", escape(s))
-    }
-
-    fn badge(&self, s: &str) -> String {
-        format!("<span class=\"flag\">{}</span>", escape(s))
-    }
-
-    fn value(&self, s: &str) -> String {
-        format!("<span class=\"value\">{}</span>", escape(s))
-    }
+    const INLINE: Inline = Inline {
+        escape,
+        link: |label, url| link(url, label),
+        strong: ["<strong>", "</strong>"],
+        code: ["<code>", "</code>"],
+        badge: ["<span class=\"flag\">", "</span>"],
+        value: ["<span class=\"value\">", "</span>"],
+        escape_code: true,
+    };
 
     fn start(&self, out: &mut String, report: &Report) {
         let s = &report.summary;
@@ -217,13 +203,8 @@ impl Markup for Html {
         let _ = writeln!(out, "{}", diff_html(unified));
     }
 
-    fn end(&self, out: &mut String, report: &Report) {
-        let _ = writeln!(
-            out,
-            "<footer>{} · finished {}</footer>\n</body></html>",
-            escape(&report.tool),
-            report.finished_at.format("%Y-%m-%d %H:%M UTC")
-        );
+    fn end(&self, out: &mut String, footer: &str) {
+        let _ = writeln!(out, "<footer>{footer}</footer>\n</body></html>");
     }
 }
 

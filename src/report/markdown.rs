@@ -9,7 +9,7 @@
 
 use std::fmt::Write;
 
-use super::document::{Callout, Item, Markup, document};
+use super::document::{Callout, Inline, Item, Markup, document};
 use super::{Report, UncoveredChange};
 
 /// Diffs longer than this fold into `<details>`.
@@ -90,44 +90,35 @@ fn fence_for(body: &str) -> String {
     "`".repeat((longest + 1).max(3))
 }
 
+/// A Markdown document's title and its summary line: what needs review, then the counts.
+pub(super) fn title(out: &mut String, what: &str, need: &str, counts: &str) {
+    let _ = writeln!(out, "## sourcewatch {what}\n\n**{need}** · {counts}\n");
+}
+
 /// Markdown as GitHub and GitLab render it.
 struct Markdown;
 
 impl Markup for Markdown {
-    fn text(&self, s: &str) -> String {
-        escape(s)
-    }
-
-    fn link(&self, label: &str, url: &str) -> String {
-        link(label, url)
-    }
-
-    fn strong(&self, markup: &str) -> String {
-        format!("**{markup}**")
-    }
-
     /// Ids are `[a-z0-9._-]` and a slash, hashes hex, commands made of them: safe in a code
     /// span, and copyable as they are.
-    fn code(&self, s: &str) -> String {
-        format!("`{s}`")
-    }
-
-    fn badge(&self, s: &str) -> String {
-        format!("`{s}`")
-    }
-
-    fn value(&self, s: &str) -> String {
-        escape(s)
-    }
+    const INLINE: Inline = Inline {
+        escape,
+        link,
+        strong: ["**", "**"],
+        code: ["`", "`"],
+        badge: ["`", "`"],
+        value: ["", ""],
+        escape_code: false,
+    };
 
     fn start(&self, out: &mut String, report: &Report) {
         let s = &report.summary;
-        let _ = writeln!(out, "## sourcewatch report · {}\n", report.today);
-        let _ = writeln!(
+        let need = super::need_review(s.flags.flagged, s.facts);
+        title(
             out,
-            "**{}** · {}\n",
-            super::need_review(s.flags.flagged, s.facts),
-            s.counts()
+            &format!("report · {}", report.today),
+            &need,
+            &s.counts(),
         );
     }
 
@@ -184,13 +175,8 @@ impl Markup for Markdown {
         }
     }
 
-    fn end(&self, out: &mut String, report: &Report) {
-        let _ = writeln!(
-            out,
-            "<sub>{} · {}</sub>",
-            escape(&report.tool),
-            report.finished_at.format("%Y-%m-%d %H:%M UTC")
-        );
+    fn end(&self, out: &mut String, footer: &str) {
+        let _ = writeln!(out, "<sub>{footer}</sub>");
     }
 }
 

@@ -246,12 +246,11 @@ pub(crate) fn render_markdown(status: &StatusReport) -> String {
     use super::markdown::escape;
     let mut out = String::new();
     let s = &status.summary;
-    let _ = writeln!(out, "## sourcewatch status · {}\n", status.today);
-    let _ = writeln!(
-        out,
-        "**{}** · {}\n",
-        super::need_review(s.flags.flagged, s.facts),
-        s.flags.by_flag()
+    super::markdown::title(
+        &mut out,
+        &format!("status · {}", status.today),
+        &super::need_review(s.flags.flagged, s.facts),
+        &s.flags.by_flag(),
     );
     let _ = writeln!(
         out,
