@@ -442,29 +442,18 @@ mod tests {
 
     #[test]
     fn stale_days_resolve_fact_route_settings() {
-        let text = r#"
-[settings]
-stale_after_days = 10
-[[sources]]
-id = "s"
-url = "https://e.org/"
-[[routes]]
-id = "r"
-title = "R"
-stale_after_days = 20
-[[routes.facts]]
-id = "own"
-claim = "c"
-source = "s"
-last_verified = 2026-01-01
-stale_after_days = 30
-[[routes.facts]]
-id = "inherits"
-claim = "c"
-source = "s"
-last_verified = 2026-01-01
-"#;
-        let reg = parse(Path::new("s.toml"), text, today()).unwrap();
+        let fact = |id: &str, extra: &str| {
+            format!(
+                "[[routes.facts]]\nid = \"{id}\"\nclaim = \"c\"\nsource = \"s\"\nlast_verified = 2026-01-01\n{extra}"
+            )
+        };
+        let text = format!(
+            "[settings]\nstale_after_days = 10\n[[sources]]\nid = \"s\"\nurl = \"https://e.org/\"\n\
+             [[routes]]\nid = \"r\"\ntitle = \"R\"\nstale_after_days = 20\n{}{}",
+            fact("own", "stale_after_days = 30\n"),
+            fact("inherits", "")
+        );
+        let reg = parse(Path::new("s.toml"), &text, today()).unwrap();
         let days: Vec<u32> = reg.facts().map(|f| f.stale_after_days).collect();
         assert_eq!(days, [30, 20]);
         assert_eq!(reg.facts().next().unwrap().id, "r/own");
