@@ -138,8 +138,9 @@ pub enum Command {
     },
     /// One polite fetch, nothing stored: what a selection captures, its quotes, better selectors.
     Probe(ProbeArgs),
-    /// Draft a [[routes]] block from a published route page: a fact per claim on it, each with
-    /// its official source and a suggested quote; prints TOML, or appends it with --write.
+    /// Draft a route entry for sources.toml from a published route page: a fact per claim on
+    /// it, each with its official source and a suggested quote; prints TOML, or appends it with
+    /// --write.
     Import {
         /// The route page: an http(s) URL (one polite fetch) or a saved HTML file.
         #[arg(value_name = "PAGE_URL|FILE")]

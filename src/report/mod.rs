@@ -4,6 +4,10 @@
 //!
 //! Rows are made from the values the pipeline produced: a source row from its [`Capture`] and
 //! [`Comparison`], a fact row from its [`Assessment`].
+//!
+//! [`Capture`]: crate::capture::Capture
+//! [`Comparison`]: crate::compare::Comparison
+//! [`Assessment`]: crate::assess::Assessment
 
 mod document;
 pub(crate) mod history;
