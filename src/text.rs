@@ -202,16 +202,21 @@ pub(crate) fn quote_spans_in_lines(
 
 /// Whether a match of `quote` at `at` does not begin inside a token of `hay`.
 fn starts_a_token(hay: &str, at: usize, quote: &str, join: impl Fn(usize) -> bool) -> bool {
-    let Some(first) = quote.chars().next() else {
+    let mut chars = quote.chars();
+    let Some(first) = chars.next() else {
         return true;
     };
-    if !first.is_alphanumeric() {
-        return true;
-    }
     let mut before = hay[..at].chars().rev();
     let Some(prev) = before.next() else {
         return true;
     };
+    if matches!(first, '.' | ',') {
+        // The fraction of a decimal, separator and all: `.5 days` in `2.5 days`.
+        return !(prev.is_ascii_digit() && chars.next().is_some_and(|c| c.is_ascii_digit()));
+    }
+    if !first.is_alphanumeric() {
+        return true;
+    }
     if prev.is_alphanumeric() {
         return false;
     }
@@ -219,26 +224,37 @@ fn starts_a_token(hay: &str, at: usize, quote: &str, join: impl Fn(usize) -> boo
         return true;
     }
     match prev {
-        // The fraction of a decimal: `5` in `2.5` or `2,5`.
-        '.' | ',' => !before.next().is_some_and(|c| c.is_ascii_digit()),
-        // The last group of a number with spaced thousands: `100` in `1 100`.
-        ' ' => join(at - 1) || !(leading_digits(quote) == 3 && digit_group(before, 1..=3)),
+        // The fraction of a decimal (`5` in `2.5`), the upper bound of a range (`5` in `3-5`),
+        // the denominator of a fraction (`2` in `1/2`).
+        '.' | ',' | '-' | '/' => !before.next().is_some_and(|c| c.is_ascii_digit()),
+        ' ' if join(at - 1) => true,
+        // The upper bound of a spaced range (`5` in `3 - 5`), the last group of a number with
+        // spaced thousands (`100` in `1 100`).
+        ' ' => {
+            !range_dash(before.clone())
+                && !(leading_digits(quote) == 3 && digit_group(before, 1..=3))
+        }
         _ => true,
     }
 }
 
 /// Whether a match of `quote` ending at `end` does not end inside a token of `hay`.
 fn ends_a_token(hay: &str, end: usize, quote: &str, join: impl Fn(usize) -> bool) -> bool {
-    let Some(last) = quote.chars().next_back() else {
+    let mut chars = quote.chars().rev();
+    let Some(last) = chars.next() else {
         return true;
     };
-    if !last.is_alphanumeric() {
-        return true;
-    }
     let mut after = hay[end..].chars();
     let Some(next) = after.next() else {
         return true;
     };
+    if matches!(last, '.' | ',') {
+        // The whole part of a decimal, separator and all: `fee is 2.` in `fee is 2.5`.
+        return !(next.is_ascii_digit() && chars.next().is_some_and(|c| c.is_ascii_digit()));
+    }
+    if !last.is_alphanumeric() {
+        return true;
+    }
     if next.is_alphanumeric() {
         return false;
     }
@@ -246,13 +262,29 @@ fn ends_a_token(hay: &str, end: usize, quote: &str, join: impl Fn(usize) -> bool
         return true;
     }
     match next {
-        // The whole part of a decimal: `2` in `2,5`.
-        '.' | ',' => !after.next().is_some_and(|c| c.is_ascii_digit()),
-        // The first group of a number with spaced thousands: `2` in `2 500`.
+        // The whole part of a decimal (`2` in `2,5`), the lower bound of a range (`3` in
+        // `3-5`), the numerator of a fraction (`1` in `1/2`).
+        '.' | ',' | '-' | '/' => !after.next().is_some_and(|c| c.is_ascii_digit()),
+        ' ' if join(end) => true,
+        // The lower bound of a spaced range (`3` in `3 - 5`), the first group of a number with
+        // spaced thousands (`2` in `2 500`).
         ' ' => {
-            join(end) || !((1..=3).contains(&trailing_digits(quote)) && digit_group(after, 3..=3))
+            !range_dash(after.clone())
+                && !((1..=3).contains(&trailing_digits(quote)) && digit_group(after, 3..=3))
         }
         _ => true,
+    }
+}
+
+/// Whether `chars`, read from the space next to a number, go on as a range to another number:
+/// a dash (every dash folds to `-`), at most one space, a digit. `Срок - 5 дней` is no range.
+fn range_dash(mut chars: impl Iterator<Item = char>) -> bool {
+    if chars.next() != Some('-') {
+        return false;
+    }
+    match chars.next() {
+        Some(' ') => chars.next().is_some_and(|c| c.is_ascii_digit()),
+        c => c.is_some_and(|c| c.is_ascii_digit()),
     }
 }
 
@@ -342,8 +374,29 @@ mod tests {
         assert_eq!(found("the applicant's passport", "applicant"), 1);
         assert_eq!(found("valid until 2026. Then 5 days", "2026"), 1);
         assert_eq!(found("(form 028/u)", "form 028/u"), 1);
-        // Punctuation at a quote's edge needs no boundary.
+        // Punctuation at a quote's edge needs no boundary, unless it splits a number.
         assert_eq!(found("within 45 days.", "45 days."), 1);
+        assert_eq!(found("the fee is 2.5 MCI", "fee is 2."), 0);
+        assert_eq!(found("USD 100.50", "USD 100."), 0);
+        assert_eq!(found("в размере 2,5 МРП", ",5 МРП"), 0);
+        assert_eq!(found("the fee is 2. Then", "fee is 2."), 1);
+    }
+
+    #[test]
+    fn a_bound_of_a_range_or_fraction_is_not_the_figure() {
+        assert_eq!(found("3–5 рабочих дней", "5 рабочих дней"), 0);
+        assert_eq!(found("от 3 – 5 рабочих дней", "5 рабочих дней"), 0);
+        assert_eq!(found("within 10-15 days", "15 days"), 0);
+        assert_eq!(found("within 10-15 days", "within 10"), 0);
+        assert_eq!(found("within 10 — 15 days", "within 10"), 0);
+        assert_eq!(found("1/2 МРП", "2 МРП"), 0);
+        assert_eq!(found("3–5 рабочих дней", "3–5 рабочих дней"), 1);
+        assert_eq!(found("3-5 рабочих дней", "3–5 рабочих дней"), 1);
+        // A dash that is punctuation, not a range: the figure is whole.
+        assert_eq!(found("Срок – 5 рабочих дней", "5 рабочих дней"), 1);
+        assert_eq!(found("5 рабочих дней – срок", "5 рабочих дней"), 1);
+        assert_eq!(found("Fee: 2 - per applicant", "Fee: 2"), 1);
+        assert_eq!(found("negative -5 days", "5 days"), 1);
     }
 
     #[test]
