@@ -230,10 +230,8 @@ fn starts_a_token(hay: &str, at: usize, quote: &str, join: impl Fn(usize) -> boo
         ' ' if join(at - 1) => true,
         // The upper bound of a spaced range (`5` in `3 - 5`), the last group of a number with
         // spaced thousands (`100` in `1 100`).
-        ' ' => {
-            !range_dash(before.clone())
-                && !(leading_digits(quote) == 3 && digit_group(before, 1..=3))
-        }
+        ' ' if range_dash(before.clone()) => false,
+        ' ' => !(leading_digits(quote) == 3 && digit_group(before, 1..=3)),
         _ => true,
     }
 }
@@ -268,10 +266,8 @@ fn ends_a_token(hay: &str, end: usize, quote: &str, join: impl Fn(usize) -> bool
         ' ' if join(end) => true,
         // The lower bound of a spaced range (`3` in `3 - 5`), the first group of a number with
         // spaced thousands (`2` in `2 500`).
-        ' ' => {
-            !range_dash(after.clone())
-                && !((1..=3).contains(&trailing_digits(quote)) && digit_group(after, 3..=3))
-        }
+        ' ' if range_dash(after.clone()) => false,
+        ' ' => !((1..=3).contains(&trailing_digits(quote)) && digit_group(after, 3..=3)),
         _ => true,
     }
 }

@@ -13,9 +13,9 @@ use crate::capture::Capture;
 use crate::compare::{self, Comparison};
 use crate::fetch::{Fetched, Fetcher, Slot};
 use crate::outcome::Outcome;
-use crate::registry::{Fact, FactPos, Registry, Source};
+use crate::registry::{Fact, FactPos, Registry, Source, WallRule};
 use crate::report::{Checked, FactReport, SourceReport};
-use crate::store::{Ledger, SourceState, Store, StoreError};
+use crate::store::{Ledger, SourceState, Store, StoreError, Unsettled};
 
 /// A source's row and its facts' rows, each fact with its place in the registry.
 pub(super) struct SourceRows {
@@ -65,6 +65,8 @@ pub(super) struct Taken {
     /// Other texts this run saw before the capture it reports (the first fetch of a flap, the
     /// second of an unstable page): recorded in the store first, so every text seen is kept.
     pub(super) seen: Vec<Capture>,
+    /// Whether the page served two texts lately, as this run leaves it (see `confirm`).
+    pub(super) unsettled: Option<Unsettled>,
 }
 
 impl Job {
@@ -257,6 +259,16 @@ impl Job {
         capture.meta.doubt = Some(why);
     }
 
+    fn taken(&self, capture: Capture, damaged: Option<String>, slot: Option<Slot>) -> Taken {
+        Taken {
+            capture,
+            damaged,
+            slot,
+            seen: Vec::new(),
+            unsettled: self.state.unsettled.clone(),
+        }
+    }
+
     /// Fetches and extracts. A 304 is only as good as the stored text it points at: the text is
     /// read only when something will look at it (facts to match, a diff against the baseline),
     /// otherwise it is enough that it is still there, so a recheck of unchanged pages reads no
@@ -273,12 +285,7 @@ impl Job {
             let (fetched, slot) = match fetcher.get(source, validators.as_ref()).await {
                 Ok(got) => got,
                 Err(e) => {
-                    return Ok(Taken {
-                        capture: Capture::failed(&e),
-                        damaged,
-                        slot: None,
-                        seen: Vec::new(),
-                    });
+                    return Ok(self.taken(Capture::failed(&e), damaged, None));
                 }
             };
             let (final_url, answered) = match fetched {
@@ -298,12 +305,11 @@ impl Job {
                         source, &response, timeout, &quotes, allow,
                     )
                     .await;
-                    return Ok(Taken {
-                        capture: Capture::fresh(response, extracted),
+                    return Ok(self.taken(
+                        Capture::fresh(response, extracted),
                         damaged,
-                        slot: Some(slot),
-                        seen: Vec::new(),
-                    });
+                        Some(slot),
+                    ));
                 }
                 Fetched::NotModified {
                     final_url,
@@ -324,12 +330,13 @@ impl Job {
             };
             match stored {
                 Ok(text) => {
-                    return Ok(Taken {
-                        capture: Capture::reused(final_url, answered, latest.sha256.clone(), text),
-                        damaged,
-                        slot: Some(slot),
-                        seen: Vec::new(),
-                    });
+                    let mut capture =
+                        Capture::reused(final_url, answered, latest.sha256.clone(), text);
+                    // The stored text read like a challenge when it was fetched; so does this.
+                    if source.wall != WallRule::Never {
+                        capture.meta.wall_words = latest.challenge.clone();
+                    }
+                    return Ok(self.taken(capture, damaged, Some(slot)));
                 }
                 Err(e) => {
                     tracing::warn!(source = %source.id, "stored text unreadable ({e}); fetching again");
@@ -356,7 +363,8 @@ impl Job {
         let capture = taken.capture.finished(started, &source.extract_fingerprint);
         let outcome = compare::outcome(baseline, &capture);
         let repair = taken.damaged.is_some() && taken.damaged.as_deref() == capture.sha256();
-        store.record(&capture, outcome, &state, repair)?;
+        let state = store.record(&capture, outcome, &state, repair)?;
+        store.settle(state, taken.unsettled)?;
         let baseline_text = match (outcome, baseline, self.baseline_text.take()) {
             _ if self.baseline_unusable => None,
             (Outcome::Changed, Some(_), Some(text)) => Some(text),

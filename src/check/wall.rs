@@ -27,8 +27,11 @@ impl Job {
     /// content it used to have: the source has a baseline and the capture keeps less than
     /// [`KEPT_MIN`] of its words, or the source's `select` matched nothing (or only empty
     /// elements). Blocked, it is a failure like any wall: not stored, not a baseline, the
-    /// baseline and latest untouched. Otherwise it is the page; on a first capture the row says
-    /// that it reads like a challenge, since nothing yet can tell.
+    /// baseline and latest untouched. Otherwise it is the page, compared as any page, but no
+    /// date is refreshed from it: a first capture cannot tell, a baseline that reads the same
+    /// way may itself be the challenge, and a page that kept its content while it shows
+    /// challenge wording is not what a fact should be verified by. `wall = "never"` is how a
+    /// person says the page is real.
     pub(super) fn judge_wall_words(&self, capture: &mut Capture) {
         let Some(words) = capture.meta.wall_words.clone() else {
             return;
@@ -37,33 +40,28 @@ impl Job {
             Some((Outcome::SelectorMissing, _)) => "select matched nothing".to_string(),
             Some((Outcome::Empty, _)) => "the selected part holds no text".to_string(),
             Some(_) => return,
-            None => match (&self.state.baseline, capture.sha256(), capture.text()) {
-                (None, _, _) => {
-                    capture.meta.notes.push(format!(
-                        "this first capture reads like a challenge page ({words}) and is now the \
-                         baseline: check the page in a browser; if it was a challenge, accept the \
-                         real page when a later check reports it changed; if a real page of this \
-                         source is ever blocked for its words, set wall = \"never\" for it"
-                    ));
+            None => match self.content_lost(capture) {
+                Some(lost) => lost,
+                None => {
+                    let first = self.state.baseline.is_none();
+                    capture.meta.notes.push(if first {
+                        format!(
+                            "this first capture reads like a challenge page ({words}) and is now \
+                             the baseline, and no date is refreshed from it: check the page in a \
+                             browser; if it was a challenge, accept the real page when a later \
+                             check reports it changed; if it is the real page, set wall = \
+                             \"never\" for this source"
+                        )
+                    } else {
+                        format!(
+                            "the page reads like a challenge page ({words}) but has the content \
+                             it had, so it is compared as the page; no date is refreshed from it \
+                             until it stops (or wall = \"never\" says it is the real page)"
+                        )
+                    });
+                    capture.meta.doubt = Some(format!("the page reads like a challenge ({words})"));
                     return;
                 }
-                (Some(b), Some(sha), _) if b.sha256 == sha => return,
-                (Some(_), _, Some(new)) => {
-                    // Read by ensure_baseline_text whenever the texts differ.
-                    let Some(old) = self.baseline_text.as_deref() else {
-                        return;
-                    };
-                    let kept = kept_share(old, new);
-                    if kept >= KEPT_MIN {
-                        return;
-                    }
-                    format!(
-                        "it keeps {:.0}% of the baseline's words, a real edit keeps at least {:.0}%",
-                        kept * 100.0,
-                        KEPT_MIN * 100.0
-                    )
-                }
-                (Some(_), _, None) => return,
             },
         };
         tracing::warn!(source = %self.source.id, "challenge wording and lost content: blocked");
@@ -76,6 +74,26 @@ impl Job {
         });
         blocked.meta.notes = std::mem::take(&mut capture.meta.notes);
         *capture = blocked;
+    }
+
+    /// How a good capture lost the baseline's content, if it did: it keeps less than
+    /// [`KEPT_MIN`] of the baseline's words. `None` when there is no baseline to lose, the
+    /// capture is the baseline's own text, or the texts cannot be held side by side.
+    fn content_lost(&self, capture: &Capture) -> Option<String> {
+        let baseline = self.state.baseline.as_ref()?;
+        if capture.sha256() == Some(baseline.sha256.as_str()) {
+            return None;
+        }
+        // Read by ensure_baseline_text whenever the texts differ.
+        let old = self.baseline_text.as_deref()?;
+        let kept = kept_share(old, capture.text()?);
+        (kept < KEPT_MIN).then(|| {
+            format!(
+                "it keeps {:.0}% of the baseline's words, a real edit keeps at least {:.0}%",
+                kept * 100.0,
+                KEPT_MIN * 100.0
+            )
+        })
     }
 }
 

@@ -53,7 +53,7 @@ use serde::Deserialize;
 use crate::outcome::Outcome;
 pub(crate) use ledger::{FactRecord, Ledger};
 pub(crate) use log::LogEntry;
-pub(crate) use source::{SourceState, SourceStore, Version};
+pub(crate) use source::{SourceState, SourceStore, Unsettled, Version};
 pub(crate) use verifications::VerifiedBy;
 
 pub(crate) const FORMAT_VERSION: u32 = 1;

@@ -28,6 +28,28 @@ pub(crate) struct Version {
     /// missing in stores made before it was kept (then the capture log may say).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) raw_sha256: Option<String>,
+    /// The challenge wording this text was captured with (`CaptureMeta::wall_words`): a 304 that
+    /// points at it reads like a challenge too, and no date is refreshed from either.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) challenge: Option<String>,
+}
+
+/// A page that served a text other than the baseline's in a run that did not report it as a
+/// change (a flap): until it has given the baseline's text on both fetches of
+/// [`Unsettled::CALM_RUNS`] runs in a row, or someone accepts, no date is refreshed from it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Unsettled {
+    /// The other text, last seen.
+    pub(crate) sha256: String,
+    pub(crate) seen_at: DateTime<Utc>,
+    /// Runs in a row since, in which both fetches gave the baseline's text.
+    pub(crate) calm_runs: u32,
+}
+
+impl Unsettled {
+    /// Three nightly runs: a CDN node that still serves an old (or a new) page is rarely
+    /// missed by six fetches over three days, and three days of no refresh costs nothing.
+    pub(crate) const CALM_RUNS: u32 = 3;
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -35,6 +57,8 @@ pub(crate) struct SourceState {
     pub(crate) format: u32,
     pub(crate) baseline: Option<Version>,
     pub(crate) latest: Option<Version>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) unsettled: Option<Unsettled>,
 }
 
 pub(crate) struct SourceStore<'s> {
@@ -207,6 +231,7 @@ impl<'s> SourceStore<'s> {
             fingerprint: Some(capture.fingerprint.clone()),
             content_type,
             raw_sha256,
+            challenge: capture.meta.wall_words.clone(),
         };
         let mut state = previous.clone();
         state.format = FORMAT_VERSION;
@@ -221,6 +246,20 @@ impl<'s> SourceStore<'s> {
             self.write_state(&state)?;
         }
         append_lines(&self.log_path(), &[entry])?;
+        Ok(state)
+    }
+
+    /// Keeps what the run learnt of the page's stability (see [`Unsettled`]) in the state
+    /// `record` returned; written only when it changed.
+    pub(crate) fn settle(
+        &self,
+        mut state: SourceState,
+        unsettled: Option<Unsettled>,
+    ) -> Result<SourceState, StoreError> {
+        if state.unsettled != unsettled {
+            state.unsettled = unsettled;
+            self.write_state(&state)?;
+        }
         Ok(state)
     }
 
@@ -351,6 +390,7 @@ impl<'s> SourceStore<'s> {
             fingerprint: Some(fingerprint.to_string()),
             content_type: old.content_type.clone(),
             raw_sha256: Some(crate::text::sha256_bytes_hex(raw)),
+            challenge: old.challenge.clone(),
         });
         self.write_state(&state)?;
         Ok(state)
@@ -380,6 +420,8 @@ impl<'s> SourceStore<'s> {
         let latest = self.check_acceptable()?;
         let mut state = self.state()?;
         state.baseline = Some(latest.clone());
+        // A person looked at the page: another text it served before is theirs to judge now.
+        state.unsettled = None;
         self.write_state(&state)?;
         self.store.sync()?;
         Ok(latest)

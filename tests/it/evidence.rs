@@ -370,3 +370,52 @@ fn probe_shows_where_a_quote_occurs_and_the_closest_passage_when_it_does_not() {
         "{out}"
     );
 }
+
+#[test]
+fn a_page_that_reads_like_a_challenge_verifies_no_fact_not_even_by_304() {
+    let server = TestServer::start();
+    server.set(
+        "/permit",
+        Reply::html(
+            "<html><head><title>Portal</title></head><body><p>Checking your browser \
+             before accessing the portal. This process is automatic; please wait a few \
+             seconds.</p></body></html>",
+        )
+        .header("ETag", "\"challenge\""),
+    );
+    let registry = |wall: &str| {
+        Registry::new()
+            .settings(SETTINGS)
+            .source(Source::new("permit", server.url("/permit")).line(wall))
+            .route(Route::new("kz", "KZ").fact(Fact::new(
+                "offer",
+                "A job offer is required",
+                "permit",
+                "2026-11-01",
+            )))
+            .toml()
+    };
+    let ws = Workspace::new(&registry("wall = \"auto\""));
+    let before = ws.read("sources.toml");
+    // A first capture: nothing tells yet whether it is the page, so it is kept, and a fact
+    // without a quote (only the page's sameness speaks for it) is not verified by it.
+    let (r, _) = check(&ws, &["--refresh"]);
+    let row = source_row(&r, "permit");
+    assert_eq!(row["outcome"], "new", "{row}");
+    assert_eq!(fact_row(&r, "kz/offer")["refreshed"], false, "{row}");
+    // A night later, the same challenge by a 304 on it.
+    server.set("/permit", Reply::status(304));
+    let (r, _) = check(&ws, &["--refresh"]);
+    let row = source_row(&r, "permit");
+    assert_eq!(row["outcome"], "unchanged", "{row}");
+    assert!(
+        row["notes"].to_string().contains("reads like a challenge"),
+        "{row}"
+    );
+    assert_eq!(fact_row(&r, "kz/offer")["refreshed"], false);
+    assert_eq!(ws.read("sources.toml"), before);
+    // The person who opened it in a browser says it is the real page.
+    ws.write("sources.toml", &registry("wall = \"never\""));
+    let (r, _) = check(&ws, &["--refresh"]);
+    assert_eq!(fact_row(&r, "kz/offer")["refreshed"], true);
+}

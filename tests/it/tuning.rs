@@ -236,7 +236,7 @@ fn a_page_served_by_two_servers_in_turn_is_reported_by_the_second_run_and_refres
     );
     let log = ws.read("snapshots/permit/captures.jsonl");
     assert!(
-        log.contains("not confirmed: a second fetch gave the baseline's text"),
+        log.contains("not confirmed: the other fetch gave the baseline's text"),
         "the new text is stored and logged: {log}"
     );
     // The second run sees it again: the change is reported, whatever the second fetch says.
@@ -262,6 +262,61 @@ fn a_page_served_by_two_servers_in_turn_is_reported_by_the_second_run_and_refres
         "{}",
         diff.stdout
     );
+}
+
+#[test]
+fn a_page_that_flapped_verifies_nothing_until_it_settles_even_by_304() {
+    let server = TestServer::start();
+    let ws = Workspace::new(&registry(
+        &server,
+        &[r#"select = ["div.info-block-horizontal"]"#],
+    ));
+    let old = || Reply::html(page("45", "x")).header("ETag", "\"old\"");
+    server.set("/permit", old());
+    check(&ws);
+    // One run meets the updated node first, then the old one: a flap.
+    server.sequence("/permit", vec![Reply::html(page("30", "x")), old()]);
+    let refresh = |ws: &Workspace| {
+        let run = ws.run(&["check", "--refresh", "--format", "json"]);
+        let r = run.json();
+        (
+            source_row(&r, "permit").clone(),
+            fact_row(&r, "kz/days").clone(),
+        )
+    };
+    let (row, fact) = refresh(&ws);
+    assert_eq!(row["outcome"], "unchanged", "{row}");
+    assert_eq!(fact["refreshed"], false);
+    // Sticky to the old node since, answering the conditional request with a 304: the other
+    // text may be the right one, so three calm runs pass before a date moves.
+    for calm in 1..=2 {
+        server.sequence("/permit", vec![Reply::status(304), old()]);
+        let before = server.requests("/permit").len();
+        let (row, fact) = refresh(&ws);
+        assert_eq!(row["outcome"], "unchanged", "{row}");
+        assert_eq!(
+            server.requests("/permit").len() - before,
+            2,
+            "fetched twice"
+        );
+        assert_eq!(fact["refreshed"], false, "calm run {calm}: {row}");
+        assert!(
+            row["notes"]
+                .to_string()
+                .contains(&format!("in {calm} of the 3 runs")),
+            "{row}"
+        );
+    }
+    assert!(ws.read("sources.toml").contains("2026-11-20"));
+    server.sequence("/permit", vec![Reply::status(304), old()]);
+    let (row, fact) = refresh(&ws);
+    assert!(row["notes"].to_string().contains("settled"), "{row}");
+    assert_eq!(fact["refreshed"], true, "{row}");
+    // Settled: one request again.
+    let before = server.requests("/permit").len();
+    server.sequence("/permit", vec![Reply::status(304)]);
+    refresh(&ws);
+    assert_eq!(server.requests("/permit").len() - before, 1);
 }
 
 #[test]
