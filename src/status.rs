@@ -100,7 +100,7 @@ pub(crate) fn status(
     }
     let routes = crate::report::routes::judge_pages(registry, &pages, &mut rows);
     Ok(StatusReport::new(
-        today, rows, summary, missed, failed, uncovered, routes,
+        today, now, rows, summary, missed, failed, uncovered, routes,
     ))
 }
 

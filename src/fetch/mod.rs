@@ -95,6 +95,8 @@ struct HostHealth {
     failures: u32,
     /// Set once the host is given up on for the run: why.
     down: Option<String>,
+    /// Set once the host asked for a longer pause than a run waits: what it said.
+    paused: Option<String>,
 }
 
 pub(crate) struct Fetcher {
@@ -199,12 +201,20 @@ impl Fetcher {
             let attempt = self.attempt(client, source, validators).await;
             self.note_connection(host, attempt.as_ref().err().map(|(e, _)| e));
             // A host that asks us to slow down is asked nothing more by any source until then
-            // (lychee's per-host backoff), not only by the source it told.
-            if let Err((FetchError::Http { status: 429, .. }, retry)) = &attempt
-                && let Some(wait) = retry.wait(n)
-            {
-                gate.hold_for(wait);
-            }
+            // (lychee's per-host backoff), not only by the source it told; one that asks for
+            // longer than a run waits is asked nothing more in this run.
+            let attempt = match attempt {
+                Err((FetchError::Http { status: 429, .. }, Retry::Paused(pause))) => {
+                    Err((self.pause_host(host, pause), Retry::No))
+                }
+                Err((e @ FetchError::Http { status: 429, .. }, retry)) => {
+                    if let Some(wait) = retry.wait(n) {
+                        gate.hold_for(wait);
+                    }
+                    Err((e, retry))
+                }
+                other => other,
+            };
             Ok((attempt?, turn.keep_slot()))
         })
         .await
@@ -231,14 +241,40 @@ impl Fetcher {
     /// A host no connection could be made to in this run, as many times in a row as one source
     /// may try: the sources that wait for it fail at once with the same reason instead of each
     /// trying again (seven egov.kz pages behind one dead name would otherwise cost seven times
-    /// the retries and the host's intervals).
+    /// the retries and the host's intervals). Likewise a host that asked for a longer pause
+    /// than a run waits.
     fn host_down(&self, host: &HostKey) -> Option<FetchError> {
         let hosts = self.down.lock().expect("down hosts lock");
-        hosts.get(host).and_then(|h| h.down.as_ref()).map(|why| {
+        let health = hosts.get(host)?;
+        if let Some(why) = &health.paused {
+            return Some(FetchError::Blocked {
+                status: Some(429),
+                reason: format!(
+                    "{why} (not tried again: an earlier source on {host} was told so in this run)"
+                ),
+            });
+        }
+        health.down.as_ref().map(|why| {
             FetchError::CannotConnect(format!(
                 "{why} (not tried again: an earlier source on {host} could not connect in this run)"
             ))
         })
+    }
+
+    /// A 429 asking for `pause`, longer than a run waits: the source is blocked, and so is
+    /// every other source on the host for the rest of the run, without a request.
+    fn pause_host(&self, host: &HostKey, pause: std::time::Duration) -> FetchError {
+        let why = format!(
+            "HTTP 429 Too Many Requests, asking for a pause of {} s (a run waits at most {} s)",
+            pause.as_secs(),
+            retry::RETRY_AFTER_CAP.as_secs()
+        );
+        let mut hosts = self.down.lock().expect("down hosts lock");
+        hosts.entry(host.clone()).or_default().paused = Some(why.clone());
+        FetchError::Blocked {
+            status: Some(429),
+            reason: why,
+        }
     }
 
     /// Loads the source in headless Chromium (see `browser`), under the same robots.txt rules,
@@ -263,10 +299,14 @@ impl Fetcher {
             tracing::warn!(source = %source.id, "the rendered page asked for {refused}: refused, not loaded");
         }
         let dom = rendered.dom;
-        // A rendered challenge (the browser got no further) is a wall, not content.
         // A rendered challenge (the browser got no further) is a wall, not content, judged as a
         // fetched page is, with the main document's status.
-        let status = StatusCode::from_u16(rendered.status).unwrap_or(StatusCode::OK);
+        let status = StatusCode::from_u16(rendered.status).map_err(|_| {
+            FetchError::Render(format!(
+                "the browser reported status {} for the page, which is no HTTP status",
+                rendered.status
+            ))
+        })?;
         let wall_words = match wall::judge(status, &HeaderMap::new(), dom.as_bytes(), source.wall) {
             Some(wall::Verdict::Wall(reason)) => {
                 return Err(FetchError::Blocked {

@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use reqwest::header::{self, HeaderMap};
 
 /// The longest `Retry-After` we wait for; a server asking for more is treated as refusing.
-const RETRY_AFTER_CAP: Duration = Duration::from_secs(120);
+pub(crate) const RETRY_AFTER_CAP: Duration = Duration::from_secs(120);
 const BACKOFF_BASE: Duration = Duration::from_millis(500);
 const BACKOFF_MAX: Duration = Duration::from_secs(30);
 
@@ -21,6 +21,8 @@ pub(crate) enum Retry {
     Backoff,
     /// Try again when the server said (`Retry-After`).
     After(Duration),
+    /// Final: the server asked for a longer pause (`Retry-After`) than a run waits.
+    Paused(Duration),
 }
 
 impl Retry {
@@ -30,7 +32,7 @@ impl Retry {
             return Retry::No;
         }
         match retry_after(headers) {
-            Some(d) if d > RETRY_AFTER_CAP => Retry::No,
+            Some(d) if d > RETRY_AFTER_CAP => Retry::Paused(d),
             Some(d) => Retry::After(d),
             None => Retry::Backoff,
         }
@@ -39,7 +41,7 @@ impl Retry {
     /// How long to wait before attempt `attempt + 1`, or `None` when it is not worth making.
     pub(crate) fn wait(self, attempt: u32) -> Option<Duration> {
         match self {
-            Retry::No => None,
+            Retry::No | Retry::Paused(_) => None,
             Retry::Backoff => Some(backoff(attempt)),
             Retry::After(d) => Some(d),
         }

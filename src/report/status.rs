@@ -69,8 +69,13 @@ pub(crate) struct MissedRun {
 }
 
 impl StatusReport {
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one per section of the report; a struct would only name them again"
+    )]
     pub(crate) fn new(
         today: NaiveDate,
+        now: DateTime<Utc>,
         facts: Vec<FactReport>,
         mut summary: StatusSummary,
         missed_runs: Vec<MissedRun>,
@@ -85,7 +90,7 @@ impl StatusReport {
             schema_version: SCHEMA_VERSION,
             tool: format!("sourcewatch {}", env!("CARGO_PKG_VERSION")),
             today,
-            generated_at: Utc::now(),
+            generated_at: now,
             summary,
             facts,
             missed_runs,

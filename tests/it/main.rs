@@ -23,6 +23,7 @@ mod site;
 mod status;
 mod store;
 mod terminal;
+mod throttle;
 mod tuning;
 mod usage;
 mod walls;
