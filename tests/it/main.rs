@@ -26,6 +26,7 @@ mod terminal;
 mod tuning;
 mod usage;
 mod walls;
+mod walls_words;
 mod watch;
 
 use std::path::{Path, PathBuf};
