@@ -7,6 +7,7 @@ mod check;
 mod demo;
 mod evidence;
 mod faults;
+mod faults_network;
 mod history;
 mod hostile;
 mod kinds;
