@@ -19,6 +19,7 @@ mod registry_builder;
 mod reports;
 mod review;
 mod safety;
+mod safety_registry;
 mod server;
 mod site;
 mod status;
