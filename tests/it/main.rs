@@ -27,6 +27,7 @@ mod store;
 mod terminal;
 mod tuning;
 mod usage;
+mod usage_help;
 mod walls;
 mod walls_words;
 mod watch;
