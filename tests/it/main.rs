@@ -14,6 +14,7 @@ mod kinds;
 mod messages;
 mod planted;
 mod probe;
+mod probe_registry;
 mod registry;
 mod registry_builder;
 mod reports;
