@@ -10,6 +10,9 @@
 //! a row's `--flag a|b` must list exactly clap's possible values. The global options line names
 //! clap's global options (all but `--help`/`--version`) and its environment variables. The exit
 //! codes of README's "### Exit codes" table are those of the `Exit codes:` line of `--help`.
+//!
+//! clap's help on its own (every entry described, the usage of `demo` and `accept`) is checked in
+//! tests/it/usage_help.rs.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -24,22 +27,22 @@ const README: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/README.m
 
 /// What one `--help` says.
 #[derive(Debug, Default)]
-struct Help {
+pub(super) struct Help {
     /// Subcommands listed under `Commands:` (top level only).
     commands: Vec<String>,
     /// Long and short option names (`--format`, `-q`) with their possible values, if any.
     options: BTreeMap<String, Vec<String>>,
     /// The whole text, for environment variables and the exit-code line.
-    text: String,
+    pub(super) text: String,
 }
 
 /// Everything clap says: the top-level help and each subcommand's.
-struct Clap {
-    global: Help,
-    subs: BTreeMap<String, Help>,
+pub(super) struct Clap {
+    pub(super) global: Help,
+    pub(super) subs: BTreeMap<String, Help>,
 }
 
-fn clap() -> Clap {
+pub(super) fn clap() -> Clap {
     let global = help(&["--help"]);
     let subs = global
         .commands
@@ -464,67 +467,4 @@ fn drift_in_a_changed_readme_is_named() {
             "{expected}\nnot in {drift:#?}"
         );
     }
-}
-
-/// The entries of the `Arguments:` and `Options:` sections of one `--help` that have no
-/// description (clap prints the name alone on its line).
-fn undescribed(help: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut in_list = false;
-    for line in help.lines() {
-        if !line.starts_with(' ') {
-            in_list = matches!(line.trim_end(), "Arguments:" | "Options:");
-            continue;
-        }
-        let entry = line.trim_start();
-        let is_entry = entry.starts_with('-') || entry.starts_with('<') || entry.starts_with('[');
-        if in_list && is_entry && !entry.contains("  ") {
-            out.push(entry.to_string());
-        }
-    }
-    out
-}
-
-/// Every argument and option of every command says what it is for.
-#[test]
-fn every_argument_and_option_is_described() {
-    assert_eq!(
-        undescribed("Arguments:\n  <SOURCE_ID>\n\nOptions:\n      --all  Every source\n"),
-        ["<SOURCE_ID>"]
-    );
-    let clap = clap();
-    let mut missing = Vec::new();
-    for (cmd, help) in std::iter::once((&"(top level)".to_string(), &clap.global)).chain(&clap.subs)
-    {
-        for entry in undescribed(&help.text) {
-            missing.push(format!("{cmd}: {entry}"));
-        }
-    }
-    assert!(missing.is_empty(), "no description: {missing:#?}");
-}
-
-/// `demo` writes its own registry: a `--config` it would ignore is refused, and the usage of
-/// `accept` shows its two forms.
-#[test]
-fn demo_refuses_config_and_accept_shows_both_forms() {
-    let ws = Workspace::new("");
-    for args in [
-        &["demo", "--config", "other.toml"][..],
-        &["--config", "other.toml", "demo"],
-    ] {
-        let run = ws.run(args);
-        assert_eq!(run.code, 2, "{args:?}: {}", run.stdout);
-        assert!(
-            run.stderr.contains("demo writes its own sources.toml"),
-            "{}",
-            run.stderr
-        );
-    }
-    let run = ws.run(&["accept", "--help"]);
-    assert!(
-        run.stdout
-            .contains("Usage: sourcewatch accept [OPTIONS] <SOURCE_ID>...|--all"),
-        "{}",
-        run.stdout
-    );
 }

@@ -1,19 +1,20 @@
 //! Bot walls, precise both ways (src/fetch/wall/, src/check/wall.rs), through the real binary:
+//! walls a vendor's signal tells, and pages that are no wall. Walls told by their words alone are
+//! in tests/it/walls_words.rs, which uses this file's fixtures and helpers.
 //!
 //! - tests/fixtures/walls/vendor: the vendors' check and block pages (with the headers of their
 //!   `.headers` files) are `blocked` on a first capture, at their own status and at 200;
-//! - tests/fixtures/walls/words: pages that only say challenge words are content with a note on
-//!   a first capture, `blocked` when they replace a real page (or `select` finds nothing), and
-//!   `blocked` at once as error answers;
 //! - tests/fixtures/walls/content: ordinary short official pages that mention loading,
 //!   JavaScript, access, robots or carry a captcha form are content, first and as a change;
 //! - tests/fixtures/walls/change: a real change under a new loader line is `changed`;
-//! - `wall = "never"` turns the markup and words judgment off for a source.
+//! - `wall = "never"` turns the markup and words judgment off for a source (a vendor's headers
+//!   still block it);
+//! - a page rendered in the browser is judged like a fetched one.
 
 use super::*;
 use serde_json::Value;
 
-const SETTINGS: &[&str] = &[
+pub(super) const SETTINGS: &[&str] = &[
     "retries = 0",
     "timeout_secs = 5",
     "per_host_interval_ms = 0",
@@ -27,16 +28,16 @@ const EARLIER: &str = "<p>Updated on 1 November 2026.</p>";
 
 /// One fixture: its file stem (the source id), the status its name starts with (200 when none),
 /// the headers of its `.headers` file, its body.
-struct Fixture {
-    id: String,
-    status: u16,
+pub(super) struct Fixture {
+    pub(super) id: String,
+    pub(super) status: u16,
     headers: Vec<(String, String)>,
-    body: Vec<u8>,
+    pub(super) body: Vec<u8>,
 }
 
 impl Fixture {
     /// The fixture as served with `status`, with its headers and an HTML Content-Type.
-    fn reply(&self, status: u16) -> Reply {
+    pub(super) fn reply(&self, status: u16) -> Reply {
         let mut reply = Reply::status(status).header("Content-Type", "text/html; charset=utf-8");
         for (k, v) in &self.headers {
             reply = reply.header(k, v);
@@ -45,7 +46,7 @@ impl Fixture {
     }
 }
 
-fn fixtures(kind: &str) -> Vec<Fixture> {
+pub(super) fn fixtures(kind: &str) -> Vec<Fixture> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/walls")
         .join(kind);
@@ -77,14 +78,14 @@ fn fixtures(kind: &str) -> Vec<Fixture> {
     out
 }
 
-fn html(body: &[u8]) -> Reply {
+pub(super) fn html(body: &[u8]) -> Reply {
     Reply::status(200)
         .header("Content-Type", "text/html; charset=utf-8")
         .body(body.to_vec())
 }
 
 /// A workspace with one source per id, at `/<id>` on `server`; `extra` lines go into each.
-fn workspace(server: &TestServer, ids: &[&str], extra: &[&str]) -> Workspace {
+pub(super) fn workspace(server: &TestServer, ids: &[&str], extra: &[&str]) -> Workspace {
     let mut reg = Registry::new().settings(SETTINGS);
     for id in ids {
         let mut source = Source::new(id, server.url(&format!("/{id}")));
@@ -96,20 +97,20 @@ fn workspace(server: &TestServer, ids: &[&str], extra: &[&str]) -> Workspace {
     Workspace::new(&reg.toml())
 }
 
-fn state(ws: &Workspace, id: &str) -> Value {
+pub(super) fn state(ws: &Workspace, id: &str) -> Value {
     match std::fs::read_to_string(ws.path(&format!("snapshots/{id}/state.json"))) {
         Ok(s) => serde_json::from_str(&s).unwrap(),
         Err(_) => Value::Null,
     }
 }
 
-fn stored_texts(ws: &Workspace, id: &str) -> usize {
+pub(super) fn stored_texts(ws: &Workspace, id: &str) -> usize {
     std::fs::read_dir(ws.path(&format!("snapshots/{id}/text")))
         .map(|d| d.count())
         .unwrap_or(0)
 }
 
-fn notes(row: &Value) -> String {
+pub(super) fn notes(row: &Value) -> String {
     row["notes"]
         .as_array()
         .map(|n| {
@@ -121,7 +122,7 @@ fn notes(row: &Value) -> String {
         .unwrap_or_default()
 }
 
-fn check(ws: &Workspace) -> Value {
+pub(super) fn check(ws: &Workspace) -> Value {
     let run = ws.run(&["check", "--format", "json"]);
     assert!(
         run.code == 0 || run.code == 1,
@@ -194,157 +195,6 @@ fn a_vendors_refusal_is_blocked_by_its_headers_even_for_a_source_that_opts_out()
         "blocked: DDoS-Guard (server: ddos-guard) refused the request (HTTP 403)"
     );
     assert_eq!(source_row(&r, "origin")["outcome"], "http_error");
-}
-
-#[test]
-fn words_only_pages_are_content_with_a_note_first_and_walls_as_errors() {
-    let pages = fixtures("words");
-    assert!(pages.len() >= 10);
-    let server = TestServer::start();
-    let mut errors = Vec::new();
-    for page in &pages {
-        server.set(&format!("/{}", page.id), page.reply(200));
-        if page.status != 200 {
-            let id = format!("{}-as-error", page.id);
-            server.set(&format!("/{id}"), page.reply(page.status));
-            errors.push((id, page.status));
-        }
-    }
-    assert!(errors.len() >= 5);
-    let mut ids: Vec<&str> = pages.iter().map(|p| p.id.as_str()).collect();
-    ids.extend(errors.iter().map(|(id, _)| id.as_str()));
-    let ws = workspace(&server, &ids, &[]);
-    let r = check(&ws);
-    for page in &pages {
-        let row = source_row(&r, &page.id);
-        // Nothing tells yet whether it is the page: it is, and the row says what it reads like.
-        assert_eq!(row["outcome"], "new", "{}: {row}", page.id);
-        assert_eq!(stored_texts(&ws, &page.id), 1, "{}", page.id);
-        let notes = notes(row);
-        assert!(
-            notes.starts_with("this first capture reads like a challenge page (a short page ("),
-            "{}: {notes}",
-            page.id
-        );
-        assert!(
-            notes.contains("(HTTP 200)) and is now the baseline"),
-            "{notes}"
-        );
-        assert!(notes.contains("wall = \"never\""), "{notes}");
-    }
-    // An error answer is never the page: its words decide at once.
-    for (id, status) in &errors {
-        let row = source_row(&r, id);
-        assert_eq!(row["outcome"], "blocked", "{id}: {row}");
-        let error = row["error"].as_str().unwrap();
-        assert!(
-            error.starts_with("blocked: challenge page: a short page ("),
-            "{id}: {error}"
-        );
-        assert!(
-            error.ends_with(&format!("(HTTP {status})")),
-            "{id}: {error}"
-        );
-        assert_eq!(stored_texts(&ws, id), 0, "{id}");
-    }
-}
-
-#[test]
-fn words_only_pages_are_blocked_when_the_page_lost_its_content() {
-    let pages = fixtures("words");
-    let content = fixtures("content");
-    let good = &content.iter().find(|p| p.id == "notice-ru").unwrap().body;
-    let server = TestServer::start();
-    let ids: Vec<&str> = pages.iter().map(|p| p.id.as_str()).collect();
-    for id in &ids {
-        server.set(&format!("/{id}"), html(good));
-    }
-    let ws = workspace(&server, &ids, &[]);
-    let first = check(&ws);
-    for id in &ids {
-        assert_eq!(source_row(&first, id)["outcome"], "new", "{id}");
-    }
-    let baseline: Vec<Value> = ids.iter().map(|id| state(&ws, id)).collect();
-    for page in &pages {
-        server.set(&format!("/{}", page.id), page.reply(200));
-    }
-    let second = check(&ws);
-    for (page, before) in pages.iter().zip(&baseline) {
-        let id = &page.id;
-        let row = source_row(&second, id);
-        assert_eq!(row["outcome"], "blocked", "{id}: {row}");
-        let error = row["error"].as_str().unwrap();
-        assert!(
-            error.starts_with("blocked: challenge page: a short page ("),
-            "{id}: {error}"
-        );
-        assert!(
-            error.contains("(HTTP 200), and the page lost the content it had (it keeps "),
-            "{id}: {error}"
-        );
-        assert!(error.contains("% of the baseline's words"), "{error}");
-        // Not stored; baseline and latest as they were.
-        assert_eq!(stored_texts(&ws, id), 1, "{id}");
-        assert_eq!(&state(&ws, id), before, "{id}");
-    }
-    let accept = ws.run(&["accept", ids[0]]);
-    assert_eq!(accept.code, 2);
-    assert!(
-        accept
-            .stderr
-            .contains("its latest capture failed (blocked); nothing to accept"),
-        "{}",
-        accept.stderr
-    );
-}
-
-#[test]
-fn words_only_page_where_select_finds_nothing_is_blocked_on_a_first_capture() {
-    let words = fixtures("words");
-    let content = fixtures("content");
-    let wall = words
-        .iter()
-        .find(|p| p.id == "200-ru-proverka-brauzera")
-        .unwrap();
-    // The same selector on an ordinary page that lacks it is the selector's fault.
-    let plain = content.iter().find(|p| p.id == "service-moved-en").unwrap();
-    let server = TestServer::start();
-    let spinner = words
-        .iter()
-        .find(|p| p.id == "200-en-checking-your-browser")
-        .unwrap();
-    server.set("/wall", wall.reply(200));
-    server.set("/plain", plain.reply(200));
-    server.set("/spinner", spinner.reply(200));
-    let ws = Workspace::new(
-        &Registry::new()
-            .settings(SETTINGS)
-            .source(Source::new("wall", server.url("/wall")).select(&["div.info-block-horizontal"]))
-            .source(
-                Source::new("plain", server.url("/plain")).select(&["div.info-block-horizontal"]),
-            )
-            // The element is there, and empty: the content is not.
-            .source(Source::new("spinner", server.url("/spinner")).select(&["div.spinner"]))
-            .toml(),
-    );
-    let r = check(&ws);
-    let spinner = source_row(&r, "spinner");
-    assert_eq!(spinner["outcome"], "blocked", "{spinner}");
-    assert!(
-        spinner["error"]
-            .as_str()
-            .unwrap()
-            .contains("lost the content it had (the selected part holds no text)"),
-        "{spinner}"
-    );
-    let row = source_row(&r, "wall");
-    assert_eq!(row["outcome"], "blocked", "{row}");
-    let error = row["error"].as_str().unwrap();
-    assert!(
-        error.contains("\"проверка браузера\" (HTTP 200), and the page lost the content it had (select matched nothing)"),
-        "{error}"
-    );
-    assert_eq!(source_row(&r, "plain")["outcome"], "selector_missing");
 }
 
 #[test]
@@ -472,41 +322,6 @@ fn wall_never_turns_off_the_markup_and_words_judgment() {
     server.set("/words", wall.reply(200));
     let r = check(&ws);
     assert_eq!(source_row(&r, "words")["outcome"], "changed");
-}
-
-#[test]
-fn probe_of_a_wall_says_blocked_and_of_words_says_what_they_read_like() {
-    let words = fixtures("words");
-    let refusal = words
-        .iter()
-        .find(|p| p.id == "403-en-verify-you-are-human")
-        .unwrap();
-    let server = TestServer::start();
-    server.set("/wall", refusal.reply(refusal.status));
-    server.set("/words", refusal.reply(200));
-    let ws = Workspace::new(&Registry::new().settings(SETTINGS).toml());
-    let run = ws.run(&["probe", &server.url("/wall"), "--format", "json"]);
-    assert_eq!(run.code, 1);
-    let j = run.json();
-    assert_eq!(j["outcome"], "blocked");
-    assert_eq!(j["http_status"], 403);
-    assert_eq!(j["text"], Value::Null);
-    assert!(
-        j["error"]
-            .as_str()
-            .unwrap()
-            .contains("says \"verify you are human\""),
-        "{j}"
-    );
-    let run = ws.run(&["probe", &server.url("/words")]);
-    assert!(
-        run.stdout.contains(
-            "note      this page reads like a challenge page (a short page (43 words) that says \
-             \"verify you are human\" (HTTP 200))"
-        ),
-        "{}",
-        run.stdout
-    );
 }
 
 #[test]
