@@ -26,7 +26,6 @@ mod site;
 mod status;
 mod store;
 mod terminal;
-mod throttle;
 mod tuning;
 mod usage;
 mod usage_help;
