@@ -9,6 +9,7 @@ mod evidence;
 mod faults;
 mod history;
 mod hostile;
+mod import;
 mod kinds;
 mod messages;
 mod planted;

@@ -5,7 +5,7 @@
 use super::*;
 use serde_json::Value;
 
-const SETTINGS: &[&str] = &[
+pub(crate) const SETTINGS: &[&str] = &[
     "retries = 0",
     "per_host_interval_ms = 0",
     "stale_after_days = 365",
@@ -16,7 +16,7 @@ const EGOV: &str = "https://egov.kz/cms/en/services/for_foreigners/009pass_mvd";
 
 /// A route page with its link to the official page pointed at `official`: `route-en.html` is
 /// the local copy of the seed page (examples/site), the others tests/fixtures/site.
-fn route_page(name: &str, official: &str) -> String {
+pub(crate) fn route_page(name: &str, official: &str) -> String {
     let path = match name {
         "route-en.html" => "examples/site/kz-pr-it-specialists.html".to_string(),
         other => format!("tests/fixtures/site/{other}"),
@@ -28,7 +28,7 @@ fn route_page(name: &str, official: &str) -> String {
 }
 
 /// An official page shaped like egov.kz's service page for the IT-specialist route.
-fn official_page() -> Reply {
+pub(crate) fn official_page() -> Reply {
     Reply::html(
         "<html><body><div class=\"info-block-horizontal\"><h2>Term of rendering the service</h2>\
          <p>The service is rendered within 45 calendar days.</p><h2>List of documents</h2><ul>\
@@ -66,13 +66,13 @@ fn workspace(server: &TestServer) -> Workspace {
     )
 }
 
-fn check(ws: &Workspace) -> (Value, i32) {
+pub(crate) fn check(ws: &Workspace) -> (Value, i32) {
     let run = ws.run(&["check", "--format", "json"]);
     assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
     (run.json(), run.code)
 }
 
-fn route_row<'a>(report: &'a Value, id: &str) -> &'a Value {
+pub(crate) fn route_row<'a>(report: &'a Value, id: &str) -> &'a Value {
     report["routes"]
         .as_array()
         .unwrap()
@@ -81,7 +81,7 @@ fn route_row<'a>(report: &'a Value, id: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no route {id} in {report}"))
 }
 
-fn serve_route(server: &TestServer, edit: impl Fn(String) -> String) {
+pub(crate) fn serve_route(server: &TestServer, edit: impl Fn(String) -> String) {
     let html = edit(route_page("route-en.html", &server.url("/official")));
     server.set("/kazakhstan/pr-it", Reply::html(html));
 }
@@ -218,202 +218,6 @@ fn a_route_page_that_fails_flags_nothing_and_says_why() {
     assert_eq!(code, 0, "a failed route page is no fact's failure");
     let text = ws.run(&["report"]).stdout;
     assert!(text.contains("page not read: http_error"), "{text}");
-}
-
-/// An official page in Russian for the labour-immigrant route of `route-ru.html`.
-fn official_page_ru() -> Reply {
-    Reply::html(
-        "<html><body><div class=\"info-block-horizontal\"><h3>Срок оказания услуги</h3>\
-         <p>Срок оказания государственной услуги – 15 рабочих дней.</p>\
-         <p>Разрешение выдается на срок до 12 месяцев.</p>\
-         <p>Государственная пошлина составляет 2 МРП.</p><h3>Перечень документов</h3><ul>\
-         <li>Заявление о выдаче разрешения трудовому иммигранту</li>\
-         <li>Копия паспорта иностранца</li></ul></div></body></html>",
-    )
-}
-
-/// The TOML tables of a draft, as (key, value) lines per `[[routes.facts]]`.
-fn drafted_facts(toml: &str) -> Vec<toml::Table> {
-    let doc: toml::Table = toml.parse().unwrap_or_else(|e| panic!("{e}\n{toml}"));
-    doc["routes"][0]["facts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f.as_table().unwrap().clone())
-        .collect()
-}
-
-#[test]
-fn import_drafts_every_claim_of_an_english_page_with_agreeing_quotes() {
-    let server = TestServer::start();
-    server.set("/official", official_page());
-    serve_route(&server, |h| h);
-    let ws = Workspace::new(
-        &Registry::new()
-            .settings(SETTINGS)
-            .source(Source::new("official", server.url("/official")))
-            .toml(),
-    );
-    let run = ws.run(&["import", &server.url("/kazakhstan/pr-it")]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let facts = drafted_facts(&run.stdout);
-    // Every row, the stay, the 14 documents and the processing time.
-    assert_eq!(facts.len(), 21, "{}", run.stdout);
-    for f in &facts {
-        assert_eq!(
-            f["last_verified"]
-                .as_datetime()
-                .map(|d| d.to_string())
-                .as_deref(),
-            Some("2026-06-09"),
-            "{f:?}"
-        );
-        assert_eq!(f["source"].as_str(), Some("official"), "{f:?}");
-    }
-    let by_claim = |claim: &str| {
-        facts
-            .iter()
-            .find(|f| f["claim"].as_str() == Some(claim))
-            .unwrap_or_else(|| panic!("no fact for {claim:?}: {}", run.stdout))
-    };
-    assert_eq!(
-        by_claim("Typical processing: ~45 days")["quote"].as_str(),
-        Some("The service is rendered within 45 calendar days.")
-    );
-    assert_eq!(
-        by_claim("Certificate of fingerprinting")["quote"].as_str(),
-        Some("Certificate of fingerprinting")
-    );
-    // No passage states it: no quote, and the draft says why.
-    assert!(by_claim("Job offer: Required").get("quote").is_none());
-    assert!(
-        run.stdout
-            .contains("# no quote: no passage of the official page names it")
-    );
-    let route: toml::Table = run.stdout.parse().unwrap();
-    assert_eq!(
-        route["routes"][0]["page"].as_str(),
-        Some(server.url("/kazakhstan/pr-it").as_str())
-    );
-    assert_eq!(route["routes"][0]["id"].as_str(), Some("pr-it"));
-}
-
-#[test]
-fn import_write_round_trips_and_refuses_the_same_route_again() {
-    let server = TestServer::start();
-    server.set("/official", official_page());
-    serve_route(&server, |h| h);
-    let toml = Registry::new()
-        .comment("the site's registry")
-        .settings(SETTINGS)
-        .source(Source::new("official", server.url("/official")))
-        .toml();
-    let ws = Workspace::new(&toml);
-    let page = server.url("/kazakhstan/pr-it");
-    let run = ws.run(&["import", &page, "--route", "kz-pr-it", "--write"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(
-        run.stdout.contains("added route kz-pr-it"),
-        "{}",
-        run.stdout
-    );
-    let written = ws.read("sources.toml");
-    assert!(written.starts_with(&toml), "every byte already there stays");
-    assert_eq!(ws.run(&["validate"]).code, 0);
-    // The imported registry watches the whole page: every claim is monitored.
-    let (r, _) = check(&ws);
-    let route = route_row(&r, "kz-pr-it");
-    assert_eq!(route["claims"], 21, "{route}");
-    assert_eq!(route["monitored"], 21, "{route}");
-    assert_eq!(route["coverage"], 1.0);
-    assert_eq!(route["date_matches"], true);
-    // Again: refused, nothing written.
-    let again = ws.run(&["import", &page, "--route", "kz-pr-it", "--write"]);
-    assert_eq!(again.code, 2);
-    assert!(
-        again.stderr.contains("route \"kz-pr-it\" is already in"),
-        "{}",
-        again.stderr
-    );
-    assert_eq!(ws.read("sources.toml"), written);
-}
-
-#[test]
-fn import_reads_a_russian_page_and_its_date() {
-    let server = TestServer::start();
-    server.set("/official", official_page_ru());
-    server.set(
-        "/ru/trudovoi",
-        Reply::html(route_page("route-ru.html", &server.url("/official"))),
-    );
-    let ws = Workspace::new(
-        &Registry::new()
-            .settings(SETTINGS)
-            .source(Source::new("official-ru", server.url("/official")))
-            .toml(),
-    );
-    let run = ws.run(&["import", &server.url("/ru/trudovoi")]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let facts = drafted_facts(&run.stdout);
-    assert_eq!(facts.len(), 8, "{}", run.stdout);
-    for f in &facts {
-        assert_eq!(
-            f["last_verified"]
-                .as_datetime()
-                .map(|d| d.to_string())
-                .as_deref(),
-            Some("2026-06-01")
-        );
-    }
-    let term = facts
-        .iter()
-        .find(|f| f["claim"].as_str() == Some("Срок рассмотрения: 15 рабочих дней"))
-        .unwrap_or_else(|| panic!("{}", run.stdout));
-    assert_eq!(
-        term["quote"].as_str(),
-        Some("Срок оказания государственной услуги – 15 рабочих дней.")
-    );
-    let duty = facts
-        .iter()
-        .find(|f| f["claim"].as_str() == Some("Государственная пошлина — 2 МРП"))
-        .unwrap_or_else(|| panic!("{}", run.stdout));
-    assert_eq!(
-        duty["quote"].as_str(),
-        Some("Государственная пошлина составляет 2 МРП.")
-    );
-    let valid = |id: &str| {
-        id.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-            && id
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
-    };
-    assert!(
-        facts.iter().all(|f| valid(f["id"].as_str().unwrap())),
-        "ids are ASCII: {}",
-        run.stdout
-    );
-}
-
-#[test]
-fn import_of_bad_input_exits_2_and_writes_nothing() {
-    let server = TestServer::start();
-    server.set("/gone", Reply::status(404));
-    server.set(
-        "/empty",
-        Reply::html(
-            "<html><body><main><h1>Coming soon</h1><p>Nothing here yet.</p></main></body></html>",
-        ),
-    );
-    let toml = Registry::new().settings(SETTINGS).toml();
-    let ws = Workspace::new(&toml);
-    for path in ["/gone", "/empty"] {
-        let run = ws.run(&["import", &server.url(path), "--write"]);
-        assert_eq!(run.code, 2, "{path}: {}", run.stdout);
-        assert_eq!(ws.read("sources.toml"), toml, "{path}");
-    }
-    let run = ws.run(&["import", "no-such-file.html"]);
-    assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("no-such-file.html"), "{}", run.stderr);
 }
 
 /// The seed page against the bundled registry: every claim on the page is one of its facts,
