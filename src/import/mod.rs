@@ -10,6 +10,10 @@
 //! supports the claim and whose typed values agree with it; when no passage does, there is no
 //! quote and a comment says so: never a guess. Each fact says how sure its quote is.
 //!
+//! Every request of an import goes through one `Fetcher`, as a check's do: robots.txt is asked
+//! once per origin, and the host's limits and interval hold between the route page and the
+//! official pages it links to.
+//!
 //! The draft is printed as TOML; `--write` appends it to `sources.toml`, leaving every byte
 //! already there as it was, after checking that the file with it still validates, and refuses a
 //! route id that exists.
@@ -25,7 +29,7 @@ use chrono::NaiveDate;
 use reqwest::Url;
 
 use crate::fetch::{Fetched, Fetcher, Response};
-use crate::registry::{Registry, Settings, Source};
+use crate::registry::{Registry, Source};
 use crate::store::Store;
 use ids::{route_id_for, unique_fact_id, unique_source_id};
 use support::{Support, best_passage, claim_text};
@@ -40,9 +44,9 @@ pub(crate) struct Draft {
     pub(crate) drafted_sources: usize,
 }
 
-/// Where the page comes from.
+/// Where the page comes from: a URL, fetched as a source made of it, or a saved file.
 enum Origin {
-    Url(Url),
+    Url(Arc<Source>),
     File(std::path::PathBuf),
 }
 
@@ -52,17 +56,29 @@ pub(crate) fn import(
     route_id: Option<&str>,
     today: NaiveDate,
 ) -> anyhow::Result<Draft> {
+    let settings = &registry.settings;
     let origin = match Url::parse(page_arg) {
-        Ok(url) if matches!(url.scheme(), "http" | "https") => Origin::Url(url),
+        Ok(url) if matches!(url.scheme(), "http" | "https") => {
+            Origin::Url(Arc::new(Source::page("import", url, settings)))
+        }
         _ => Origin::File(page_arg.into()),
     };
-    let settings = &registry.settings;
     let runtime = crate::runtime::build().context("starting the async runtime")?;
+    // One fetcher for every request of the import, as for a check: robots.txt once per origin,
+    // the host's limits and interval between its requests. It knows the registry's sources (their
+    // own CA files) and the page; a linked page is fetched under its guard like any other name.
+    let mut known = registry.sources.clone();
+    if let Origin::Url(source) = &origin {
+        known.push(source.clone());
+    }
+    let fetcher = Fetcher::new(settings, &known).context("building the HTTP client")?;
     let (page, page_url) = match &origin {
-        Origin::Url(url) => {
-            let (response, final_url) = runtime
-                .block_on(fetch_page(settings, url))
+        Origin::Url(source) => {
+            let url = &source.url;
+            let response = runtime
+                .block_on(fetch_page(&fetcher, source))
                 .with_context(|| format!("reading the route page {url}"))?;
+            let final_url = Url::parse(&response.final_url).unwrap_or_else(|_| url.clone());
             let html =
                 crate::extract::decode(&response.body, response.content_type.as_deref(), None);
             let page = crate::site::read(&html, Some(&final_url), &[], &[])
@@ -114,8 +130,10 @@ pub(crate) fn import(
     let store = Store::open_read(&settings.snapshots_dir).ok();
     for link in &official {
         if let Some(source) = registry.sources.iter().find(|s| same_page(&s.url, link)) {
-            let text = stored_text(store.as_ref(), &source.id)
-                .or_else(|| runtime.block_on(fetch_text(settings, source)).ok());
+            let text = stored_text(store.as_ref(), &source.id).or_else(|| {
+                let fetched = runtime.block_on(fetch_text(&fetcher, source, settings.timeout));
+                fetched.ok()
+            });
             candidates.push(Candidate {
                 id: source.id.clone(),
                 url: (*link).clone(),
@@ -126,8 +144,8 @@ pub(crate) fn import(
             let drafted: Vec<&str> = candidates.iter().map(|c| c.id.as_str()).collect();
             let id = unique_source_id(registry, &drafted, link);
             let source = Source::page(&id, (*link).clone(), settings);
-            let fetched = runtime.block_on(fetch_page(settings, link)).ok();
-            let text = fetched.as_ref().and_then(|(response, _)| {
+            let fetched = runtime.block_on(fetch_page(&fetcher, &source)).ok();
+            let text = fetched.as_ref().and_then(|response| {
                 let extracted =
                     runtime.block_on(crate::extract::extract(&source, response, settings.timeout));
                 extracted.ok().map(|e| e.text)
@@ -138,7 +156,7 @@ pub(crate) fn import(
                 text,
                 drafted: Some(DraftedSource {
                     source,
-                    response: fetched.map(|(r, _)| r),
+                    response: fetched,
                 }),
             });
         }
@@ -336,16 +354,11 @@ fn source_block(c: &Candidate, d: &DraftedSource, facts: &[DraftFact]) -> String
     out
 }
 
-/// One polite fetch of a page (robots.txt, the User-Agent, the host's gate): its response and
-/// final URL, or why there is none.
-async fn fetch_page(settings: &Settings, url: &Url) -> anyhow::Result<(Response, Url)> {
-    let source = Arc::new(Source::page("import", url.clone(), settings));
-    let fetcher = Fetcher::new(settings, std::slice::from_ref(&source))?;
-    match fetcher.get(&source, None).await {
-        Ok((Fetched::Body(response), _)) => {
-            let final_url = Url::parse(&response.final_url).unwrap_or_else(|_| url.clone());
-            Ok((response, final_url))
-        }
+/// One polite fetch through the import's fetcher (robots.txt, the User-Agent, the host's gate,
+/// walls): the response, or why there is none.
+async fn fetch_page(fetcher: &Fetcher, source: &Source) -> anyhow::Result<Response> {
+    match fetcher.get(source, None).await {
+        Ok((Fetched::Body(response), _)) => Ok(response),
         Ok((Fetched::NotModified { .. }, _)) => {
             bail!("HTTP 304 to a request that was not conditional")
         }
@@ -353,19 +366,17 @@ async fn fetch_page(settings: &Settings, url: &Url) -> anyhow::Result<(Response,
     }
 }
 
-/// A registry source's text from one polite fetch, extracted with its own settings.
-async fn fetch_text(settings: &Settings, source: &Arc<Source>) -> anyhow::Result<String> {
-    let fetcher = Fetcher::new(settings, std::slice::from_ref(source))?;
-    match fetcher.get(source, None).await {
-        Ok((Fetched::Body(response), _)) => {
-            Ok(crate::extract::extract(source, &response, settings.timeout)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?
-                .text)
-        }
-        Ok((Fetched::NotModified { .. }, _)) => bail!("HTTP 304"),
-        Err(e) => bail!("{e}"),
-    }
+/// A source's text from one polite fetch, extracted with its own settings.
+async fn fetch_text(
+    fetcher: &Fetcher,
+    source: &Source,
+    timeout: std::time::Duration,
+) -> anyhow::Result<String> {
+    let response = fetch_page(fetcher, source).await?;
+    Ok(crate::extract::extract(source, &response, timeout)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .text)
 }
 
 /// The latest stored text of a source, if the store has one.

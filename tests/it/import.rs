@@ -3,6 +3,7 @@
 
 use super::site::{SETTINGS, check, official_page, route_page, route_row, serve_route};
 use super::*;
+use std::time::Duration;
 
 /// An official page in Russian for the labour-immigrant route of `route-ru.html`.
 fn official_page_ru() -> Reply {
@@ -198,4 +199,55 @@ fn import_of_bad_input_exits_2_and_writes_nothing() {
     let run = ws.run(&["import", "no-such-file.html"]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("no-such-file.html"), "{}", run.stderr);
+}
+
+/// Every request of an import goes through one fetcher: robots.txt is asked once for the host,
+/// and the host's interval holds between the route page and the official pages it links to.
+#[test]
+fn import_asks_robots_txt_once_and_keeps_the_hosts_interval() {
+    let server = TestServer::start();
+    server.set(
+        "/robots.txt",
+        Reply::status(200).body("User-agent: *\nAllow: /\n"),
+    );
+    server.set("/official-a", official_page());
+    server.set("/official-b", official_page_ru());
+    let second = format!(
+        "<p><a href=\"{}\">Перечень документов</a></p></main>",
+        server.url("/official-b")
+    );
+    let html = route_page("route-en.html", &server.url("/official-a")).replace("</main>", &second);
+    assert!(html.contains(&server.url("/official-b")));
+    server.set("/kazakhstan/pr-it", Reply::html(html));
+    let ws = Workspace::new(
+        &Registry::new()
+            .settings(&["retries = 0", "per_host_interval_ms = 300"])
+            .source(Source::new("official-a", server.url("/official-a")))
+            .source(Source::new("official-b", server.url("/official-b")))
+            .toml(),
+    );
+    let run = ws.run(&["import", &server.url("/kazakhstan/pr-it")]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let paths = [
+        "/robots.txt",
+        "/kazakhstan/pr-it",
+        "/official-a",
+        "/official-b",
+    ];
+    let mut seen: Vec<(std::time::Instant, &str)> = Vec::new();
+    for path in paths {
+        let requests = server.requests(path);
+        assert_eq!(requests.len(), 1, "{path} asked {} times", requests.len());
+        seen.push((requests[0].at, path));
+    }
+    seen.sort();
+    for pair in seen.windows(2) {
+        let gap = pair[1].0 - pair[0].0;
+        assert!(
+            gap >= Duration::from_millis(290),
+            "{} came {gap:?} after {}",
+            pair[1].1,
+            pair[0].1
+        );
+    }
 }
