@@ -1,13 +1,13 @@
 //! `import PAGE_URL|FILE`: a `[[routes]]` block drafted from a published route page, so a site
 //! with a hundred routes gets its registry in minutes instead of days (docs/site.md).
 //!
-//! One polite fetch of the page (or a saved file), read into claims as `check` reads it. Each
-//! claim becomes a fact: its id made from its words, its `claim` the page's own wording, its
-//! `last_verified` the page's own date. Its `source` is the official page the route page links
-//! to that a `[[sources]]` URL names (an official link not yet in the registry gets a drafted
-//! `[[sources]]` block, its `select` suggested as `probe` suggests one). Its `quote` is the
-//! passage of that source's text (the latest stored capture, else one polite fetch) that best
-//! supports the claim and whose typed values agree with it; when no passage does, there is no
+//! One polite fetch of the page (refused unless it is HTML) or a saved file, read into claims as
+//! `check` reads it. Each claim becomes a fact: its id made from its words, its `claim` the page's
+//! own wording, its `last_verified` the page's own date. Its `source` is the official page the
+//! route page links to that a `[[sources]]` URL names (an official link not yet in the registry
+//! gets a drafted `[[sources]]` block, its `select` suggested as `probe` suggests one). Its `quote`
+//! is the passage of that source's text (the latest stored capture, else one polite fetch) that
+//! best supports the claim and whose typed values agree with it; when no passage does, there is no
 //! quote and a comment says so: never a guess. Each fact says how sure its quote is.
 //!
 //! Every request of an import goes through one `Fetcher`, as a check's do: robots.txt is asked
@@ -78,6 +78,7 @@ pub(crate) fn import(
             let response = runtime
                 .block_on(fetch_page(&fetcher, source))
                 .with_context(|| format!("reading the route page {url}"))?;
+            refuse_non_html(url, &response)?;
             let final_url = Url::parse(&response.final_url).unwrap_or_else(|_| url.clone());
             let html =
                 crate::extract::decode(&response.body, response.content_type.as_deref(), None);
@@ -377,6 +378,29 @@ async fn fetch_text(
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?
         .text)
+}
+
+/// A route page is HTML: its Content-Type is `text/html` or `application/xhtml+xml`. A page sent
+/// without a Content-Type is taken as HTML when its body starts with markup (`<`, after a
+/// byte-order mark and white space), as a browser would sniff it; anything else is refused.
+fn refuse_non_html(url: &Url, response: &Response) -> anyhow::Result<()> {
+    let what = match response.content_type.as_deref().map(str::trim) {
+        Some(ct) if !ct.is_empty() => match crate::registry::media_type(ct).as_str() {
+            "text/html" | "application/xhtml+xml" => return Ok(()),
+            _ => format!("its Content-Type is {ct}"),
+        },
+        _ => {
+            let body = response
+                .body
+                .strip_prefix(b"\xef\xbb\xbf")
+                .unwrap_or(&response.body);
+            if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<') {
+                return Ok(());
+            }
+            "it has no Content-Type and does not start with markup".to_string()
+        }
+    };
+    bail!("{url} is not an HTML page ({what}): import reads a route page as the site publishes it")
 }
 
 /// The latest stored text of a source, if the store has one.

@@ -251,3 +251,65 @@ fn import_asks_robots_txt_once_and_keeps_the_hosts_interval() {
         );
     }
 }
+
+/// A route page is HTML: a body of another type is refused (exit 2) even when its text would
+/// yield claims; one sent without a Content-Type is read when it starts with markup. A saved
+/// file is read as before.
+#[test]
+fn import_refuses_a_page_that_is_not_html() {
+    let server = TestServer::start();
+    server.set("/official", official_page());
+    let text = "Typical processing: ~45 days.\nState fee: 2 MCI.\n";
+    server.set(
+        "/plain",
+        Reply::status(200)
+            .header("Content-Type", "text/plain; charset=utf-8")
+            .body(text),
+    );
+    server.set(
+        "/pdf",
+        Reply::status(200)
+            .header("Content-Type", "application/pdf")
+            .body(format!("%PDF-1.4\n{text}")),
+    );
+    server.set("/untyped-text", Reply::status(200).body(text));
+    let html = route_page("route-en.html", &server.url("/official"));
+    server.set(
+        "/untyped-html",
+        Reply::status(200).body(format!("\u{feff}\n  {html}")),
+    );
+    server.set(
+        "/xhtml",
+        Reply::status(200)
+            .header("Content-Type", "application/xhtml+xml")
+            .body(html.clone()),
+    );
+    let toml = Registry::new()
+        .settings(SETTINGS)
+        .source(Source::new("official", server.url("/official")))
+        .toml();
+    let ws = Workspace::new(&toml);
+    for (path, why) in [
+        ("/plain", "its Content-Type is text/plain; charset=utf-8"),
+        ("/pdf", "its Content-Type is application/pdf"),
+        (
+            "/untyped-text",
+            "it has no Content-Type and does not start with markup",
+        ),
+    ] {
+        let run = ws.run(&["import", &server.url(path), "--write"]);
+        assert_eq!(run.code, 2, "{path}: {}", run.stdout);
+        let expected = format!("{} is not an HTML page ({why})", server.url(path));
+        assert!(run.stderr.contains(&expected), "{path}: {}", run.stderr);
+        assert_eq!(ws.read("sources.toml"), toml, "{path}");
+    }
+    for path in ["/untyped-html", "/xhtml"] {
+        let run = ws.run(&["import", &server.url(path)]);
+        assert_eq!(run.code, 0, "{path}: {}", run.stderr);
+        assert_eq!(drafted_facts(&run.stdout).len(), 21, "{path}");
+    }
+    ws.write("saved-page.html", &html);
+    let run = ws.run(&["import", "saved-page.html", "--route", "kz-pr-it"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(drafted_facts(&run.stdout).len(), 21);
+}
