@@ -14,9 +14,9 @@
 //! once per origin, and the host's limits and interval hold between the route page and the
 //! official pages it links to.
 //!
-//! The draft is printed as TOML; `--write` appends it to `sources.toml`, leaving every byte
-//! already there as it was, after checking that the file with it still validates, and refuses a
-//! route id that exists.
+//! The draft is printed as TOML; `--write` appends it to `sources.toml` under the store's lock,
+//! leaving every byte already there as it was, after checking that the file with it still
+//! validates, and refuses a route id that exists.
 
 mod ids;
 mod support;
@@ -279,10 +279,21 @@ pub(crate) fn import(
 }
 
 /// Appends the draft to `sources.toml`: the bytes already there stay as they are; the result
-/// must validate before anything is written (atomically).
-pub(crate) fn write(registry: &Registry, draft: &Draft, today: NaiveDate) -> anyhow::Result<()> {
+/// must validate before anything is written (atomically). The caller holds the store's lock
+/// (`_locked`), so no `verify` or `check --refresh` edits the file at the same time.
+pub(crate) fn write(
+    registry: &Registry,
+    draft: &Draft,
+    today: NaiveDate,
+    _locked: &Store,
+) -> anyhow::Result<()> {
     let path = &registry.path;
-    let old = std::fs::read_to_string(path).unwrap_or_default();
+    let old = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        // A site starting out has no sources.toml yet: the draft makes it.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => bail!("reading {}: {e}; nothing was written", path.display()),
+    };
     let mut new = old.clone();
     if !new.is_empty() && !new.ends_with('\n') {
         new.push('\n');
@@ -421,4 +432,32 @@ fn same_page(known: &Url, link: &Url) -> bool {
 
 fn toml_str(s: &str) -> String {
     toml_edit::Value::from(s).to_string().trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Only a sources.toml that does not exist reads as empty: one that cannot be read (here not
+    /// UTF-8) is an error, and its bytes stay as they were.
+    #[test]
+    fn write_refuses_a_sources_toml_it_cannot_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sources.toml");
+        let bytes = b"[settings]\ncontact = \"ops@\xff.org\"\n";
+        std::fs::write(&path, bytes).unwrap();
+        let today = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+        let registry = crate::registry::parse(&path, "", today).unwrap();
+        let store = Store::open(&dir.path().join("snapshots")).unwrap();
+        let draft = Draft {
+            toml: "[[routes]]\nid = \"r\"\ntitle = \"R\"\n".into(),
+            route: "r".into(),
+            facts: 0,
+            quotes: 0,
+            drafted_sources: 0,
+        };
+        let error = write(&registry, &draft, today, &store).unwrap_err();
+        assert!(error.to_string().contains("nothing was written"), "{error}");
+        assert_eq!(std::fs::read(&path).unwrap(), bytes);
+    }
 }

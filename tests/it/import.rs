@@ -313,3 +313,38 @@ fn import_refuses_a_page_that_is_not_html() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(drafted_facts(&run.stdout).len(), 21);
 }
+
+/// `--write` edits sources.toml under the store's lock, as `verify` and `check --refresh` do:
+/// while another run holds it, the import says so before fetching anything and writes nothing.
+#[test]
+fn import_write_is_refused_while_the_store_is_locked() {
+    let server = TestServer::start();
+    server.set("/official", official_page());
+    serve_route(&server, |h| h);
+    let toml = Registry::new()
+        .settings(SETTINGS)
+        .source(Source::new("official", server.url("/official")))
+        .toml();
+    let ws = Workspace::new(&toml);
+    std::fs::create_dir(ws.path("snapshots")).unwrap();
+    let mut lock = std::fs::File::create(ws.path("snapshots/.lock")).unwrap();
+    lock.lock().unwrap();
+    std::io::Write::write_all(&mut lock, b"pid 4242 since 2026-11-25T03:00:00Z\n").unwrap();
+    let page = server.url("/kazakhstan/pr-it");
+    let run = ws.run(&["import", &page, "--route", "kz-pr-it", "--write"]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stderr
+            .contains("import --write edits sources.toml under the store's lock")
+            && run.stderr.contains("is locked by pid 4242 since"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(ws.read("sources.toml"), toml);
+    assert!(server.requests("/kazakhstan/pr-it").is_empty());
+    // Once the other run lets go, the same import writes.
+    drop(lock);
+    let run = ws.run(&["import", &page, "--route", "kz-pr-it", "--write"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(ws.read("sources.toml").starts_with(&toml));
+}
