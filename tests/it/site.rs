@@ -265,3 +265,48 @@ fn the_bundled_registry_watches_every_claim_of_the_seed_page() {
     assert_eq!(facts.len(), 22);
     assert!(facts.iter().all(|f| f["published"] == true), "{r}");
 }
+
+/// A challenge that says only words ("Enable JavaScript and cookies to continue") on a 200, in
+/// place of the route page: blocked, like an unreachable page it flags no fact, and the read it
+/// stood in front of stays for the next check (and `status`) to hold the facts against.
+#[test]
+fn a_challenge_in_place_of_the_route_page_flags_nothing_and_keeps_its_read() {
+    let server = TestServer::start();
+    server.set("/official", official_page());
+    serve_route(&server, |h| h);
+    let ws = workspace(&server);
+    let (r, _) = check(&ws);
+    assert_eq!(route_row(&r, "kz-pr-it")["claims"], 21);
+    let stored = ws.read("snapshots/ROUTES/kz-pr-it.json");
+    let challenge = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/walls/words/429-en-enable-javascript-and-cookies.html"),
+    )
+    .unwrap();
+    server.set("/kazakhstan/pr-it", Reply::html(challenge));
+    let blocked = |ws: &Workspace| {
+        let (r, code) = check(ws);
+        let route = route_row(&r, "kz-pr-it");
+        assert_eq!(route["page_outcome"], "blocked", "{route}");
+        assert!(
+            route["page_error"]
+                .as_str()
+                .unwrap()
+                .contains("challenge page"),
+            "{route}"
+        );
+        for (id, _) in WATCHED {
+            let fact = fact_row(&r, &format!("kz-pr-it/{id}"));
+            assert_eq!(fact["published"], Value::Null, "{fact}");
+            assert_eq!(flags(fact), Vec::<&str>::new(), "{fact}");
+        }
+        assert_eq!(r["summary"]["page_differs"], 0);
+        assert_eq!(code, 0, "a blocked route page is no fact's failure: {r}");
+    };
+    blocked(&ws);
+    assert_eq!(ws.read("snapshots/ROUTES/kz-pr-it.json"), stored);
+    let status = ws.run(&["status", "--format", "json"]).json();
+    assert_eq!(fact_row(&status, "kz-pr-it/job-offer")["published"], true);
+    // With no earlier read to tell it from, the challenge is not taken for the page either.
+    blocked(&workspace(&server));
+}
