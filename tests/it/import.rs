@@ -1,7 +1,7 @@
 //! `sourcewatch import` against route pages served on 127.0.0.1 beside their official pages:
 //! the draft, `--write`, and what it refuses.
 
-use super::site::{SETTINGS, check, official_page, route_page, route_row, serve_route};
+use super::site::{SETTINGS, check, official_page, route_page, route_row, serving_the_site};
 use super::*;
 use std::time::Duration;
 
@@ -28,38 +28,46 @@ fn drafted_facts(toml: &str) -> Vec<toml::Table> {
         .collect()
 }
 
-#[test]
-fn import_drafts_every_claim_of_an_english_page_with_agreeing_quotes() {
-    let server = TestServer::start();
-    server.set("/official", official_page());
-    serve_route(&server, |h| h);
-    let ws = Workspace::new(
-        &Registry::new()
-            .settings(SETTINGS)
-            .source(Source::new("official", server.url("/official")))
-            .toml(),
-    );
-    let run = ws.run(&["import", &server.url("/kazakhstan/pr-it")]);
+/// A registry with the one source `id`, the official page the route pages link to.
+fn registry_toml(server: &TestServer, id: &str) -> String {
+    (Registry::new().settings(SETTINGS))
+        .source(Source::new(id, server.url("/official")))
+        .toml()
+}
+
+/// `import PAGE` (a path on `server`) against a registry with the one source `id`: the printed
+/// draft and its facts, each dated `date`.
+fn import_draft(
+    server: &TestServer,
+    id: &str,
+    page: &str,
+    date: &str,
+) -> (String, Vec<toml::Table>) {
+    let ws = Workspace::new(&registry_toml(server, id));
+    let run = ws.run(&["import", &server.url(page)]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let facts = drafted_facts(&run.stdout);
-    // Every row, the stay, the 14 documents and the processing time.
-    assert_eq!(facts.len(), 21, "{}", run.stdout);
     for f in &facts {
-        assert_eq!(
-            f["last_verified"]
-                .as_datetime()
-                .map(|d| d.to_string())
-                .as_deref(),
-            Some("2026-06-09"),
-            "{f:?}"
-        );
+        let dated = f["last_verified"].as_datetime().map(|d| d.to_string());
+        assert_eq!(dated.as_deref(), Some(date), "{f:?}");
+    }
+    (run.stdout, facts)
+}
+
+#[test]
+fn import_drafts_every_claim_of_an_english_page_with_agreeing_quotes() {
+    let server = serving_the_site();
+    let (stdout, facts) = import_draft(&server, "official", "/kazakhstan/pr-it", "2026-06-09");
+    // Every row, the stay, the 14 documents and the processing time.
+    assert_eq!(facts.len(), 21, "{stdout}");
+    for f in &facts {
         assert_eq!(f["source"].as_str(), Some("official"), "{f:?}");
     }
     let by_claim = |claim: &str| {
         facts
             .iter()
             .find(|f| f["claim"].as_str() == Some(claim))
-            .unwrap_or_else(|| panic!("no fact for {claim:?}: {}", run.stdout))
+            .unwrap_or_else(|| panic!("no fact for {claim:?}: {}", stdout))
     };
     assert_eq!(
         by_claim("Typical processing: ~45 days")["quote"].as_str(),
@@ -71,11 +79,8 @@ fn import_drafts_every_claim_of_an_english_page_with_agreeing_quotes() {
     );
     // No passage states it: no quote, and the draft says why.
     assert!(by_claim("Job offer: Required").get("quote").is_none());
-    assert!(
-        run.stdout
-            .contains("# no quote: no passage of the official page names it")
-    );
-    let route: toml::Table = run.stdout.parse().unwrap();
+    assert!(stdout.contains("# no quote: no passage of the official page names it"));
+    let route: toml::Table = stdout.parse().unwrap();
     assert_eq!(
         route["routes"][0]["page"].as_str(),
         Some(server.url("/kazakhstan/pr-it").as_str())
@@ -85,9 +90,7 @@ fn import_drafts_every_claim_of_an_english_page_with_agreeing_quotes() {
 
 #[test]
 fn import_write_round_trips_and_refuses_the_same_route_again() {
-    let server = TestServer::start();
-    server.set("/official", official_page());
-    serve_route(&server, |h| h);
+    let server = serving_the_site();
     let toml = Registry::new()
         .comment("the site's registry")
         .settings(SETTINGS)
@@ -131,39 +134,18 @@ fn import_reads_a_russian_page_and_its_date() {
         "/ru/trudovoi",
         Reply::html(route_page("route-ru.html", &server.url("/official"))),
     );
-    let ws = Workspace::new(
-        &Registry::new()
-            .settings(SETTINGS)
-            .source(Source::new("official-ru", server.url("/official")))
-            .toml(),
-    );
-    let run = ws.run(&["import", &server.url("/ru/trudovoi")]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let facts = drafted_facts(&run.stdout);
-    assert_eq!(facts.len(), 8, "{}", run.stdout);
-    for f in &facts {
-        assert_eq!(
-            f["last_verified"]
-                .as_datetime()
-                .map(|d| d.to_string())
-                .as_deref(),
-            Some("2026-06-01")
-        );
-    }
-    let term = facts
-        .iter()
-        .find(|f| f["claim"].as_str() == Some("Срок рассмотрения: 15 рабочих дней"))
-        .unwrap_or_else(|| panic!("{}", run.stdout));
+    let (stdout, facts) = import_draft(&server, "official-ru", "/ru/trudovoi", "2026-06-01");
+    assert_eq!(facts.len(), 8, "{stdout}");
+    let quote_of = |claim: &str| {
+        let fact = facts.iter().find(|f| f["claim"].as_str() == Some(claim));
+        fact.unwrap_or_else(|| panic!("no fact for {claim:?}: {stdout}"))["quote"].as_str()
+    };
     assert_eq!(
-        term["quote"].as_str(),
+        quote_of("Срок рассмотрения: 15 рабочих дней"),
         Some("Срок оказания государственной услуги – 15 рабочих дней.")
     );
-    let duty = facts
-        .iter()
-        .find(|f| f["claim"].as_str() == Some("Государственная пошлина — 2 МРП"))
-        .unwrap_or_else(|| panic!("{}", run.stdout));
     assert_eq!(
-        duty["quote"].as_str(),
+        quote_of("Государственная пошлина — 2 МРП"),
         Some("Государственная пошлина составляет 2 МРП.")
     );
     let valid = |id: &str| {
@@ -175,7 +157,7 @@ fn import_reads_a_russian_page_and_its_date() {
     assert!(
         facts.iter().all(|f| valid(f["id"].as_str().unwrap())),
         "ids are ASCII: {}",
-        run.stdout
+        stdout
     );
 }
 
@@ -284,10 +266,7 @@ fn import_refuses_a_page_that_is_not_html() {
             .header("Content-Type", "application/xhtml+xml")
             .body(html.clone()),
     );
-    let toml = Registry::new()
-        .settings(SETTINGS)
-        .source(Source::new("official", server.url("/official")))
-        .toml();
+    let toml = registry_toml(&server, "official");
     let ws = Workspace::new(&toml);
     for (path, why) in [
         ("/plain", "its Content-Type is text/plain; charset=utf-8"),
@@ -318,13 +297,8 @@ fn import_refuses_a_page_that_is_not_html() {
 /// while another run holds it, the import says so before fetching anything and writes nothing.
 #[test]
 fn import_write_is_refused_while_the_store_is_locked() {
-    let server = TestServer::start();
-    server.set("/official", official_page());
-    serve_route(&server, |h| h);
-    let toml = Registry::new()
-        .settings(SETTINGS)
-        .source(Source::new("official", server.url("/official")))
-        .toml();
+    let server = serving_the_site();
+    let toml = registry_toml(&server, "official");
     let ws = Workspace::new(&toml);
     std::fs::create_dir(ws.path("snapshots")).unwrap();
     let mut lock = std::fs::File::create(ws.path("snapshots/.lock")).unwrap();

@@ -81,16 +81,22 @@ pub(crate) fn route_row<'a>(report: &'a Value, id: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no route {id} in {report}"))
 }
 
-pub(crate) fn serve_route(server: &TestServer, edit: impl Fn(String) -> String) {
+/// A server with the official page and the seed-shaped route page, unedited.
+pub(crate) fn serving_the_site() -> TestServer {
+    let server = TestServer::start();
+    server.set("/official", official_page());
+    serve_route(&server, |h| h);
+    server
+}
+
+fn serve_route(server: &TestServer, edit: impl Fn(String) -> String) {
     let html = edit(route_page("route-en.html", &server.url("/official")));
     server.set("/kazakhstan/pr-it", Reply::html(html));
 }
 
 #[test]
 fn a_check_reads_the_route_page_and_reports_its_coverage() {
-    let server = TestServer::start();
-    server.set("/official", official_page());
-    serve_route(&server, |h| h);
+    let server = serving_the_site();
     let ws = workspace(&server);
     let (r, code) = check(&ws);
     let route = route_row(&r, "kz-pr-it");
@@ -114,9 +120,7 @@ fn a_check_reads_the_route_page_and_reports_its_coverage() {
 
 #[test]
 fn an_edit_of_the_site_page_flags_exactly_what_it_touched() {
-    let server = TestServer::start();
-    server.set("/official", official_page());
-    serve_route(&server, |h| h);
+    let server = serving_the_site();
     let ws = workspace(&server);
     check(&ws);
     // The editors change the processing time, drop a document and add one.
@@ -225,9 +229,7 @@ fn a_route_page_that_fails_flags_nothing_and_says_why() {
 /// retyped in other words before: 4 of the page's 21 claims were found.)
 #[test]
 fn the_bundled_registry_watches_every_claim_of_the_seed_page() {
-    let server = TestServer::start();
-    server.set("/official", official_page());
-    serve_route(&server, |h| h);
+    let server = serving_the_site();
     let bundled =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("sources.toml"))
             .unwrap();
@@ -271,9 +273,7 @@ fn the_bundled_registry_watches_every_claim_of_the_seed_page() {
 /// stood in front of stays for the next check (and `status`) to hold the facts against.
 #[test]
 fn a_challenge_in_place_of_the_route_page_flags_nothing_and_keeps_its_read() {
-    let server = TestServer::start();
-    server.set("/official", official_page());
-    serve_route(&server, |h| h);
+    let server = serving_the_site();
     let ws = workspace(&server);
     let (r, _) = check(&ws);
     assert_eq!(route_row(&r, "kz-pr-it")["claims"], 21);
