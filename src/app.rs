@@ -174,9 +174,17 @@ fn import(cli: &Cli, page: &str, route: Option<&str>, write: bool) -> anyhow::Re
     } else {
         registry::parse(&cli.config, "", cli.today())?
     };
+    // `--write` edits sources.toml as `verify` and `check --refresh` do, under the store's lock;
+    // taken before anything is fetched, so a run that holds it is said at once.
+    let locked = if write {
+        let dir = &registry.settings.snapshots_dir;
+        Some(Store::open(dir).context("import --write edits sources.toml under the store's lock")?)
+    } else {
+        None
+    };
     let draft = crate::import::import(&registry, page, route, cli.today())?;
-    if write {
-        crate::import::write(&registry, &draft, cli.today())?;
+    if let Some(store) = &locked {
+        crate::import::write(&registry, &draft, cli.today(), store)?;
         if !cli.quiet {
             println!(
                 "added route {} to {}: {} ({} with a quote), {}",

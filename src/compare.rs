@@ -29,6 +29,37 @@ pub(crate) fn similarity(a: &str, b: &str) -> f32 {
         .ratio()
 }
 
+/// A page keeps "little" of its earlier text below this share of the earlier text's distinct
+/// words: a page whose words read as a challenge is then one (`check/wall.rs` for a source, the
+/// site's route pages alike).
+///
+/// Measured on tests/fixtures/walls (the test in check/wall.rs): each of the 10 pages that only
+/// say challenge words, served instead of each of the 21 ordinary pages, keeps at most 0.26 of
+/// its words (the most: a bilingual firewall page after an English page of terms, sharing "the",
+/// "of", "by", "is"…); each ordinary page after its earlier version, and the notice whose 15
+/// days became 30 under a new loader line, keeps at least 0.78. Words, not lines: on a short
+/// page one edited sentence is half its lines. One half sits with a margin of about a quarter
+/// both ways, and it is what a reader means by "lost the content": most of what it said is gone.
+pub(crate) const KEPT_MIN: f64 = 0.5;
+
+/// The share of `old`'s distinct words that `new` still has. A word is a run of letters and
+/// digits, compared in lower case with `ё` as `е`.
+pub(crate) fn kept_share(old: &str, new: &str) -> f64 {
+    let old = word_set(old);
+    if old.is_empty() {
+        return 1.0;
+    }
+    let new = word_set(new);
+    old.iter().filter(|w| new.contains(*w)).count() as f64 / old.len() as f64
+}
+
+fn word_set(text: &str) -> std::collections::HashSet<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| w.to_lowercase().replace('ё', "е"))
+        .collect()
+}
+
 /// A failed capture's own outcome; for a good one, `new` when there is no baseline yet,
 /// `unchanged` when the hashes match, else `changed`.
 pub(crate) fn outcome(baseline: Option<&Version>, capture: &Capture) -> Outcome {
@@ -313,6 +344,15 @@ fn word_diff(old: &str, new: &str) -> (Vec<Segment>, Vec<Segment>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kept_share_counts_the_earlier_texts_distinct_words() {
+        assert_eq!(kept_share("a b c d", "a b c d e f"), 1.0);
+        assert_eq!(kept_share("a a b c", "A, b!"), 2.0 / 3.0);
+        assert_eq!(kept_share("Ёлка", "елка"), 1.0);
+        assert_eq!(kept_share("", "anything"), 1.0);
+        assert_eq!(kept_share("a b", ""), 0.0);
+    }
 
     fn unified_diff(old: &str, new: &str, a: &str, b: &str) -> Option<String> {
         diff(old, new, a, b).map(|d| d.unified)

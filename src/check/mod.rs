@@ -41,6 +41,7 @@ use chrono::{NaiveDate, Utc};
 use crate::assess::Day;
 use crate::fetch::{Fetcher, HostKey};
 use crate::notify::Notifier;
+use crate::outcome::Outcome;
 use crate::registry::{FactId, Registry};
 use crate::report::{FactReport, Report, SCHEMA_VERSION, Summary};
 use crate::store::{Store, StoreError, VerifiedBy};
@@ -155,11 +156,14 @@ async fn capture(
     let mut page_tasks = tokio::task::JoinSet::new();
     for route in plan::pages(registry, &plans) {
         let (shared, id) = (shared.clone(), route.id.clone());
+        // The page as last read well: what a challenge is told from, and what a wall leaves.
+        let stored = crate::site::load(store, &id)?.and_then(|c| c.page);
         page_tasks.spawn(async move {
             let route = shared.registry.route(&id).expect("a planned route");
+            let settings = &shared.registry.settings;
             let capture =
-                crate::site::capture(&shared.fetcher, route, &shared.registry.settings).await;
-            (id, capture)
+                crate::site::capture(&shared.fetcher, route, settings, stored.as_ref()).await;
+            (id, capture, stored.is_some())
         });
     }
     let mut tasks = tokio::task::JoinSet::new();
@@ -189,8 +193,11 @@ async fn capture(
     let mut facts: Vec<FactReport> = facts.into_iter().map(|(_, f)| f).collect();
     let mut pages = HashMap::new();
     while let Some(joined) = page_tasks.join_next().await {
-        let (id, capture) = joined?;
-        crate::site::save(store, &id, &capture)?;
+        let (id, capture, read_before) = joined?;
+        // A wall is never the page: the read it stood in front of stays.
+        if !(capture.outcome == Outcome::Blocked && read_before) {
+            crate::site::save(store, &id, &capture)?;
+        }
         pages.insert(id, capture);
     }
     let routes = crate::report::routes::judge_pages(registry, &pages, &mut facts);

@@ -4,23 +4,11 @@
 //! challenge ("Please enable JavaScript and cookies to continue") from an official page that
 //! says "Пожалуйста, подождите" over its loading form. Vendor walls were decided at the fetch.
 
-use std::collections::HashSet;
-
 use super::source::Job;
 use crate::capture::Capture;
+use crate::compare::{KEPT_MIN, kept_share};
 use crate::fetch::FetchError;
 use crate::outcome::Outcome;
-
-/// A capture keeps "little" of the baseline below this share of the baseline's distinct words.
-///
-/// Measured on tests/fixtures/walls (the test below): each of the 10 pages that only say
-/// challenge words, served instead of each of the 21 ordinary pages, keeps at most 0.26 of its
-/// words (the most: a bilingual firewall page after an English page of terms, sharing "the",
-/// "of", "by", "is"…); each ordinary page after its earlier version, and the notice whose 15
-/// days became 30 under a new loader line, keeps at least 0.78. Words, not lines: on a short
-/// page one edited sentence is half its lines. One half sits with a margin of about a quarter
-/// both ways, and it is what a reader means by "lost the content": most of what it said is gone.
-const KEPT_MIN: f64 = 0.5;
 
 impl Job {
     /// A capture whose words alone read as a challenge is `blocked` when the page lost the
@@ -97,36 +85,9 @@ impl Job {
     }
 }
 
-/// The share of `old`'s distinct words that `new` still has. A word is a run of letters and
-/// digits, compared in lower case with `ё` as `е`.
-fn kept_share(old: &str, new: &str) -> f64 {
-    let old = word_set(old);
-    if old.is_empty() {
-        return 1.0;
-    }
-    let new = word_set(new);
-    old.iter().filter(|w| new.contains(*w)).count() as f64 / old.len() as f64
-}
-
-fn word_set(text: &str) -> HashSet<String> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| w.to_lowercase().replace('ё', "е"))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn kept_share_counts_the_baselines_distinct_words() {
-        assert_eq!(kept_share("a b c d", "a b c d e f"), 1.0);
-        assert_eq!(kept_share("a a b c", "A, b!"), 2.0 / 3.0);
-        assert_eq!(kept_share("Ёлка", "елка"), 1.0);
-        assert_eq!(kept_share("", "anything"), 1.0);
-        assert_eq!(kept_share("a b", ""), 0.0);
-    }
 
     /// The paragraph tests/it/walls.rs adds to a page to make its earlier version.
     const EARLIER: &str = "<p>Updated on 1 November 2026.</p>";

@@ -1,18 +1,22 @@
 //! `import PAGE_URL|FILE`: a `[[routes]]` block drafted from a published route page, so a site
 //! with a hundred routes gets its registry in minutes instead of days (docs/site.md).
 //!
-//! One polite fetch of the page (or a saved file), read into claims as `check` reads it. Each
-//! claim becomes a fact: its id made from its words, its `claim` the page's own wording, its
-//! `last_verified` the page's own date. Its `source` is the official page the route page links
-//! to that a `[[sources]]` URL names (an official link not yet in the registry gets a drafted
-//! `[[sources]]` block, its `select` suggested as `probe` suggests one). Its `quote` is the
-//! passage of that source's text (the latest stored capture, else one polite fetch) that best
-//! supports the claim and whose typed values agree with it; when no passage does, there is no
+//! One polite fetch of the page (refused unless it is HTML) or a saved file, read into claims as
+//! `check` reads it. Each claim becomes a fact: its id made from its words, its `claim` the page's
+//! own wording, its `last_verified` the page's own date. Its `source` is the official page the
+//! route page links to that a `[[sources]]` URL names (an official link not yet in the registry
+//! gets a drafted `[[sources]]` block, its `select` suggested as `probe` suggests one). Its `quote`
+//! is the passage of that source's text (the latest stored capture, else one polite fetch) that
+//! best supports the claim and whose typed values agree with it; when no passage does, there is no
 //! quote and a comment says so: never a guess. Each fact says how sure its quote is.
 //!
-//! The draft is printed as TOML; `--write` appends it to `sources.toml`, leaving every byte
-//! already there as it was, after checking that the file with it still validates, and refuses a
-//! route id that exists.
+//! Every request of an import goes through one `Fetcher`, as a check's do: robots.txt is asked
+//! once per origin, and the host's limits and interval hold between the route page and the
+//! official pages it links to.
+//!
+//! The draft is printed as TOML; `--write` appends it to `sources.toml` under the store's lock,
+//! leaving every byte already there as it was, after checking that the file with it still
+//! validates, and refuses a route id that exists.
 
 mod ids;
 mod support;
@@ -25,7 +29,7 @@ use chrono::NaiveDate;
 use reqwest::Url;
 
 use crate::fetch::{Fetched, Fetcher, Response};
-use crate::registry::{Registry, Settings, Source};
+use crate::registry::{Registry, Source};
 use crate::store::Store;
 use ids::{route_id_for, unique_fact_id, unique_source_id};
 use support::{Support, best_passage, claim_text};
@@ -40,9 +44,9 @@ pub(crate) struct Draft {
     pub(crate) drafted_sources: usize,
 }
 
-/// Where the page comes from.
+/// Where the page comes from: a URL, fetched as a source made of it, or a saved file.
 enum Origin {
-    Url(Url),
+    Url(Arc<Source>),
     File(std::path::PathBuf),
 }
 
@@ -52,17 +56,30 @@ pub(crate) fn import(
     route_id: Option<&str>,
     today: NaiveDate,
 ) -> anyhow::Result<Draft> {
+    let settings = &registry.settings;
     let origin = match Url::parse(page_arg) {
-        Ok(url) if matches!(url.scheme(), "http" | "https") => Origin::Url(url),
+        Ok(url) if matches!(url.scheme(), "http" | "https") => {
+            Origin::Url(Arc::new(Source::page("import", url, settings)))
+        }
         _ => Origin::File(page_arg.into()),
     };
-    let settings = &registry.settings;
     let runtime = crate::runtime::build().context("starting the async runtime")?;
+    // One fetcher for every request of the import, as for a check: robots.txt once per origin,
+    // the host's limits and interval between its requests. It knows the registry's sources (their
+    // own CA files) and the page; a linked page is fetched under its guard like any other name.
+    let mut known = registry.sources.clone();
+    if let Origin::Url(source) = &origin {
+        known.push(source.clone());
+    }
+    let fetcher = Fetcher::new(settings, &known).context("building the HTTP client")?;
     let (page, page_url) = match &origin {
-        Origin::Url(url) => {
-            let (response, final_url) = runtime
-                .block_on(fetch_page(settings, url))
+        Origin::Url(source) => {
+            let url = &source.url;
+            let response = runtime
+                .block_on(fetch_page(&fetcher, source))
                 .with_context(|| format!("reading the route page {url}"))?;
+            refuse_non_html(url, &response)?;
+            let final_url = Url::parse(&response.final_url).unwrap_or_else(|_| url.clone());
             let html =
                 crate::extract::decode(&response.body, response.content_type.as_deref(), None);
             let page = crate::site::read(&html, Some(&final_url), &[], &[])
@@ -114,8 +131,10 @@ pub(crate) fn import(
     let store = Store::open_read(&settings.snapshots_dir).ok();
     for link in &official {
         if let Some(source) = registry.sources.iter().find(|s| same_page(&s.url, link)) {
-            let text = stored_text(store.as_ref(), &source.id)
-                .or_else(|| runtime.block_on(fetch_text(settings, source)).ok());
+            let text = stored_text(store.as_ref(), &source.id).or_else(|| {
+                let fetched = runtime.block_on(fetch_text(&fetcher, source, settings.timeout));
+                fetched.ok()
+            });
             candidates.push(Candidate {
                 id: source.id.clone(),
                 url: (*link).clone(),
@@ -126,8 +145,8 @@ pub(crate) fn import(
             let drafted: Vec<&str> = candidates.iter().map(|c| c.id.as_str()).collect();
             let id = unique_source_id(registry, &drafted, link);
             let source = Source::page(&id, (*link).clone(), settings);
-            let fetched = runtime.block_on(fetch_page(settings, link)).ok();
-            let text = fetched.as_ref().and_then(|(response, _)| {
+            let fetched = runtime.block_on(fetch_page(&fetcher, &source)).ok();
+            let text = fetched.as_ref().and_then(|response| {
                 let extracted =
                     runtime.block_on(crate::extract::extract(&source, response, settings.timeout));
                 extracted.ok().map(|e| e.text)
@@ -138,7 +157,7 @@ pub(crate) fn import(
                 text,
                 drafted: Some(DraftedSource {
                     source,
-                    response: fetched.map(|(r, _)| r),
+                    response: fetched,
                 }),
             });
         }
@@ -260,10 +279,21 @@ pub(crate) fn import(
 }
 
 /// Appends the draft to `sources.toml`: the bytes already there stay as they are; the result
-/// must validate before anything is written (atomically).
-pub(crate) fn write(registry: &Registry, draft: &Draft, today: NaiveDate) -> anyhow::Result<()> {
+/// must validate before anything is written (atomically). The caller holds the store's lock
+/// (`_locked`), so no `verify` or `check --refresh` edits the file at the same time.
+pub(crate) fn write(
+    registry: &Registry,
+    draft: &Draft,
+    today: NaiveDate,
+    _locked: &Store,
+) -> anyhow::Result<()> {
     let path = &registry.path;
-    let old = std::fs::read_to_string(path).unwrap_or_default();
+    let old = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        // A site starting out has no sources.toml yet: the draft makes it.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => bail!("reading {}: {e}; nothing was written", path.display()),
+    };
     let mut new = old.clone();
     if !new.is_empty() && !new.ends_with('\n') {
         new.push('\n');
@@ -336,16 +366,11 @@ fn source_block(c: &Candidate, d: &DraftedSource, facts: &[DraftFact]) -> String
     out
 }
 
-/// One polite fetch of a page (robots.txt, the User-Agent, the host's gate): its response and
-/// final URL, or why there is none.
-async fn fetch_page(settings: &Settings, url: &Url) -> anyhow::Result<(Response, Url)> {
-    let source = Arc::new(Source::page("import", url.clone(), settings));
-    let fetcher = Fetcher::new(settings, std::slice::from_ref(&source))?;
-    match fetcher.get(&source, None).await {
-        Ok((Fetched::Body(response), _)) => {
-            let final_url = Url::parse(&response.final_url).unwrap_or_else(|_| url.clone());
-            Ok((response, final_url))
-        }
+/// One polite fetch through the import's fetcher (robots.txt, the User-Agent, the host's gate,
+/// walls): the response, or why there is none.
+async fn fetch_page(fetcher: &Fetcher, source: &Source) -> anyhow::Result<Response> {
+    match fetcher.get(source, None).await {
+        Ok((Fetched::Body(response), _)) => Ok(response),
         Ok((Fetched::NotModified { .. }, _)) => {
             bail!("HTTP 304 to a request that was not conditional")
         }
@@ -353,19 +378,40 @@ async fn fetch_page(settings: &Settings, url: &Url) -> anyhow::Result<(Response,
     }
 }
 
-/// A registry source's text from one polite fetch, extracted with its own settings.
-async fn fetch_text(settings: &Settings, source: &Arc<Source>) -> anyhow::Result<String> {
-    let fetcher = Fetcher::new(settings, std::slice::from_ref(source))?;
-    match fetcher.get(source, None).await {
-        Ok((Fetched::Body(response), _)) => {
-            Ok(crate::extract::extract(source, &response, settings.timeout)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?
-                .text)
+/// A source's text from one polite fetch, extracted with its own settings.
+async fn fetch_text(
+    fetcher: &Fetcher,
+    source: &Source,
+    timeout: std::time::Duration,
+) -> anyhow::Result<String> {
+    let response = fetch_page(fetcher, source).await?;
+    Ok(crate::extract::extract(source, &response, timeout)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .text)
+}
+
+/// A route page is HTML: its Content-Type is `text/html` or `application/xhtml+xml`. A page sent
+/// without a Content-Type is taken as HTML when its body starts with markup (`<`, after a
+/// byte-order mark and white space), as a browser would sniff it; anything else is refused.
+fn refuse_non_html(url: &Url, response: &Response) -> anyhow::Result<()> {
+    let what = match response.content_type.as_deref().map(str::trim) {
+        Some(ct) if !ct.is_empty() => match crate::registry::media_type(ct).as_str() {
+            "text/html" | "application/xhtml+xml" => return Ok(()),
+            _ => format!("its Content-Type is {ct}"),
+        },
+        _ => {
+            let body = response
+                .body
+                .strip_prefix(b"\xef\xbb\xbf")
+                .unwrap_or(&response.body);
+            if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<') {
+                return Ok(());
+            }
+            "it has no Content-Type and does not start with markup".to_string()
         }
-        Ok((Fetched::NotModified { .. }, _)) => bail!("HTTP 304"),
-        Err(e) => bail!("{e}"),
-    }
+    };
+    bail!("{url} is not an HTML page ({what}): import reads a route page as the site publishes it")
 }
 
 /// The latest stored text of a source, if the store has one.
@@ -386,4 +432,32 @@ fn same_page(known: &Url, link: &Url) -> bool {
 
 fn toml_str(s: &str) -> String {
     toml_edit::Value::from(s).to_string().trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Only a sources.toml that does not exist reads as empty: one that cannot be read (here not
+    /// UTF-8) is an error, and its bytes stay as they were.
+    #[test]
+    fn write_refuses_a_sources_toml_it_cannot_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sources.toml");
+        let bytes = b"[settings]\ncontact = \"ops@\xff.org\"\n";
+        std::fs::write(&path, bytes).unwrap();
+        let today = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+        let registry = crate::registry::parse(&path, "", today).unwrap();
+        let store = Store::open(&dir.path().join("snapshots")).unwrap();
+        let draft = Draft {
+            toml: "[[routes]]\nid = \"r\"\ntitle = \"R\"\n".into(),
+            route: "r".into(),
+            facts: 0,
+            quotes: 0,
+            drafted_sources: 0,
+        };
+        let error = write(&registry, &draft, today, &store).unwrap_err();
+        assert!(error.to_string().contains("nothing was written"), "{error}");
+        assert_eq!(std::fs::read(&path).unwrap(), bytes);
+    }
 }

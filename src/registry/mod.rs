@@ -135,10 +135,7 @@ pub(crate) enum Format {
 impl Format {
     /// The format a Content-Type announces; HTML for anything else.
     pub(crate) fn from_content_type(content_type: Option<&str>) -> Format {
-        let mime = content_type
-            .and_then(|c| c.split(';').next())
-            .map(|m| m.trim().to_ascii_lowercase())
-            .unwrap_or_default();
+        let mime = content_type.map(media_type).unwrap_or_default();
         if mime == "application/json" || mime.ends_with("+json") {
             Format::Json
         } else if mime == "application/pdf" {
@@ -147,6 +144,13 @@ impl Format {
             Format::Html
         }
     }
+}
+
+/// The media type of a Content-Type value, lower case, without its parameters: `text/html` for
+/// `Text/HTML; charset=utf-8`.
+pub(crate) fn media_type(content_type: &str) -> String {
+    let mime = content_type.split(';').next().unwrap_or_default();
+    mime.trim().to_ascii_lowercase()
 }
 
 /// How a page is obtained.

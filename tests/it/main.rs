@@ -10,6 +10,7 @@ mod faults;
 mod faults_network;
 mod history;
 mod hostile;
+mod import;
 mod kinds;
 mod messages;
 mod planted;

@@ -5,7 +5,7 @@
 use super::*;
 use serde_json::Value;
 
-const SETTINGS: &[&str] = &[
+pub(crate) const SETTINGS: &[&str] = &[
     "retries = 0",
     "per_host_interval_ms = 0",
     "stale_after_days = 365",
@@ -16,7 +16,7 @@ const EGOV: &str = "https://egov.kz/cms/en/services/for_foreigners/009pass_mvd";
 
 /// A route page with its link to the official page pointed at `official`: `route-en.html` is
 /// the local copy of the seed page (examples/site), the others tests/fixtures/site.
-fn route_page(name: &str, official: &str) -> String {
+pub(crate) fn route_page(name: &str, official: &str) -> String {
     let path = match name {
         "route-en.html" => "examples/site/kz-pr-it-specialists.html".to_string(),
         other => format!("tests/fixtures/site/{other}"),
@@ -28,7 +28,7 @@ fn route_page(name: &str, official: &str) -> String {
 }
 
 /// An official page shaped like egov.kz's service page for the IT-specialist route.
-fn official_page() -> Reply {
+pub(crate) fn official_page() -> Reply {
     Reply::html(
         "<html><body><div class=\"info-block-horizontal\"><h2>Term of rendering the service</h2>\
          <p>The service is rendered within 45 calendar days.</p><h2>List of documents</h2><ul>\
@@ -66,19 +66,27 @@ fn workspace(server: &TestServer) -> Workspace {
     )
 }
 
-fn check(ws: &Workspace) -> (Value, i32) {
+pub(crate) fn check(ws: &Workspace) -> (Value, i32) {
     let run = ws.run(&["check", "--format", "json"]);
     assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
     (run.json(), run.code)
 }
 
-fn route_row<'a>(report: &'a Value, id: &str) -> &'a Value {
+pub(crate) fn route_row<'a>(report: &'a Value, id: &str) -> &'a Value {
     report["routes"]
         .as_array()
         .unwrap()
         .iter()
         .find(|r| r["id"] == id)
         .unwrap_or_else(|| panic!("no route {id} in {report}"))
+}
+
+/// A server with the official page and the seed-shaped route page, unedited.
+pub(crate) fn serving_the_site() -> TestServer {
+    let server = TestServer::start();
+    server.set("/official", official_page());
+    serve_route(&server, |h| h);
+    server
 }
 
 fn serve_route(server: &TestServer, edit: impl Fn(String) -> String) {
@@ -88,9 +96,7 @@ fn serve_route(server: &TestServer, edit: impl Fn(String) -> String) {
 
 #[test]
 fn a_check_reads_the_route_page_and_reports_its_coverage() {
-    let server = TestServer::start();
-    server.set("/official", official_page());
-    serve_route(&server, |h| h);
+    let server = serving_the_site();
     let ws = workspace(&server);
     let (r, code) = check(&ws);
     let route = route_row(&r, "kz-pr-it");
@@ -114,9 +120,7 @@ fn a_check_reads_the_route_page_and_reports_its_coverage() {
 
 #[test]
 fn an_edit_of_the_site_page_flags_exactly_what_it_touched() {
-    let server = TestServer::start();
-    server.set("/official", official_page());
-    serve_route(&server, |h| h);
+    let server = serving_the_site();
     let ws = workspace(&server);
     check(&ws);
     // The editors change the processing time, drop a document and add one.
@@ -220,210 +224,12 @@ fn a_route_page_that_fails_flags_nothing_and_says_why() {
     assert!(text.contains("page not read: http_error"), "{text}");
 }
 
-/// An official page in Russian for the labour-immigrant route of `route-ru.html`.
-fn official_page_ru() -> Reply {
-    Reply::html(
-        "<html><body><div class=\"info-block-horizontal\"><h3>Срок оказания услуги</h3>\
-         <p>Срок оказания государственной услуги – 15 рабочих дней.</p>\
-         <p>Разрешение выдается на срок до 12 месяцев.</p>\
-         <p>Государственная пошлина составляет 2 МРП.</p><h3>Перечень документов</h3><ul>\
-         <li>Заявление о выдаче разрешения трудовому иммигранту</li>\
-         <li>Копия паспорта иностранца</li></ul></div></body></html>",
-    )
-}
-
-/// The TOML tables of a draft, as (key, value) lines per `[[routes.facts]]`.
-fn drafted_facts(toml: &str) -> Vec<toml::Table> {
-    let doc: toml::Table = toml.parse().unwrap_or_else(|e| panic!("{e}\n{toml}"));
-    doc["routes"][0]["facts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f.as_table().unwrap().clone())
-        .collect()
-}
-
-#[test]
-fn import_drafts_every_claim_of_an_english_page_with_agreeing_quotes() {
-    let server = TestServer::start();
-    server.set("/official", official_page());
-    serve_route(&server, |h| h);
-    let ws = Workspace::new(
-        &Registry::new()
-            .settings(SETTINGS)
-            .source(Source::new("official", server.url("/official")))
-            .toml(),
-    );
-    let run = ws.run(&["import", &server.url("/kazakhstan/pr-it")]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let facts = drafted_facts(&run.stdout);
-    // Every row, the stay, the 14 documents and the processing time.
-    assert_eq!(facts.len(), 21, "{}", run.stdout);
-    for f in &facts {
-        assert_eq!(
-            f["last_verified"]
-                .as_datetime()
-                .map(|d| d.to_string())
-                .as_deref(),
-            Some("2026-06-09"),
-            "{f:?}"
-        );
-        assert_eq!(f["source"].as_str(), Some("official"), "{f:?}");
-    }
-    let by_claim = |claim: &str| {
-        facts
-            .iter()
-            .find(|f| f["claim"].as_str() == Some(claim))
-            .unwrap_or_else(|| panic!("no fact for {claim:?}: {}", run.stdout))
-    };
-    assert_eq!(
-        by_claim("Typical processing: ~45 days")["quote"].as_str(),
-        Some("The service is rendered within 45 calendar days.")
-    );
-    assert_eq!(
-        by_claim("Certificate of fingerprinting")["quote"].as_str(),
-        Some("Certificate of fingerprinting")
-    );
-    // No passage states it: no quote, and the draft says why.
-    assert!(by_claim("Job offer: Required").get("quote").is_none());
-    assert!(
-        run.stdout
-            .contains("# no quote: no passage of the official page names it")
-    );
-    let route: toml::Table = run.stdout.parse().unwrap();
-    assert_eq!(
-        route["routes"][0]["page"].as_str(),
-        Some(server.url("/kazakhstan/pr-it").as_str())
-    );
-    assert_eq!(route["routes"][0]["id"].as_str(), Some("pr-it"));
-}
-
-#[test]
-fn import_write_round_trips_and_refuses_the_same_route_again() {
-    let server = TestServer::start();
-    server.set("/official", official_page());
-    serve_route(&server, |h| h);
-    let toml = Registry::new()
-        .comment("the site's registry")
-        .settings(SETTINGS)
-        .source(Source::new("official", server.url("/official")))
-        .toml();
-    let ws = Workspace::new(&toml);
-    let page = server.url("/kazakhstan/pr-it");
-    let run = ws.run(&["import", &page, "--route", "kz-pr-it", "--write"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(
-        run.stdout.contains("added route kz-pr-it"),
-        "{}",
-        run.stdout
-    );
-    let written = ws.read("sources.toml");
-    assert!(written.starts_with(&toml), "every byte already there stays");
-    assert_eq!(ws.run(&["validate"]).code, 0);
-    // The imported registry watches the whole page: every claim is monitored.
-    let (r, _) = check(&ws);
-    let route = route_row(&r, "kz-pr-it");
-    assert_eq!(route["claims"], 21, "{route}");
-    assert_eq!(route["monitored"], 21, "{route}");
-    assert_eq!(route["coverage"], 1.0);
-    assert_eq!(route["date_matches"], true);
-    // Again: refused, nothing written.
-    let again = ws.run(&["import", &page, "--route", "kz-pr-it", "--write"]);
-    assert_eq!(again.code, 2);
-    assert!(
-        again.stderr.contains("route \"kz-pr-it\" is already in"),
-        "{}",
-        again.stderr
-    );
-    assert_eq!(ws.read("sources.toml"), written);
-}
-
-#[test]
-fn import_reads_a_russian_page_and_its_date() {
-    let server = TestServer::start();
-    server.set("/official", official_page_ru());
-    server.set(
-        "/ru/trudovoi",
-        Reply::html(route_page("route-ru.html", &server.url("/official"))),
-    );
-    let ws = Workspace::new(
-        &Registry::new()
-            .settings(SETTINGS)
-            .source(Source::new("official-ru", server.url("/official")))
-            .toml(),
-    );
-    let run = ws.run(&["import", &server.url("/ru/trudovoi")]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let facts = drafted_facts(&run.stdout);
-    assert_eq!(facts.len(), 8, "{}", run.stdout);
-    for f in &facts {
-        assert_eq!(
-            f["last_verified"]
-                .as_datetime()
-                .map(|d| d.to_string())
-                .as_deref(),
-            Some("2026-06-01")
-        );
-    }
-    let term = facts
-        .iter()
-        .find(|f| f["claim"].as_str() == Some("Срок рассмотрения: 15 рабочих дней"))
-        .unwrap_or_else(|| panic!("{}", run.stdout));
-    assert_eq!(
-        term["quote"].as_str(),
-        Some("Срок оказания государственной услуги – 15 рабочих дней.")
-    );
-    let duty = facts
-        .iter()
-        .find(|f| f["claim"].as_str() == Some("Государственная пошлина — 2 МРП"))
-        .unwrap_or_else(|| panic!("{}", run.stdout));
-    assert_eq!(
-        duty["quote"].as_str(),
-        Some("Государственная пошлина составляет 2 МРП.")
-    );
-    let valid = |id: &str| {
-        id.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-            && id
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
-    };
-    assert!(
-        facts.iter().all(|f| valid(f["id"].as_str().unwrap())),
-        "ids are ASCII: {}",
-        run.stdout
-    );
-}
-
-#[test]
-fn import_of_bad_input_exits_2_and_writes_nothing() {
-    let server = TestServer::start();
-    server.set("/gone", Reply::status(404));
-    server.set(
-        "/empty",
-        Reply::html(
-            "<html><body><main><h1>Coming soon</h1><p>Nothing here yet.</p></main></body></html>",
-        ),
-    );
-    let toml = Registry::new().settings(SETTINGS).toml();
-    let ws = Workspace::new(&toml);
-    for path in ["/gone", "/empty"] {
-        let run = ws.run(&["import", &server.url(path), "--write"]);
-        assert_eq!(run.code, 2, "{path}: {}", run.stdout);
-        assert_eq!(ws.read("sources.toml"), toml, "{path}");
-    }
-    let run = ws.run(&["import", "no-such-file.html"]);
-    assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("no-such-file.html"), "{}", run.stderr);
-}
-
 /// The seed page against the bundled registry: every claim on the page is one of its facts,
 /// and every fact of the route is stated on the page. (The claims were the seed's figures
 /// retyped in other words before: 4 of the page's 21 claims were found.)
 #[test]
 fn the_bundled_registry_watches_every_claim_of_the_seed_page() {
-    let server = TestServer::start();
-    server.set("/official", official_page());
-    serve_route(&server, |h| h);
+    let server = serving_the_site();
     let bundled =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("sources.toml"))
             .unwrap();
@@ -460,4 +266,47 @@ fn the_bundled_registry_watches_every_claim_of_the_seed_page() {
         .collect();
     assert_eq!(facts.len(), 22);
     assert!(facts.iter().all(|f| f["published"] == true), "{r}");
+}
+
+/// A challenge that says only words ("Enable JavaScript and cookies to continue") on a 200, in
+/// place of the route page: blocked, like an unreachable page it flags no fact, and the read it
+/// stood in front of stays for the next check (and `status`) to hold the facts against.
+#[test]
+fn a_challenge_in_place_of_the_route_page_flags_nothing_and_keeps_its_read() {
+    let server = serving_the_site();
+    let ws = workspace(&server);
+    let (r, _) = check(&ws);
+    assert_eq!(route_row(&r, "kz-pr-it")["claims"], 21);
+    let stored = ws.read("snapshots/ROUTES/kz-pr-it.json");
+    let challenge = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/walls/words/429-en-enable-javascript-and-cookies.html"),
+    )
+    .unwrap();
+    server.set("/kazakhstan/pr-it", Reply::html(challenge));
+    let blocked = |ws: &Workspace| {
+        let (r, code) = check(ws);
+        let route = route_row(&r, "kz-pr-it");
+        assert_eq!(route["page_outcome"], "blocked", "{route}");
+        assert!(
+            route["page_error"]
+                .as_str()
+                .unwrap()
+                .contains("challenge page"),
+            "{route}"
+        );
+        for (id, _) in WATCHED {
+            let fact = fact_row(&r, &format!("kz-pr-it/{id}"));
+            assert_eq!(fact["published"], Value::Null, "{fact}");
+            assert_eq!(flags(fact), Vec::<&str>::new(), "{fact}");
+        }
+        assert_eq!(r["summary"]["page_differs"], 0);
+        assert_eq!(code, 0, "a blocked route page is no fact's failure: {r}");
+    };
+    blocked(&ws);
+    assert_eq!(ws.read("snapshots/ROUTES/kz-pr-it.json"), stored);
+    let status = ws.run(&["status", "--format", "json"]).json();
+    assert_eq!(fact_row(&status, "kz-pr-it/job-offer")["published"], true);
+    // With no earlier read to tell it from, the challenge is not taken for the page either.
+    blocked(&workspace(&server));
 }
