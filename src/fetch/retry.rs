@@ -135,7 +135,8 @@ mod tests {
         h.insert(header::RETRY_AFTER, "3600".parse().unwrap());
         assert_eq!(
             Retry::for_status(StatusCode::SERVICE_UNAVAILABLE, &h),
-            Retry::No
+            Retry::Paused(Duration::from_secs(3600))
         );
+        assert_eq!(Retry::Paused(Duration::from_secs(3600)).wait(0), None);
     }
 }
