@@ -16,6 +16,16 @@ fn check(ws: &Workspace, args: &[&str]) -> (Value, i32) {
     (run.json(), run.code)
 }
 
+/// The `sources.toml` of one source under [`SETTINGS`] and the route `kz` of `facts` on it.
+fn one_source(source: Source, facts: Vec<Fact>) -> String {
+    let route = facts.into_iter().fold(Route::new("kz", "KZ"), Route::fact);
+    Registry::new()
+        .settings(SETTINGS)
+        .source(source)
+        .route(route)
+        .toml()
+}
+
 /// A service passport table, as egov.kz writes its terms.
 fn fee_page(fee: &str, extra_row: &str) -> Reply {
     Reply::html(format!(
@@ -30,17 +40,10 @@ fn fee_page(fee: &str, extra_row: &str) -> Reply {
 fn a_fee_of_2_mci_that_became_12_is_never_verified_again() {
     let server = TestServer::start();
     server.set("/fee", fee_page("2 МРП", ""));
-    let ws = Workspace::new(
-        &Registry::new()
-            .settings(SETTINGS)
-            .source(Source::new("fee", server.url("/fee")).select(&["div.info-block-horizontal"]))
-            .route(
-                Route::new("kz", "KZ").fact(
-                    Fact::new("duty", "State duty: 2 MCI", "fee", "2026-11-01").quote("2 МРП"),
-                ),
-            )
-            .toml(),
-    );
+    let ws = Workspace::new(&one_source(
+        Source::new("fee", server.url("/fee")).select(&["div.info-block-horizontal"]),
+        vec![Fact::new("duty", "State duty: 2 MCI", "fee", "2026-11-01").quote("2 МРП")],
+    ));
     let (r, code) = check(&ws, &[]);
     assert_eq!(
         (code, fact_row(&r, "kz/duty")["quote_found"].clone()),
@@ -90,19 +93,13 @@ fn an_edit_of_either_occurrence_of_a_quote_flags_the_fact() {
     };
     let server = TestServer::start();
     server.set("/fees", page("2 MCI"));
-    let ws = Workspace::new(
-        &Registry::new()
-            .settings(SETTINGS)
-            .source(Source::new("fees", server.url("/fees")).select(&["div.fees"]))
-            .route(
-                Route::new("kz", "KZ")
-                    .fact(Fact::new("duty", "Duty: 2 MCI", "fees", "2026-11-20").quote("2 MCI"))
-                    .fact(
-                        Fact::new("passport", "Passport", "fees", "2026-11-20").quote("Passport"),
-                    ),
-            )
-            .toml(),
-    );
+    let ws = Workspace::new(&one_source(
+        Source::new("fees", server.url("/fees")).select(&["div.fees"]),
+        vec![
+            Fact::new("duty", "Duty: 2 MCI", "fees", "2026-11-20").quote("2 MCI"),
+            Fact::new("passport", "Passport", "fees", "2026-11-20").quote("Passport"),
+        ],
+    ));
     let (r, _) = check(&ws, &[]);
     let duty = fact_row(&r, "kz/duty");
     assert_eq!(duty["quote_count"], 2);
@@ -143,18 +140,13 @@ fn an_edit_of_either_occurrence_of_a_quote_flags_the_fact() {
 fn a_new_row_beside_an_edited_row_is_a_change_no_fact_covers() {
     let server = TestServer::start();
     server.set("/fee", fee_page("2 МРП", ""));
-    let ws = Workspace::new(
-        &Registry::new()
-            .settings(SETTINGS)
-            .source(Source::new("fee", server.url("/fee")).select(&["div.info-block-horizontal"]))
-            .route(
-                Route::new("kz", "KZ").fact(
-                    Fact::new("duty", "State duty: 2 MCI", "fee", "2026-11-20")
-                        .quote("Государственная пошлина 2 МРП"),
-                ),
-            )
-            .toml(),
-    );
+    let ws = Workspace::new(&one_source(
+        Source::new("fee", server.url("/fee")).select(&["div.info-block-horizontal"]),
+        vec![
+            Fact::new("duty", "State duty: 2 MCI", "fee", "2026-11-20")
+                .quote("Государственная пошлина 2 МРП"),
+        ],
+    ));
     check(&ws, &[]);
     // The fee changes and a new condition appears in the row beside it, in the same hunk.
     server.set(
@@ -196,18 +188,13 @@ fn an_append_at_the_end_shows_one_added_line() {
         "/docs",
         list(&["Passport", "Medical certificate (form 028/u)"]),
     );
-    let ws = Workspace::new(
-        &Registry::new()
-            .settings(SETTINGS)
-            .source(Source::new("docs", server.url("/docs")).select(&["ul.docs"]))
-            .route(
-                Route::new("kz", "KZ").fact(
-                    Fact::new("medical", "Medical certificate", "docs", "2026-11-20")
-                        .quote("Medical certificate (form 028/u)"),
-                ),
-            )
-            .toml(),
-    );
+    let ws = Workspace::new(&one_source(
+        Source::new("docs", server.url("/docs")).select(&["ul.docs"]),
+        vec![
+            Fact::new("medical", "Medical certificate", "docs", "2026-11-20")
+                .quote("Medical certificate (form 028/u)"),
+        ],
+    ));
     check(&ws, &[]);
     server.set(
         "/docs",
@@ -384,16 +371,11 @@ fn a_page_that_reads_like_a_challenge_verifies_no_fact_not_even_by_304() {
         .header("ETag", "\"challenge\""),
     );
     let registry = |wall: &str| {
-        Registry::new()
-            .settings(SETTINGS)
-            .source(Source::new("permit", server.url("/permit")).line(wall))
-            .route(Route::new("kz", "KZ").fact(Fact::new(
-                "offer",
-                "A job offer is required",
-                "permit",
-                "2026-11-01",
-            )))
-            .toml()
+        let offer = Fact::new("offer", "A job offer is required", "permit", "2026-11-01");
+        one_source(
+            Source::new("permit", server.url("/permit")).line(wall),
+            vec![offer],
+        )
     };
     let ws = Workspace::new(&registry("wall = \"auto\""));
     let before = ws.read("sources.toml");
