@@ -7,15 +7,13 @@
 //! it sends past the guard to an address other than loopback arrives there and goes no further.
 
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use super::kinds::{browser_test, have_chromium, leftover_browsers};
 use super::registry_builder::quoted;
+use super::server::Loopback;
 use super::*;
 
 const BROWSER: &str = "render = \"browser\"";
@@ -48,7 +46,7 @@ impl Rig {
             format!(
                 "#!/bin/sh\nexec chromium \"$@\" --proxy-server=http://{} \
                  '--proxy-bypass-list=*.invalid'\n",
-                proxy.addr
+                proxy.loopback.addr
             ),
         )
         .unwrap();
@@ -74,81 +72,38 @@ impl Rig {
 /// A stand-in for the network beyond this machine: records the first line of every request
 /// (or that a connection brought none), answers 502 and closes. It forwards nothing.
 struct RecordingProxy {
-    addr: SocketAddr,
     seen: Arc<Mutex<Vec<String>>>,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
+    loopback: Loopback,
 }
 
 impl RecordingProxy {
     fn start() -> RecordingProxy {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let addr = listener.local_addr().unwrap();
         let seen = Arc::new(Mutex::new(Vec::new()));
-        let stop = Arc::new(AtomicBool::new(false));
-        let (record, stopping) = (seen.clone(), stop.clone());
-        let thread = std::thread::spawn(move || {
-            let mut workers = Vec::new();
-            while !stopping.load(Ordering::SeqCst) {
-                match listener.accept() {
-                    Ok((mut stream, _)) => {
-                        let record = record.clone();
-                        workers.push(std::thread::spawn(move || {
-                            stream.set_nonblocking(false).unwrap();
-                            stream
-                                .set_read_timeout(Some(Duration::from_secs(2)))
-                                .unwrap();
-                            let mut head = Vec::new();
-                            let mut buf = [0u8; 1024];
-                            while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 16384 {
-                                match stream.read(&mut buf) {
-                                    Ok(0) | Err(_) => break,
-                                    Ok(n) => head.extend_from_slice(&buf[..n]),
-                                }
-                            }
-                            let text = String::from_utf8_lossy(&head);
-                            let first = text.lines().next().unwrap_or_default();
-                            record.lock().unwrap().push(match first {
-                                "" => "(a connection without a request)".to_string(),
-                                line => line.to_string(),
-                            });
-                            let _ = stream.write_all(
-                                b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\
-                                  Connection: close\r\n\r\n",
-                            );
-                        }));
-                    }
-                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                        std::thread::sleep(Duration::from_millis(5));
-                    }
-                    Err(_) => break,
+        let record = seen.clone();
+        let loopback = Loopback::start(Duration::from_secs(2), move |mut stream, _| {
+            let mut head = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 16384 {
+                match stream.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => head.extend_from_slice(&buf[..n]),
                 }
-                workers.retain(|w: &JoinHandle<()>| !w.is_finished());
             }
-            for w in workers {
-                let _ = w.join();
-            }
+            let text = String::from_utf8_lossy(&head);
+            let first = text.lines().next().unwrap_or_default();
+            record.lock().unwrap().push(match first {
+                "" => "(a connection without a request)".to_string(),
+                line => line.to_string(),
+            });
+            let _ = stream.write_all(
+                b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            );
         });
-        RecordingProxy {
-            addr,
-            seen,
-            stop,
-            thread: Some(thread),
-        }
+        RecordingProxy { seen, loopback }
     }
 
     fn seen(&self) -> Vec<String> {
         self.seen.lock().unwrap().clone()
-    }
-}
-
-impl Drop for RecordingProxy {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 

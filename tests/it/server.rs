@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -92,10 +92,67 @@ struct State {
 
 pub struct TestServer {
     scheme: &'static str,
-    addr: SocketAddr,
     state: Arc<Mutex<State>>,
+    loopback: Loopback,
+}
+
+/// A listener on 127.0.0.1 whose every connection is handed, blocking with `read_timeout`, to
+/// `handle` on a thread of its own, until it is dropped: then the accept loop ends and every
+/// connection's thread is joined. `handle` also gets the stop flag, so a long reply can end.
+pub(crate) struct Loopback {
+    pub(crate) addr: SocketAddr,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
+}
+
+impl Loopback {
+    pub(crate) fn start<H>(read_timeout: Duration, handle: H) -> Loopback
+    where
+        H: Fn(TcpStream, &AtomicBool) + Send + Sync + 'static,
+    {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        listener.set_nonblocking(true).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let (stopping, handle) = (stop.clone(), Arc::new(handle));
+        let thread = std::thread::spawn(move || {
+            let mut workers = Vec::new();
+            while !stopping.load(Ordering::SeqCst) {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        let (stopping, handle) = (stopping.clone(), handle.clone());
+                        workers.push(std::thread::spawn(move || {
+                            stream.set_nonblocking(false).unwrap();
+                            stream.set_read_timeout(Some(read_timeout)).unwrap();
+                            handle(stream, &stopping);
+                        }));
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                        std::thread::sleep(Duration::from_millis(5));
+                    }
+                    Err(_) => break,
+                }
+                workers.retain(|w: &JoinHandle<()>| !w.is_finished());
+            }
+            for w in workers {
+                let _ = w.join();
+            }
+        });
+        Loopback {
+            addr,
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Loopback {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 impl TestServer {
@@ -125,58 +182,26 @@ impl TestServer {
 
     fn spawn(tls: Option<Arc<rustls::ServerConfig>>) -> TestServer {
         let scheme = if tls.is_some() { "https" } else { "http" };
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-        listener.set_nonblocking(true).unwrap();
-        let addr = listener.local_addr().unwrap();
         let state = Arc::new(Mutex::new(State::default()));
-        let stop = Arc::new(AtomicBool::new(false));
-        let (st, sp) = (state.clone(), stop.clone());
-        let thread = std::thread::spawn(move || {
-            let mut workers = Vec::new();
-            while !sp.load(Ordering::SeqCst) {
-                match listener.accept() {
-                    Ok((stream, _)) => {
-                        let st = st.clone();
-                        let sp = sp.clone();
-                        let tls = tls.clone();
-                        workers.push(std::thread::spawn(move || {
-                            stream.set_nonblocking(false).unwrap();
-                            stream
-                                .set_read_timeout(Some(Duration::from_secs(5)))
-                                .unwrap();
-                            match tls {
-                                Some(config) => {
-                                    let Ok(conn) = rustls::ServerConnection::new(config) else {
-                                        return;
-                                    };
-                                    serve(rustls::StreamOwned::new(conn, stream), &st, &sp)
-                                }
-                                None => serve(stream, &st, &sp),
-                            }
-                        }));
-                    }
-                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                        std::thread::sleep(Duration::from_millis(5));
-                    }
-                    Err(_) => break,
-                }
-                workers.retain(|w: &JoinHandle<()>| !w.is_finished());
+        let st = state.clone();
+        let loopback = Loopback::start(Duration::from_secs(5), move |stream, stop| match &tls {
+            Some(config) => {
+                let Ok(conn) = rustls::ServerConnection::new(config.clone()) else {
+                    return;
+                };
+                serve(rustls::StreamOwned::new(conn, stream), &st, stop)
             }
-            for w in workers {
-                let _ = w.join();
-            }
+            None => serve(stream, &st, stop),
         });
         TestServer {
             scheme,
-            addr,
             state,
-            stop,
-            thread: Some(thread),
+            loopback,
         }
     }
 
     pub fn url(&self, path: &str) -> String {
-        format!("{}://{}{}", self.scheme, self.addr, path)
+        format!("{}://{}{}", self.scheme, self.loopback.addr, path)
     }
 
     /// Replaces the replies for `path` with one that repeats.
@@ -202,15 +227,6 @@ impl TestServer {
             .filter(|s| s.path == path)
             .cloned()
             .collect()
-    }
-}
-
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 
