@@ -38,6 +38,11 @@ fn registry(server: &TestServer, source_lines: &[&str]) -> String {
         .toml()
 }
 
+/// The registry with the source narrowed to the page's info block, as the tests tune it to.
+fn narrowed(server: &TestServer) -> String {
+    registry(server, &[r#"select = ["div.info-block-horizontal"]"#])
+}
+
 fn check(ws: &Workspace) -> (Value, i32) {
     let run = ws.run(&["check", "--format", "json"]);
     assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
@@ -51,10 +56,7 @@ fn a_changed_select_on_an_unchanged_page_is_unchanged_and_reextracted() {
     let ws = Workspace::new(&registry(&server, &[r#"select = ["div.content"]"#]));
     assert_eq!(check(&ws).0["sources"][0]["outcome"], "new");
     // The user narrows the selection; the page is the same.
-    ws.write(
-        "sources.toml",
-        &registry(&server, &[r#"select = ["div.info-block-horizontal"]"#]),
-    );
+    ws.write("sources.toml", &narrowed(&server));
     let (r, code) = check(&ws);
     let row = source_row(&r, "permit");
     assert_eq!(row["outcome"], "unchanged", "{row}");
@@ -79,10 +81,7 @@ fn a_changed_select_and_a_changed_page_diff_only_the_real_change() {
     server.set("/permit", Reply::html(page("45", "01.02.2026")));
     let ws = Workspace::new(&registry(&server, &[r#"select = ["div.content"]"#]));
     check(&ws);
-    ws.write(
-        "sources.toml",
-        &registry(&server, &[r#"select = ["div.info-block-horizontal"]"#]),
-    );
+    ws.write("sources.toml", &narrowed(&server));
     server.set("/permit", Reply::html(page("30", "05.02.2026")));
     let (r, code) = check(&ws);
     let row = source_row(&r, "permit");
@@ -167,10 +166,7 @@ fn without_a_good_raw_body_a_settings_change_and_a_real_change_are_flagged_until
                 std::fs::write(&path, gz.finish().unwrap()).unwrap();
             }
         }
-        ws.write(
-            "sources.toml",
-            &registry(&server, &[r#"select = ["div.info-block-horizontal"]"#]),
-        );
+        ws.write("sources.toml", &narrowed(&server));
         server.set("/permit", Reply::html(page("30", "01.02.2026")));
         let before = ws.read("sources.toml");
         let run = ws.run(&["check", "--refresh", "--format", "json"]);
@@ -211,10 +207,7 @@ fn without_a_good_raw_body_a_settings_change_and_a_real_change_are_flagged_until
 fn a_page_served_by_two_servers_in_turn_is_reported_by_the_second_run_and_refreshes_nothing() {
     let server = TestServer::start();
     let (a, b) = (page("45", "x"), page("30", "x"));
-    let ws = Workspace::new(&registry(
-        &server,
-        &[r#"select = ["div.info-block-horizontal"]"#],
-    ));
+    let ws = Workspace::new(&narrowed(&server));
     // Two backends behind one name, one updated: every request gets the other version.
     let flapping: Vec<Reply> = (0..20)
         .map(|i| Reply::html(if i % 2 == 0 { a.clone() } else { b.clone() }))
@@ -267,10 +260,7 @@ fn a_page_served_by_two_servers_in_turn_is_reported_by_the_second_run_and_refres
 #[test]
 fn a_page_that_flapped_verifies_nothing_until_it_settles_even_by_304() {
     let server = TestServer::start();
-    let ws = Workspace::new(&registry(
-        &server,
-        &[r#"select = ["div.info-block-horizontal"]"#],
-    ));
+    let ws = Workspace::new(&narrowed(&server));
     let old = || Reply::html(page("45", "x")).header("ETag", "\"old\"");
     server.set("/permit", old());
     check(&ws);
@@ -334,10 +324,7 @@ fn a_wall_on_the_second_fetch_keeps_the_new_text() {
     );
     for wall in [vendor, words] {
         let server = TestServer::start();
-        let ws = Workspace::new(&registry(
-            &server,
-            &[r#"select = ["div.info-block-horizontal"]"#],
-        ));
+        let ws = Workspace::new(&narrowed(&server));
         server.set("/permit", Reply::html(page("45", "x")));
         check(&ws);
         server.sequence("/permit", vec![Reply::html(page("30", "x")), wall]);
@@ -378,10 +365,7 @@ fn a_steady_change_is_confirmed_after_two_requests() {
     let (a, b) = (page("45", "x"), page("30", "x"));
     let server = TestServer::start();
     server.set("/permit", Reply::html(a.clone()));
-    let ws = Workspace::new(&registry(
-        &server,
-        &[r#"select = ["div.info-block-horizontal"]"#],
-    ));
+    let ws = Workspace::new(&narrowed(&server));
     check(&ws);
     let before = server.requests("/permit").len();
     server.set("/permit", Reply::html(b.clone()));
@@ -405,10 +389,7 @@ fn a_steady_change_is_confirmed_after_two_requests() {
 #[test]
 fn a_page_giving_a_third_text_is_changed_unconfirmed_and_unstable() {
     let server = TestServer::start();
-    let ws = Workspace::new(&registry(
-        &server,
-        &[r#"select = ["div.info-block-horizontal"]"#],
-    ));
+    let ws = Workspace::new(&narrowed(&server));
     server.set("/permit", Reply::html(page("45", "x")));
     check(&ws);
     server.sequence(
@@ -427,7 +408,7 @@ fn a_page_giving_a_third_text_is_changed_unconfirmed_and_unstable() {
 #[test]
 fn confirmation_can_be_switched_off() {
     let server = TestServer::start();
-    let mut toml = registry(&server, &[r#"select = ["div.info-block-horizontal"]"#]);
+    let mut toml = narrowed(&server);
     toml = toml.replace("[settings]\n", "[settings]\nconfirm_changes = false\n");
     let ws = Workspace::new(&toml);
     server.set("/permit", Reply::html(page("45", "x")));
