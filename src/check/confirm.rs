@@ -1,8 +1,6 @@
 //! Confirming a change: a page whose text is new is fetched once more before it is reported, and
 //! every text either fetch gave is kept (docs/outcomes.md, "Confirmed changes").
 
-use chrono::Utc;
-
 use super::source::{Job, Taken};
 use crate::capture::Capture;
 use crate::fetch::{Fetched, Fetcher};
@@ -83,11 +81,7 @@ impl Job {
                 // The other text again, twice: a change, confirmed, and no calm run.
                 (_, Some(_)) => {
                     taken.capture.meta.confirmed = Some(true);
-                    taken.unsettled = Some(Unsettled {
-                        sha256: first,
-                        seen_at: Utc::now(),
-                        calm_runs: 0,
-                    });
+                    taken.unsettled = Some(Unsettled::seen_now(first));
                 }
                 (_, None) => taken.capture.meta.confirmed = Some(true),
             }
@@ -162,15 +156,8 @@ impl Job {
         // Stored by an earlier run (as a flap's first fetch, or as a latest since replaced).
         let seen_before = folder.has_text(&other).is_ok();
         let one_is_baseline = baseline_first || again == baseline;
-        taken.unsettled = Some(Unsettled {
-            sha256: if one_is_baseline {
-                other.clone()
-            } else {
-                again.clone()
-            },
-            seen_at: Utc::now(),
-            calm_runs: 0,
-        });
+        let last_other = if one_is_baseline { &other } else { &again };
+        taken.unsettled = Some(Unsettled::seen_now(last_other.clone()));
         let doubt = format!(
             "the page served two texts in this run ({} and {})",
             short_sha(&first),

@@ -47,6 +47,15 @@ pub(crate) struct Unsettled {
 }
 
 impl Unsettled {
+    /// The page served `sha256` just now: the count of calm runs starts over.
+    pub(crate) fn seen_now(sha256: String) -> Unsettled {
+        Unsettled {
+            sha256,
+            seen_at: Utc::now(),
+            calm_runs: 0,
+        }
+    }
+
     /// Three nightly runs: a CDN node that still serves an old (or a new) page is rarely
     /// missed by six fetches over three days, and three days of no refresh costs nothing.
     pub(crate) const CALM_RUNS: u32 = 3;
