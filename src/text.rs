@@ -118,6 +118,12 @@ pub(crate) fn is_steering(c: char) -> bool {
     c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
+/// Characters that carry nothing to read and are dropped from page text: zero-width space, BOM,
+/// soft hyphen, and the steering ones ([`is_steering`]).
+pub(crate) fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200B}' | '\u{FEFF}' | '\u{00AD}') || is_steering(c)
+}
+
 /// Folds text for quote matching: case, whitespace and line breaks, typographic quotes, dashes
 /// and apostrophes do not count, nor does ё against е (Russian print and official pages use
 /// both for the same letter: "платёж" and "платеж" are one word).

@@ -54,12 +54,6 @@ pub(super) fn is_block(name: &str) -> bool {
     )
 }
 
-/// Characters that carry nothing to read and are dropped: zero-width space, BOM, soft hyphen,
-/// and the controls and bidi characters that could steer a terminal or a printed line.
-fn is_invisible(c: char) -> bool {
-    matches!(c, '\u{200B}' | '\u{FEFF}' | '\u{00AD}') || crate::text::is_steering(c)
-}
-
 /// Plain text (a JSON string, a PDF page): each line of it becomes a line.
 pub(super) fn plain_lines(text: &str, writer: &mut TextWriter) {
     for line in text.lines() {
@@ -124,7 +118,7 @@ impl TextWriter {
                 (true, matches!(b, 0x09..=0x0D | 0x20), 1)
             } else {
                 let c = s[i..].chars().next().expect("a char starts here");
-                let invisible = is_invisible(c);
+                let invisible = crate::text::is_invisible(c);
                 let space = c.is_whitespace();
                 if !space && !invisible && !is_nfc_starter(c) {
                     self.needs_nfc = true;

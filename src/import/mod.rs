@@ -29,6 +29,7 @@ use chrono::NaiveDate;
 use reqwest::Url;
 
 use crate::fetch::{Fetched, Fetcher, Response};
+use crate::registry::edit::toml_str;
 use crate::registry::{Registry, Source};
 use crate::store::Store;
 use ids::{route_id_for, unique_fact_id, unique_source_id};
@@ -428,10 +429,6 @@ fn same_page(known: &Url, link: &Url) -> bool {
     known.host_str().map(str::to_ascii_lowercase) == link.host_str().map(str::to_ascii_lowercase)
         && path(known) == path(link)
         && (known.query().is_none() || known.query() == link.query())
-}
-
-fn toml_str(s: &str) -> String {
-    toml_edit::Value::from(s).to_string().trim().to_string()
 }
 
 #[cfg(test)]

@@ -26,6 +26,7 @@ use crate::cli::{Cli, ProbeArgs, ProbeFormat, ProbeRender};
 use crate::extract::{self, Candidate};
 use crate::fetch::{Fetched, Fetcher};
 use crate::outcome::Outcome;
+use crate::registry::edit::toml_str;
 use crate::registry::{self, Format, Registry, RegistryError, Render, Settings, Source};
 
 mod render;
@@ -33,9 +34,7 @@ mod settings;
 
 use render::render_text;
 pub(crate) use settings::id_for;
-use settings::{
-    build_source, finish_source, known_source, source_block, toml_list, toml_str, tried,
-};
+use settings::{build_source, finish_source, known_source, source_block, toml_list, tried};
 
 /// What a probe came to, for the exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

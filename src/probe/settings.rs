@@ -62,11 +62,6 @@ pub(super) fn tried(args: &ProbeArgs, base: Option<&Source>) -> anyhow::Result<T
     })
 }
 
-/// A TOML string, quoted and escaped as the `toml_edit` writer does it.
-pub(super) fn toml_str(s: &str) -> String {
-    toml_edit::Value::from(s).to_string().trim().to_string()
-}
-
 pub(super) fn toml_list(items: &[String]) -> String {
     let mut array: toml_edit::Array = items.iter().map(String::as_str).collect();
     array.fmt();

@@ -15,6 +15,12 @@ use toml_edit::{Item, TableLike, Value};
 
 use super::FactId;
 
+/// A TOML string, quoted and escaped as the `toml_edit` writer does it: for the lines `probe`
+/// and `import` draft.
+pub(crate) fn toml_str(s: &str) -> String {
+    Value::from(s).to_string().trim().to_string()
+}
+
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum EditError {
     #[error("cannot read {path}: {source}")]

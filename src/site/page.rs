@@ -294,9 +294,7 @@ pub(crate) fn collapse(s: &str) -> String {
     let joined = words
         .join(" ")
         .chars()
-        .filter(|c| {
-            !matches!(c, '\u{200B}' | '\u{FEFF}' | '\u{00AD}') && !crate::text::is_steering(*c)
-        })
+        .filter(|c| !crate::text::is_invisible(*c))
         .collect::<String>();
     crate::text::nfc(&joined).into_owned()
 }
