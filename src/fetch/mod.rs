@@ -307,16 +307,13 @@ impl Fetcher {
                 rendered.status
             ))
         })?;
-        let wall_words = match wall::judge(status, &HeaderMap::new(), dom.as_bytes(), source.wall) {
-            Some(wall::Verdict::Wall(reason)) => {
-                return Err(FetchError::Blocked {
-                    status: Some(rendered.status),
-                    reason: format!("{reason} (rendered)"),
-                });
-            }
-            Some(wall::Verdict::Words(words)) => Some(format!("{words} (rendered)")),
-            None => None,
-        };
+        let wall_words = wall::words_unless_wall(
+            status,
+            &HeaderMap::new(),
+            dom.as_bytes(),
+            source.wall,
+            "(rendered)",
+        )?;
         if !status.is_success() {
             return Err(FetchError::Http {
                 status: rendered.status,
@@ -423,17 +420,9 @@ impl Fetcher {
             body::Body::Whole(body) => body,
             body::Body::Cut(_) => return Err(too_large()),
         };
-        let wall_words = match wall::judge(status, &headers, &body, source.wall) {
-            Some(wall::Verdict::Wall(reason)) => {
-                let reason = format!("{reason} (HTTP {})", status.as_u16());
-                let status = Some(status.as_u16());
-                return Err((FetchError::Blocked { status, reason }, Retry::No));
-            }
-            Some(wall::Verdict::Words(words)) => {
-                Some(format!("{words} (HTTP {})", status.as_u16()))
-            }
-            None => None,
-        };
+        let how = format!("(HTTP {})", status.as_u16());
+        let wall_words = wall::words_unless_wall(status, &headers, &body, source.wall, &how)
+            .map_err(|wall| (wall, Retry::No))?;
         if let Some(refused) = unfollowed_redirect(status, &headers, resp.url()) {
             return Err((FetchError::Redirect(refused), Retry::No));
         }

@@ -68,6 +68,26 @@ pub(super) fn judge(
     None
 }
 
+/// [`judge`] as a fetch acts on it: a wall is the `blocked` failure, challenge words are kept
+/// for the check to judge against the baseline; both end in `how` the answer came
+/// ("(HTTP 200)", "(rendered)").
+pub(super) fn words_unless_wall(
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+    rule: WallRule,
+    how: &str,
+) -> Result<Option<String>, super::FetchError> {
+    match judge(status, headers, body, rule) {
+        Some(Verdict::Wall(reason)) => Err(super::FetchError::Blocked {
+            status: Some(status.as_u16()),
+            reason: format!("{reason} {how}"),
+        }),
+        Some(Verdict::Words(words)) => Ok(Some(format!("{words} {how}"))),
+        None => Ok(None),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
