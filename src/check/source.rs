@@ -144,6 +144,8 @@ impl Job {
                     &raw,
                     &source.extract_fingerprint,
                 )?;
+                // Just made and hashed: the diff needs no second read of it.
+                self.baseline_text = Some(again.text);
                 capture.meta.reextracted = true;
                 capture
                     .meta
@@ -173,7 +175,7 @@ impl Job {
         let (Some(baseline), Some(sha)) = (self.state.baseline.clone(), capture.sha256()) else {
             return Ok(());
         };
-        if sha == baseline.sha256 {
+        if sha == baseline.sha256 || self.baseline_text.is_some() {
             return Ok(());
         }
         let folder = self.shared.store.source(&self.source.id);

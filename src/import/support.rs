@@ -158,6 +158,7 @@ pub(super) fn best_passage(text: &str, claim: &str) -> Support {
     if wanted.is_empty() {
         return Support::NoText;
     }
+    let folded_claim = fold_for_quote(claim);
     struct Scored {
         agree: bool,
         same_kind: bool,
@@ -180,10 +181,7 @@ pub(super) fn best_passage(text: &str, claim: &str) -> Support {
                     .iter()
                     .any(|c| values.iter().any(|v| v.kind == c.kind)),
                 share: wanted.intersection(&have).count() as f64 / wanted.len() as f64,
-                closeness: crate::compare::similarity(
-                    &fold_for_quote(claim),
-                    &fold_for_quote(passage),
-                ),
+                closeness: crate::compare::similarity(&folded_claim, &fold_for_quote(passage)),
                 passage: passage.to_string(),
             });
         }
