@@ -133,7 +133,9 @@ impl Capture {
 
     pub(crate) fn failed(error: &FetchError) -> Self {
         let final_url = match error {
-            FetchError::Http { final_url, .. } => Some(final_url.clone()),
+            FetchError::Http { final_url, .. } | FetchError::NotModifiedUnasked { final_url } => {
+                Some(final_url.clone())
+            }
             _ => None,
         };
         Capture {

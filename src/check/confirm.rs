@@ -3,7 +3,7 @@
 
 use super::source::{Job, Taken};
 use crate::capture::Capture;
-use crate::fetch::{Fetched, Fetcher};
+use crate::fetch::Fetcher;
 use crate::store::{StoreError, Unsettled};
 use crate::text::short_sha;
 
@@ -93,20 +93,12 @@ impl Job {
     /// The second fetch, through the host's gate; a challenge on it is a failure like any wall:
     /// it never stands beside the first text as an "unstable" page.
     async fn fetch_again(&self, fetcher: &Fetcher) -> (Capture, Option<crate::fetch::Slot>) {
-        let (mut second, slot) = match fetcher.get(&self.source, None).await {
-            Ok((Fetched::Body(response), slot)) => {
+        let (mut second, slot) = match fetcher.get_body(&self.source).await {
+            Ok((response, slot)) => {
                 let timeout = self.registry().settings.timeout;
                 let extracted = crate::extract::extract(&self.source, &response, timeout).await;
                 (Capture::fresh(response, extracted), Some(slot))
             }
-            // An unconditional request is never answered 304 but by a broken server.
-            Ok((Fetched::NotModified { final_url, .. }, _)) => (
-                Capture::failed(&crate::fetch::FetchError::Http {
-                    status: 304,
-                    final_url,
-                }),
-                None,
-            ),
             Err(e) => (Capture::failed(&e), None),
         };
         self.judge_wall_words(&mut second);

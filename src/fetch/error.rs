@@ -16,6 +16,9 @@ pub(crate) enum FetchError {
     CannotConnect(String),
     #[error("HTTP {status}")]
     Http { status: u16, final_url: String },
+    /// A 304 to a request that asked nothing conditional: a broken answer, an HTTP error.
+    #[error("HTTP 304 to a request that was not conditional")]
+    NotModifiedUnasked { final_url: String },
     #[error("blocked: {reason}")]
     Blocked { status: Option<u16>, reason: String },
     #[error("TLS: {0}")]
@@ -35,7 +38,9 @@ impl FetchError {
     pub(crate) fn outcome(&self) -> Outcome {
         match self {
             FetchError::Unreachable(_) | FetchError::CannotConnect(_) => Outcome::Unreachable,
-            FetchError::Http { .. } | FetchError::Redirect(_) => Outcome::HttpError,
+            FetchError::Http { .. }
+            | FetchError::NotModifiedUnasked { .. }
+            | FetchError::Redirect(_) => Outcome::HttpError,
             FetchError::Blocked { .. } => Outcome::Blocked,
             FetchError::Tls(_) => Outcome::TlsError,
             FetchError::TooLarge { .. } => Outcome::TooLarge,
@@ -47,6 +52,7 @@ impl FetchError {
     pub(crate) fn http_status(&self) -> Option<u16> {
         match self {
             FetchError::Http { status, .. } => Some(*status),
+            FetchError::NotModifiedUnasked { .. } => Some(304),
             FetchError::Blocked { status, .. } | FetchError::TooLarge { status, .. } => *status,
             _ => None,
         }

@@ -178,6 +178,16 @@ impl Fetcher {
         }
     }
 
+    /// [`Self::get`] without validators: the page's body, or why there is none.
+    pub(crate) async fn get_body(&self, source: &Source) -> Result<(Response, Slot), FetchError> {
+        match self.get(source, None).await? {
+            (Fetched::Body(response), slot) => Ok((response, slot)),
+            (Fetched::NotModified { final_url, .. }, _) => {
+                Err(FetchError::NotModifiedUnasked { final_url })
+            }
+        }
+    }
+
     /// Fetches a source over HTTP, retrying what may succeed on another try.
     async fn fetch(
         &self,

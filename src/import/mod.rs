@@ -28,7 +28,7 @@ use anyhow::{Context, bail};
 use chrono::NaiveDate;
 use reqwest::Url;
 
-use crate::fetch::{Fetched, Fetcher, Response};
+use crate::fetch::{Fetcher, Response};
 use crate::registry::edit::toml_str;
 use crate::registry::{Registry, Source};
 use crate::store::Store;
@@ -370,11 +370,8 @@ fn source_block(c: &Candidate, d: &DraftedSource, facts: &[DraftFact]) -> String
 /// One polite fetch through the import's fetcher (robots.txt, the User-Agent, the host's gate,
 /// walls): the response, or why there is none.
 async fn fetch_page(fetcher: &Fetcher, source: &Source) -> anyhow::Result<Response> {
-    match fetcher.get(source, None).await {
-        Ok((Fetched::Body(response), _)) => Ok(response),
-        Ok((Fetched::NotModified { .. }, _)) => {
-            bail!("HTTP 304 to a request that was not conditional")
-        }
+    match fetcher.get_body(source).await {
+        Ok((response, _)) => Ok(response),
         Err(e) => bail!("{}: {e}", e.outcome()),
     }
 }

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::PageClaims;
 use crate::compare::{KEPT_MIN, kept_share};
-use crate::fetch::{Fetched, Fetcher};
+use crate::fetch::Fetcher;
 use crate::outcome::Outcome;
 use crate::registry::{Route, Settings, Source};
 use crate::store::{Store, StoreError};
@@ -55,16 +55,8 @@ pub(crate) async fn capture(
 ) -> PageCapture {
     let url = route.page.clone().expect("a route with a page");
     let source = Source::page(&format!("route {}", route.id), url.clone(), settings);
-    let response = match fetcher.get(&source, None).await {
-        Ok((Fetched::Body(response), _slot)) => response,
-        Ok((Fetched::NotModified { .. }, _)) => {
-            return PageCapture::failed(
-                url.as_str(),
-                Outcome::HttpError,
-                Some(304),
-                "HTTP 304 to a request that was not conditional".into(),
-            );
-        }
+    let response = match fetcher.get_body(&source).await {
+        Ok((response, _slot)) => response,
         Err(e) => {
             return PageCapture::failed(url.as_str(), e.outcome(), e.http_status(), e.to_string());
         }
