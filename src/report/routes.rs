@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::FactReport;
 use crate::outcome::{Flag, Outcome};
-use crate::registry::{Fact, FactId, Registry, Route};
+use crate::registry::{FactId, Registry, Route};
 use crate::site::{OnPage, PageCapture};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -111,19 +111,17 @@ fn judge_route(
         // A page that fails flags nothing: its facts stay unjudged.
         return row;
     };
-    // The dates the facts have after this report (a --refresh moved some), else the registry's.
-    let dated: Vec<Fact> = route
-        .facts
-        .iter()
-        .map(|f| Fact {
-            last_verified: rows_of
+    // What the page should show: the oldest date the facts have after this report (a
+    // --refresh moved some), else the registry's.
+    let expected = (route.facts.iter())
+        .map(|f| {
+            rows_of
                 .get(&f.id)
-                .map_or(f.last_verified, |&i| facts[i].last_verified),
-            ..f.clone()
+                .map_or(f.last_verified, |&i| facts[i].last_verified)
         })
-        .collect();
-    let refs: Vec<&Fact> = dated.iter().collect();
-    let coverage = crate::site::coverage(page, &refs);
+        .min();
+    let claims: Vec<&str> = route.facts.iter().map(|f| f.claim.as_str()).collect();
+    let coverage = crate::site::coverage(page, &claims);
     for (fact, on) in route.facts.iter().zip(&coverage.facts) {
         let Some(row) = rows_of.get(&fact.id).map(|&i| &mut facts[i]) else {
             continue;
@@ -140,8 +138,8 @@ fn judge_route(
         }
     }
     row.published_last_verified = page.last_verified;
-    row.expected_last_verified = coverage.expected_last_verified;
-    row.date_matches = match (page.last_verified, coverage.expected_last_verified) {
+    row.expected_last_verified = expected;
+    row.date_matches = match (page.last_verified, expected) {
         (Some(shown), Some(expected)) => Some(shown == expected),
         _ => None,
     };

@@ -24,7 +24,6 @@ use serde::{Deserialize, Serialize};
 pub(crate) use claims::{Claim, ClaimKind, claims};
 pub(crate) use page::{Page, PageError, read};
 
-use crate::registry::Fact;
 use crate::text::fold_for_quote;
 
 /// What a route page said when it was last read: kept in the store so `status` can hold the
@@ -135,12 +134,12 @@ pub(crate) struct Coverage {
     pub(crate) unmonitored: Vec<String>,
     pub(crate) claims: usize,
     pub(crate) monitored: usize,
-    /// What the page should show as its date: the oldest `last_verified` of the route's facts.
-    pub(crate) expected_last_verified: Option<NaiveDate>,
 }
 
-pub(crate) fn coverage(page: &PageClaims, facts: &[&Fact]) -> Coverage {
-    let found: Vec<OnPage> = facts.iter().map(|f| find_claim(page, &f.claim)).collect();
+/// Where each of the route's facts' `claims` stands on the page, and the page's claims no fact
+/// watches.
+pub(crate) fn coverage(page: &PageClaims, claims: &[&str]) -> Coverage {
+    let found: Vec<OnPage> = claims.iter().map(|c| find_claim(page, c)).collect();
     let mut watched = vec![false; page.claims.len()];
     for on in &found {
         if let OnPage::Stated(Some(i)) = on {
@@ -159,7 +158,6 @@ pub(crate) fn coverage(page: &PageClaims, facts: &[&Fact]) -> Coverage {
         unmonitored,
         claims: page.claims.len(),
         monitored: watched.iter().filter(|w| **w).count(),
-        expected_last_verified: facts.iter().map(|f| f.last_verified).min(),
     }
 }
 
