@@ -32,14 +32,14 @@ pub(crate) fn status(
     let mut summary = StatusSummary::default();
     let (mut failed, mut uncovered) = (Vec::new(), Vec::new());
     let mut rows: Vec<(usize, FactReport)> = Vec::new();
-    let positions: Vec<(&Fact, usize)> =
-        registry.facts().enumerate().map(|(i, f)| (f, i)).collect();
+    // Facts grouped by source once: a scan per source grows with sources × facts.
+    let mut by_source: std::collections::HashMap<&str, Vec<(&Fact, usize)>> =
+        std::collections::HashMap::new();
+    for (i, f) in registry.facts().enumerate() {
+        by_source.entry(f.source.as_str()).or_default().push((f, i));
+    }
     for source in &registry.sources {
-        let facts: Vec<(&Fact, usize)> = positions
-            .iter()
-            .filter(|(f, _)| f.source == source.id)
-            .copied()
-            .collect();
+        let facts = by_source.remove(source.id.as_str()).unwrap_or_default();
         let known = source_now(store, source, !facts.is_empty())?;
         match known.checked {
             None => summary.never_checked += 1,

@@ -47,6 +47,7 @@ use crate::report::{FactReport, Report, SCHEMA_VERSION, Summary};
 use crate::store::{Store, StoreError, VerifiedBy};
 use crate::term::Progress;
 pub(crate) use output::Output;
+use plan::Lanes;
 pub(crate) use refresh::{RefreshError, write_verified};
 use source::{Job, Shared, SourceRows};
 
@@ -166,15 +167,19 @@ async fn capture(
             (id, capture, stored.is_some())
         });
     }
+    let mut lanes = Lanes::new(plans, &registry.settings);
     let mut tasks = tokio::task::JoinSet::new();
-    for (i, plan) in plans.into_iter().enumerate() {
-        let host = HostKey::of(&plan.source.url);
-        let job = Job::new(shared.clone(), plan);
-        tasks.spawn(async move { (i, host, job.run().await) });
-    }
     let mut by_source: HashMap<usize, SourceRows> = HashMap::new();
-    while let Some(joined) = tasks.join_next().await {
+    loop {
+        while let Some((i, host, plan)) = lanes.next() {
+            let job = Job::new(shared.clone(), plan);
+            tasks.spawn(async move { (i, host, job.run().await) });
+        }
+        let Some(joined) = tasks.join_next().await else {
+            break;
+        };
         let (i, host, rows) = joined?;
+        lanes.finished(&host);
         let rows = rows?;
         if let Some(p) = request.progress {
             p.done(&host.to_string(), !rows.source.capture.outcome.is_good());

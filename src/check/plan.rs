@@ -1,11 +1,12 @@
 //! Which sources a check captures and which facts it assesses against each, from `--source` and
 //! `--route`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use super::{CheckError, Selection};
-use crate::registry::{FactPos, Registry, Source, did_you_mean};
+use crate::fetch::HostKey;
+use crate::registry::{FactPos, Registry, Settings, Source, did_you_mean};
 
 /// One source to capture and the facts assessed against it.
 pub(super) struct SourcePlan {
@@ -82,4 +83,88 @@ pub(super) fn pages<'r>(
         .filter(|(i, r)| r.page.is_some() && assessed.contains(i))
         .map(|(_, r)| r)
         .collect()
+}
+
+/// The plans waiting to start, one queue per host, and how many of each host's are running.
+/// A job is started only when its host has room for it (four times `per_host_concurrency`:
+/// a job also parses and writes after its fetch, and the host should not idle meanwhile),
+/// and no more than a window of jobs run at
+/// once: a job holds its future's memory from start to finish, so 100,000 started at once
+/// would hold 100,000 of them while a handful fetch.
+pub(super) struct Lanes {
+    queues: Vec<(HostKey, VecDeque<(usize, SourcePlan)>)>,
+    running: HashMap<HostKey, usize>,
+    /// The queue to look at first next time, so hosts take turns.
+    cursor: usize,
+    per_host: usize,
+    window: usize,
+    in_flight: usize,
+}
+
+impl Lanes {
+    pub(super) fn new(plans: Vec<SourcePlan>, settings: &Settings) -> Lanes {
+        let mut queues: Vec<(HostKey, VecDeque<(usize, SourcePlan)>)> = Vec::new();
+        let mut at: HashMap<HostKey, usize> = HashMap::new();
+        for (i, plan) in plans.into_iter().enumerate() {
+            let host = HostKey::of(&plan.source.url);
+            let q = *at.entry(host.clone()).or_insert_with(|| {
+                queues.push((host, VecDeque::new()));
+                queues.len() - 1
+            });
+            queues[q].1.push_back((i, plan));
+        }
+        Lanes {
+            queues,
+            running: HashMap::new(),
+            cursor: 0,
+            per_host: settings.per_host_concurrency * 4,
+            // Enough that the global limit is always met with jobs past their fetch (parsing,
+            // confirming, writing) beside it.
+            window: (settings.concurrency * 4).max(16),
+            in_flight: 0,
+        }
+    }
+
+    /// The next plan to start, with its place in file order and its host; `None` when the
+    /// window is full or every host with plans left is at its limit.
+    pub(super) fn next(&mut self) -> Option<(usize, HostKey, SourcePlan)> {
+        if self.in_flight >= self.window {
+            return None;
+        }
+        let n = self.queues.len();
+        for step in 0..n {
+            let q = (self.cursor + step) % n;
+            let (host, queue) = &mut self.queues[q];
+            let running = self.running.entry(host.clone()).or_default();
+            if *running >= self.per_host {
+                continue;
+            }
+            let Some((i, plan)) = queue.pop_front() else {
+                continue;
+            };
+            *running += 1;
+            self.in_flight += 1;
+            self.cursor = (q + 1) % n;
+            let host = host.clone();
+            if queue.is_empty() {
+                // Emptied queues leave, so a pass over them stays short at the end of a run.
+                self.queues.swap_remove(q);
+                self.cursor = if self.queues.is_empty() {
+                    0
+                } else {
+                    self.cursor.min(self.queues.len() - 1)
+                };
+            }
+            return Some((i, host, plan));
+        }
+        None
+    }
+
+    /// A job of `host` has finished.
+    pub(super) fn finished(&mut self, host: &HostKey) {
+        if let Some(r) = self.running.get_mut(host) {
+            *r = r.saturating_sub(1);
+        }
+        self.in_flight = self.in_flight.saturating_sub(1);
+    }
 }

@@ -6,15 +6,17 @@ use serde::Deserialize;
 use toml::Spanned;
 
 /// The file, read table by table (see `read`).
+#[derive(Default, Debug)]
 pub(super) struct RawFile {
-    pub settings: RawSettings,
+    /// `None` only while the file is being read: `[settings]` may come in any piece.
+    pub settings: Option<RawSettings>,
     pub sources: Vec<RawSource>,
     pub routes: Vec<RawRoute>,
     /// Ids of `[[sources]]` tables that did not read: facts naming them are not unknown.
     pub unread_sources: Vec<String>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Debug)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawSettings {
     pub stale_after_days: Option<Spanned<i64>>,
@@ -34,7 +36,7 @@ pub(super) struct RawSettings {
     pub confirm_changes: Option<bool>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Debug)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawSource {
     pub id: Spanned<String>,
@@ -56,7 +58,7 @@ pub(super) struct RawSource {
     pub wall: Option<Spanned<String>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Debug)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawRoute {
     pub id: Spanned<String>,
@@ -71,7 +73,7 @@ pub(super) struct RawRoute {
     pub facts: Vec<RawFact>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Debug)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawFact {
     pub id: Spanned<String>,

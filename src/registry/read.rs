@@ -12,50 +12,98 @@ use super::keys;
 use super::raw::{RawFact, RawFile, RawRoute, RawSettings, RawSource};
 
 pub(super) fn read(text: &str, locator: &Locator<'_>) -> (RawFile, Vec<Diagnostic>) {
-    let mut problems = Vec::new();
+    let starts = super::chunks::starts(text);
+    if starts.len() > 1
+        && let Some(read) = read_in_pieces(text, &starts, locator)
+    {
+        return read;
+    }
+    read_whole(text, locator)
+}
+
+fn read_whole(text: &str, locator: &Locator<'_>) -> (RawFile, Vec<Diagnostic>) {
     let (root, syntax) = DeTable::parse_recoverable(text);
+    let mut problems = Vec::new();
     for e in syntax {
         let span = e.span().unwrap_or(0..0);
         problems.push(locator.at(&span, e.message().trim()));
     }
-    let mut root = root.into_inner();
-    keys::check(&keys::FILE, &mut root, locator, &mut problems);
     let mut reader = Reader {
         locator,
         problems,
         unread_sources: Vec::new(),
     };
-    let settings = match take(&mut root, "settings") {
-        Some(v) => reader.one::<RawSettings>(v).unwrap_or_default(),
-        None => RawSettings::default(),
-    };
-    let sources = reader.tables(take(&mut root, "sources"), "sources", |r, t| {
-        let id = string_key(&t, "id");
-        let read = r.one::<RawSource>(t);
-        if read.is_none()
-            && let Some(id) = id
-        {
-            // Facts naming it are not to be told the source does not exist.
-            r.unread_sources.push(id);
-        }
-        read
-    });
-    let routes = reader.tables(take(&mut root, "routes"), "routes", |r, mut t| {
-        let facts = match t.get_mut() {
-            DeValue::Table(table) => take(table, "facts"),
-            _ => None,
-        };
-        let mut route = r.one::<RawRoute>(t)?;
-        route.facts = r.tables(facts, "routes.facts", |r, f| r.one::<RawFact>(f));
-        Some(route)
-    });
-    let file = RawFile {
-        settings,
-        sources,
-        routes,
-        unread_sources: reader.unread_sources,
-    };
+    let mut file = RawFile::default();
+    reader.root(root.into_inner(), &mut file);
+    file.unread_sources = reader.unread_sources;
     (file, reader.problems)
+}
+
+/// The file read a piece at a time (see `chunks`); `None` when a piece does not stand on its
+/// own, for the whole file to be read at once and its problems reported as TOML sees them.
+fn read_in_pieces(
+    text: &str,
+    starts: &[usize],
+    locator: &Locator<'_>,
+) -> Option<(RawFile, Vec<Diagnostic>)> {
+    let mut reader = Reader {
+        locator,
+        problems: Vec::new(),
+        unread_sources: Vec::new(),
+    };
+    let mut file = RawFile::default();
+    let ends = starts.iter().skip(1).copied().chain([text.len()]);
+    for (&start, end) in starts.iter().zip(ends) {
+        let (root, syntax) = DeTable::parse_recoverable(&text[start..end]);
+        if !syntax.is_empty() {
+            return None;
+        }
+        let root = shift_table(root.into_inner(), start);
+        let stands_alone = |key: &str, array: bool| {
+            root.iter()
+                .find(|(k, _)| k.get_ref().as_ref() == key)
+                .is_none_or(|(_, v)| matches!(v.get_ref(), DeValue::Array(_)) == array)
+        };
+        // Two `[settings]`, or `[[routes.facts]]` with its route in an earlier piece: TOML
+        // joins (or refuses) these across the file, so the file is read whole.
+        let settings_again = file.settings.is_some() && !stands_alone("settings", true);
+        if settings_again || !stands_alone("routes", true) || !stands_alone("sources", true) {
+            return None;
+        }
+        reader.root(root, &mut file);
+    }
+    file.unread_sources = reader.unread_sources;
+    Some((file, reader.problems))
+}
+
+/// A parsed piece's spans moved to where the piece starts in the file.
+fn shift_table(table: DeTable<'_>, by: usize) -> DeTable<'_> {
+    let mut shifted = DeTable::new();
+    for (k, v) in table {
+        let span = k.span();
+        shifted.insert(
+            Spanned::new(span.start + by..span.end + by, k.into_inner()),
+            shift(v, by),
+        );
+    }
+    shifted
+}
+
+fn shift(value: Spanned<DeValue<'_>>, by: usize) -> Spanned<DeValue<'_>> {
+    let span = value.span();
+    let inner = match value.into_inner() {
+        DeValue::Table(t) => DeValue::Table(shift_table(t, by)),
+        DeValue::Array(mut items) => {
+            let mut shifted = toml::de::DeArray::new();
+            for item in items.iter_mut() {
+                let item = std::mem::replace(item, Spanned::new(0..0, DeValue::Boolean(false)));
+                shifted.push(shift(item, by));
+            }
+            DeValue::Array(shifted)
+        }
+        other => other,
+    };
+    Spanned::new(span.start + by..span.end + by, inner)
 }
 
 struct Reader<'l, 'a> {
@@ -65,6 +113,36 @@ struct Reader<'l, 'a> {
 }
 
 impl Reader<'_, '_> {
+    /// What one parsed document (the whole file, or one piece of it) adds to `file`.
+    fn root(&mut self, mut root: DeTable<'_>, file: &mut RawFile) {
+        keys::check(&keys::FILE, &mut root, self.locator, &mut self.problems);
+        if let Some(v) = take(&mut root, "settings") {
+            file.settings = Some(self.one::<RawSettings>(v).unwrap_or_default());
+        }
+        let sources = self.tables(take(&mut root, "sources"), "sources", |r, t| {
+            let id = string_key(&t, "id");
+            let read = r.one::<RawSource>(t);
+            if read.is_none()
+                && let Some(id) = id
+            {
+                // Facts naming it are not to be told the source does not exist.
+                r.unread_sources.push(id);
+            }
+            read
+        });
+        file.sources.extend(sources);
+        let routes = self.tables(take(&mut root, "routes"), "routes", |r, mut t| {
+            let facts = match t.get_mut() {
+                DeValue::Table(table) => take(table, "facts"),
+                _ => None,
+            };
+            let mut route = r.one::<RawRoute>(t)?;
+            route.facts = r.tables(facts, "routes.facts", |r, f| r.one::<RawFact>(f));
+            Some(route)
+        });
+        file.routes.extend(routes);
+    }
+
     /// One table as `T`; a problem is noted and `None` returned when it does not read.
     fn one<T: for<'de> Deserialize<'de>>(&mut self, value: Spanned<DeValue<'_>>) -> Option<T> {
         let span = value.span();
@@ -176,7 +254,47 @@ fn in_words(message: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::in_words;
+    use super::{in_words, read_in_pieces, read_whole};
+    use crate::registry::diagnostics::Locator;
+
+    /// Read a piece at a time or whole, a file gives the same tables, spans and problems.
+    #[test]
+    fn pieces_read_as_the_whole_file_does() {
+        let bad = "[[sources]]\nid = \"a\"\nurl = \"https://a.example/\"\n\n\
+                   [settings]\nconcurrency = \"many\"\n\n\
+                   [[sources]]\nid = \"b\"\nurl = 7\nselct = [\"main\"]\n\n\
+                   [[routes]]\nid = \"r\"\ntitle = \"R\"\n\
+                   [[routes.facts]]\nid = \"f\"\nsource = \"b\"\nlast_verified = 2026-01-01\n\
+                   [[routes]]\nid = \"s\"\ntitle = \"S\"\n";
+        let bundled = include_str!("../../sources.toml");
+        for text in [bad, bundled] {
+            let locator = Locator::new(std::path::Path::new("sources.toml"), text);
+            let starts = crate::registry::chunks::starts(text);
+            assert!(starts.len() > 2);
+            let mut pieces = read_in_pieces(text, &starts, &locator).expect("pieces stand alone");
+            let mut whole = read_whole(text, &locator);
+            // Reported in file order either way (`parse` sorts them).
+            pieces.1.sort_by_key(|d| (d.line, d.col));
+            whole.1.sort_by_key(|d| (d.line, d.col));
+            assert_eq!(format!("{:?}", pieces), format!("{:?}", whole));
+        }
+        let bad_problems = read_whole(bad, &Locator::new(std::path::Path::new("s"), bad)).1;
+        assert!(bad_problems.len() >= 3, "{bad_problems:?}");
+    }
+
+    /// Pieces TOML would join across the file are read whole, so its own errors are reported.
+    #[test]
+    fn pieces_that_do_not_stand_alone_fall_back() {
+        for text in [
+            "[settings]\n[[sources]]\nid = \"a\"\n[settings]\n",
+            "[[routes]]\nid = \"r\"\n[[sources]]\nid = \"a\"\n[[routes.facts]]\nid = \"f\"\n",
+            "[[sources]]\nid = \"a\"\n[[sources]]\nid = = \"b\"\n",
+        ] {
+            let locator = Locator::new(std::path::Path::new("s"), text);
+            let starts = crate::registry::chunks::starts(text);
+            assert!(read_in_pieces(text, &starts, &locator).is_none(), "{text}");
+        }
+    }
 
     #[test]
     fn type_errors_read_in_words() {

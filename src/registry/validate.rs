@@ -85,7 +85,7 @@ pub(super) struct Validator<'a> {
 
 impl Validator<'_> {
     pub(super) fn run(mut self, raw: RawFile, path: &Path) -> Result<Registry, Vec<Diagnostic>> {
-        let settings = self.settings(&raw.settings);
+        let settings = self.settings(&raw.settings.unwrap_or_default());
         let sources = self.sources(&raw.sources, &settings);
         let known: HashSet<&str> = raw
             .sources
@@ -102,12 +102,7 @@ impl Validator<'_> {
         if !self.problems.is_empty() {
             return Err(self.problems);
         }
-        Ok(Registry {
-            path: path.to_path_buf(),
-            settings,
-            sources,
-            routes,
-        })
+        Ok(Registry::new(path.to_path_buf(), settings, sources, routes))
     }
 
     pub(super) fn problem(&mut self, span: &Range<usize>, message: impl Into<String>) {
