@@ -36,24 +36,38 @@ pub(super) fn render(list: &[Diagnostic]) -> String {
 pub(super) struct Locator<'a> {
     file: String,
     text: &'a str,
-    line_starts: Vec<usize>,
+    /// Built at the first problem: a good file of 100,000 sources never needs its million
+    /// line starts.
+    line_starts: std::sync::OnceLock<Vec<usize>>,
 }
 
 impl<'a> Locator<'a> {
     pub(super) fn new(path: &Path, text: &'a str) -> Self {
-        let mut line_starts = vec![0];
-        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
         Locator {
             file: path.display().to_string(),
             text,
-            line_starts,
+            line_starts: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The 1-based line `offset` is on.
+    pub(super) fn line(&self, offset: usize) -> usize {
+        self.line_starts().partition_point(|&s| s <= offset)
+    }
+
+    fn line_starts(&self) -> &[usize] {
+        self.line_starts.get_or_init(|| {
+            let mut starts = vec![0];
+            starts.extend(self.text.match_indices('\n').map(|(i, _)| i + 1));
+            starts
+        })
     }
 
     pub(super) fn at(&self, span: &Range<usize>, message: impl Into<String>) -> Diagnostic {
         let offset = span.start.min(self.text.len());
-        let line_idx = self.line_starts.partition_point(|&s| s <= offset) - 1;
-        let line_start = self.line_starts[line_idx];
+        let line_starts = self.line_starts();
+        let line_idx = line_starts.partition_point(|&s| s <= offset) - 1;
+        let line_start = line_starts[line_idx];
         let col = self.text[line_start..offset].chars().count() + 1;
         Diagnostic {
             file: self.file.clone(),

@@ -10,7 +10,8 @@ use toml::Spanned;
 pub(super) struct RawFile {
     /// `None` only while the file is being read: `[settings]` may come in any piece.
     pub settings: Option<RawSettings>,
-    pub sources: Vec<RawSource>,
+    /// Boxed, so validation frees each as it compiles it.
+    pub sources: Vec<Box<RawSource>>,
     pub routes: Vec<RawRoute>,
     /// Ids of `[[sources]]` tables that did not read: facts naming them are not unknown.
     pub unread_sources: Vec<String>,

@@ -121,7 +121,7 @@ impl Reader<'_, '_> {
         }
         let sources = self.tables(take(&mut root, "sources"), "sources", |r, t| {
             let id = string_key(&t, "id");
-            let read = r.one::<RawSource>(t);
+            let read = r.one::<RawSource>(t).map(Box::new);
             if read.is_none()
                 && let Some(id) = id
             {

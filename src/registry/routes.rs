@@ -11,7 +11,7 @@ impl Validator<'_> {
         &mut self,
         route: &RawRoute,
         seen_routes: &mut HashSet<String>,
-        known_sources: &HashSet<&str>,
+        known_sources: &HashSet<Box<str>>,
         default_stale: u32,
     ) -> Route {
         let rid = route.id.get_ref();
@@ -61,12 +61,12 @@ impl Validator<'_> {
         &mut self,
         route_id: &str,
         fact: &RawFact,
-        known_sources: &HashSet<&str>,
+        known_sources: &HashSet<Box<str>>,
         route_stale: u32,
     ) -> Option<Fact> {
         let sid = fact.source.get_ref();
         if !known_sources.contains(sid.as_str()) {
-            let hint = did_you_mean(sid, known_sources.iter().copied());
+            let hint = did_you_mean(sid, known_sources.iter().map(|s| &**s));
             self.problem(
                 &fact.source.span(),
                 format!("fact names unknown source {sid:?}{hint}"),

@@ -1,6 +1,6 @@
 //! Validation of `[[sources]]`: one function per source, one helper per key that needs judging.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use scraper::Selector;
@@ -11,27 +11,33 @@ use super::validate::Validator;
 use super::{Format, Render, Settings, Source, WallRule};
 
 impl Validator<'_> {
-    pub(super) fn sources(&mut self, raw: &[RawSource], settings: &Settings) -> Vec<Arc<Source>> {
-        // Id → line of its first definition, for the duplicate message.
-        let mut seen: HashMap<&str, usize> = HashMap::new();
-        let mut out = Vec::new();
+    /// Every `[[sources]]` table that reads, checked and compiled, and the ids of all of them;
+    /// each raw table is let go as soon as it is compiled.
+    pub(super) fn sources(
+        &mut self,
+        raw: Vec<Box<RawSource>>,
+        settings: &Settings,
+    ) -> (Vec<Arc<Source>>, HashSet<Box<str>>) {
+        // Id → where it was first defined, for the duplicate message.
+        let mut seen: HashMap<Box<str>, usize> = HashMap::new();
+        let mut out = Vec::with_capacity(raw.len());
         for src in raw {
             let id = src.id.get_ref();
             self.id(&src.id, "source");
-            if let Some(first_line) = seen.get(id.as_str()) {
+            if let Some(&first) = seen.get(id.as_str()) {
+                let first_line = self.locator.line(first);
                 self.problem(
                     &src.id.span(),
                     format!("duplicate source id {id:?} (first defined on line {first_line})"),
                 );
             } else {
-                let line = self.locator.at(&src.id.span(), "").line;
-                seen.insert(id, line);
+                seen.insert(id.as_str().into(), src.id.span().start);
             }
-            if let Some(source) = self.source(src, settings) {
+            if let Some(source) = self.source(&src, settings) {
                 out.push(Arc::new(source));
             }
         }
-        out
+        (out, seen.into_keys().collect())
     }
 
     fn source(&mut self, src: &RawSource, settings: &Settings) -> Option<Source> {

@@ -86,13 +86,8 @@ pub(super) struct Validator<'a> {
 impl Validator<'_> {
     pub(super) fn run(mut self, raw: RawFile, path: &Path) -> Result<Registry, Vec<Diagnostic>> {
         let settings = self.settings(&raw.settings.unwrap_or_default());
-        let sources = self.sources(&raw.sources, &settings);
-        let known: HashSet<&str> = raw
-            .sources
-            .iter()
-            .map(|s| s.id.get_ref().as_str())
-            .chain(raw.unread_sources.iter().map(String::as_str))
-            .collect();
+        let (sources, mut known) = self.sources(raw.sources, &settings);
+        known.extend(raw.unread_sources.into_iter().map(String::into_boxed_str));
         let mut seen_routes = HashSet::new();
         let routes = raw
             .routes
