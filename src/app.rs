@@ -125,7 +125,7 @@ Reports of the second check:"
             Ok(Exit::Clean)
         }
         Command::Accept { sources, all } => accept(&cli, sources, *all),
-        Command::Verify { facts, date } => verify(&cli, facts, *date),
+        Command::Verify { facts, date, quote } => verify(&cli, facts, *date, quote.as_deref()),
         Command::Report { format, output } => {
             let registry = load_registry(&cli)?;
             let report = last_check(&cli, &registry)?;
@@ -440,7 +440,12 @@ fn accept(cli: &Cli, ids: &[String], all: bool) -> anyhow::Result<Exit> {
     Ok(Exit::Clean)
 }
 
-fn verify(cli: &Cli, ids: &[String], date: Option<chrono::NaiveDate>) -> anyhow::Result<Exit> {
+fn verify(
+    cli: &Cli,
+    ids: &[String],
+    date: Option<chrono::NaiveDate>,
+    quote: Option<&str>,
+) -> anyhow::Result<Exit> {
     let registry = load_registry(cli)?;
     let today = cli.today();
     let date = date.unwrap_or(today);
@@ -456,13 +461,34 @@ fn verify(cli: &Cli, ids: &[String], date: Option<chrono::NaiveDate>) -> anyhow:
         };
         facts.push(fact.id.clone());
     }
+    if quote.is_some() && facts.len() > 1 {
+        anyhow::bail!("--quote is one fact's new wording: give one FACT_ID with it");
+    }
     // The lock keeps a concurrent `check --refresh` from editing sources.toml at the same time.
     let store = Store::open(&registry.settings.snapshots_dir)?;
+    let checked: Vec<&registry::Fact> = facts
+        .iter()
+        .filter_map(|id| registry.fact(id.as_str()))
+        .collect();
+    if let Some(quote) = quote {
+        crate::review::adopt_quote(&registry, &store, checked[0], quote, date)?;
+        if !cli.quiet {
+            println!(
+                "verified {}: last_verified = {date}, quote = “{}”",
+                facts[0],
+                quote.trim()
+            );
+        }
+        return Ok(Exit::Clean);
+    }
     crate::check::write_verified(&registry, &store, &facts, date, VerifiedBy::Human)?;
     if !cli.quiet {
         for id in &facts {
             println!("verified {id}: last_verified = {date}");
         }
+    }
+    for warning in crate::review::missing_quote_warnings(&store, &checked)? {
+        eprintln!("warning: {warning}");
     }
     Ok(Exit::Clean)
 }

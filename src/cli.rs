@@ -98,7 +98,8 @@ pub enum Command {
         #[arg(long, conflicts_with = "sources")]
         all: bool,
     },
-    /// Set last_verified (default today) after a human checked the facts.
+    /// Set last_verified (default today) after a human checked the facts; with --quote, also
+    /// adopt the page's new wording as the fact's quote.
     Verify {
         /// The facts checked, as route/fact (the ids reports show).
         #[arg(value_name = "FACT_ID", required = true)]
@@ -106,6 +107,10 @@ pub enum Command {
         /// The day they were checked (default: today; never after the real date).
         #[arg(long, value_name = "YYYY-MM-DD")]
         date: Option<NaiveDate>,
+        /// The fact's new quote, as the latest capture of its source writes it (one fact only;
+        /// refused, with the closest passage, when that capture does not hold it).
+        #[arg(long, value_name = "TEXT")]
+        quote: Option<String>,
     },
     /// Render the last check's report again (from snapshots/LAST_CHECK.json).
     Report {

@@ -224,6 +224,13 @@ fn review(
     let closest: Vec<Item> = review
         .iter()
         .filter_map(|f| {
+            if f.nothing_similar() {
+                return Some(Item::new(format!(
+                    "{}: quote “{}” not found; nothing similar remains on the page",
+                    m.strong(&m.text(&f.id)),
+                    m.text(f.quote.as_deref().unwrap_or("")),
+                )));
+            }
             let passage = f.closest_passage.as_deref()?;
             Some(Item::new(format!(
                 "{}: quote “{}” not found; closest now: “{}”{}",

@@ -20,6 +20,7 @@ mod registry;
 mod registry_builder;
 mod reports;
 mod review;
+mod review_loop;
 mod safety;
 mod safety_registry;
 mod server;
