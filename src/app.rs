@@ -76,7 +76,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Check(args) => check(&cli, args),
         Command::Diff { source, from, to } => diff(&cli, source, from, to),
         Command::History { source, format } => history(&cli, source, *format),
-        Command::Demo { dir } => {
+        Command::Demo { dir, serve } => {
             if cli.config_given {
                 anyhow::bail!(
                     "demo writes its own sources.toml (in --dir DIR, or a new temporary folder) \
@@ -85,28 +85,15 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
             }
             let outcome = crate::demo::run(dir.clone(), cli.today())?;
             if !cli.quiet {
-                println!(
-                    "demo: copy-site on {}; first check: {} new, {} flagged",
-                    outcome.site,
-                    count(outcome.first.new, "source", "sources"),
-                    count(outcome.first.flags.flagged, "fact", "facts")
-                );
-                println!("demo: the site changes: {}\n", crate::demo::EDITS);
                 print!(
                     "{}",
-                    report::text::render_for(&outcome.report, &stdout_look(&cli))
+                    crate::demo::summary(&outcome, &stdout_look(&cli), *serve)
                 );
-                println!(
-                    "
-Reports of the second check:"
-                );
-                for name in ["report.md", "report.html", "report.json"] {
-                    println!("  {}", outcome.dir.join(name).display());
-                }
-                println!(
-                    "Try: sourcewatch --config {} diff egov-009pass-mvd-en",
-                    outcome.dir.join("sources.toml").display()
-                );
+            }
+            if *serve {
+                use std::io::Write as _;
+                let _ = std::io::stdout().flush();
+                outcome.copy_site.serve();
             }
             Ok(Exit::Clean)
         }

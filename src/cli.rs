@@ -140,6 +140,10 @@ pub enum Command {
         /// Folder for the demo's registry, snapshots and reports (default: a new temporary one).
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
+        /// Keep the copy-site up until Ctrl-C (SIGINT or SIGTERM), so the review loop's next
+        /// commands, printed at the end, can be run in the demo's folder.
+        #[arg(long)]
+        serve: bool,
     },
     /// One polite fetch, nothing stored: what a selection captures, its quotes, better selectors.
     Probe(ProbeArgs),
