@@ -195,7 +195,16 @@ fn stdout_look(cli: &Cli) -> Look {
 }
 
 fn load_registry(cli: &Cli) -> anyhow::Result<Registry> {
-    Ok(registry::load(&cli.config, cli.today())?)
+    let registry = registry::load(&cli.config, cli.today())?;
+    if registry.sources.is_empty() && !cli.quiet {
+        eprintln!(
+            "warning: {} has no [[sources]], so there is nothing to check; `sourcewatch probe \
+             URL` drafts a [[sources]] block for an official page, and `sourcewatch import \
+             PAGE_URL` a route with its facts and sources from a published page",
+            cli.config.display()
+        );
+    }
+    Ok(registry)
 }
 
 /// Refuses a command that would write `date` into `sources.toml` when `date` is after the real

@@ -23,13 +23,9 @@ pub struct Cli {
         value_name = "PATH"
     )]
     pub config: PathBuf,
-    /// The date used for staleness and refreshes (default: today in UTC).
-    #[arg(
-        long,
-        global = true,
-        env = "SOURCEWATCH_TODAY",
-        value_name = "YYYY-MM-DD"
-    )]
+    /// The date used for staleness and refreshes (default: env SOURCEWATCH_TODAY, else today in
+    /// UTC).
+    #[arg(long, global = true, value_name = "YYYY-MM-DD", value_parser = parse_day)]
     pub today: Option<NaiveDate>,
     /// Print only errors.
     #[arg(short, long, global = true)]
@@ -105,7 +101,7 @@ pub enum Command {
         #[arg(value_name = "FACT_ID", required = true)]
         facts: Vec<String>,
         /// The day they were checked (default: today; never after the real date).
-        #[arg(long, value_name = "YYYY-MM-DD")]
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_day)]
         date: Option<NaiveDate>,
         /// The fact's new quote, as the latest capture of its source writes it (one fact only;
         /// refused, with the closest passage, when that capture does not hold it).
@@ -276,6 +272,39 @@ impl ColorWhen {
     }
 }
 
+/// The environment variable that stands for `--today` when the option is not given.
+pub const TODAY_ENV: &str = "SOURCEWATCH_TODAY";
+
+/// A calendar day as `YYYY-MM-DD`, the only form the dates of sources.toml and reports take:
+/// "expected YYYY-MM-DD, got 05.12.2026"; "2026-02-30 is not a real date: February 2026 has 28
+/// days".
+pub fn parse_day(s: &str) -> Result<NaiveDate, String> {
+    let shaped = s.len() == 10
+        && s.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    if !shaped {
+        return Err(format!("expected YYYY-MM-DD, got {s}"));
+    }
+    if let Ok(day) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Ok(day);
+    }
+    let (year, month): (i32, u32) = (s[..4].parse().unwrap_or(0), s[5..7].parse().unwrap_or(0));
+    let first = NaiveDate::from_ymd_opt(year, month, 1);
+    match first.and_then(|f| f.checked_add_months(chrono::Months::new(1)).map(|n| (f, n))) {
+        Some((first, next)) => Err(format!(
+            "{s} is not a real date: {} has {} days",
+            first.format("%B %Y"),
+            (next - first).num_days()
+        )),
+        None => Err(format!("{s} is not a real date: a month runs 01 to 12")),
+    }
+}
+
 impl Cli {
     /// The command line of this process, parsed; also notes whether `--config` was given.
     pub fn from_env() -> Result<Cli, clap::Error> {
@@ -294,6 +323,25 @@ impl Cli {
             |m: &clap::ArgMatches| m.value_source("config") == Some(ValueSource::CommandLine);
         cli.config_given =
             given(&matches) || matches.subcommand().is_some_and(|(_, sub)| given(sub));
+        if cli.today.is_none()
+            && let Some(value) = std::env::var_os(TODAY_ENV).filter(|v| !v.is_empty())
+        {
+            // Blamed on the variable, not on a --today nobody typed.
+            let day = value
+                .to_str()
+                .ok_or_else(|| "it is not UTF-8".to_string())
+                .and_then(parse_day)
+                .map_err(|e| {
+                    command.error(
+                        clap::error::ErrorKind::ValueValidation,
+                        format!(
+                            "invalid {TODAY_ENV} in the environment: {e} (fix or unset it, or \
+                             give --today YYYY-MM-DD)"
+                        ),
+                    )
+                })?;
+            cli.today = Some(day);
+        }
         Ok(cli)
     }
 

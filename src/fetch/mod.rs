@@ -201,7 +201,9 @@ impl Fetcher {
         }
         let gate = self.admit(client, source).await?;
         let gate = &*gate;
+        let attempts = &std::sync::atomic::AtomicU32::new(0);
         with_retries(self.retries, move |n| async move {
+            attempts.store(n + 1, std::sync::atomic::Ordering::Relaxed);
             let turn = self.gates.turn(gate).await;
             if let Some(down) = self.host_down(host) {
                 turn.unused();
@@ -229,6 +231,10 @@ impl Fetcher {
         })
         .await
         .map_err(error::persisting)
+        .map_err(|e| {
+            let made = attempts.load(std::sync::atomic::Ordering::Relaxed);
+            error::timed_out(e, self.timeout, made)
+        })
     }
 
     /// Counts connection failures of a host in a row, across its sources: after as many as one
@@ -264,9 +270,11 @@ impl Fetcher {
                 ),
             });
         }
-        health.down.as_ref().map(|why| {
+        // Said once, by the first source on the host; the others refer back to it.
+        health.down.as_ref().map(|_| {
             FetchError::CannotConnect(format!(
-                "{why} (not tried again: an earlier source on {host} could not connect in this run)"
+                "not tried again: an earlier source on {host} could not connect in this run \
+                 (its error says why)"
             ))
         })
     }
