@@ -30,7 +30,8 @@ pub struct Cli {
     /// Print only errors.
     #[arg(short, long, global = true)]
     pub quiet: bool,
-    /// More logging (-v info, -vv debug); RUST_LOG works too.
+    /// More logging: -v one line per source (outcome, HTTP status, bytes, time), -vv also each
+    /// request; RUST_LOG works too.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
     /// When to colour reports, diffs and logs: auto colours only a terminal (and honours NO_COLOR

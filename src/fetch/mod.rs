@@ -388,6 +388,12 @@ impl Fetcher {
                 conditional = true;
             }
         }
+        tracing::debug!(
+            source = %source.id,
+            "GET {}{}",
+            source.url,
+            if conditional { " (conditional)" } else { "" }
+        );
         let (sent, hops) = client::REDIRECTS
             .scope(std::cell::RefCell::new(Vec::new()), async {
                 let sent = req.send().await;
@@ -396,6 +402,17 @@ impl Fetcher {
             .await;
         let mut resp = sent.map_err(error::classify)?;
         let status = resp.status();
+        tracing::debug!(
+            source = %source.id,
+            "answer {} from {}{}",
+            status.as_u16(),
+            resp.url(),
+            if hops.is_empty() {
+                String::new()
+            } else {
+                format!(" after {} redirect(s)", hops.len())
+            }
+        );
         let final_url = resp.url().to_string();
         let permanent = !hops.is_empty() && hops.iter().all(|(code, _)| matches!(code, 301 | 308));
         let moved_to = (permanent && final_url != source.url.as_str()).then(|| final_url.clone());

@@ -12,6 +12,7 @@ mod history;
 mod hostile;
 mod import;
 mod kinds;
+mod logs;
 mod messages;
 mod planted;
 mod probe;
