@@ -35,6 +35,7 @@ mod usage_help;
 mod walls;
 mod walls_words;
 mod watch;
+mod watch_new;
 
 use std::path::{Path, PathBuf};
 pub use std::process::{Command, Output};
