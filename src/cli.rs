@@ -143,6 +143,8 @@ pub enum Command {
         serve: bool,
     },
     /// One polite fetch, nothing stored: what a selection captures, its quotes, better selectors.
+    #[command(override_usage = "sourcewatch probe [OPTIONS] <URL>\n       \
+                                sourcewatch probe [OPTIONS] --source <ID> [URL]")]
     Probe(ProbeArgs),
     /// Draft a route entry for sources.toml from a published route page: a fact per claim on
     /// it, each with its official source and a suggested quote; prints TOML, or appends it with
@@ -217,6 +219,8 @@ pub struct ProbeArgs {
     /// How to get the page (default: the source's, else http).
     #[arg(long, value_enum)]
     pub render: Option<ProbeRender>,
+    /// text for a person (the captured text, quotes, candidates, a block to paste), json for
+    /// scripts (README "Tuning a source" lists its keys).
     #[arg(long, value_enum, default_value_t = ProbeFormat::Text)]
     pub format: ProbeFormat,
 }

@@ -66,4 +66,14 @@ fn demo_refuses_config_and_accept_shows_both_forms() {
         "{}",
         run.stdout
     );
+    // probe's two forms, a URL or a source of sources.toml (issue 25).
+    let run = ws.run(&["probe", "--help"]);
+    assert!(
+        run.stdout.contains(
+            "Usage: sourcewatch probe [OPTIONS] <URL>\n       sourcewatch probe [OPTIONS] \
+             --source <ID> [URL]\n"
+        ),
+        "{}",
+        run.stdout
+    );
 }
