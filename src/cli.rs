@@ -11,8 +11,9 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
     name = "sourcewatch",
     version,
     about = "Watches official pages and flags the published facts that need a human",
-    after_help = "Exit codes: 0 nothing needs review · 1 a fact is flagged or a source failed · \
-                  2 trouble (usage, invalid sources.toml, I/O, lock held)"
+    after_help = "Exit codes: 0 nothing needs review · 1 a fact is flagged, a source failed or a \
+                  change no fact covers stands · 2 trouble (usage, invalid sources.toml, I/O, \
+                  lock held)"
 )]
 pub struct Cli {
     /// The registry to read (sources, routes, facts; docs/registry.md).
@@ -310,7 +311,33 @@ pub fn parse_day(s: &str) -> Result<NaiveDate, String> {
     }
 }
 
+/// The commands on which `--today` changes nothing (they neither judge staleness nor write or
+/// bound a date): the option is not offered there.
+const DATELESS: [&str; 5] = ["diff", "history", "accept", "report", "probe"];
+
 impl Cli {
+    /// clap's command with each global option offered only where it means something: `--today`
+    /// not on [`DATELESS`] commands, `--config` not on `demo` (which writes its own registry and
+    /// refuses one). clap does not copy a global option onto a subcommand that has an option of
+    /// that id, so a hidden one there keeps it out of that command's help.
+    pub fn offered() -> clap::Command {
+        // Parsed as the global ones are: clap hands their values up to the global option.
+        let hidden = |id: &'static str| clap::Arg::new(id).long(id).hide(true);
+        let mut command = Cli::command().mut_subcommand("demo", |demo| {
+            demo.arg(hidden("config").value_parser(clap::value_parser!(PathBuf)))
+        });
+        for name in DATELESS {
+            command = command.mut_subcommand(name, |sub| {
+                sub.arg(
+                    hidden("today")
+                        .value_name("YYYY-MM-DD")
+                        .value_parser(parse_day),
+                )
+            });
+        }
+        command
+    }
+
     /// The command line of this process, parsed; also notes whether `--config` was given.
     pub fn from_env() -> Result<Cli, clap::Error> {
         Cli::from_args(std::env::args_os())
@@ -321,7 +348,7 @@ impl Cli {
         I: IntoIterator<Item = T>,
         T: Into<std::ffi::OsString> + Clone,
     {
-        let mut command = Cli::command();
+        let mut command = Cli::offered();
         let matches = command.try_get_matches_from_mut(args)?;
         let mut cli = Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut command))?;
         let given =
