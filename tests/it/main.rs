@@ -20,6 +20,7 @@ mod probe_registry;
 mod registry;
 mod registry_builder;
 mod reports;
+mod reports_layout;
 mod review;
 mod review_loop;
 mod safety;
