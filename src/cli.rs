@@ -317,7 +317,7 @@ const DATELESS: [&str; 5] = ["diff", "history", "accept", "report", "probe"];
 
 impl Cli {
     /// clap's command with each global option offered only where it means something: `--today`
-    /// not on [`DATELESS`] commands, `--config` not on `demo` (which writes its own registry and
+    /// not on the `DATELESS` commands, `--config` not on `demo` (which writes its own registry and
     /// refuses one). clap does not copy a global option onto a subcommand that has an option of
     /// that id, so a hidden one there keeps it out of that command's help.
     pub fn offered() -> clap::Command {

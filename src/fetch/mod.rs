@@ -230,10 +230,9 @@ impl Fetcher {
             Ok((attempt?, turn.keep_slot()))
         })
         .await
-        .map_err(error::persisting)
         .map_err(|e| {
             let made = attempts.load(std::sync::atomic::Ordering::Relaxed);
-            error::timed_out(e, self.timeout, made)
+            error::timed_out(error::persisting(e), self.timeout, made)
         })
     }
 
@@ -388,12 +387,8 @@ impl Fetcher {
                 conditional = true;
             }
         }
-        tracing::debug!(
-            source = %source.id,
-            "GET {}{}",
-            source.url,
-            if conditional { " (conditional)" } else { "" }
-        );
+        let asked = if conditional { " (conditional)" } else { "" };
+        tracing::debug!(source = %source.id, "GET {}{asked}", source.url);
         let (sent, hops) = client::REDIRECTS
             .scope(std::cell::RefCell::new(Vec::new()), async {
                 let sent = req.send().await;
@@ -402,17 +397,8 @@ impl Fetcher {
             .await;
         let mut resp = sent.map_err(error::classify)?;
         let status = resp.status();
-        tracing::debug!(
-            source = %source.id,
-            "answer {} from {}{}",
-            status.as_u16(),
-            resp.url(),
-            if hops.is_empty() {
-                String::new()
-            } else {
-                format!(" after {} redirect(s)", hops.len())
-            }
-        );
+        let (code, hops_n) = (status.as_u16(), hops.len());
+        tracing::debug!(source = %source.id, "answer {code} from {} ({hops_n} redirects)", resp.url());
         let final_url = resp.url().to_string();
         let permanent = !hops.is_empty() && hops.iter().all(|(code, _)| matches!(code, 301 | 308));
         let moved_to = (permanent && final_url != source.url.as_str()).then(|| final_url.clone());
