@@ -76,7 +76,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Check(args) => check(&cli, args),
         Command::Diff { source, from, to } => diff(&cli, source, from, to),
         Command::History { source, format } => history(&cli, source, *format),
-        Command::Demo { dir } => {
+        Command::Demo { dir, serve } => {
             if cli.config_given {
                 anyhow::bail!(
                     "demo writes its own sources.toml (in --dir DIR, or a new temporary folder) \
@@ -85,28 +85,15 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
             }
             let outcome = crate::demo::run(dir.clone(), cli.today())?;
             if !cli.quiet {
-                println!(
-                    "demo: copy-site on {}; first check: {} new, {} flagged",
-                    outcome.site,
-                    count(outcome.first.new, "source", "sources"),
-                    count(outcome.first.flags.flagged, "fact", "facts")
-                );
-                println!("demo: the site changes: {}\n", crate::demo::EDITS);
                 print!(
                     "{}",
-                    report::text::render_for(&outcome.report, &stdout_look(&cli))
+                    crate::demo::summary(&outcome, &stdout_look(&cli), *serve)
                 );
-                println!(
-                    "
-Reports of the second check:"
-                );
-                for name in ["report.md", "report.html", "report.json"] {
-                    println!("  {}", outcome.dir.join(name).display());
-                }
-                println!(
-                    "Try: sourcewatch --config {} diff egov-009pass-mvd-en",
-                    outcome.dir.join("sources.toml").display()
-                );
+            }
+            if *serve {
+                use std::io::Write as _;
+                let _ = std::io::stdout().flush();
+                outcome.copy_site.serve();
             }
             Ok(Exit::Clean)
         }
@@ -125,7 +112,7 @@ Reports of the second check:"
             Ok(Exit::Clean)
         }
         Command::Accept { sources, all } => accept(&cli, sources, *all),
-        Command::Verify { facts, date } => verify(&cli, facts, *date),
+        Command::Verify { facts, date, quote } => verify(&cli, facts, *date, quote.as_deref()),
         Command::Report { format, output } => {
             let registry = load_registry(&cli)?;
             let report = last_check(&cli, &registry)?;
@@ -208,7 +195,16 @@ fn stdout_look(cli: &Cli) -> Look {
 }
 
 fn load_registry(cli: &Cli) -> anyhow::Result<Registry> {
-    Ok(registry::load(&cli.config, cli.today())?)
+    let registry = registry::load(&cli.config, cli.today())?;
+    if registry.sources.is_empty() && !cli.quiet {
+        eprintln!(
+            "warning: {} has no [[sources]], so there is nothing to check; `sourcewatch probe \
+             URL` drafts a [[sources]] block for an official page, and `sourcewatch import \
+             PAGE_URL` a route with its facts and sources from a published page",
+            cli.config.display()
+        );
+    }
+    Ok(registry)
 }
 
 /// Refuses a command that would write `date` into `sources.toml` when `date` is after the real
@@ -440,7 +436,12 @@ fn accept(cli: &Cli, ids: &[String], all: bool) -> anyhow::Result<Exit> {
     Ok(Exit::Clean)
 }
 
-fn verify(cli: &Cli, ids: &[String], date: Option<chrono::NaiveDate>) -> anyhow::Result<Exit> {
+fn verify(
+    cli: &Cli,
+    ids: &[String],
+    date: Option<chrono::NaiveDate>,
+    quote: Option<&str>,
+) -> anyhow::Result<Exit> {
     let registry = load_registry(cli)?;
     let today = cli.today();
     let date = date.unwrap_or(today);
@@ -456,13 +457,34 @@ fn verify(cli: &Cli, ids: &[String], date: Option<chrono::NaiveDate>) -> anyhow:
         };
         facts.push(fact.id.clone());
     }
+    if quote.is_some() && facts.len() > 1 {
+        anyhow::bail!("--quote is one fact's new wording: give one FACT_ID with it");
+    }
     // The lock keeps a concurrent `check --refresh` from editing sources.toml at the same time.
     let store = Store::open(&registry.settings.snapshots_dir)?;
+    let checked: Vec<&registry::Fact> = facts
+        .iter()
+        .filter_map(|id| registry.fact(id.as_str()))
+        .collect();
+    if let Some(quote) = quote {
+        crate::review::adopt_quote(&registry, &store, checked[0], quote, date)?;
+        if !cli.quiet {
+            println!(
+                "verified {}: last_verified = {date}, quote = “{}”",
+                facts[0],
+                quote.trim()
+            );
+        }
+        return Ok(Exit::Clean);
+    }
     crate::check::write_verified(&registry, &store, &facts, date, VerifiedBy::Human)?;
     if !cli.quiet {
         for id in &facts {
             println!("verified {id}: last_verified = {date}");
         }
+    }
+    for warning in crate::review::missing_quote_warnings(&store, &checked)? {
+        eprintln!("warning: {warning}");
     }
     Ok(Exit::Clean)
 }

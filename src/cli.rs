@@ -11,8 +11,9 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
     name = "sourcewatch",
     version,
     about = "Watches official pages and flags the published facts that need a human",
-    after_help = "Exit codes: 0 nothing needs review · 1 a fact is flagged or a source failed · \
-                  2 trouble (usage, invalid sources.toml, I/O, lock held)"
+    after_help = "Exit codes: 0 nothing needs review · 1 a fact is flagged, a source failed or a \
+                  change no fact covers stands · 2 trouble (usage, invalid sources.toml, I/O, \
+                  lock held)"
 )]
 pub struct Cli {
     /// The registry to read (sources, routes, facts; docs/registry.md).
@@ -23,18 +24,15 @@ pub struct Cli {
         value_name = "PATH"
     )]
     pub config: PathBuf,
-    /// The date used for staleness and refreshes (default: today in UTC).
-    #[arg(
-        long,
-        global = true,
-        env = "SOURCEWATCH_TODAY",
-        value_name = "YYYY-MM-DD"
-    )]
+    /// The date used for staleness and refreshes (default: env SOURCEWATCH_TODAY, else today in
+    /// UTC).
+    #[arg(long, global = true, value_name = "YYYY-MM-DD", value_parser = parse_day)]
     pub today: Option<NaiveDate>,
     /// Print only errors.
     #[arg(short, long, global = true)]
     pub quiet: bool,
-    /// More logging (-v info, -vv debug); RUST_LOG works too.
+    /// More logging: -v one line per source (outcome, HTTP status, bytes, time), -vv also each
+    /// request; RUST_LOG works too.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
     /// When to colour reports, diffs and logs: auto colours only a terminal (and honours NO_COLOR
@@ -98,14 +96,19 @@ pub enum Command {
         #[arg(long, conflicts_with = "sources")]
         all: bool,
     },
-    /// Set last_verified (default today) after a human checked the facts.
+    /// Set last_verified (default today) after a human checked the facts; with --quote, also
+    /// adopt the page's new wording as the fact's quote.
     Verify {
         /// The facts checked, as route/fact (the ids reports show).
         #[arg(value_name = "FACT_ID", required = true)]
         facts: Vec<String>,
         /// The day they were checked (default: today; never after the real date).
-        #[arg(long, value_name = "YYYY-MM-DD")]
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_day)]
         date: Option<NaiveDate>,
+        /// The fact's new quote, as the latest capture of its source writes it (one fact only;
+        /// refused, with the closest passage, when that capture does not hold it).
+        #[arg(long, value_name = "TEXT")]
+        quote: Option<String>,
     },
     /// Render the last check's report again (from snapshots/LAST_CHECK.json).
     Report {
@@ -135,8 +138,14 @@ pub enum Command {
         /// Folder for the demo's registry, snapshots and reports (default: a new temporary one).
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
+        /// Keep the copy-site up until Ctrl-C (SIGINT or SIGTERM), so the review loop's next
+        /// commands, printed at the end, can be run in the demo's folder.
+        #[arg(long)]
+        serve: bool,
     },
     /// One polite fetch, nothing stored: what a selection captures, its quotes, better selectors.
+    #[command(override_usage = "sourcewatch probe [OPTIONS] <URL>\n       \
+                                sourcewatch probe [OPTIONS] --source <ID> [URL]")]
     Probe(ProbeArgs),
     /// Draft a route entry for sources.toml from a published route page: a fact per claim on
     /// it, each with its official source and a suggested quote; prints TOML, or appends it with
@@ -211,6 +220,8 @@ pub struct ProbeArgs {
     /// How to get the page (default: the source's, else http).
     #[arg(long, value_enum)]
     pub render: Option<ProbeRender>,
+    /// text for a person (the captured text, quotes, candidates, a block to paste), json for
+    /// scripts (README "Tuning a source" lists its keys).
     #[arg(long, value_enum, default_value_t = ProbeFormat::Text)]
     pub format: ProbeFormat,
 }
@@ -267,7 +278,66 @@ impl ColorWhen {
     }
 }
 
+/// The environment variable that stands for `--today` when the option is not given.
+pub const TODAY_ENV: &str = "SOURCEWATCH_TODAY";
+
+/// A calendar day as `YYYY-MM-DD`, the only form the dates of sources.toml and reports take:
+/// "expected YYYY-MM-DD, got 05.12.2026"; "2026-02-30 is not a real date: February 2026 has 28
+/// days".
+pub fn parse_day(s: &str) -> Result<NaiveDate, String> {
+    let shaped = s.len() == 10
+        && s.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    if !shaped {
+        return Err(format!("expected YYYY-MM-DD, got {s}"));
+    }
+    if let Ok(day) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Ok(day);
+    }
+    let (year, month): (i32, u32) = (s[..4].parse().unwrap_or(0), s[5..7].parse().unwrap_or(0));
+    let first = NaiveDate::from_ymd_opt(year, month, 1);
+    match first.and_then(|f| f.checked_add_months(chrono::Months::new(1)).map(|n| (f, n))) {
+        Some((first, next)) => Err(format!(
+            "{s} is not a real date: {} has {} days",
+            first.format("%B %Y"),
+            (next - first).num_days()
+        )),
+        None => Err(format!("{s} is not a real date: a month runs 01 to 12")),
+    }
+}
+
+/// The commands on which `--today` changes nothing (they neither judge staleness nor write or
+/// bound a date): the option is not offered there.
+const DATELESS: [&str; 5] = ["diff", "history", "accept", "report", "probe"];
+
 impl Cli {
+    /// clap's command with each global option offered only where it means something: `--today`
+    /// not on the `DATELESS` commands, `--config` not on `demo` (which writes its own registry and
+    /// refuses one). clap does not copy a global option onto a subcommand that has an option of
+    /// that id, so a hidden one there keeps it out of that command's help.
+    pub fn offered() -> clap::Command {
+        // Parsed as the global ones are: clap hands their values up to the global option.
+        let hidden = |id: &'static str| clap::Arg::new(id).long(id).hide(true);
+        let mut command = Cli::command().mut_subcommand("demo", |demo| {
+            demo.arg(hidden("config").value_parser(clap::value_parser!(PathBuf)))
+        });
+        for name in DATELESS {
+            command = command.mut_subcommand(name, |sub| {
+                sub.arg(
+                    hidden("today")
+                        .value_name("YYYY-MM-DD")
+                        .value_parser(parse_day),
+                )
+            });
+        }
+        command
+    }
+
     /// The command line of this process, parsed; also notes whether `--config` was given.
     pub fn from_env() -> Result<Cli, clap::Error> {
         Cli::from_args(std::env::args_os())
@@ -278,13 +348,32 @@ impl Cli {
         I: IntoIterator<Item = T>,
         T: Into<std::ffi::OsString> + Clone,
     {
-        let mut command = Cli::command();
+        let mut command = Cli::offered();
         let matches = command.try_get_matches_from_mut(args)?;
         let mut cli = Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut command))?;
         let given =
             |m: &clap::ArgMatches| m.value_source("config") == Some(ValueSource::CommandLine);
         cli.config_given =
             given(&matches) || matches.subcommand().is_some_and(|(_, sub)| given(sub));
+        if cli.today.is_none()
+            && let Some(value) = std::env::var_os(TODAY_ENV).filter(|v| !v.is_empty())
+        {
+            // Blamed on the variable, not on a --today nobody typed.
+            let day = value
+                .to_str()
+                .ok_or_else(|| "it is not UTF-8".to_string())
+                .and_then(parse_day)
+                .map_err(|e| {
+                    command.error(
+                        clap::error::ErrorKind::ValueValidation,
+                        format!(
+                            "invalid {TODAY_ENV} in the environment: {e} (fix or unset it, or \
+                             give --today YYYY-MM-DD)"
+                        ),
+                    )
+                })?;
+            cli.today = Some(day);
+        }
         Ok(cli)
     }
 

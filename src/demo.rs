@@ -5,7 +5,8 @@
 //! registry pointing at it into a folder, runs `check`, then changes the site the way official
 //! pages change (the processing time goes from 45 to 30 days, a document disappears from the list,
 //! a bot wall appears in front of a third page), runs `check` again and leaves the terminal,
-//! Markdown, HTML and JSON reports in the folder.
+//! Markdown, HTML and JSON reports in the folder. With `--serve` the changed copy-site stays up
+//! until a signal, so the review loop's next commands ([`NEXT`]) can be run against it.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -171,7 +172,38 @@ pub(crate) struct DemoOutcome {
     pub(crate) first: Summary,
     /// The second check's report (also in the folder as report.md, .html and .json).
     pub(crate) report: Report,
+    /// The copy-site, still answering until this is dropped or [`CopySite::serve`] ends.
+    pub(crate) copy_site: CopySite,
 }
+
+/// The demo's copy-site after its two checks: kept up by `demo --serve`, so the review loop's
+/// commands (`diff`, `accept`, `verify --quote`, `check --refresh`) can be run against it.
+pub(crate) struct CopySite {
+    runtime: tokio::runtime::Runtime,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl CopySite {
+    /// Serves until SIGINT or SIGTERM.
+    pub(crate) fn serve(self) {
+        self.runtime.block_on(crate::runtime::shutdown_signal());
+    }
+}
+
+impl Drop for CopySite {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// The review loop's next commands after the demo, run in its folder while `demo --serve`
+/// keeps the copy-site up.
+pub(crate) const NEXT: [&str; 4] = [
+    "sourcewatch diff egov-009pass-mvd-en",
+    "sourcewatch accept egov-009pass-mvd-en",
+    "sourcewatch verify kz-pr-it-specialists/processing-time --quote \"30 calendar days\"",
+    "sourcewatch check --refresh",
+];
 
 /// What the demo's site did between its two checks.
 pub(crate) const EDITS: &str = "processing time 45 → 30 days, \"Certificate of fingerprinting\" \
@@ -187,6 +219,47 @@ const WRITES: [&str; 5] = [
     "report.html",
     "report.json",
 ];
+
+/// What `demo` prints: the first check's counts, the edits, the second check's report, where
+/// the reports are, and what to run next (in the folder, while `--serve` keeps the site up).
+pub(crate) fn summary(outcome: &DemoOutcome, look: &crate::term::Look, serve: bool) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "demo: copy-site on {}; first check: {} new, {} flagged",
+        outcome.site,
+        crate::term::count(outcome.first.new, "source", "sources"),
+        crate::term::count(outcome.first.flags.flagged, "fact", "facts")
+    );
+    let _ = writeln!(out, "demo: the site changes: {EDITS}\n");
+    out.push_str(&crate::report::text::render_for(&outcome.report, look));
+    let _ = writeln!(out, "\nReports of the second check:");
+    for name in ["report.md", "report.html", "report.json"] {
+        let _ = writeln!(out, "  {}", outcome.dir.join(name).display());
+    }
+    if serve {
+        let _ = writeln!(
+            out,
+            "\nThe copy-site stays up on {} until Ctrl-C. Finish the review loop in another \
+             terminal:\n  cd {}",
+            outcome.site,
+            outcome.dir.display()
+        );
+        for command in NEXT {
+            let _ = writeln!(out, "  {command}");
+        }
+    } else {
+        let _ = writeln!(
+            out,
+            "Try: sourcewatch --config {} diff egov-009pass-mvd-en\n\
+             (the copy-site has stopped; `sourcewatch demo --serve` keeps it up to follow the \
+             review loop to the end)",
+            outcome.dir.join("sources.toml").display()
+        );
+    }
+    out
+}
 
 /// Refuses a folder that already holds anything the demo would write: `--dir` is easily pointed
 /// at a real registry's folder, and the demo must never overwrite a registry or a store.
@@ -218,7 +291,7 @@ pub(crate) fn run(dir: Option<PathBuf>, today: NaiveDate) -> anyhow::Result<Demo
             .keep(),
     };
     let runtime = crate::runtime::build()?;
-    runtime.block_on(async {
+    let (outcome, server) = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let base = format!("http://{}", listener.local_addr()?);
         let site = Arc::new(Site {
@@ -267,12 +340,14 @@ pub(crate) fn run(dir: Option<PathBuf>, today: NaiveDate) -> anyhow::Result<Demo
         else {
             unreachable!("nothing stops the demo's checks");
         };
-        server.abort();
-        anyhow::Ok(DemoOutcome {
-            dir: dir.clone(),
-            site: base,
-            first: first.summary,
-            report: *second,
-        })
+        anyhow::Ok(((dir.clone(), base, first.summary, *second), server))
+    })?;
+    let (dir, site, first, report) = outcome;
+    Ok(DemoOutcome {
+        dir,
+        site,
+        first,
+        report,
+        copy_site: CopySite { runtime, server },
     })
 }

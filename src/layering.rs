@@ -20,7 +20,7 @@ const LAYERS: &[&[&str]] = &[
     &["site"],
     &["report"],
     &["notify"],
-    &["check", "status", "probe", "history"],
+    &["check", "status", "probe", "history", "review"],
     &["watch", "demo", "import"],
     &["app", "fuzzing"],
 ];

@@ -53,6 +53,7 @@ mod history;
 mod import;
 mod notify;
 mod probe;
+mod review;
 mod runtime;
 mod status;
 mod watch;

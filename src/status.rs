@@ -99,9 +99,21 @@ pub(crate) fn status(
         }
     }
     let routes = crate::report::routes::judge_pages(registry, &pages, &mut rows);
-    Ok(StatusReport::new(
-        today, now, rows, summary, missed, failed, uncovered, routes,
-    ))
+    let mut report =
+        StatusReport::new(today, now, rows, summary, missed, failed, uncovered, routes);
+    report.never_captured = never_captured(registry, store);
+    Ok(report)
+}
+
+/// The sources of the registry with no capture in the store, failed or good: added since the
+/// last check, or never run. `watch` captures them at start and on reload.
+pub(crate) fn never_captured(registry: &Registry, store: &Store) -> Vec<String> {
+    registry
+        .sources
+        .iter()
+        .filter(|s| matches!(store.source(&s.id).last_capture(), Ok(None)))
+        .map(|s| s.id.clone())
+        .collect()
 }
 
 fn row(

@@ -6,7 +6,8 @@
 //! times of the sources that ran from the moment the run ended, so a run that overruns a fire
 //! time coalesces instead of piling up. `sources.toml` is reloaded when it changes; an invalid new
 //! file is logged and the old one kept. Sources that missed their last scheduled run (the job
-//! was down) run once at start. A signal ends the sleep at once; a run in flight is abandoned,
+//! was down) run once at start, and so do sources never captured, at start or on the reload that
+//! added them (a daily schedule would otherwise leave a new source unread for a day). A signal ends the sleep at once; a run in flight is abandoned,
 //! which the store is built to survive (every write is atomic), and the process exits 0.
 
 use std::collections::HashMap;
@@ -83,6 +84,7 @@ async fn watch_loop(opts: WatchOptions) -> Result<(), WatchError> {
             due.insert(id, now);
         }
     }
+    capture_new_now(&registry, &mut due, now);
 
     loop {
         let Some(next) = due.values().min().copied() else {
@@ -180,6 +182,32 @@ fn schedule_all(registry: &Registry, due: &mut HashMap<String, DateTime<Utc>>, n
     }
 }
 
+/// A source never captured (new in the registry, or the store is new) runs now, at start or on
+/// reload, not at its next slot: with a daily schedule it would otherwise wait a day before
+/// anyone learns whether its selectors work.
+fn capture_new_now(
+    registry: &Registry,
+    due: &mut HashMap<String, DateTime<Utc>>,
+    now: DateTime<Utc>,
+) {
+    let store = match Store::open_read(&registry.settings.snapshots_dir) {
+        Ok(store) => store,
+        // No store yet: nothing was ever captured.
+        Err(_) => {
+            for s in &registry.sources {
+                due.insert(s.id.clone(), now);
+            }
+            return;
+        }
+    };
+    for id in crate::status::never_captured(registry, &store) {
+        if due.get(&id).is_none_or(|t| *t > now) {
+            tracing::info!(source = %id, "never captured; capturing it now");
+            due.insert(id, now);
+        }
+    }
+}
+
 /// Reloads `sources.toml` if it changed. Returns true when the schedule was replaced.
 fn reload(
     config: &Path,
@@ -206,6 +234,7 @@ fn reload(
                 _ => false,
             });
             schedule_all(&new, due, Utc::now());
+            capture_new_now(&new, due, Utc::now());
             *registry = Arc::new(new);
             true
         }

@@ -150,6 +150,11 @@ fn assess(
                     quote_passages = evidence.passages;
                 }
                 closest_passage = evidence.closest;
+                // A removed passage has no new wording: the text most like it is shown only
+                // when it is the same item reworded, never a neighbour that shares a word.
+                if change.as_ref().is_some_and(|c| c.change == Change::Gone) {
+                    closest_passage = closest_passage.filter(|c| same_item_reworded(quote, c));
+                }
             }
         }
         _ => flags.push(Flag::Unverifiable),
@@ -209,6 +214,34 @@ pub(crate) fn evidence(text: &CurrentText<'_>, quote: &str) -> Evidence {
         None
     };
     Evidence { passages, closest }
+}
+
+/// Whether `closest` is the quoted item in new words rather than another item beside it: as
+/// alike as a rewrite ([`change::COUNTERPART_SIMILARITY`]), holding at least half of the quote's
+/// words, and writing every kind of typed value the quote writes (a duration stays a duration).
+/// "Certificate of fingerprinting" is not "Certificate on passing the eligibility assessment"
+/// (0.71 alike, one word of three shared).
+fn same_item_reworded(quote: &str, closest: &ClosestPassage) -> bool {
+    if closest.similarity < change::COUNTERPART_SIMILARITY {
+        return false;
+    }
+    let words = |t: &str| -> Vec<String> {
+        crate::text::fold_for_match(t)
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let (quoted, passage) = (words(quote), words(&closest.text));
+    let shared = quoted.iter().filter(|w| passage.contains(w)).count();
+    if shared * 2 < quoted.len() {
+        return false;
+    }
+    let kinds: Vec<_> = values_in(&closest.text)
+        .into_iter()
+        .map(|v| v.kind)
+        .collect();
+    values_in(quote).iter().all(|v| kinds.contains(&v.kind))
 }
 
 /// Of what an edit did to each passage of a quote, what the fact's row shows: a changed value
@@ -392,4 +425,41 @@ fn runs(lines: impl Iterator<Item = usize>) -> Vec<Range<usize>> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn closest(text: &str, similarity: f32) -> ClosestPassage {
+        ClosestPassage {
+            text: text.to_string(),
+            similarity,
+            line: 0,
+            window: text.to_string(),
+        }
+    }
+
+    #[test]
+    fn only_the_same_item_reworded_stands_for_a_gone_passage() {
+        let quote = "Certificate of fingerprinting";
+        // Another item of the same list: alike in letters, one word of three shared.
+        assert!(!same_item_reworded(
+            quote,
+            &closest("Certificate on passing the eligibility assessment", 0.71)
+        ));
+        assert!(same_item_reworded(
+            quote,
+            &closest("Certificate of fingerprint registration", 0.9)
+        ));
+        // A duration reworded stays a duration; words without it are another item.
+        assert!(same_item_reworded(
+            "within 45 calendar days",
+            &closest("within 30 calendar days", 0.9)
+        ));
+        assert!(!same_item_reworded(
+            "within 45 calendar days",
+            &closest("within 45 calendar dais", 0.9)
+        ));
+    }
 }

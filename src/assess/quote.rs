@@ -14,6 +14,9 @@ pub(crate) struct ClosestPassage {
     pub(crate) similarity: f32,
     /// The 0-based line it is on.
     pub(crate) line: usize,
+    /// The words of the best window alone, as the page writes them (no sentence punctuation at
+    /// its ends): what would replace the quote when the page's wording changed.
+    pub(crate) window: String,
 }
 
 /// A source's text with its folded form (for quote matching) computed once for all of its
@@ -147,10 +150,18 @@ impl<'a> CurrentText<'a> {
                 .collect::<Vec<_>>()
                 .join(" ")
         };
+        let window = words[start..start + window]
+            .iter()
+            .map(|(_, w, _)| *w)
+            .collect::<Vec<_>>()
+            .join(" ")
+            .trim_matches(|c: char| matches!(c, '.' | ',' | ';' | ':'))
+            .to_string();
         Some(ClosestPassage {
             text,
             similarity,
             line,
+            window,
         })
     }
 }

@@ -367,6 +367,7 @@ impl Job {
         let repair = taken.damaged.is_some() && taken.damaged.as_deref() == capture.sha256();
         let state = store.record(&capture, outcome, &state, repair)?;
         store.settle(state, taken.unsettled)?;
+        log_capture(&source.id, outcome, &capture);
         let baseline_text = match (outcome, baseline, self.baseline_text.take()) {
             _ if self.baseline_unusable => None,
             (Outcome::Changed, Some(_), Some(text)) => Some(text),
@@ -404,5 +405,21 @@ impl Job {
             source: row,
             facts: fact_rows,
         })
+    }
+}
+
+/// The one log line per source at `-v`, what a nightly job's log should say it did: outcome,
+/// HTTP status, bytes, time, and the error of a failure.
+fn log_capture(id: &str, outcome: Outcome, capture: &Capture) {
+    let status = capture
+        .meta
+        .http_status
+        .map_or("no HTTP status".to_string(), |s| format!("HTTP {s}"));
+    let (bytes, ms) = (capture.meta.bytes, capture.meta.duration_ms);
+    match capture.failure() {
+        Some((_, error)) => {
+            tracing::info!("{id}: {outcome} ({status}, {bytes} bytes, {ms} ms): {error}")
+        }
+        None => tracing::info!("{id}: {outcome} ({status}, {bytes} bytes, {ms} ms)"),
     }
 }

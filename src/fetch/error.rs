@@ -85,7 +85,8 @@ pub(super) fn classify(e: reqwest::Error) -> (FetchError, Retry) {
         return (FetchError::CannotConnect(error_chain(&e)), Retry::Backoff);
     }
     let what = if e.is_timeout() {
-        format!("timed out: {}", error_chain(&e))
+        // The limit and the attempts are added by the fetch that knows them (`timed_out`).
+        TIMED_OUT.to_string()
     } else if e.is_body() || e.is_decode() {
         format!(
             "connection broken while reading the body: {}",
@@ -95,6 +96,31 @@ pub(super) fn classify(e: reqwest::Error) -> (FetchError, Retry) {
         error_chain(&e)
     };
     (FetchError::Unreachable(what), Retry::Backoff)
+}
+
+/// What a request that ran out of time says until [`timed_out`] says how long and how often.
+const TIMED_OUT: &str = "timed out";
+
+/// A timeout said with its limit and the attempts made: "timed out after 30 s (3 attempts)".
+pub(super) fn timed_out(
+    error: FetchError,
+    limit: std::time::Duration,
+    attempts: u32,
+) -> FetchError {
+    match error {
+        FetchError::Unreachable(what) if what == TIMED_OUT => {
+            let tries = if attempts == 1 {
+                "1 attempt".to_string()
+            } else {
+                format!("{attempts} attempts")
+            };
+            FetchError::Unreachable(format!(
+                "timed out after {} s ({tries}; timeout_secs in [settings] sets the limit)",
+                limit.as_secs_f32()
+            ))
+        }
+        other => other,
+    }
 }
 
 /// The first error of type `T` in `e`'s chain.

@@ -201,7 +201,9 @@ impl Fetcher {
         }
         let gate = self.admit(client, source).await?;
         let gate = &*gate;
+        let attempts = &std::sync::atomic::AtomicU32::new(0);
         with_retries(self.retries, move |n| async move {
+            attempts.store(n + 1, std::sync::atomic::Ordering::Relaxed);
             let turn = self.gates.turn(gate).await;
             if let Some(down) = self.host_down(host) {
                 turn.unused();
@@ -228,7 +230,10 @@ impl Fetcher {
             Ok((attempt?, turn.keep_slot()))
         })
         .await
-        .map_err(error::persisting)
+        .map_err(|e| {
+            let made = attempts.load(std::sync::atomic::Ordering::Relaxed);
+            error::timed_out(error::persisting(e), self.timeout, made)
+        })
     }
 
     /// Counts connection failures of a host in a row, across its sources: after as many as one
@@ -264,9 +269,11 @@ impl Fetcher {
                 ),
             });
         }
-        health.down.as_ref().map(|why| {
+        // Said once, by the first source on the host; the others refer back to it.
+        health.down.as_ref().map(|_| {
             FetchError::CannotConnect(format!(
-                "{why} (not tried again: an earlier source on {host} could not connect in this run)"
+                "not tried again: an earlier source on {host} could not connect in this run \
+                 (its error says why)"
             ))
         })
     }
@@ -380,6 +387,8 @@ impl Fetcher {
                 conditional = true;
             }
         }
+        let asked = if conditional { " (conditional)" } else { "" };
+        tracing::debug!(source = %source.id, "GET {}{asked}", source.url);
         let (sent, hops) = client::REDIRECTS
             .scope(std::cell::RefCell::new(Vec::new()), async {
                 let sent = req.send().await;
@@ -388,6 +397,8 @@ impl Fetcher {
             .await;
         let mut resp = sent.map_err(error::classify)?;
         let status = resp.status();
+        let (code, hops_n) = (status.as_u16(), hops.len());
+        tracing::debug!(source = %source.id, "answer {code} from {} ({hops_n} redirects)", resp.url());
         let final_url = resp.url().to_string();
         let permanent = !hops.is_empty() && hops.iter().all(|(code, _)| matches!(code, 301 | 308));
         let moved_to = (permanent && final_url != source.url.as_str()).then(|| final_url.clone());

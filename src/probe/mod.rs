@@ -46,7 +46,7 @@ pub(crate) enum Verdict {
 }
 
 /// The settings probed, as written (for the output and the `[[sources]]` block).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 struct Tried {
     id: String,
     url: String,
@@ -105,7 +105,9 @@ struct Probe {
     candidates: Vec<CandidateRow>,
     /// The selector the block uses, and why.
     chosen_select: Vec<String>,
-    source_block: String,
+    /// The `[[sources]]` block to paste, at the URL the page answered from; `None` when the
+    /// fetch failed (a block for a page that is not there would only be pasted and fail).
+    source_block: Option<String>,
 }
 
 /// What a probe found, for `app` to show: the rendering asked for, and the failure alone (what
@@ -184,10 +186,11 @@ fn fetch_and_read(
         quotes: Vec::new(),
         candidates: Vec::new(),
         chosen_select: Vec::new(),
-        source_block: String::new(),
+        source_block: None,
         settings: tried,
     };
     let mut candidates: Vec<Candidate> = Vec::new();
+    let mut fetch_failed = true;
     runtime.block_on(async {
         match fetcher.get(&source, None).await {
             Err(e) => {
@@ -203,6 +206,7 @@ fn fetch_and_read(
                 probe.error = Some("HTTP 304 to a request that was not conditional".into());
             }
             Ok((Fetched::Body(response), _slot)) => {
+                fetch_failed = false;
                 probe.http_status = Some(response.status);
                 probe.final_url = Some(response.final_url.clone());
                 probe.content_type = response.content_type.clone();
@@ -252,7 +256,14 @@ fn fetch_and_read(
         })
         .collect();
     probe.chosen_select = chosen_select(&probe, &candidates);
-    probe.source_block = source_block(&probe.settings, &probe.chosen_select);
+    if !fetch_failed {
+        // A page that moved is pasted where it ended, or every check notes the move again.
+        let mut at = probe.settings.clone();
+        if let Some(final_url) = probe.final_url.as_ref().filter(|u| **u != probe.url) {
+            at.url = final_url.clone();
+        }
+        probe.source_block = Some(source_block(&at, &probe.chosen_select));
+    }
     Ok(probe)
 }
 

@@ -36,11 +36,14 @@ pub(super) fn render_text(p: &Probe) -> String {
             if let Some(ct) = &p.content_type {
                 fetched.push_str(&format!(", {ct}"));
             }
-            if let Some(final_url) = p.final_url.as_deref().filter(|u| *u != p.url) {
-                fetched.push_str(&format!(", from {final_url}"));
-            }
             out.push_str(&fetched);
             out.push('\n');
+            if let Some(final_url) = p.final_url.as_deref().filter(|u| *u != p.url) {
+                out.push_str(&format!(
+                    "  moved     the page redirected to {final_url}; the block below uses that \
+                     URL\n"
+                ));
+            }
         }
         None => out.push_str("  fetched   nothing\n"),
     }
@@ -122,7 +125,15 @@ pub(super) fn render_text(p: &Probe) -> String {
         }
     }
 
-    out.push_str("\n# paste into sources.toml, then add the facts that quote this page\n");
-    out.push_str(&p.source_block);
+    match &p.source_block {
+        Some(block) => {
+            out.push_str("\n# paste into sources.toml, then add the facts that quote this page\n");
+            out.push_str(block);
+        }
+        None => out.push_str(
+            "\nno [[sources]] block: the page could not be fetched; check the URL in a \
+             browser (or try --render browser), then probe again\n",
+        ),
+    }
     out
 }

@@ -51,7 +51,7 @@ pub(crate) fn set_last_verified(
         source,
     })?;
     let doc = toml_edit::Document::parse(text.as_str()).map_err(|e| EditError::Parse {
-        path: shown.clone(),
+        path: shown,
         message: e.message().to_string(),
     })?;
     let mut splices: Vec<(Range<usize>, String)> = Vec::with_capacity(updates.len());
@@ -62,6 +62,74 @@ pub(crate) fn set_last_verified(
         splices.retain(|(s, _)| *s != span);
         splices.push((span, date.format("%Y-%m-%d").to_string()));
     }
+    write_splices(path, &text, splices)
+}
+
+/// Sets a fact's `quote` and `last_verified` in one write (`verify --quote`): the quote's value
+/// is replaced where it is written, or, for a fact without one, a `quote = "…"` is added after
+/// its `last_verified` (a line of its own in a `[[routes.facts]]` table, a key beside it in an
+/// inline table). Every other byte stays.
+pub(crate) fn set_quote_and_date(
+    path: &Path,
+    id: &FactId,
+    quote: &str,
+    date: NaiveDate,
+) -> Result<(), EditError> {
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| EditError::Read {
+        path: shown.clone(),
+        source,
+    })?;
+    let doc = toml_edit::Document::parse(text.as_str()).map_err(|e| EditError::Parse {
+        path: shown,
+        message: e.message().to_string(),
+    })?;
+    let fact = find_fact(doc.as_table(), id.route(), id.name())
+        .ok_or_else(|| EditError::NotFound(id.to_string()))?;
+    let date_span = fact
+        .get("last_verified")
+        .and_then(Item::as_value)
+        .and_then(Value::span)
+        .ok_or_else(|| EditError::NotFound(id.to_string()))?;
+    let mut splices = vec![(date_span.clone(), date.format("%Y-%m-%d").to_string())];
+    let quoted = toml_str(quote);
+    match fact
+        .get("quote")
+        .and_then(Item::as_value)
+        .and_then(Value::span)
+    {
+        Some(span) => splices.push((span, quoted)),
+        None if fact.is_inline() => {
+            splices.push((date_span.end..date_span.end, format!(", quote = {quoted}")));
+        }
+        None => {
+            // After the line of `last_verified`, comment included, in the file's line ending.
+            let end = text[date_span.end..]
+                .find('\n')
+                .map_or(text.len(), |i| date_span.end + i + 1);
+            let eol = if text[..end].ends_with("\r\n") {
+                "\r\n"
+            } else {
+                "\n"
+            };
+            let lead = if end == text.len() && !text.ends_with('\n') {
+                eol
+            } else {
+                ""
+            };
+            splices.push((end..end, format!("{lead}quote = {quoted}{eol}")));
+        }
+    }
+    write_splices(path, &text, splices)
+}
+
+/// Replaces each span of `text` with its new text and writes the file once, atomically and
+/// synced; nothing is written when the text comes out the same.
+fn write_splices(
+    path: &Path,
+    text: &str,
+    mut splices: Vec<(Range<usize>, String)>,
+) -> Result<(), EditError> {
     splices.sort_by_key(|(span, _)| span.start);
     let mut out = String::with_capacity(text.len());
     let mut at = 0;
@@ -75,8 +143,39 @@ pub(crate) fn set_last_verified(
         return Ok(());
     }
     crate::atomic::edit_synced(path, out.as_bytes()).map_err(|source| EditError::Write {
-        path: shown,
+        path: path.display().to_string(),
         source,
+    })
+}
+
+/// A fact's table, `[[routes.facts]]` or inline, wherever its route is written.
+struct FactTable<'d> {
+    table: &'d dyn TableLike,
+    inline: bool,
+}
+
+impl FactTable<'_> {
+    fn get(&self, key: &str) -> Option<&Item> {
+        self.table.get(key)
+    }
+
+    fn is_inline(&self) -> bool {
+        self.inline
+    }
+}
+
+fn find_fact<'d>(
+    root: &'d toml_edit::Table,
+    route_id: &str,
+    fact_id: &str,
+) -> Option<FactTable<'d>> {
+    let route = tables(root.get("routes")?)
+        .find(|t| t.get("id").and_then(Item::as_str) == Some(route_id))?;
+    let facts = route.get("facts")?;
+    let table = tables(facts).find(|t| t.get("id").and_then(Item::as_str) == Some(fact_id))?;
+    Some(FactTable {
+        table,
+        inline: !matches!(facts, Item::ArrayOfTables(_)),
     })
 }
 

@@ -48,10 +48,11 @@ pub use validate::is_valid_id;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
-    #[error("cannot read {path}: {source}")]
+    /// The file could not be read; `path` is absolute, and the message says what to change.
+    #[error("cannot read {}: {}", path.display(), read_advice(path, error))]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("{}", diagnostics::render(.0))]
     Invalid(Vec<Diagnostic>),
@@ -386,11 +387,28 @@ impl Registry {
     }
 }
 
+/// Why a registry could not be read, and what to do: a directory given for the file, or no file
+/// where the command looked.
+fn read_advice(path: &Path, error: &std::io::Error) -> String {
+    if path.is_dir() {
+        return format!(
+            "it is a directory; pass the registry file itself: --config {}",
+            path.join("sources.toml").display()
+        );
+    }
+    match error.kind() {
+        std::io::ErrorKind::NotFound => {
+            format!("{error} (run in the folder holding sources.toml or pass --config FILE)")
+        }
+        _ => error.to_string(),
+    }
+}
+
 /// Reads and validates `path`. `today` bounds `last_verified` (a date in the future is a typo).
 pub fn load(path: &Path, today: NaiveDate) -> Result<Registry, RegistryError> {
-    let text = std::fs::read_to_string(path).map_err(|source| RegistryError::Read {
-        path: path.to_path_buf(),
-        source,
+    let text = std::fs::read_to_string(path).map_err(|error| RegistryError::Read {
+        path: std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()),
+        error,
     })?;
     parse(path, &text, today)
 }

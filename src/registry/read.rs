@@ -28,6 +28,9 @@ fn read_whole(text: &str, locator: &Locator<'_>) -> (RawFile, Vec<Diagnostic>) {
         let span = e.span().unwrap_or(0..0);
         problems.push(locator.at(&span, e.message().trim()));
     }
+    // A fact table before any route table makes the parser see `routes` as a table and then a
+    // duplicate key: said instead as what it is, at the fact's header.
+    let misplaced = fact_before_any_route(text);
     let mut reader = Reader {
         locator,
         problems,
@@ -36,7 +39,18 @@ fn read_whole(text: &str, locator: &Locator<'_>) -> (RawFile, Vec<Diagnostic>) {
     let mut file = RawFile::default();
     reader.root(root.into_inner(), &mut file);
     file.unread_sources = reader.unread_sources;
-    (file, reader.problems)
+    let mut problems = reader.problems;
+    if let Some(at) = misplaced {
+        problems.retain(|p| {
+            !p.message.contains("duplicate key") && !p.message.starts_with("`routes` must be")
+        });
+        problems.push(locator.at(
+            &(at..at),
+            "`[[routes.facts]]` comes before any `[[routes]]`: a fact belongs to the `[[routes]]` \
+             table above it, so put `[[routes]]` with the route's `id` and `title` first",
+        ));
+    }
+    (file, problems)
 }
 
 /// The file read a piece at a time (see `chunks`); `None` when a piece does not stand on its
@@ -191,6 +205,29 @@ impl Reader<'_, '_> {
             }
         }
     }
+}
+
+/// Where the first `[[routes.facts]]` header is, when no `[[routes]]` header comes before it.
+fn fact_before_any_route(text: &str) -> Option<usize> {
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        let start = at;
+        at += line.len();
+        let trimmed = line.trim_start();
+        let Some(rest) = trimmed.strip_prefix("[[") else {
+            continue;
+        };
+        let Some(end) = rest.find("]]") else {
+            continue;
+        };
+        let name: String = rest[..end].chars().filter(|c| !c.is_whitespace()).collect();
+        match name.as_str() {
+            "routes" => return None,
+            "routes.facts" => return Some(start + (line.len() - trimmed.len())),
+            _ => {}
+        }
+    }
+    None
 }
 
 fn take<'i>(table: &mut DeTable<'i>, key: &str) -> Option<Spanned<DeValue<'i>>> {

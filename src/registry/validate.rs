@@ -210,6 +210,15 @@ impl Validator<'_> {
     pub(super) fn selectors(&mut self, raw: &[Spanned<String>], key: &str) -> Vec<Selector> {
         raw.iter()
             .filter_map(|s| match Selector::parse(s.get_ref()) {
+                // The parser closes what the text leaves open, as CSS does at the end of a
+                // style sheet; in a selector written by hand it is a mistake.
+                Ok(_) if let Some(why) = unbalanced(s.get_ref()) => {
+                    self.problem(
+                        &s.span(),
+                        format!("bad CSS selector in {key} {:?}: {why}", s.get_ref()),
+                    );
+                    None
+                }
                 Ok(sel) => Some(sel),
                 Err(e) => {
                     let why = selector_problem(s.get_ref(), &e);
@@ -341,6 +350,51 @@ impl Validator<'_> {
     }
 }
 
+/// An unclosed `[` or `(`, or a `]` or `)` that closes nothing, outside quoted strings.
+fn unbalanced(text: &str) -> Option<String> {
+    let mut open: Vec<char> = Vec::new();
+    let mut quote: Option<char> = None;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (_, '\\') => {
+                chars.next();
+            }
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '[' | '(') => open.push(c),
+            (None, ']' | ')') => {
+                let wanted = if c == ']' { '[' } else { '(' };
+                if open.pop() != Some(wanted) {
+                    return Some(format!("`{c}` closes nothing"));
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Some(q) = quote {
+        return Some(format!("a string opened with {q} is never closed"));
+    }
+    open.last().map(|c| {
+        let close = if *c == '[' { ']' } else { ')' };
+        format!("an unclosed `{c}`: it needs its `{close}`")
+    })
+}
+
+/// The pseudo-elements: they name parts of an element's rendering, never an element of the
+/// page, so a selection cannot take them.
+const PSEUDO_ELEMENTS: [&str; 8] = [
+    "before",
+    "after",
+    "first-line",
+    "first-letter",
+    "marker",
+    "placeholder",
+    "selection",
+    "backdrop",
+];
+
 /// What is wrong with a CSS selector, in words. scraper's own messages are terse ("Unexpected
 /// EOL") or, for most mistakes, "Unexpected error occurred. Please report this to the developer"
 /// followed by a debug dump.
@@ -367,15 +421,25 @@ fn selector_problem(text: &str, kind: &scraper::error::SelectorErrorKind) -> Str
             P::ClassNeedsIdent => "a `.` must be followed by a class name".to_string(),
             P::NoIdentForPseudo => "a `:` must be followed by a pseudo-class name".to_string(),
             P::UnsupportedPseudoClassOrElement => {
-                let pseudo: String = text
+                let (double, pseudo): (bool, String) = text
                     .split_once(':')
                     .map(|(_, rest)| {
-                        rest.trim_start_matches(':')
+                        let name = rest
+                            .trim_start_matches(':')
                             .chars()
                             .take_while(|c| c.is_alphanumeric() || *c == '-')
-                            .collect()
+                            .collect();
+                        (rest.starts_with(':'), name)
                     })
                     .unwrap_or_default();
+                if double || PSEUDO_ELEMENTS.contains(&pseudo.to_ascii_lowercase().as_str()) {
+                    let written = if double { "::" } else { ":" };
+                    return format!(
+                        "`{written}{pseudo}` is a pseudo-element: it is a part of an element's \
+                         rendering, not an element of the page, so it cannot be selected \
+                         (select the element itself, without `{written}{pseudo}`)"
+                    );
+                }
                 format!(
                     "`:{pseudo}` is not a pseudo-class sourcewatch knows (use e.g. \
                      :first-child, :nth-child(2), :not(…), :has(…))"

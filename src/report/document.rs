@@ -86,6 +86,23 @@ pub(super) trait Markup {
         format!("{open}{}{close}", self.text(s))
     }
 
+    /// Markup kept on one line (an id, "179 d", a command): where a format can say so, it never
+    /// wraps inside; elsewhere it is the markup as it is.
+    fn keep(&self, markup: &str) -> String {
+        markup.to_string()
+    }
+
+    /// A fact id in bold, kept whole (a format that can may let it wrap after its `/`, between
+    /// the route and the fact, never inside either).
+    fn id_strong(&self, id: &str) -> String {
+        self.keep(&self.strong(&self.text(id)))
+    }
+
+    /// A fact id as code, kept whole as [`Markup::id_strong`] keeps it.
+    fn id_code(&self, id: &str) -> String {
+        self.keep(&self.code(id))
+    }
+
     fn code_text(&self, s: &str) -> String {
         if Self::INLINE.escape_code {
             self.text(s)
@@ -121,9 +138,9 @@ pub(super) fn document(report: &Report, m: &impl Markup) -> String {
         .map(|f| {
             Item::new(format!(
                 "{} {} · {}",
-                m.strong(&m.text(&f.id)),
+                m.id_strong(f.id.as_str()),
                 m.value(&f.value_line()),
-                source_link(&f.source)
+                m.keep(&source_link(&f.source))
             ))
         })
         .collect();
@@ -138,8 +155,8 @@ pub(super) fn document(report: &Report, m: &impl Markup) -> String {
             let kind = f.change.map_or("", |c| c.as_str());
             let mut item = Item::new(format!(
                 "{} ({kind}) · {}",
-                m.strong(&m.text(&f.id)),
-                source_link(&f.source)
+                m.id_strong(f.id.as_str()),
+                m.keep(&source_link(&f.source))
             ));
             if let Some(p) = &f.passage {
                 item.under.push(format!("was: “{}”", m.text(p)));
@@ -207,12 +224,12 @@ fn review(
         .map(|f| {
             let flags: Vec<String> = f.flags.iter().map(|fl| m.badge(fl.as_str())).collect();
             vec![
-                m.code(f.id.as_str()),
+                m.id_code(f.id.as_str()),
                 m.text(&f.claim),
                 route(f, m),
                 flags.join(" "),
-                format!("{} d", f.age_days),
-                source_link(&f.source),
+                m.keep(&format!("{} d", f.age_days)),
+                m.keep(&source_link(&f.source)),
             ]
         })
         .collect();
@@ -224,10 +241,17 @@ fn review(
     let closest: Vec<Item> = review
         .iter()
         .filter_map(|f| {
+            if f.nothing_similar() {
+                return Some(Item::new(format!(
+                    "{}: quote “{}” not found; nothing similar remains on the page",
+                    m.id_strong(f.id.as_str()),
+                    m.text(f.quote.as_deref().unwrap_or("")),
+                )));
+            }
             let passage = f.closest_passage.as_deref()?;
             Some(Item::new(format!(
                 "{}: quote “{}” not found; closest now: “{}”{}",
-                m.strong(&m.text(&f.id)),
+                m.id_strong(f.id.as_str()),
                 m.text(f.quote.as_deref().unwrap_or("")),
                 m.text(passage),
                 f.similarity_note()
@@ -343,7 +367,7 @@ fn changed(out: &mut String, src: &SourceReport, m: &impl Markup) {
             m.link("Official page", &src.url),
             m.code(short_sha(from)),
             m.code(short_sha(to)),
-            m.code(&format!("sourcewatch accept {}", src.id))
+            m.keep(&m.code(&format!("sourcewatch accept {}", src.id)))
         ),
     );
     for note in src.notes() {

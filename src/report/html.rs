@@ -42,14 +42,15 @@ const STYLE: &str = r#"
         --ins:#e6ffec; --ins-strong:#4ac26b66; --flag:#9a6700; --bad:#cf222e; }
 * { box-sizing: border-box; }
 body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg);
-       margin: 0 auto; padding: 1rem; max-width: 60rem; }
+       margin: 0 auto; padding: 1rem; max-width: 72rem; }
 h1 { font-size: 1.4rem; margin: 0 0 .25rem; } h2 { font-size: 1.15rem; margin-top: 2rem; }
 h3 { font-size: 1rem; margin: 1.5rem 0 .25rem; overflow-wrap: anywhere; }
 .summary { color: var(--muted); }
 .table { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; vertical-align: top; padding: .35rem .5rem; border-bottom: 1px solid var(--line); }
-td { overflow-wrap: anywhere; }
+td { overflow-wrap: break-word; }
+.keep { white-space: nowrap; }
 .flag { display: inline-block; font-size: .8rem; padding: 0 .4rem; border-radius: 1rem;
         border: 1px solid var(--flag); color: var(--flag); margin: 0 .2rem .2rem 0; white-space: nowrap; }
 .quote { color: var(--muted); font-size: .9rem; }
@@ -61,8 +62,9 @@ td { overflow-wrap: anywhere; }
 .diff del { background: var(--del-strong); text-decoration: line-through; }
 .diff ins { background: var(--ins-strong); text-decoration: none; }
 .touches { font-size: .9rem; margin: .25rem 0; }
-.changes li { margin-bottom: .35rem; overflow-wrap: anywhere; }
-.value { font-weight: 600; }
+.changes li { margin-bottom: .35rem; overflow-wrap: break-word; }
+.value { font-weight: normal; background: #fff8c5; border-radius: 4px; padding: 0 .3rem;
+         margin-left: .2rem; }
 .bad { color: var(--bad); }
 @media (max-width: 640px) {
   table, tbody, tr, td { display: block; width: 100%; } thead { display: none; }
@@ -108,6 +110,14 @@ fn diff_html(diff: &str) -> String {
     out
 }
 
+/// A fact id as its route and its fact, each kept on one line: a narrow column may wrap it after
+/// the `/`, never inside a name.
+fn id_halves(id: &str) -> String {
+    id.split_inclusive('/')
+        .map(|part| format!("<span class=\"keep\">{}</span>", escape(part)))
+        .collect()
+}
+
 /// One self-contained HTML page.
 struct Html;
 
@@ -121,6 +131,18 @@ impl Markup for Html {
         value: ["<span class=\"value\">", "</span>"],
         escape_code: true,
     };
+
+    fn keep(&self, markup: &str) -> String {
+        format!("<span class=\"keep\">{markup}</span>")
+    }
+
+    fn id_strong(&self, id: &str) -> String {
+        format!("<strong>{}</strong>", id_halves(id))
+    }
+
+    fn id_code(&self, id: &str) -> String {
+        format!("<code>{}</code>", id_halves(id))
+    }
 
     fn start(&self, out: &mut String, report: &Report) {
         let s = &report.summary;

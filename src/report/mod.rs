@@ -144,12 +144,20 @@ impl FlagTally {
     }
 }
 
-/// "3 of 4 facts need review", "1 of 1 fact needs review".
+/// "3 of 4 facts need review", "1 of 1 fact needs review", "0 of 1 fact needs review" (the verb
+/// agrees with "fact" when there is one), "no facts to review" when there are none.
 pub(crate) fn need_review(flagged: usize, facts: usize) -> String {
+    if facts == 0 {
+        return "no facts to review".to_string();
+    }
     format!(
         "{flagged} of {} {} review",
         crate::term::count(facts, "fact", "facts"),
-        if flagged == 1 { "needs" } else { "need" }
+        if flagged == 1 || facts == 1 {
+            "needs"
+        } else {
+            "need"
+        }
     )
 }
 
@@ -280,6 +288,9 @@ mod tests {
     #[test]
     fn review_counts_read_right() {
         assert_eq!(need_review(1, 1), "1 of 1 fact needs review");
+        assert_eq!(need_review(0, 1), "0 of 1 fact needs review");
+        assert_eq!(need_review(0, 2), "0 of 2 facts need review");
+        assert_eq!(need_review(0, 0), "no facts to review");
         assert_eq!(need_review(0, 2), "0 of 2 facts need review");
         assert_eq!(need_review(3, 4), "3 of 4 facts need review");
     }

@@ -219,6 +219,15 @@ impl FactReport {
         ))
     }
 
+    /// Whether the fact's passage was removed and nothing on the page now is that item reworded
+    /// (the report says so instead of offering an unrelated passage to copy).
+    pub(crate) fn nothing_similar(&self) -> bool {
+        self.quote.is_some()
+            && self.closest_passage.is_none()
+            && self.quote_found == Some(false)
+            && self.change == Some(Change::Gone)
+    }
+
     /// " (92% similar)" after a closest passage, or nothing.
     pub(crate) fn similarity_note(&self) -> String {
         self.closest_similarity

@@ -31,6 +31,9 @@ pub(crate) struct StatusReport {
     /// Each route with a page, held against the page as last read (docs/site.md).
     #[serde(default)]
     pub(crate) routes: Vec<RouteReport>,
+    /// Sources of the registry no check has captured yet (added since, or never run).
+    #[serde(default)]
+    pub(crate) never_captured: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -97,6 +100,7 @@ impl StatusReport {
             failed_sources,
             uncovered,
             routes,
+            never_captured: Vec::new(),
         }
     }
 
@@ -228,6 +232,24 @@ pub(crate) fn render_text(status: &StatusReport, look: &Look) -> String {
     if !status.routes.is_empty() {
         let _ = writeln!(out, "site:");
         super::text::site_lines(&mut out, &status.routes, &status.facts, look);
+    }
+    if !status.never_captured.is_empty() {
+        let line = format!(
+            "never captured: {} (no check has fetched {} yet; the next `sourcewatch check`, or \
+             `watch` at its start, captures {})",
+            status.never_captured.join(", "),
+            if status.never_captured.len() == 1 {
+                "it"
+            } else {
+                "them"
+            },
+            if status.never_captured.len() == 1 {
+                "it"
+            } else {
+                "them"
+            },
+        );
+        let _ = writeln!(out, "{}", look.wrap(&line, 0, 2));
     }
     let reasons = status.reasons();
     if !reasons.is_empty() {

@@ -265,6 +265,10 @@ pub(crate) fn render_for(report: &Report, look: &Look) -> String {
                     None => passage.clone(),
                 };
                 let _ = writeln!(out, "      closest: {shown}{note}");
+            } else if let (Some(quote), true) = (&f.quote, f.nothing_similar()) {
+                let used = 6 + "closest: ".len();
+                let _ = writeln!(out, "      quote:   {}", look.fit(quote, used));
+                let _ = writeln!(out, "      closest: nothing similar remains on the page");
             }
         }
     }

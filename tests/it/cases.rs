@@ -28,7 +28,7 @@ use super::*;
 const CASES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/cases");
 
 /// What one run produced, by file name under `out/`.
-type Produced = BTreeMap<&'static str, Vec<u8>>;
+pub(super) type Produced = BTreeMap<&'static str, Vec<u8>>;
 
 /// The case folders of `kind`, sorted by name.
 fn cases(kind: &str) -> Vec<PathBuf> {
@@ -48,11 +48,11 @@ fn read_in(case: &Path, name: &str) -> Option<Vec<u8>> {
     path.exists().then(|| std::fs::read(&path).unwrap())
 }
 
-fn read_in_text(case: &Path, name: &str) -> Option<String> {
+pub(super) fn read_in_text(case: &Path, name: &str) -> Option<String> {
     read_in(case, name).map(|b| String::from_utf8(b).unwrap())
 }
 
-fn exit_code(code: i32) -> Vec<u8> {
+pub(super) fn exit_code(code: i32) -> Vec<u8> {
     if code == 0 {
         Vec::new()
     } else {
@@ -70,7 +70,11 @@ fn show(bytes: &[u8]) -> String {
 
 /// Runs `run` on every case of `kind` whose `in/` holds only `inputs`, then compares (or with
 /// UPDATE_GOLDEN writes) `out/`; panics once, naming every case that differs.
-fn drive(kind: &str, inputs: &[&str], run: impl Fn(&str, &Path) -> Result<Produced, String>) {
+pub(super) fn drive(
+    kind: &str,
+    inputs: &[&str],
+    run: impl Fn(&str, &Path) -> Result<Produced, String>,
+) {
     let update = update_golden();
     let mut failures = Vec::new();
     for case in cases(kind) {

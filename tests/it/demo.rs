@@ -147,3 +147,99 @@ fn a_quiet_demo_prints_nothing_but_errors() {
         run.stderr
     );
 }
+
+/// `demo --serve` keeps its copy-site up: `check --refresh` in its folder reaches every source
+/// (issue 25: the site died with the demo and the check said unreachable).
+#[test]
+fn demo_serve_keeps_the_copy_site_up_for_the_next_commands() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("demo");
+    let ws = Workspace::new("");
+    let mut child = ws
+        .command(&["demo", "--serve", "--dir", folder.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Stop the demo whatever happens below.
+    struct Stop(std::process::Child);
+    impl Drop for Stop {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let stdout = child.stdout.take().unwrap();
+    let mut demo = Stop(child);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut next = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut up = false;
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        match rx.recv_timeout(left) {
+            Ok(line) if line.contains("until Ctrl-C") => up = true,
+            Ok(line) if up && line.trim_start().starts_with("sourcewatch ") => {
+                next.push(line.trim().to_string());
+                if next.len() == 4 {
+                    break;
+                }
+            }
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+    assert!(
+        up && next.len() == 4,
+        "the demo did not say what to run next: {next:?}"
+    );
+    assert!(demo.0.try_wait().unwrap().is_none(), "the demo exited");
+    // Each printed command runs in the folder (its arguments as a shell would split them).
+    let run_in = |line: &str| {
+        let args: Vec<String> = line
+            .trim_start_matches("sourcewatch ")
+            .split('"')
+            .enumerate()
+            .flat_map(|(i, part)| {
+                if i % 2 == 1 {
+                    vec![part.to_string()]
+                } else {
+                    part.split_whitespace().map(str::to_string).collect()
+                }
+            })
+            .collect();
+        let out = Command::new(env!("CARGO_BIN_EXE_sourcewatch"))
+            .args(&args)
+            .current_dir(&folder)
+            .env_remove("SOURCEWATCH_TODAY")
+            .env_remove("RUST_LOG")
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    for line in &next[..3] {
+        let (code, stdout, stderr) = run_in(line);
+        assert!(code < 2, "{line}: exit {code}\n{stdout}\n{stderr}");
+    }
+    let (code, stdout, stderr) = run_in("sourcewatch check --refresh --format json");
+    assert!(code < 2, "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    for source in report["sources"].as_array().unwrap() {
+        assert_ne!(source["outcome"], "unreachable", "{source}");
+    }
+    let pt = fact_row(&report, "kz-pr-it-specialists/processing-time");
+    assert!(!flags(pt).contains(&"evidence_missing"), "{pt}");
+    drop(demo);
+}

@@ -43,7 +43,12 @@ fn reset_mid_body_is_unreachable_and_keeps_the_baseline() {
 #[test]
 fn slow_body_times_out_and_keeps_the_baseline() {
     let row = second_capture_fails("slow", Fault::SlowBody(Duration::from_millis(100)));
-    assert!(row["error"].as_str().unwrap().contains("timed out"));
+    // The limit and the attempts, not "operation timed out" (issue 25).
+    let error = row["error"].as_str().unwrap();
+    assert!(
+        error.starts_with("timed out after 2 s (3 attempts;"),
+        "{error}"
+    );
 }
 
 const TLS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tls");
@@ -153,6 +158,12 @@ fn a_host_that_cannot_be_reached_is_not_tried_for_every_source() {
         .filter(|s| s["error"].as_str().unwrap().contains("not tried again"))
         .count();
     assert!(spared >= 3, "{r}");
+    // The first source's error is said once; the others refer back to it.
+    let said = rows
+        .iter()
+        .filter(|s| s["error"].as_str().unwrap().contains("Connection refused"))
+        .count();
+    assert_eq!(said, rows.len() - spared, "{r}");
     // Three attempts 400 ms apart, plus backoff, not eighteen.
     assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
 }

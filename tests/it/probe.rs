@@ -317,3 +317,51 @@ document.getElementById('app').innerHTML =
         "{j}"
     );
 }
+
+/// A page that moved is pasted where it ended; a page that is not there offers no block
+/// (issue 25).
+#[test]
+fn probe_follows_a_move_into_the_block_and_offers_none_for_a_missing_page() {
+    let server = portal();
+    server.set(
+        "/old",
+        Reply::status(301).header("Location", &server.url("/pr")),
+    );
+    server.set("/missing", Reply::status(404).body("not found"));
+    let ws = settings_only();
+    let old = server.url("/old");
+    let run = ws.run(&["probe", &old, "--quote", DAYS]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains(&format!(
+            "  moved     the page redirected to {}; the block below uses that URL\n",
+            server.url("/pr")
+        )),
+        "{}",
+        run.stdout
+    );
+    let block = run
+        .stdout
+        .split("# paste into sources.toml")
+        .nth(1)
+        .unwrap();
+    assert!(
+        block.contains(&format!("url = \"{}\"\n", server.url("/pr"))) && !block.contains(&old),
+        "{block}"
+    );
+
+    let run = ws.run(&["probe", &server.url("/missing")]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(!run.stdout.contains("[[sources]]\nid"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("no [[sources]] block: the page could not be fetched"),
+        "{}",
+        run.stdout
+    );
+    let j = ws
+        .run(&["probe", &server.url("/missing"), "--format", "json"])
+        .json();
+    assert_eq!(j["source_block"], Value::Null, "{j}");
+    assert_eq!(j["http_status"], 404);
+}

@@ -66,4 +66,33 @@ fn demo_refuses_config_and_accept_shows_both_forms() {
         "{}",
         run.stdout
     );
+    // A global option is offered only where it means something (issue 25): demo refuses
+    // --config, and --today changes nothing for diff, history, accept, report and probe.
+    let offers = |args: &[&str], option: &str| {
+        ws.run(args)
+            .stdout
+            .lines()
+            .any(|l| l.trim_start().starts_with(option))
+    };
+    assert!(!offers(&["demo", "--help"], "--config"));
+    assert!(offers(&["demo", "--help"], "--today"));
+    for cmd in ["diff", "history", "accept", "report", "probe"] {
+        assert!(!offers(&[cmd, "--help"], "--today"), "{cmd}");
+        assert!(offers(&[cmd, "--help"], "--config"), "{cmd}");
+    }
+    for cmd in ["check", "status", "verify", "validate", "import", "watch"] {
+        assert!(offers(&[cmd, "--help"], "--today"), "{cmd}");
+    }
+    let top = ws.run(&["--help"]).stdout;
+    assert!(top.contains("a change no fact covers stands"), "{top}");
+    // probe's two forms, a URL or a source of sources.toml (issue 25).
+    let run = ws.run(&["probe", "--help"]);
+    assert!(
+        run.stdout.contains(
+            "Usage: sourcewatch probe [OPTIONS] <URL>\n       sourcewatch probe [OPTIONS] \
+             --source <ID> [URL]\n"
+        ),
+        "{}",
+        run.stdout
+    );
 }
