@@ -13,6 +13,7 @@ use super::{Format, Render, Settings, Source, WallRule};
 impl Validator<'_> {
     /// Every `[[sources]]` table that reads, checked and compiled, and the ids of all of them;
     /// each raw table is let go as soon as it is compiled.
+    #[allow(clippy::vec_box)] // see RawFile::sources
     pub(super) fn sources(
         &mut self,
         raw: Vec<Box<RawSource>>,
