@@ -305,14 +305,19 @@ fn status(cli: &Cli, format: StatusFormat) -> anyhow::Result<Exit> {
     let registry = load_registry(cli)?;
     let store = Store::open_read(&registry.settings.snapshots_dir)?;
     let status = crate::status::status(&registry, &store, cli.today(), chrono::Utc::now())?;
-    let rendered = match format {
-        StatusFormat::Json => status.to_json(),
-        StatusFormat::Markdown => report::status::render_markdown(&status),
-        StatusFormat::Text => report::status::render_text(&status, &stdout_look(cli)),
-    };
-    if !(cli.quiet && format == StatusFormat::Text) {
-        std::io::stdout().lock().write_all(rendered.as_bytes())?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    match format {
+        // Streamed: at 100,000 facts a rendered text would be another copy of every row.
+        StatusFormat::Json => report::write_pretty_json(&mut out, &status)?,
+        StatusFormat::Markdown => {
+            out.write_all(report::status::render_markdown(&status).as_bytes())?
+        }
+        StatusFormat::Text if !cli.quiet => {
+            out.write_all(report::status::render_text(&status, &stdout_look(cli)).as_bytes())?
+        }
+        StatusFormat::Text => {}
     }
+    out.flush()?;
     Ok(if status.needs_review() {
         Exit::Review
     } else {

@@ -27,6 +27,16 @@ pub(crate) fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     replace(path, bytes, existing.as_ref(), false)
 }
 
+/// [`write()`] of what `fill` writes, streamed to the temporary file: a report of 100,000 rows
+/// is never held whole in memory.
+pub(crate) fn write_with(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let existing = existing_metadata(path)?;
+    replace_with(path, existing.as_ref(), false, fill)
+}
+
 /// Rewrites a file a person keeps (`sources.toml`) and returns once the new bytes are on disk.
 /// Unlike [`write()`] it edits what the name stands for: a symlink is followed and stays a link,
 /// a file with several hard links is rewritten in place so every name sees the new bytes, and
@@ -85,6 +95,15 @@ fn replace(
     existing: Option<&std::fs::Metadata>,
     sync: bool,
 ) -> std::io::Result<()> {
+    replace_with(path, existing, sync, |w| w.write_all(bytes))
+}
+
+fn replace_with(
+    path: &Path,
+    existing: Option<&std::fs::Metadata>,
+    sync: bool,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     let dir = parent_of(path);
     let mode = existing.map_or(0o666, |m| m.permissions().mode() & 0o7777);
     let mut tmp = temp_sibling(path, mode & 0o777)?;
@@ -97,7 +116,11 @@ fn replace(
         tmp.as_file()
             .set_permissions(Permissions::from_mode(mode))?;
     }
-    tmp.write_all(bytes)?;
+    {
+        let mut out = std::io::BufWriter::with_capacity(64 * 1024, tmp.as_file_mut());
+        fill(&mut out)?;
+        out.flush()?;
+    }
     if sync {
         tmp.as_file().sync_all()?;
     }

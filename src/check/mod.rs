@@ -256,7 +256,7 @@ async fn finish(
             }
         }
     })?;
-    store.save_last_check(report.to_json().as_bytes())?;
+    store.save_last_check(|out| crate::report::write_pretty_json(out, &*report))?;
     for output in &request.outputs {
         output.write(report)?;
     }

@@ -23,6 +23,12 @@ impl Output {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                     std::fs::create_dir_all(dir).map_err(failed(dir))?;
                 }
+                if *format == ReportFormat::Json {
+                    return crate::atomic::write_with(path, |out| {
+                        crate::report::write_pretty_json(out, report)
+                    })
+                    .map_err(failed(path));
+                }
                 let text = crate::report::render(report, *format);
                 crate::atomic::write(path, text.as_bytes()).map_err(failed(path))
             }
@@ -48,13 +54,13 @@ fn is_report_file(name: &str) -> bool {
 fn write_runs(dir: &Path, report: &Report, keep: usize) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     let stamp = report.finished_at.format("%Y%m%dT%H%M%S%3fZ").to_string();
-    let json = report.to_json();
-    crate::atomic::write(&dir.join(format!("{stamp}.json")), json.as_bytes())?;
+    let json = |out: &mut dyn std::io::Write| crate::report::write_pretty_json(out, report);
+    crate::atomic::write_with(&dir.join(format!("{stamp}.json")), json)?;
     crate::atomic::write(
         &dir.join(format!("{stamp}.md")),
         crate::report::render(report, ReportFormat::Markdown).as_bytes(),
     )?;
-    crate::atomic::write(&dir.join("latest.json"), json.as_bytes())?;
+    crate::atomic::write_with(&dir.join("latest.json"), json)?;
     let mut runs: Vec<String> = std::fs::read_dir(dir)?
         .flatten()
         .filter_map(|e| e.file_name().into_string().ok())

@@ -29,6 +29,15 @@ pub(crate) use rows::{Checked, FactReport, SourceReport, UncoveredChange};
 pub(crate) const SCHEMA_VERSION: u32 = 1;
 
 /// Pretty JSON and a final newline: how every JSON document sourcewatch prints or saves looks.
+/// [`pretty_json`] written to `out` as it is made.
+pub(crate) fn write_pretty_json(
+    out: &mut dyn std::io::Write,
+    value: &impl Serialize,
+) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value)?;
+    out.write_all(b"\n")
+}
+
 pub(crate) fn pretty_json(value: &impl Serialize) -> String {
     let mut s = serde_json::to_string_pretty(value).expect("sourcewatch's own values serialise");
     s.push('\n');

@@ -159,10 +159,6 @@ impl StatusReport {
             || s.uncovered_changes > 0
             || !self.missed_runs.is_empty()
     }
-
-    pub(crate) fn to_json(&self) -> String {
-        super::pretty_json(self)
-    }
 }
 
 fn flags(f: &FactReport, look: &Look) -> String {

@@ -21,9 +21,13 @@ impl Store {
         crate::atomic::write(&path, &json).map_err(io_err(&path))
     }
 
-    pub(crate) fn save_last_check(&self, json: &[u8]) -> Result<(), StoreError> {
+    /// The last check's report, as `write` writes it (streamed, not held whole).
+    pub(crate) fn save_last_check(
+        &self,
+        write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+    ) -> Result<(), StoreError> {
         let path = self.dir.join(LAST_CHECK_FILE);
-        crate::atomic::write(&path, json).map_err(io_err(&path))
+        crate::atomic::write_with(&path, write).map_err(io_err(&path))
     }
 
     pub(crate) fn load_last_check(&self) -> Result<Option<Vec<u8>>, StoreError> {
