@@ -133,6 +133,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
             Ok(Exit::of(&report))
         }
         Command::Status { format } => status(&cli, *format),
+        Command::Merge { dirs } => merge(&cli, dirs),
         Command::Import { page, route, write } => import(&cli, page, route.as_deref(), *write),
         Command::Probe(args) => {
             let probed = crate::probe::run(&cli, args)?;
@@ -227,7 +228,11 @@ fn check(cli: &Cli, args: &CheckArgs) -> anyhow::Result<Exit> {
         refuse_future_write(cli.today(), "check --refresh")?;
     }
     let registry = Arc::new(load_registry(cli)?);
-    let store = Arc::new(Store::open(&registry.settings.snapshots_dir)?);
+    let dir = &registry.settings.snapshots_dir;
+    let store = Arc::new(match args.shard {
+        Some(shard) => Store::open_shard(dir, &shard.to_string())?,
+        None => Store::open(dir)?,
+    });
     let notifier = Notifier::configured(&registry.settings, args.notify.as_ref())?;
     let runtime = crate::runtime::build().context("starting the async runtime")?;
     // The progress line: on a terminal only, never with -q; cleared before the report prints.
@@ -240,6 +245,7 @@ fn check(cli: &Cli, args: &CheckArgs) -> anyhow::Result<Exit> {
         selection: crate::check::Selection {
             sources: args.sources.clone(),
             routes: args.routes.clone(),
+            shard: args.shard,
         },
         today: cli.today(),
         refresh: args.refresh,
@@ -299,6 +305,37 @@ fn last_check(cli: &Cli, registry: &Registry) -> anyhow::Result<Report> {
         );
     };
     serde_json::from_slice(&bytes).context("reading the last check's report")
+}
+
+fn merge(cli: &Cli, dirs: &[std::path::PathBuf]) -> anyhow::Result<Exit> {
+    let registry = load_registry(cli)?;
+    let store = Store::open(&registry.settings.snapshots_dir)?;
+    for dir in dirs {
+        let from = if dir.join("FORMAT").exists() || !dir.join("snapshots").is_dir() {
+            dir.clone()
+        } else {
+            dir.join("snapshots")
+        };
+        if from.canonicalize().ok() == registry.settings.snapshots_dir.canonicalize().ok() {
+            anyhow::bail!(
+                "{} is this registry's own store; nothing to merge",
+                from.display()
+            );
+        }
+        let merged = store
+            .merge_from(&from, &registry)
+            .with_context(|| format!("merging {}", from.display()))?;
+        if !cli.quiet {
+            println!(
+                "{}: {} new source(s), {} updated, {} file(s) written",
+                from.display(),
+                merged.new_sources,
+                merged.updated_sources,
+                merged.files_written
+            );
+        }
+    }
+    Ok(Exit::Clean)
 }
 
 fn status(cli: &Cli, format: StatusFormat) -> anyhow::Result<Exit> {

@@ -162,6 +162,13 @@ pub enum Command {
         #[arg(long)]
         write: bool,
     },
+    /// Bring the stores that shards wrote in other folders into this registry's store, so
+    /// status and report see one store; merging twice changes nothing (docs/sharding.md).
+    Merge {
+        /// A shard's store (its snapshots/ folder), or a folder holding one as snapshots/.
+        #[arg(value_name = "DIR", required = true)]
+        dirs: Vec<PathBuf>,
+    },
     /// Check sources.toml; with --store also re-hash every stored snapshot and report damage.
     Validate {
         /// Also verify the integrity of snapshots/.
@@ -178,6 +185,11 @@ pub struct CheckArgs {
     /// Only the facts of this route and their sources (repeatable).
     #[arg(long = "route", value_name = "ID")]
     pub routes: Vec<String>,
+    /// Only shard I of N (1-based): sources split by host, so no host is fetched by two shards.
+    /// Shards may run at the same time on one store, or in other folders brought together with
+    /// `merge` (docs/sharding.md).
+    #[arg(long, value_name = "I/N")]
+    pub(crate) shard: Option<crate::check::Shard>,
     /// Set last_verified = today in sources.toml for facts this run re-verified: quote found on
     /// an unchanged or new source, or no quote and an unchanged source.
     #[arg(long)]

@@ -273,6 +273,7 @@ async fn run_once(
         selection: Selection {
             sources: ids.to_vec(),
             routes: Vec::new(),
+            shard: None,
         },
         today,
         notifier,

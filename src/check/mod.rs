@@ -30,6 +30,7 @@ mod confirm;
 mod output;
 mod plan;
 mod refresh;
+mod shard;
 mod source;
 mod wall;
 
@@ -49,6 +50,7 @@ use crate::term::Progress;
 pub(crate) use output::Output;
 use plan::Lanes;
 pub(crate) use refresh::{RefreshError, write_verified};
+pub(crate) use shard::Shard;
 use source::{Job, Shared, SourceRows};
 
 #[derive(Debug, thiserror::Error)]
@@ -76,11 +78,13 @@ pub(crate) enum CheckError {
 /// walks of the page; past this, a broken selector is still named, without a suggestion.
 const HINTS_PER_RUN: usize = 8;
 
-/// `--source` and `--route` as given; both empty means everything.
+/// `--source`, `--route` and `--shard` as given; none means everything.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Selection {
     pub(crate) sources: Vec<String>,
     pub(crate) routes: Vec<String>,
+    /// `--shard I/N`: only the sources (and route pages) on this shard's hosts.
+    pub(crate) shard: Option<Shard>,
 }
 
 /// What a check is asked to do besides capturing.
@@ -155,7 +159,7 @@ async fn capture(
     });
     // The routes' own pages are read beside the sources, through the same gates.
     let mut page_tasks = tokio::task::JoinSet::new();
-    for route in plan::pages(registry, &plans) {
+    for route in plan::pages(registry, &plans, request.selection.shard) {
         let (shared, id) = (shared.clone(), route.id.clone());
         // The page as last read well: what a challenge is told from, and what a wall leaves.
         let stored = crate::site::load(store, &id)?.and_then(|c| c.page);
@@ -238,6 +242,8 @@ async fn finish(
         .filter(|f| f.refreshed)
         .map(|f| f.id.clone())
         .collect();
+    // A shard waits here for the others to be done with the files they all write.
+    let _shared = store.shared_files()?;
     if !refreshed.is_empty() {
         write_verified(
             registry,
@@ -256,7 +262,14 @@ async fn finish(
             }
         }
     })?;
-    store.save_last_check(|out| crate::report::write_pretty_json(out, &*report))?;
+    if store.is_shard() {
+        // The last check is all shards' latest rows together: `report` after every shard
+        // has run shows what one whole run would.
+        let whole = shard_into_last_check(registry, store, report)?;
+        store.save_last_check(|out| crate::report::write_pretty_json(out, &whole))?;
+    } else {
+        store.save_last_check(|out| crate::report::write_pretty_json(out, &*report))?;
+    }
     for output in &request.outputs {
         output.write(report)?;
     }
@@ -264,4 +277,46 @@ async fn finish(
         notifier.announce(store, report).await;
     }
     Ok(())
+}
+
+/// This shard's rows put in place of the ones its sources had in the last check's report, and
+/// the routes judged again over every fact; rows of other shards (and of sources since removed
+/// from `sources.toml`: dropped) as they were.
+fn shard_into_last_check(
+    registry: &Registry,
+    store: &Store,
+    report: &Report,
+) -> Result<Report, CheckError> {
+    let mut whole = report.clone();
+    let Some(bytes) = store.load_last_check()? else {
+        return Ok(whole);
+    };
+    let Ok(last) = serde_json::from_slice::<Report>(&bytes) else {
+        // A damaged report is rebuilt by the shards to come.
+        return Ok(whole);
+    };
+    let ours: std::collections::HashSet<&str> =
+        report.sources.iter().map(|s| s.id.as_str()).collect();
+    let theirs = |source: &str| !ours.contains(source) && registry.source(source).is_some();
+    whole
+        .sources
+        .extend(last.sources.into_iter().filter(|s| theirs(&s.id)));
+    whole.facts.extend(
+        last.facts
+            .into_iter()
+            .filter(|f| theirs(&f.source) && registry.fact(&f.id).is_some()),
+    );
+    whole
+        .sources
+        .sort_by_key(|s| registry.source_pos(&s.id).unwrap_or(usize::MAX));
+    whole.facts.sort_by_key(|f| registry.fact_pos(&f.id));
+    let mut pages = HashMap::new();
+    for route in registry.routes.iter().filter(|r| r.page.is_some()) {
+        if let Some(capture) = crate::site::load(store, &route.id)? {
+            pages.insert(route.id.clone(), capture);
+        }
+    }
+    whole.routes = crate::report::routes::judge_pages(registry, &pages, &mut whole.facts);
+    whole.summarise();
+    Ok(whole)
 }

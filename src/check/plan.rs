@@ -4,7 +4,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
-use super::{CheckError, Selection};
+use super::{CheckError, Selection, Shard};
 use crate::fetch::HostKey;
 use crate::registry::{FactPos, Registry, Settings, Source, did_you_mean};
 
@@ -63,7 +63,12 @@ pub(super) fn plan(
                 .push(pos);
         }
     }
-    Ok(plans.into_iter().flatten().collect())
+    let mut plans: Vec<SourcePlan> = plans.into_iter().flatten().collect();
+    if let Some(shard) = selection.shard {
+        let hosts = shard.hosts(registry);
+        plans.retain(|p| hosts.contains(&HostKey::of(&p.source.url)));
+    }
+    Ok(plans)
 }
 
 /// The routes whose published page a check reads: every route with a `page` whose facts it
@@ -71,7 +76,14 @@ pub(super) fn plan(
 pub(super) fn pages<'r>(
     registry: &'r Registry,
     plans: &[SourcePlan],
+    shard: Option<Shard>,
 ) -> Vec<&'r crate::registry::Route> {
+    // A shard reads the pages on its own hosts, whichever shards their facts are on.
+    let hosts = shard.map(|s| s.hosts(registry));
+    let on_shard = |r: &crate::registry::Route| match (&hosts, &r.page) {
+        (Some(hosts), Some(page)) => hosts.contains(&HostKey::of(page)),
+        _ => true,
+    };
     let assessed: std::collections::HashSet<usize> = plans
         .iter()
         .flat_map(|p| p.facts.iter().map(|pos| pos.route))
@@ -80,7 +92,9 @@ pub(super) fn pages<'r>(
         .routes
         .iter()
         .enumerate()
-        .filter(|(i, r)| r.page.is_some() && assessed.contains(i))
+        .filter(|(i, r)| {
+            r.page.is_some() && (assessed.contains(i) || hosts.is_some()) && on_shard(r)
+        })
         .map(|(_, r)| r)
         .collect()
 }

@@ -378,6 +378,16 @@ impl Registry {
         &self.routes[pos.route].facts[pos.fact]
     }
 
+    /// Where a source is in the file.
+    pub(crate) fn source_pos(&self, id: &str) -> Option<usize> {
+        self.index.sources.get(id).copied()
+    }
+
+    /// Where a fact is in the file.
+    pub(crate) fn fact_pos(&self, id: &str) -> Option<FactPos> {
+        self.index.facts.get(id).copied()
+    }
+
     pub fn fact(&self, id: &str) -> Option<&Fact> {
         self.index.facts.get(id).map(|&pos| self.fact_at(pos))
     }

@@ -39,6 +39,7 @@
 mod files;
 mod ledger;
 mod log;
+mod merge;
 mod source;
 mod verifications;
 mod verify;
@@ -103,8 +104,11 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
 
 pub(crate) struct Store {
     dir: PathBuf,
-    /// Held for the life of a writing store; the OS releases it if the process dies.
+    /// Held for the life of a writing store; the OS releases it if the process dies. Exclusive,
+    /// or shared by the shards of a sharded check (each also holding `shard_lock`).
     lock: Option<File>,
+    /// `check --shard I/N`: the lock of this shard alone (`.lock-I-of-N`).
+    shard_lock: Option<File>,
 }
 
 impl Store {
@@ -117,6 +121,7 @@ impl Store {
         let store = Store {
             dir: dir.to_path_buf(),
             lock: Some(lock),
+            shard_lock: None,
         };
         store.check_format(true)?;
         // Temporary files can only be left behind by a run that did not finish: sweep (a walk of
@@ -131,11 +136,75 @@ impl Store {
         Ok(store)
     }
 
+    /// Opens for one shard of a sharded check (`shard` as `I/N`): shards of one store run side
+    /// by side, each holding the store's lock shared and its own shard's lock exclusively, so a
+    /// second run of the same shard, or any whole-store writer (a check without `--shard`,
+    /// `accept`, `verify`, `merge`), is refused while it runs. The files every shard writes are
+    /// changed under [`Store::shared_files`].
+    pub(crate) fn open_shard(dir: &Path, shard: &str) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+        refuse_links(dir)?;
+        let lock = open_lock_file(&dir.join(LOCK_FILE))?;
+        // Alone on the store: the moment to sweep what a killed run left (a shard running beside
+        // this one may be writing the temporary files a sweep would remove).
+        let alone = lock.try_lock().is_ok();
+        let dirty = dir.join(DIRTY_FILE);
+        if !alone {
+            match lock.try_lock_shared() {
+                Ok(()) => {}
+                Err(std::fs::TryLockError::WouldBlock) => return Err(locked(dir, &lock)),
+                Err(std::fs::TryLockError::Error(e)) => {
+                    return Err(io_err(&dir.join(LOCK_FILE))(e));
+                }
+            }
+        }
+        let shard_path = dir.join(format!("{LOCK_FILE}-{}", shard.replace('/', "-of-")));
+        let shard_lock = take_lock_at(dir, &shard_path)?;
+        let store = Store {
+            dir: dir.to_path_buf(),
+            lock: Some(lock),
+            shard_lock: Some(shard_lock),
+        };
+        store.check_format(true)?;
+        store.write_gitignore()?;
+        if alone {
+            if dirty.exists() {
+                store.sweep_temp_files();
+            }
+            if let Some(lock) = &store.lock {
+                lock.lock_shared().map_err(io_err(&dir.join(LOCK_FILE)))?;
+            }
+        }
+        no_follow(OpenOptions::new().write(true).create(true).truncate(true))
+            .open(&dirty)
+            .map_err(io_err(&dirty))?;
+        Ok(store)
+    }
+
+    /// Held while a run changes the files all runs share (the ledger, the verification log,
+    /// `LAST_CHECK.json`, `NOTIFIED.json`, `sources.toml`): for a shard, an exclusive lock that
+    /// other shards wait for; nothing for a whole-store writer, which is alone already.
+    pub(crate) fn shared_files(&self) -> Result<Option<File>, StoreError> {
+        if self.shard_lock.is_none() {
+            return Ok(None);
+        }
+        let path = self.dir.join(format!("{LOCK_FILE}-shared"));
+        let file = open_lock_file(&path)?;
+        file.lock().map_err(io_err(&path))?;
+        Ok(Some(file))
+    }
+
+    /// Whether this store is one shard's view of a store other shards may be writing.
+    pub(crate) fn is_shard(&self) -> bool {
+        self.shard_lock.is_some()
+    }
+
     /// Opens for reading only (`status`, `diff`, `report`): no lock, nothing created.
     pub(crate) fn open_read(dir: &Path) -> Result<Store, StoreError> {
         let store = Store {
             dir: dir.to_path_buf(),
             lock: None,
+            shard_lock: None,
         };
         if dir.exists() {
             refuse_links(dir)?;
@@ -175,12 +244,17 @@ impl Store {
     /// already put there is left alone.
     fn write_gitignore(&self) -> Result<(), StoreError> {
         let path = self.dir.join(GITIGNORE_FILE);
-        if path.exists() {
-            return Ok(());
+        let ours = "# Written by sourcewatch";
+        match std::fs::read_to_string(&path) {
+            // Ours from before shard locks existed: brought up to date.
+            Ok(old) if old.starts_with(ours) && !old.contains(&format!("/{LOCK_FILE}-*")) => {}
+            Ok(_) => return Ok(()),
+            Err(_) if path.exists() => return Ok(()),
+            Err(_) => {}
         }
         let text = format!(
             "# Written by sourcewatch: files of a run in progress, meaningless in git.\n\
-             /{LOCK_FILE}\n/{DIRTY_FILE}\n{}*\n",
+             /{LOCK_FILE}\n/{LOCK_FILE}-*\n/{DIRTY_FILE}\n{}*\n",
             crate::atomic::TEMP_PREFIX
         );
         crate::atomic::write(&path, text.as_bytes()).map_err(io_err(&path))
@@ -215,49 +289,63 @@ impl Store {
 
 /// Takes the store's lock and writes who holds it, or says who does.
 fn take_lock(dir: &Path) -> Result<File, StoreError> {
-    let lock_path = dir.join(LOCK_FILE);
-    let mut lock = no_follow(
+    take_lock_at(dir, &dir.join(LOCK_FILE))
+}
+
+fn open_lock_file(path: &Path) -> Result<File, StoreError> {
+    no_follow(
         OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
             .truncate(false),
     )
-    .open(&lock_path)
-    .map_err(io_err(&lock_path))?;
+    .open(path)
+    .map_err(io_err(path))
+}
+
+/// Who holds a lock, as its file says.
+fn locked(dir: &Path, mut lock: &File) -> StoreError {
+    let mut holder = String::new();
+    let _ = lock.read_to_string(&mut holder);
+    let holder = holder.trim();
+    StoreError::Locked {
+        dir: dir.to_path_buf(),
+        holder: if holder.is_empty() {
+            "another process".to_string()
+        } else {
+            holder.to_string()
+        },
+    }
+}
+
+/// Takes the lock at `lock_path` exclusively and writes who holds it, or says who does.
+fn take_lock_at(dir: &Path, lock_path: &Path) -> Result<File, StoreError> {
+    let mut lock = open_lock_file(lock_path)?;
     match lock.try_lock() {
         Ok(()) => {}
-        Err(std::fs::TryLockError::WouldBlock) => {
-            let mut holder = String::new();
-            let _ = lock.read_to_string(&mut holder);
-            let holder = holder.trim();
-            return Err(StoreError::Locked {
-                dir: dir.to_path_buf(),
-                holder: if holder.is_empty() {
-                    "another process".to_string()
-                } else {
-                    holder.to_string()
-                },
-            });
-        }
-        Err(std::fs::TryLockError::Error(e)) => return Err(io_err(&lock_path)(e)),
+        Err(std::fs::TryLockError::WouldBlock) => return Err(locked(dir, &lock)),
+        Err(std::fs::TryLockError::Error(e)) => return Err(io_err(lock_path)(e)),
     }
     let stamp = format!(
         "pid {} since {}\n",
         std::process::id(),
         Utc::now().format("%Y-%m-%dT%H:%M:%SZ")
     );
-    lock.set_len(0).map_err(io_err(&lock_path))?;
+    lock.set_len(0).map_err(io_err(lock_path))?;
     lock.write_all(stamp.as_bytes())
-        .map_err(io_err(&lock_path))?;
+        .map_err(io_err(lock_path))?;
     Ok(lock)
 }
 
 impl Drop for Store {
     fn drop(&mut self) {
-        if self.lock.is_some() {
+        if let Some(lock) = &self.lock {
+            // A shard beside others leaves the marker to the last one out: they may yet be
+            // killed with temporary files of theirs on disk.
+            let last_out = self.shard_lock.is_none() || lock.try_lock().is_ok();
             // A clean end: everything reached the disk, nothing to sweep next time.
-            if self.sync().is_ok() {
+            if last_out && self.sync().is_ok() {
                 let _ = std::fs::remove_file(self.dir.join(DIRTY_FILE));
             }
         }

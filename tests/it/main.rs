@@ -26,6 +26,7 @@ mod review_loop;
 mod safety;
 mod safety_registry;
 mod server;
+mod shards;
 mod site;
 mod status;
 mod store;

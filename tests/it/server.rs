@@ -110,7 +110,16 @@ impl Loopback {
     where
         H: Fn(TcpStream, &AtomicBool) + Send + Sync + 'static,
     {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        Loopback::start_on("127.0.0.1", read_timeout, handle)
+    }
+
+    /// As `start`, on another loopback address (127.0.0.0/8 is all loopback on Linux).
+    pub(crate) fn start_on<H>(ip: &str, read_timeout: Duration, handle: H) -> Loopback
+    where
+        H: Fn(TcpStream, &AtomicBool) + Send + Sync + 'static,
+    {
+        assert!(ip.starts_with("127."), "tests stay on loopback");
+        let listener = TcpListener::bind((ip, 0)).expect("bind loopback");
         listener.set_nonblocking(true).unwrap();
         let addr = listener.local_addr().unwrap();
         let stop = Arc::new(AtomicBool::new(false));
@@ -158,6 +167,20 @@ impl Drop for Loopback {
 impl TestServer {
     pub fn start() -> TestServer {
         TestServer::spawn(None)
+    }
+
+    /// A plain HTTP server on another loopback address: another host to politeness.
+    pub fn start_on(ip: &str) -> TestServer {
+        let state = Arc::new(Mutex::new(State::default()));
+        let st = state.clone();
+        let loopback = Loopback::start_on(ip, Duration::from_secs(5), move |stream, stop| {
+            serve(stream, &st, stop)
+        });
+        TestServer {
+            scheme: "http",
+            state,
+            loopback,
+        }
     }
 
     /// An HTTPS server presenting `cert_pem` (leaf first) with `key_pem`.

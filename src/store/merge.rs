@@ -1,0 +1,362 @@
+//! `merge DIR…`: the stores that shards wrote in other folders (CI matrix jobs, Kubernetes
+//! indexed jobs) brought into this one, so `status` and `report` see one store.
+//!
+//! Per source, the side whose capture log ends later is the source's present: its `state.json`
+//! is taken, and the two logs become one (every line of both, in time order, none twice).
+//! Texts and raw bodies are named by content, so the missing ones are copied. The ledger keeps
+//! each fact's latest dates, the verification log and the notified list are united, route
+//! pages and the last check's rows are taken from the side that read them later. Merging what
+//! is already merged changes nothing.
+//!
+//! Files are written in the order that keeps the store valid at every moment: texts and raw
+//! bodies before the log, the log before the state that points into them.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+
+use super::ledger::LEDGER_FILE;
+use super::verifications::VERIFICATIONS_FILE;
+use super::{
+    FORMAT_FILE, FORMAT_VERSION, LAST_CHECK_FILE, Ledger, NOTIFIED_FILE, ROUTES_DIR, Store,
+    StoreError, io_err, read_file,
+};
+use crate::registry::Registry;
+use crate::report::Report;
+
+/// What one merge brought in.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Merged {
+    /// Sources this store did not have.
+    pub(crate) new_sources: usize,
+    /// Sources whose latest capture came from the other store.
+    pub(crate) updated_sources: usize,
+    /// Files written (0: the stores already agreed).
+    pub(crate) files_written: usize,
+}
+
+impl Store {
+    /// Brings the store at `other` into this one (see the module docs).
+    pub(crate) fn merge_from(
+        &self,
+        other: &Path,
+        registry: &Registry,
+    ) -> Result<Merged, StoreError> {
+        let expected = format!("sourcewatch-snapshots {FORMAT_VERSION}\n");
+        let format_path = other.join(FORMAT_FILE);
+        match std::fs::read_to_string(&format_path) {
+            Ok(found) if found == expected => {}
+            Ok(found) => {
+                return Err(StoreError::Format {
+                    path: format_path,
+                    found: found.trim().to_string(),
+                });
+            }
+            Err(e) => return Err(io_err(&format_path)(e)),
+        }
+        super::refuse_links(other)?;
+        let mut merged = Merged::default();
+        let mut theirs_newer: HashSet<String> = HashSet::new();
+        let mut ids: Vec<String> = std::fs::read_dir(other)
+            .map_err(io_err(other))?
+            .flatten()
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            .filter_map(|e| e.file_name().into_string().ok())
+            .filter(|id| crate::registry::is_valid_id(id))
+            .collect();
+        ids.sort();
+        for id in ids {
+            let (ours, theirs) = (self.dir.join(&id), other.join(&id));
+            match merge_source(&ours, &theirs, &mut merged.files_written)? {
+                SourceMerge::New => {
+                    merged.new_sources += 1;
+                    theirs_newer.insert(id);
+                }
+                SourceMerge::Updated => {
+                    merged.updated_sources += 1;
+                    theirs_newer.insert(id);
+                }
+                SourceMerge::Kept => {}
+            }
+        }
+        let written = &mut merged.files_written;
+        self.merge_ledger(other, written)?;
+        merge_lines(
+            &self.dir.join(VERIFICATIONS_FILE),
+            &other.join(VERIFICATIONS_FILE),
+            written,
+        )?;
+        self.merge_notified(other, written)?;
+        self.merge_routes(other, written)?;
+        self.merge_last_check(other, registry, &theirs_newer, written)?;
+        Ok(merged)
+    }
+
+    fn merge_ledger(&self, other: &Path, written: &mut usize) -> Result<(), StoreError> {
+        if !other.join(LEDGER_FILE).exists() {
+            return Ok(());
+        }
+        let theirs = Store {
+            dir: other.to_path_buf(),
+            lock: None,
+            shard_lock: None,
+        }
+        .ledger()?;
+        let mut ledger: Ledger = self.ledger()?;
+        let before = ledger.clone();
+        for (id, record) in theirs.facts {
+            let ours = ledger.facts.entry(id).or_default();
+            ours.machine_verified = ours.machine_verified.max(record.machine_verified);
+            ours.human_verified = ours.human_verified.max(record.human_verified);
+            if record.last_written.map(|(d, _)| d) > ours.last_written.map(|(d, _)| d) {
+                ours.last_written = record.last_written;
+            }
+        }
+        if ledger != before || !self.dir.join(LEDGER_FILE).exists() {
+            self.save_ledger(&ledger)?;
+            *written += 1;
+        }
+        Ok(())
+    }
+
+    fn merge_notified(&self, other: &Path, written: &mut usize) -> Result<(), StoreError> {
+        let read = |path: &Path| -> Result<Vec<String>, StoreError> {
+            match read_file(path) {
+                Ok(bytes) => Ok(serde_json::from_slice(&bytes).unwrap_or_default()),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+                Err(e) => Err(io_err(path)(e)),
+            }
+        };
+        let path = self.dir.join(NOTIFIED_FILE);
+        let mut ours = read(&path)?;
+        let known: HashSet<String> = ours.iter().cloned().collect();
+        let theirs = read(&other.join(NOTIFIED_FILE))?;
+        let before = ours.len();
+        ours.extend(theirs.into_iter().filter(|k| !known.contains(k)));
+        if ours.len() != before {
+            let json = serde_json::to_vec_pretty(&ours).expect("strings serialise");
+            crate::atomic::write(&path, &json).map_err(io_err(&path))?;
+            *written += 1;
+        }
+        Ok(())
+    }
+
+    fn merge_routes(&self, other: &Path, written: &mut usize) -> Result<(), StoreError> {
+        let Ok(entries) = std::fs::read_dir(other.join(ROUTES_DIR)) else {
+            return Ok(());
+        };
+        let read_at = |path: &Path| -> Option<DateTime<Utc>> {
+            let v: serde_json::Value = serde_json::from_slice(&read_file(path).ok()?).ok()?;
+            v.get("at")?.as_str()?.parse().ok()
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(route) = name.to_str().and_then(|n| n.strip_suffix(".json")) else {
+                continue;
+            };
+            if !crate::registry::is_valid_id(route) {
+                continue;
+            }
+            let ours = self.dir.join(ROUTES_DIR).join(&name);
+            let theirs = entry.path();
+            if read_at(&theirs) > read_at(&ours) {
+                copy_file(&theirs, &ours)?;
+                *written += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// The last check's rows of the sources whose present came from `other`, taken from its
+    /// report; the routes judged again over the rows together.
+    fn merge_last_check(
+        &self,
+        other: &Path,
+        registry: &Registry,
+        theirs_newer: &HashSet<String>,
+        written: &mut usize,
+    ) -> Result<(), StoreError> {
+        let read = |path: &Path| -> Result<Option<Report>, StoreError> {
+            match read_file(path) {
+                // A damaged report is no reason to stop: the next check writes a new one.
+                Ok(bytes) => Ok(serde_json::from_slice(&bytes).ok()),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(e) => Err(io_err(path)(e)),
+            }
+        };
+        let path = self.dir.join(LAST_CHECK_FILE);
+        let Some(theirs) = read(&other.join(LAST_CHECK_FILE))? else {
+            return Ok(());
+        };
+        let Some(mut ours) = read(&path)? else {
+            copy_file(&other.join(LAST_CHECK_FILE), &path)?;
+            *written += 1;
+            return Ok(());
+        };
+        let had: HashSet<String> = ours.sources.iter().map(|s| s.id.clone()).collect();
+        let take = |id: &str| theirs_newer.contains(id) || !had.contains(id);
+        let taken: HashSet<String> = theirs
+            .sources
+            .iter()
+            .filter(|s| take(&s.id))
+            .map(|s| s.id.clone())
+            .collect();
+        if taken.is_empty() {
+            return Ok(());
+        }
+        ours.sources.retain(|s| !taken.contains(&s.id));
+        ours.facts.retain(|f| !taken.contains(&f.source));
+        ours.sources
+            .extend(theirs.sources.into_iter().filter(|s| taken.contains(&s.id)));
+        ours.facts.extend(
+            theirs
+                .facts
+                .into_iter()
+                .filter(|f| taken.contains(&f.source)),
+        );
+        ours.sources
+            .sort_by_key(|s| registry.source_pos(&s.id).unwrap_or(usize::MAX));
+        ours.facts.sort_by_key(|f| registry.fact_pos(&f.id));
+        ours.started_at = ours.started_at.min(theirs.started_at);
+        ours.finished_at = ours.finished_at.max(theirs.finished_at);
+        let mut pages = HashMap::new();
+        for route in registry.routes.iter().filter(|r| r.page.is_some()) {
+            if let Some(capture) = crate::site::load(self, &route.id)? {
+                pages.insert(route.id.clone(), capture);
+            }
+        }
+        ours.routes = crate::report::routes::judge_pages(registry, &pages, &mut ours.facts);
+        ours.summarise();
+        self.save_last_check(|out| crate::report::write_pretty_json(out, &ours))?;
+        *written += 1;
+        Ok(())
+    }
+}
+
+enum SourceMerge {
+    New,
+    Updated,
+    Kept,
+}
+
+/// One source's folder from `theirs` into `ours`.
+fn merge_source(
+    ours: &Path,
+    theirs: &Path,
+    written: &mut usize,
+) -> Result<SourceMerge, StoreError> {
+    let (our_log, their_log) = (ours.join("captures.jsonl"), theirs.join("captures.jsonl"));
+    let existed = our_log.exists() || ours.join("state.json").exists();
+    let our_last = last_capture_at(&our_log)?;
+    let their_last = last_capture_at(&their_log)?;
+    for dir in ["text", "raw"] {
+        let Ok(entries) = std::fs::read_dir(theirs.join(dir)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(name_str) = name.to_str() else {
+                continue;
+            };
+            if name_str.starts_with(crate::atomic::TEMP_PREFIX) {
+                continue;
+            }
+            let target = ours.join(dir).join(&name);
+            if target.exists() {
+                continue;
+            }
+            if dir == "text"
+                && let Some(sha) = name_str.strip_suffix(".txt")
+                && let Ok(bytes) = read_file(&entry.path())
+                && super::misnamed(&bytes, sha).is_some()
+            {
+                // A damaged text is not spread: the store it came from reports it.
+                tracing::warn!(path = %entry.path().display(), "not merged: content does not match its name");
+                continue;
+            }
+            copy_file(&entry.path(), &target)?;
+            *written += 1;
+        }
+    }
+    merge_lines(&our_log, &their_log, written)?;
+    let theirs_newer = their_last.is_some() && their_last > our_last;
+    if theirs_newer && theirs.join("state.json").exists() {
+        let (from, to) = (theirs.join("state.json"), ours.join("state.json"));
+        if read_file(&from).ok() != read_file(&to).ok() {
+            copy_file(&from, &to)?;
+            *written += 1;
+        }
+    }
+    Ok(match (existed, theirs_newer) {
+        (false, _) if their_last.is_some() => SourceMerge::New,
+        (_, true) => SourceMerge::Updated,
+        _ => SourceMerge::Kept,
+    })
+}
+
+/// When the last whole line of a capture log was written (`None`: no log, or no line).
+fn last_capture_at(path: &Path) -> Result<Option<DateTime<Utc>>, StoreError> {
+    Ok(read_lines(path)?.iter().filter_map(|l| line_at(l)).max())
+}
+
+fn line_at(line: &str) -> Option<DateTime<Utc>> {
+    #[derive(serde::Deserialize)]
+    struct At {
+        at: DateTime<Utc>,
+    }
+    serde_json::from_str::<At>(line).ok().map(|a| a.at)
+}
+
+/// A JSON-lines log's whole lines (a torn last line is left out, as every reader does).
+fn read_lines(path: &Path) -> Result<Vec<String>, StoreError> {
+    match read_file(path) {
+        Ok(bytes) => {
+            let text = String::from_utf8_lossy(&bytes);
+            let whole = match text.rfind('\n') {
+                Some(end) => &text[..end],
+                None => "",
+            };
+            Ok(whole
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(str::to_string)
+                .collect())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(io_err(path)(e)),
+    }
+}
+
+/// Every line of both logs, each once, in time order (ours first at the same moment);
+/// rewritten only when `theirs` adds a line.
+fn merge_lines(ours: &Path, theirs: &Path, written: &mut usize) -> Result<(), StoreError> {
+    let mine = read_lines(ours)?;
+    let known: BTreeSet<&str> = mine.iter().map(String::as_str).collect();
+    let new: Vec<String> = read_lines(theirs)?
+        .into_iter()
+        .filter(|l| !known.contains(l.as_str()))
+        .collect();
+    if new.is_empty() {
+        return Ok(());
+    }
+    let mut all: Vec<String> = mine.into_iter().chain(new).collect();
+    // Stable: lines without a readable time keep their place relative to their neighbours.
+    all.sort_by_key(|l| line_at(l));
+    let mut text = all.join("\n");
+    text.push('\n');
+    if let Some(dir) = ours.parent() {
+        std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+    }
+    crate::atomic::write(ours, text.as_bytes()).map_err(io_err(ours))?;
+    *written += 1;
+    Ok(())
+}
+
+fn copy_file(from: &Path, to: &Path) -> Result<(), StoreError> {
+    let bytes = read_file(from).map_err(io_err(from))?;
+    if let Some(dir) = to.parent() {
+        std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+    }
+    crate::atomic::write(to, &bytes).map_err(io_err(to))
+}
