@@ -44,14 +44,14 @@ use crate::fetch::{Fetcher, HostKey};
 use crate::notify::Notifier;
 use crate::outcome::Outcome;
 use crate::registry::{FactId, Registry};
-use crate::report::{FactReport, Report, SCHEMA_VERSION, Summary};
+use crate::report::{FactReport, Report, SCHEMA_VERSION, SourceReport, Summary};
 use crate::store::{Store, StoreError, VerifiedBy};
 use crate::term::Progress;
 pub(crate) use output::Output;
 use plan::Lanes;
 pub(crate) use refresh::{RefreshError, write_verified};
 pub(crate) use shard::Shard;
-use source::{Job, Shared, SourceRows};
+use source::{Job, Shared};
 
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum CheckError {
@@ -171,9 +171,13 @@ async fn capture(
             (id, capture, stored.is_some())
         });
     }
+    // Rows go straight to their place as jobs finish: at 100,000 sources every extra
+    // collection of them is tens of megabytes.
+    let mut sources: Vec<Option<SourceReport>> = Vec::with_capacity(plans.len());
+    sources.resize_with(plans.len(), || None);
+    let mut facts: Vec<FactReport> = Vec::with_capacity(plans.iter().map(|p| p.facts.len()).sum());
     let mut lanes = Lanes::new(plans, &registry.settings);
     let mut tasks = tokio::task::JoinSet::new();
-    let mut by_source: HashMap<usize, SourceRows> = HashMap::new();
     loop {
         while let Some((i, host, plan)) = lanes.next() {
             let job = Job::new(shared.clone(), plan);
@@ -188,18 +192,12 @@ async fn capture(
         if let Some(p) = request.progress {
             p.done(&host.to_string(), !rows.source.capture.outcome.is_good());
         }
-        by_source.insert(i, rows);
+        sources[i] = Some(rows.source);
+        facts.extend(rows.facts.into_iter().map(|(_, f)| f));
     }
-    let mut sources = Vec::with_capacity(by_source.len());
-    let mut facts = Vec::new();
-    for i in 0..by_source.len() {
-        let rows = by_source.remove(&i).expect("every task reported");
-        sources.push(rows.source);
-        facts.extend(rows.facts);
-    }
+    let sources: Vec<SourceReport> = sources.into_iter().flatten().collect();
     // Facts in registry order, whatever order their sources finished in.
-    facts.sort_by_key(|(pos, _)| *pos);
-    let mut facts: Vec<FactReport> = facts.into_iter().map(|(_, f)| f).collect();
+    facts.sort_by_cached_key(|f| registry.fact_pos(&f.id));
     let mut pages = HashMap::new();
     while let Some(joined) = page_tasks.join_next().await {
         let (id, capture, read_before) = joined?;
