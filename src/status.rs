@@ -62,6 +62,8 @@ pub(crate) fn status(
             change: known.change.as_ref(),
             // Status only reads: a re-verification it sees was recorded by the check that saw it.
             evidence: false,
+            // Status is bounded like a check: each source's assessment gets `timeout_secs`.
+            deadline: Some(crate::dom::Deadline::after(registry.settings.timeout)),
         };
         let day = Day {
             today,
