@@ -458,11 +458,21 @@ fn verify(cli: &Cli, ids: &[String], date: Option<chrono::NaiveDate>) -> anyhow:
     }
     // The lock keeps a concurrent `check --refresh` from editing sources.toml at the same time.
     let store = Store::open(&registry.settings.snapshots_dir)?;
-    crate::check::write_verified(&registry, &store, &facts, date, VerifiedBy::Human)?;
+    let skipped = crate::check::write_verified(&registry, &store, &facts, date, VerifiedBy::Human)?;
     if !cli.quiet {
-        for id in &facts {
+        for id in facts.iter().filter(|id| !skipped.contains(id)) {
             println!("verified {id}: last_verified = {date}");
         }
+    }
+    if !skipped.is_empty() {
+        anyhow::bail!(
+            "not verified (their claim or quote in sources.toml changed while verify ran): {}",
+            skipped
+                .iter()
+                .map(|id| id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
     Ok(Exit::Clean)
 }

@@ -234,13 +234,30 @@ async fn finish(
         .map(|f| f.id.clone())
         .collect();
     if !refreshed.is_empty() {
-        write_verified(
+        let skipped = write_verified(
             registry,
             store,
             &refreshed,
             request.today,
             VerifiedBy::Machine,
         )?;
+        // Edited by hand during the run: the row says what the file still says.
+        for f in report.facts.iter_mut().filter(|f| skipped.contains(&f.id)) {
+            let Some(fact) = registry.fact(f.id.as_str()) else {
+                continue;
+            };
+            let fresh =
+                crate::assess::freshness(fact.last_verified, fact.stale_after_days, request.today);
+            f.refreshed = false;
+            f.verified_by = None;
+            (f.last_verified, f.age_days, f.due) = (fact.last_verified, fresh.age_days, fresh.due);
+            if fresh.stale && !f.flags.contains(&crate::outcome::Flag::Stale) {
+                f.flags.insert(0, crate::outcome::Flag::Stale);
+            }
+        }
+        if !skipped.is_empty() {
+            report.summarise();
+        }
     }
     // Merged fact by fact: a partial check leaves the others as they were.
     store.update_ledger(|ledger| {

@@ -6,6 +6,7 @@ mod cases;
 mod changes;
 mod check;
 mod demo;
+mod durable;
 mod evidence;
 mod faults;
 mod faults_network;
