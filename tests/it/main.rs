@@ -24,6 +24,7 @@ mod reports;
 mod review;
 mod safety;
 mod safety_registry;
+mod secrets;
 mod server;
 mod site;
 mod status;

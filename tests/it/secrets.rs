@@ -1,0 +1,66 @@
+//! A webhook's secrets (user and password, a `?token=`, a secret path) never leave the process:
+//! not in logs at `-vv`, whether the post fails or succeeds.
+
+use super::*;
+
+const SECRETS: [&str; 3] = ["pa55word", "T0KENVALUE", "SECRETPATH123"];
+
+fn assert_no_secret(run: &Run) {
+    for secret in SECRETS {
+        assert!(
+            !run.stderr.contains(secret),
+            "{secret} in stderr:\n{}",
+            run.stderr
+        );
+        assert!(
+            !run.stdout.contains(secret),
+            "{secret} in stdout:\n{}",
+            run.stdout
+        );
+    }
+}
+
+#[test]
+fn webhook_secrets_stay_out_of_logs_on_failure_and_success() {
+    let server = TestServer::start();
+    server.set("/s", Reply::html("<p>The permit takes 45 days.</p>"));
+    server.set("/hooks/SECRETPATH123?token=T0KENVALUE", Reply::status(500));
+    let hook = server
+        .url("/hooks/SECRETPATH123?token=T0KENVALUE")
+        .replace("http://", "http://alice:pa55word@");
+    let toml = Registry::new()
+        .settings(&[
+            "retries = 0",
+            "per_host_interval_ms = 0",
+            "respect_robots = false",
+            &format!("notify_webhook = \"{hook}\""),
+        ])
+        .source(Source::new("s", server.url("/s")))
+        // Stale: a finding to announce.
+        .route(Route::new("r", "R").fact(Fact::new("f", "45 days", "s", "2026-01-01")))
+        .toml();
+    let ws = Workspace::new(&toml);
+
+    let failed = ws.run(&["-vv", "check"]);
+    assert_eq!(failed.code, 1, "{}", failed.stderr);
+    assert!(
+        failed.stderr.contains("notification to http://127.0.0.1"),
+        "{}",
+        failed.stderr
+    );
+    assert_no_secret(&failed);
+
+    server.set("/hooks/SECRETPATH123?token=T0KENVALUE", Reply::status(200));
+    let posted = ws.run(&["-vv", "check"]);
+    assert!(
+        posted.stderr.contains("announced 1 new finding"),
+        "{}",
+        posted.stderr
+    );
+    assert_no_secret(&posted);
+    assert!(
+        !server
+            .requests("/hooks/SECRETPATH123?token=T0KENVALUE")
+            .is_empty()
+    );
+}
