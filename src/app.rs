@@ -329,7 +329,7 @@ fn known_source<'r>(registry: &'r Registry, id: &str) -> anyhow::Result<&'r str>
         Some(s) => Ok(&s.id),
         None => {
             let hint = registry::did_you_mean(id, registry.sources.iter().map(|s| s.id.as_str()));
-            anyhow::bail!("unknown source {id:?}{hint}")
+            anyhow::bail!("unknown source {}{hint}", registry::shown_id(id))
         }
     }
 }
@@ -452,7 +452,10 @@ fn verify(cli: &Cli, ids: &[String], date: Option<chrono::NaiveDate>) -> anyhow:
     for id in ids {
         let Some(fact) = registry.fact(id) else {
             let hint = registry::did_you_mean(id, registry.facts().map(|f| f.id.as_str()));
-            anyhow::bail!("unknown fact {id:?}{hint}; fact ids are route/fact");
+            anyhow::bail!(
+                "unknown fact {}{hint}; fact ids are route/fact",
+                registry::shown_id(id)
+            );
         };
         facts.push(fact.id.clone());
     }

@@ -52,9 +52,9 @@ use source::{Job, Shared, SourceRows};
 
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum CheckError {
-    #[error("unknown source {0:?}{1}")]
+    #[error("unknown source {shown}{hint}", shown = crate::registry::shown_id(.0), hint = .1)]
     UnknownSource(String, String),
-    #[error("unknown route {0:?}{1}")]
+    #[error("unknown route {shown}{hint}", shown = crate::registry::shown_id(.0), hint = .1)]
     UnknownRoute(String, String),
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -259,8 +259,12 @@ async fn finish(
             report.summarise();
         }
     }
-    // Merged fact by fact: a partial check leaves the others as they were.
+    // Merged fact by fact: a partial check leaves the others as they were; a fact no longer
+    // in sources.toml is dropped (its verifications stay in VERIFICATIONS.jsonl).
     store.update_ledger(|ledger| {
+        ledger
+            .facts
+            .retain(|id, _| registry.fact(id.as_str()).is_some());
         for f in &report.facts {
             if let Some(day) = f.machine_verified {
                 let record = ledger.facts.entry(f.id.clone()).or_default();

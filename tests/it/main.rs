@@ -1,5 +1,6 @@
 //! Integration tests: the real `sourcewatch` binary against servers on 127.0.0.1.
 
+mod audit;
 mod bounded;
 mod browser;
 mod cases;
