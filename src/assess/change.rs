@@ -111,7 +111,9 @@ pub(crate) fn classify(
     .expect("no deadline")
 }
 
-/// [`classify`] by a deadline: `None` once it has passed, the passage not followed.
+/// Classifies what `diff` (baseline → new) did to `passage`, as `classify` does, by a
+/// deadline: `None` once it has passed, the passage not followed. `folded` holds the new
+/// lines folded, shared by the facts of one source.
 pub(crate) fn classify_by(
     passage: &Passage,
     diff: &Diff,

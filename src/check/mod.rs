@@ -9,11 +9,17 @@
 //! row, never an error of the run; only trouble with the store itself (I/O, a corrupt state
 //! file) stops the check.
 //!
-//! The CPU work runs inline on the runtime's worker threads (one per core), not on the blocking
-//! pool: it is short (about a millisecond a page), holds no DOM across an await (scraper's `Html`
-//! is not `Send` and never crosses one), and the hand-off to another thread per page cost about
-//! a fifth of the wall time at 1,000 pages. A worker busy parsing is the point of a CPU-bound
-//! batch job; fetches in flight wait for the next free worker.
+//! The CPU work of an ordinary page runs inline on the runtime's worker threads (one per core),
+//! not on the blocking pool: it is short (about a millisecond a page), holds no DOM across an
+//! await (scraper's `Html` is not `Send` and never crosses one), and the hand-off to another
+//! thread per page cost about a fifth of the wall time at 1,000 pages. A large body (256 KiB and
+//! up) or a changed page, whose work can take seconds, is done under `block_in_place`: the
+//! worker hands its other tasks to another thread first, so fetches in flight go on and their
+//! timeouts measure the network, not another source's parse.
+//!
+//! All the work on one source's page shares one deadline, `timeout_secs` from the moment its
+//! body is in (`Job::deadline`): extraction, the selector search, re-extraction, assessment.
+//! Past it each stage stops and says so, and facts stay flagged (docs/registry.md, "Limits").
 //!
 //! ```text
 //! check/

@@ -23,7 +23,9 @@
 //! it is for `pdftotext`. A deadline checked inside the work, not `spawn_blocking` under a
 //! timeout: a blocking thread cannot be stopped, so a timed-out parse would go on burning a core
 //! (and hold up the runtime's exit), and the hand-off would cost every page, not just the rare
-//! hostile one.
+//! hostile one. A check gives one deadline to a source's extraction and its selector search
+//! together ([`extract_by`], [`extract_suggesting`]); `check` moves large pages off the threads
+//! that drive requests (src/check/mod.rs).
 
 mod candidates;
 mod charset;
