@@ -14,6 +14,7 @@
 //!   json.rs     JSON Pointers, HTML strings, one leaf per line
 //!   pdf.rs      pdftotext on tokio::process
 //!   candidates.rs  selectors that would capture given quotes (probe, selector_missing hints)
+//!   names.rs    which ids and classes a person wrote (not generated ones)
 //! ```
 //!
 //! HTML and JSON extraction is synchronous CPU work; `scraper::Html` is not `Send`, so a parsed
@@ -31,6 +32,7 @@ mod candidates;
 mod charset;
 mod html;
 mod json;
+mod names;
 mod pdf;
 mod writer;
 
