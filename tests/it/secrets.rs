@@ -64,3 +64,14 @@ fn webhook_secrets_stay_out_of_logs_on_failure_and_success() {
             .is_empty()
     );
 }
+
+#[test]
+fn a_malformed_webhook_is_placed_not_echoed() {
+    let ws = Workspace::new(
+        "[settings]\nnotify_webhook = \"https://alice:pa55word@[hooks/SECRETPATH123?token=T0KENVALUE\"\n",
+    );
+    let run = ws.run(&["validate"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("sources.toml:2:"), "{}", run.stderr);
+    assert_no_secret(&run);
+}
