@@ -67,13 +67,26 @@ pub(super) const HEAVY_BODY: usize = 256 * 1024;
 /// hands its other tasks to another thread first (`block_in_place`), so fetches in flight go on
 /// and their timeouts measure the network, not another source's parse. No DOM crosses a thread.
 pub(super) fn heavy<R>(work: impl FnOnce() -> R) -> R {
-    let multi = tokio::runtime::Handle::try_current()
-        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
-    if multi {
+    if multi_thread() {
         tokio::task::block_in_place(work)
     } else {
         work()
     }
+}
+
+/// [`heavy`] for work that is a future (extraction, which may run `pdftotext`).
+pub(super) async fn heavy_async<F: std::future::Future>(work: F) -> F::Output {
+    if multi_thread() {
+        tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(work))
+    } else {
+        work.await
+    }
+}
+
+/// `block_in_place` needs the multi-thread runtime (every command's: see `runtime`).
+fn multi_thread() -> bool {
+    tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread)
 }
 
 /// A capture, and what it took to get it.
@@ -287,13 +300,12 @@ impl Job {
             wall_words: None,
         };
         let deadline = self.deadline();
-        let again = heavy(|| {
-            tokio::runtime::Handle::current().block_on(crate::extract::extract_by(
-                &self.source,
-                &response,
-                &deadline,
-            ))
-        })
+        let again = heavy_async(crate::extract::extract_by(
+            &self.source,
+            &response,
+            &deadline,
+        ))
+        .await
         .map_err(|e| format!("it does not read with today's settings: {e}"))?;
         Ok((again, response.body))
     }
@@ -362,7 +374,7 @@ impl Job {
                         source, &response, &deadline, &quotes, allow,
                     );
                     let extracted = if response.body.len() >= HEAVY_BODY {
-                        heavy(|| tokio::runtime::Handle::current().block_on(extract))
+                        heavy_async(extract).await
                     } else {
                         extract.await
                     };

@@ -135,23 +135,29 @@ fn rewrite_of_forty_thousand_lines_ends_on_time_with_every_fact_flagged() {
     assert_eq!(report["summary"]["flagged"], 200);
 }
 
-/// One source whose page takes its whole time limit to work on does not make an ordinary
-/// source beside it time out: its work leaves the runtime's threads to the fetches in flight.
+/// Two sources whose pages take their whole time limit to work on (as many as the runtime has
+/// worker threads) do not make an ordinary source beside them time out: their work leaves the
+/// runtime's threads to the fetches in flight, whose timeouts measure the network alone.
 #[test]
-fn a_slow_page_does_not_time_out_its_neighbours() {
+fn slow_pages_do_not_time_out_their_neighbours() {
     let server = TestServer::start();
-    server.set("/big", Reply::html(huge_page()));
+    server.set("/big1", Reply::html(huge_page()));
+    server.set("/big2", Reply::html(huge_page()));
     server.set(
         "/small",
         Reply::html("<p>Fee: 4 MCI</p>").fault(Fault::Delay(Duration::from_secs(2))),
     );
+    let mut settings = settings().to_vec();
+    settings.push("per_host_concurrency = 4");
     let toml = Registry::new()
-        .settings(&settings())
-        .source(Source::new("big", server.url("/big")).select(&["div.missing"]))
+        .settings(&settings)
+        .source(Source::new("big1", server.url("/big1")).select(&["div.missing"]))
+        .source(Source::new("big2", server.url("/big2")).select(&["div.missing"]))
         .source(Source::new("small", server.url("/small")))
         .route(
             Route::new("r", "R")
-                .fact(Fact::new("days", "45 days", "big", "2026-11-20").quote("45 calendar days"))
+                .fact(Fact::new("d1", "45 days", "big1", "2026-11-20").quote("45 calendar days"))
+                .fact(Fact::new("d2", "45 days", "big2", "2026-11-20").quote("45 calendar days"))
                 .fact(Fact::new("fee", "4 MCI", "small", "2026-11-20").quote("4 MCI")),
         )
         .toml();
@@ -164,5 +170,6 @@ fn a_slow_page_does_not_time_out_its_neighbours() {
         "{}",
         run.stdout
     );
-    assert_eq!(source_row(&report, "big")["outcome"], "selector_missing");
+    assert_eq!(source_row(&report, "big1")["outcome"], "selector_missing");
+    assert_eq!(source_row(&report, "big2")["outcome"], "selector_missing");
 }
