@@ -7,11 +7,14 @@
 //! same edit put in its place: the sentence most like it, when it is alike enough to be the same
 //! passage rewritten (see [`COUNTERPART_SIMILARITY`]) or differs only in its typed values.
 
+use std::cell::{OnceCell, RefCell};
+use std::collections::HashMap;
 use std::ops::Range;
+use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
 
-use super::passage::{Passage, most_similar_sentence, sentences};
+use super::passage::{Passage, sentences};
 use super::values::{ValueChange, value_changes, values_in};
 use crate::compare::{Diff, HunkRange};
 use crate::text::fold_for_match;
@@ -79,16 +82,67 @@ const NEAR: usize = 100;
 /// Lines looked through between two looks at the deadline.
 const LINES_PER_CHECK: usize = 256;
 
-/// The new text's lines folded for matching, made on first use and shared by all the facts of
-/// a source, so a search for a passage is a substring test per line, not a fold.
+/// What following passages through one edit needs of the two texts, made once and shared by
+/// all the facts of a source: the new lines folded (so a search for a passage is a substring
+/// test per line, not a fold), and the sentences of the lines looked at, folded and masked.
+/// Neighbouring facts look at overlapping lines; each line's sentences are made once.
 #[derive(Default)]
-pub(crate) struct FoldedLines(std::cell::OnceCell<Vec<String>>);
+pub(crate) struct Follow<'t> {
+    folded: OnceCell<Vec<String>>,
+    new: Sentences<'t>,
+    old: Sentences<'t>,
+}
 
-impl FoldedLines {
-    fn get(&self, lines: &[&str]) -> &[String] {
-        self.0
+impl Follow<'_> {
+    fn folded(&self, lines: &[&str]) -> &[String] {
+        self.folded
             .get_or_init(|| lines.iter().map(|l| fold_for_match(l)).collect())
     }
+}
+
+/// A sentence of a line, folded, and folded with its typed values masked.
+struct Sentence<'t> {
+    text: &'t str,
+    folded: String,
+    masked: String,
+}
+
+impl Sentence<'_> {
+    /// Whether it holds a typed value (the mask marks each with U+0001).
+    fn valued(&self) -> bool {
+        self.masked.contains('\u{1}')
+    }
+}
+
+/// The sentences of lines, by line number, made on first use.
+#[derive(Default)]
+struct Sentences<'t>(RefCell<HashMap<usize, Rc<[Sentence<'t>]>>>);
+
+impl<'t> Sentences<'t> {
+    fn of(&self, i: usize, line: &'t str) -> Rc<[Sentence<'t>]> {
+        if let Some(made) = self.0.borrow().get(&i) {
+            return made.clone();
+        }
+        let made: Rc<[Sentence<'t>]> = sentences(line)
+            .into_iter()
+            .map(|s| Sentence {
+                text: s,
+                folded: fold_for_match(s),
+                masked: masked(s),
+            })
+            .collect();
+        self.0.borrow_mut().insert(i, made.clone());
+        made
+    }
+}
+
+/// The sentence of `sentences` most similar to the folded `target`, as
+/// `most_similar_sentence` picks it (the last of equals).
+fn most_similar<'s>(sentences: &'s [Sentence<'_>], target: &str) -> Option<(&'s str, f32)> {
+    sentences
+        .iter()
+        .map(|s| (s.text, crate::compare::similarity(target, &s.folded)))
+        .max_by(|a, b| a.1.total_cmp(&b.1))
 }
 
 /// Classifies what `diff` (baseline → new) did to `passage` (a passage of the baseline).
@@ -105,21 +159,21 @@ pub(crate) fn classify(
         diff,
         old_lines,
         new_lines,
-        &FoldedLines::default(),
+        &Follow::default(),
         None,
     )
     .expect("no deadline")
 }
 
 /// Classifies what `diff` (baseline → new) did to `passage`, as `classify` does, by a
-/// deadline: `None` once it has passed, the passage not followed. `folded` holds the new
-/// lines folded, shared by the facts of one source.
-pub(crate) fn classify_by(
+/// deadline: `None` once it has passed, the passage not followed. `follow` holds what the
+/// facts of one source share.
+pub(crate) fn classify_by<'t>(
     passage: &Passage,
     diff: &Diff,
-    old_lines: &[&str],
-    new_lines: &[&str],
-    folded: &FoldedLines,
+    old_lines: &[&'t str],
+    new_lines: &[&'t str],
+    follow: &Follow<'t>,
     deadline: Option<&crate::dom::Deadline>,
 ) -> Option<PassageChange> {
     let out_of_time = || deadline.is_some_and(|d| d.passed());
@@ -159,17 +213,17 @@ pub(crate) fn classify_by(
     let old_near = near(&old_block, passage.lines.start);
     // The other lines the same edits removed: a candidate that is more like one of them is
     // that line's rewrite, not this passage's.
-    let rivals: Vec<&str> = edits
+    let rivals: Vec<(usize, &'t str)> = edits
         .iter()
         .flat_map(|e| e.old.clone())
         .filter(|l| old_near.contains(l) && !passage.lines.contains(l))
-        .filter_map(|l| old_lines.get(l).copied())
+        .filter_map(|l| old_lines.get(l).map(|t| (l, *t)))
         .collect();
     // The passage as written may survive a rewrite of the line around it, or stand elsewhere.
     // Whole sentences only: an item that merely grew a word still holds its old text, but it
     // was rewritten.
     let whole = fold_for_match(&passage.text);
-    let folded = folded.get(new_lines);
+    let folded = follow.folded(new_lines);
     // The folded line holds the folded passage whenever one of its sentences is it: a
     // substring test first, the sentences only for the lines that pass it.
     let holds = |i: usize| {
@@ -201,33 +255,37 @@ pub(crate) fn classify_by(
     }
     let from = block_near.start.min(new_lines.len());
     let candidates = &new_lines[from..block_near.end.min(new_lines.len())];
-    Some(
-        match counterpart(passage, candidates, &rivals, &out_of_time)? {
-            Some((offset, text)) => {
-                let values = value_changes(&passage.text, &text);
-                let line = from + offset;
-                PassageChange {
-                    change: if values.is_empty() {
-                        Change::Wording
-                    } else {
-                        Change::Value
-                    },
-                    before: passage.clone(),
-                    after: Some(Passage {
-                        lines: line..line + 1,
-                        text,
-                    }),
-                    values,
-                }
-            }
-            None => PassageChange {
-                change: Change::Gone,
+    let near = Near {
+        from,
+        candidates,
+        rivals: &rivals,
+        follow,
+    };
+    Some(match counterpart(passage, &near, &out_of_time)? {
+        Some((offset, text)) => {
+            let values = value_changes(&passage.text, &text);
+            let line = from + offset;
+            PassageChange {
+                change: if values.is_empty() {
+                    Change::Wording
+                } else {
+                    Change::Value
+                },
                 before: passage.clone(),
-                after: None,
-                values: Vec::new(),
-            },
+                after: Some(Passage {
+                    lines: line..line + 1,
+                    text,
+                }),
+                values,
+            }
+        }
+        None => PassageChange {
+            change: Change::Gone,
+            before: passage.clone(),
+            after: None,
+            values: Vec::new(),
         },
-    )
+    })
 }
 
 fn unchanged(
@@ -256,10 +314,10 @@ fn unchanged(
 /// candidates and its text. `None` (outside) when `out_of_time` says so first.
 fn counterpart(
     passage: &Passage,
-    candidates: &[&str],
-    rivals: &[&str],
+    near: &Near<'_, '_>,
     out_of_time: &dyn Fn() -> bool,
 ) -> Option<Option<(usize, String)>> {
+    let candidates = near.candidates;
     if passage.lines.len() > 1 {
         // A passage across lines is compared with the whole replacement.
         let joined = candidates.join("\n");
@@ -270,40 +328,51 @@ fn counterpart(
         );
     }
     let masked = masked(&passage.text);
-    let mut best: Option<(usize, &str, f32)> = None;
+    let target = fold_for_match(&passage.text);
+    let mut best: Option<(usize, String, f32)> = None;
     for (i, line) in candidates.iter().enumerate() {
         if out_of_time() {
             return None;
         }
-        for s in sentences(line) {
-            if masked == self::masked(s) && !values_in(s).is_empty() {
-                return Some(Some((i, s.to_string())));
-            }
+        let sentences = near.follow.new.of(near.from + i, line);
+        if let Some(s) = sentences.iter().find(|s| s.masked == masked && s.valued()) {
+            return Some(Some((i, s.text.to_string())));
         }
-        if let Some((s, ratio)) = most_similar_sentence(line, &passage.text)
-            && best.is_none_or(|(_, _, r)| ratio > r)
+        if let Some((s, ratio)) = most_similar(&sentences, &target)
+            && best.as_ref().is_none_or(|(_, _, r)| ratio > *r)
         {
-            best = Some((i, s, ratio));
+            best = Some((i, s.to_string(), ratio));
         }
     }
     let Some((i, sentence, ratio)) = best else {
         return Some(None);
     };
     if ratio >= COUNTERPART_SIMILARITY {
-        return Some(Some((i, sentence.to_string())));
+        return Some(Some((i, sentence)));
     }
     if ratio < REWRITE_SIMILARITY {
         return Some(None);
     }
-    for r in rivals {
+    let folded = fold_for_match(&sentence);
+    for &(l, r) in near.rivals {
         if out_of_time() {
             return None;
         }
-        if most_similar_sentence(r, sentence).is_some_and(|(_, x)| x > ratio) {
+        let sentences = near.follow.old.of(l, r);
+        if most_similar(&sentences, &folded).is_some_and(|(_, x)| x > ratio) {
             return Some(None);
         }
     }
-    Some(Some((i, sentence.to_string())))
+    Some(Some((i, sentence)))
+}
+
+/// Where a passage's counterpart is looked for: the new lines near its place (from line
+/// `from` on), the other old lines the same edit removed, and the shared sentences.
+struct Near<'n, 't> {
+    from: usize,
+    candidates: &'n [&'t str],
+    rivals: &'n [(usize, &'t str)],
+    follow: &'n Follow<'t>,
 }
 
 /// A sentence folded with its typed values replaced by their kind: "within 45 calendar days"

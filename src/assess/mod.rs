@@ -67,8 +67,8 @@ pub(crate) fn freshness(
 struct ChangedSource<'a> {
     baseline: CurrentText<'a>,
     diff: &'a Diff,
-    /// The new text's lines folded for matching, made once for all the source's facts.
-    folded: change::FoldedLines,
+    /// What following passages through the edit shares among the source's facts.
+    follow: change::Follow<'a>,
 }
 
 /// What a source's capture gives its facts to be judged against.
@@ -124,12 +124,12 @@ pub(crate) struct Assessment {
 
 /// Judges one fact. `current` is the text captured this run (`None` when the source failed);
 /// `changed` is given when the source changed against its baseline.
-fn assess(
+fn assess<'t>(
     fact: &Fact,
     day: Day,
     against: &Against<'_>,
-    current: Option<&CurrentText<'_>>,
-    changed: Option<&ChangedSource<'_>>,
+    current: Option<&CurrentText<'t>>,
+    changed: Option<&ChangedSource<'t>>,
 ) -> Assessment {
     let outcome = against.outcome;
     let deadline = against.deadline.as_ref();
@@ -146,7 +146,7 @@ fn assess(
                         changed.diff,
                         changed.baseline.lines(),
                         current.lines(),
-                        &changed.folded,
+                        &changed.follow,
                         deadline,
                     )
                 })
@@ -309,7 +309,7 @@ pub(crate) fn assess_source(
         .map(|c| ChangedSource {
             baseline: CurrentText::new(&c.baseline_text),
             diff: &c.diff,
-            folded: change::FoldedLines::default(),
+            follow: change::Follow::default(),
         });
     let assessed: Vec<Assessment> = facts
         .iter()

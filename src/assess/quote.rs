@@ -26,7 +26,14 @@ pub(crate) struct CurrentText<'a> {
     starts: Vec<usize>,
     /// Where the spaces that join two lines are in `folded`.
     joins: Vec<usize>,
+    /// Every word with its line and its folded form, made on the first search for a closest
+    /// passage and kept for the other facts of the source: folding every word again per fact
+    /// made a 40,000-line page cost tens of milliseconds a fact.
+    words: std::cell::OnceCell<Vec<Word<'a>>>,
 }
+
+/// A word of the text: its line, as written, and folded for matching.
+type Word<'a> = (usize, &'a str, String);
 
 impl<'a> CurrentText<'a> {
     pub(crate) fn new(text: &'a str) -> Self {
@@ -48,6 +55,7 @@ impl<'a> CurrentText<'a> {
             folded,
             starts,
             joins,
+            words: std::cell::OnceCell::new(),
         }
     }
 
@@ -81,15 +89,17 @@ impl<'a> CurrentText<'a> {
         let folded_quote = fold_for_quote(quote);
         let quote_words: Vec<&str> = folded_quote.split(' ').collect();
         let q = quote_words.len().max(1);
-        // (line index, original word, folded word)
-        let mut words: Vec<(usize, &str, String)> = Vec::new();
         let lines = &self.lines;
-        for (li, line) in lines.iter().enumerate() {
-            // The cell separator is no word: a row reads as its cells.
-            for w in line.split_whitespace().filter(|w| *w != "|") {
-                words.push((li, w, fold_for_match(w)));
+        let words = self.words.get_or_init(|| {
+            let mut words = Vec::new();
+            for (li, line) in lines.iter().enumerate() {
+                // The cell separator is no word: a row reads as its cells.
+                for w in line.split_whitespace().filter(|w| *w != "|") {
+                    words.push((li, w, fold_for_match(w)));
+                }
             }
-        }
+            words
+        });
         if words.is_empty() {
             return None;
         }
@@ -107,17 +117,18 @@ impl<'a> CurrentText<'a> {
             windows.extend((line_start..=line_end - len).map(|s| (s, len)));
             line_start = line_end;
         }
-        // Cheap first pass: how many quote words each window shares. Only the best windows get
-        // the (costlier) character-level similarity.
+        // Cheap first pass: how many quote words each window shares, by a running count of the
+        // words that are quote words. Only the best windows get the (costlier) character-level
+        // similarity.
+        let mut hits = Vec::with_capacity(words.len() + 1);
+        hits.push(0usize);
+        for (_, _, f) in words {
+            let hit = usize::from(quote_words.contains(&f.as_str()));
+            hits.push(hits[hits.len() - 1] + hit);
+        }
         let mut candidates: Vec<(usize, usize, usize)> = windows
             .into_iter()
-            .map(|(start, len)| {
-                let shared = words[start..start + len]
-                    .iter()
-                    .filter(|(_, _, f)| quote_words.contains(&f.as_str()))
-                    .count();
-                (shared, start, len)
-            })
+            .map(|(start, len)| (hits[start + len] - hits[start], start, len))
             .collect();
         candidates.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
         candidates.truncate(64);
