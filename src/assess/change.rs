@@ -81,6 +81,8 @@ pub(crate) struct PassageChange {
 const NEAR: usize = 100;
 /// Lines looked through between two looks at the deadline.
 const LINES_PER_CHECK: usize = 256;
+/// Lines compared (a similarity each) between two looks at the deadline.
+const CANDIDATES_PER_CHECK: usize = 16;
 
 /// What following passages through one edit needs of the two texts, made once and shared by
 /// all the facts of a source: the new lines folded (so a search for a passage is a substring
@@ -331,7 +333,7 @@ fn counterpart(
     let target = fold_for_match(&passage.text);
     let mut best: Option<(usize, String, f32)> = None;
     for (i, line) in candidates.iter().enumerate() {
-        if out_of_time() {
+        if i % CANDIDATES_PER_CHECK == 0 && out_of_time() {
             return None;
         }
         let sentences = near.follow.new.of(near.from + i, line);
@@ -354,8 +356,8 @@ fn counterpart(
         return Some(None);
     }
     let folded = fold_for_match(&sentence);
-    for &(l, r) in near.rivals {
-        if out_of_time() {
+    for (n, &(l, r)) in near.rivals.iter().enumerate() {
+        if n % CANDIDATES_PER_CHECK == 0 && out_of_time() {
             return None;
         }
         let sentences = near.follow.old.of(l, r);
