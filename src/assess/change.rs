@@ -7,13 +7,12 @@
 //! same edit put in its place: the sentence most like it, when it is alike enough to be the same
 //! passage rewritten (see [`COUNTERPART_SIMILARITY`]) or differs only in its typed values.
 
-use std::cell::{OnceCell, RefCell};
-use std::collections::HashMap;
 use std::ops::Range;
-use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
 
+pub(crate) use super::follow::Follow;
+use super::follow::most_similar;
 use super::passage::{Passage, sentences};
 use super::values::{ValueChange, value_changes, values_in};
 use crate::compare::{Diff, HunkRange};
@@ -83,69 +82,6 @@ const NEAR: usize = 100;
 const LINES_PER_CHECK: usize = 256;
 /// Lines compared (a similarity each) between two looks at the deadline.
 const CANDIDATES_PER_CHECK: usize = 16;
-
-/// What following passages through one edit needs of the two texts, made once and shared by
-/// all the facts of a source: the new lines folded (so a search for a passage is a substring
-/// test per line, not a fold), and the sentences of the lines looked at, folded and masked.
-/// Neighbouring facts look at overlapping lines; each line's sentences are made once.
-#[derive(Default)]
-pub(crate) struct Follow<'t> {
-    folded: OnceCell<Vec<String>>,
-    new: Sentences<'t>,
-    old: Sentences<'t>,
-}
-
-impl Follow<'_> {
-    fn folded(&self, lines: &[&str]) -> &[String] {
-        self.folded
-            .get_or_init(|| lines.iter().map(|l| fold_for_match(l)).collect())
-    }
-}
-
-/// A sentence of a line, folded, and folded with its typed values masked.
-struct Sentence<'t> {
-    text: &'t str,
-    folded: String,
-    masked: String,
-}
-
-impl Sentence<'_> {
-    /// Whether it holds a typed value (the mask marks each with U+0001).
-    fn valued(&self) -> bool {
-        self.masked.contains('\u{1}')
-    }
-}
-
-/// The sentences of lines, by line number, made on first use.
-#[derive(Default)]
-struct Sentences<'t>(RefCell<HashMap<usize, Rc<[Sentence<'t>]>>>);
-
-impl<'t> Sentences<'t> {
-    fn of(&self, i: usize, line: &'t str) -> Rc<[Sentence<'t>]> {
-        if let Some(made) = self.0.borrow().get(&i) {
-            return made.clone();
-        }
-        let made: Rc<[Sentence<'t>]> = sentences(line)
-            .into_iter()
-            .map(|s| Sentence {
-                text: s,
-                folded: fold_for_match(s),
-                masked: masked(s),
-            })
-            .collect();
-        self.0.borrow_mut().insert(i, made.clone());
-        made
-    }
-}
-
-/// The sentence of `sentences` most similar to the folded `target`, as
-/// `most_similar_sentence` picks it (the last of equals).
-fn most_similar<'s>(sentences: &'s [Sentence<'_>], target: &str) -> Option<(&'s str, f32)> {
-    sentences
-        .iter()
-        .map(|s| (s.text, crate::compare::similarity(target, &s.folded)))
-        .max_by(|a, b| a.1.total_cmp(&b.1))
-}
 
 /// Classifies what `diff` (baseline → new) did to `passage` (a passage of the baseline).
 /// `old_lines` and `new_lines` are the lines of the two texts.
@@ -379,7 +315,7 @@ struct Near<'n, 't> {
 
 /// A sentence folded with its typed values replaced by their kind: "within 45 calendar days"
 /// and "within 30 calendar days" mask alike.
-fn masked(sentence: &str) -> String {
+pub(super) fn masked(sentence: &str) -> String {
     let mut out = String::with_capacity(sentence.len());
     let mut at = 0;
     for v in values_in(sentence) {

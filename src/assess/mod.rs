@@ -10,10 +10,12 @@
 //!   quote.rs    quote matching, the lines a quote is on, the closest passage
 //!   passage.rs  a fact's passage: its sentence, list item or table row
 //!   change.rs   value / wording / gone / moved / elsewhere
+//!   follow.rs   what the facts of one changed source share while they are followed
 //!   values/     typed values in a line (durations, money, MCI, dates, …) and their changes
 //! ```
 
 mod change;
+mod follow;
 mod passage;
 mod quote;
 mod values;
