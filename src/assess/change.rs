@@ -163,7 +163,9 @@ pub(crate) fn classify_by<'t>(
     let whole = fold_for_match(&passage.text);
     let folded = follow.folded(new_lines);
     // The folded line holds the folded passage whenever one of its sentences is it: a
-    // substring test first, the sentences only for the lines that pass it.
+    // substring test first (one searcher for all the lines), the sentences only for the lines
+    // that pass it.
+    let finder = memchr::memmem::Finder::new(whole.as_bytes());
     let holds = |i: usize| {
         let (Some(l), Some(f)) = (new_lines.get(i), folded.get(i)) else {
             return false;
@@ -171,11 +173,13 @@ pub(crate) fn classify_by<'t>(
         if passage.lines.len() > 1 {
             *f == whole
         } else {
-            f.contains(whole.as_str()) && sentences(l).iter().any(|s| fold_for_match(s) == whole)
+            finder.find(f.as_bytes()).is_some()
+                && sentences(l).iter().any(|s| fold_for_match(s) == whole)
         }
     };
     let mut found = None;
-    for (n, l) in block.clone().chain(0..new_lines.len()).enumerate() {
+    let elsewhere = (0..block.start).chain(block.end..new_lines.len());
+    for (n, l) in block.clone().chain(elsewhere).enumerate() {
         if n % LINES_PER_CHECK == 0 && out_of_time() {
             return None;
         }
