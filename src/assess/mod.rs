@@ -401,12 +401,19 @@ fn coverage(diff: &Diff, facts: &[(&Fact, &Assessment)]) -> Coverage {
         .map(|(_, c)| *c)
         .filter(|c| c.change != Change::Elsewhere)
         .collect();
-    let removed_covered = |l: usize| explained.iter().any(|c| c.before.lines.contains(&l));
-    let added_covered = |l: usize| {
-        explained
-            .iter()
-            .any(|c| c.after.as_ref().is_some_and(|p| p.lines.contains(&l)))
-    };
+    // Sets of lines, so a rewrite of many lines with many facts costs lines + facts, not their
+    // product.
+    let removed: std::collections::HashSet<usize> = explained
+        .iter()
+        .flat_map(|c| c.before.lines.clone())
+        .collect();
+    let added: std::collections::HashSet<usize> = explained
+        .iter()
+        .filter_map(|c| c.after.as_ref())
+        .flat_map(|p| p.lines.clone())
+        .collect();
+    let removed_covered = |l: usize| removed.contains(&l);
+    let added_covered = |l: usize| added.contains(&l);
     let mut uncovered = Vec::new();
     for edit in &diff.changes {
         let old = runs(edit.old.clone().filter(|&l| !removed_covered(l)));
