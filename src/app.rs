@@ -302,7 +302,14 @@ fn last_check(cli: &Cli, registry: &Registry) -> anyhow::Result<Report> {
             cli.config.display()
         );
     };
-    serde_json::from_slice(&bytes).context("reading the last check's report")
+    serde_json::from_slice(&bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "{}/LAST_CHECK.json is damaged ({e}); it only keeps the last check's report: the \
+             next `sourcewatch check` writes it again, and `sourcewatch status` reads the same \
+             facts from the store meanwhile",
+            registry.settings.snapshots_dir.display()
+        )
+    })
 }
 
 fn status(cli: &Cli, format: StatusFormat) -> anyhow::Result<Exit> {

@@ -187,3 +187,56 @@ fn refresh_skips_a_fact_edited_during_the_run() {
     assert_eq!(fact_row(&report, "r/a")["refreshed"], false);
     assert_eq!(fact_row(&report, "r/b")["refreshed"], true);
 }
+
+/// `LAST_CHECK.json` is only the last report: damaged, it stops `report` alone (which says how
+/// it comes back), never `check` or `status`.
+#[test]
+fn damaged_last_check_stops_only_report() {
+    let server = TestServer::start();
+    server.set("/s", Reply::html("<p>The permit takes 45 days.</p>"));
+    let ws = Workspace::new(&many_facts(&server.url("/s"), 1));
+    assert!(ws.run(&["check"]).code <= 1);
+    ws.write(
+        "snapshots/LAST_CHECK.json",
+        "<<<<<<< HEAD\n{\"schema_version\": 1",
+    );
+    let report = ws.run(&["report"]);
+    assert_eq!(report.code, 2);
+    assert!(
+        report.stderr.contains("LAST_CHECK.json is damaged"),
+        "{}",
+        report.stderr
+    );
+    assert!(
+        report.stderr.contains("writes it again"),
+        "{}",
+        report.stderr
+    );
+    assert!(ws.run(&["status"]).code <= 1);
+    assert!(ws.run(&["check"]).code <= 1);
+    assert_eq!(ws.run(&["report"]).code, 1);
+}
+
+/// A damaged `NOTIFIED.json` starts over with a warning: the findings are announced again.
+#[test]
+fn damaged_notified_starts_over() {
+    let server = TestServer::start();
+    server.set("/s", Reply::html("<p>The permit takes 45 days.</p>"));
+    server.set("/hook", Reply::status(200));
+    let toml = many_facts(&server.url("/s"), 1).replace(
+        "[settings]\n",
+        &format!("[settings]\nnotify_webhook = \"{}\"\n", server.url("/hook")),
+    );
+    let ws = Workspace::new(&toml);
+    assert!(ws.run(&["check"]).code <= 1);
+    assert_eq!(server.requests("/hook").len(), 1);
+    ws.write("snapshots/NOTIFIED.json", "[\"r/f0:st");
+    let run = ws.run(&["check"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("NOTIFIED.json is damaged"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(server.requests("/hook").len(), 2);
+}
