@@ -229,7 +229,10 @@ fn check(cli: &Cli, args: &CheckArgs) -> anyhow::Result<Exit> {
     }
     let registry = Arc::new(load_registry(cli)?);
     let dir = &registry.settings.snapshots_dir;
-    let store = Arc::new(match args.shard {
+    let shard = args
+        .shard
+        .map(|(index, count)| crate::check::Shard { index, count });
+    let store = Arc::new(match shard {
         Some(shard) => Store::open_shard(dir, &shard.to_string())?,
         None => Store::open(dir)?,
     });
@@ -245,7 +248,7 @@ fn check(cli: &Cli, args: &CheckArgs) -> anyhow::Result<Exit> {
         selection: crate::check::Selection {
             sources: args.sources.clone(),
             routes: args.routes.clone(),
-            shard: args.shard,
+            shard,
         },
         today: cli.today(),
         refresh: args.refresh,
@@ -304,7 +307,14 @@ fn last_check(cli: &Cli, registry: &Registry) -> anyhow::Result<Report> {
             cli.config.display()
         );
     };
-    serde_json::from_slice(&bytes).context("reading the last check's report")
+    serde_json::from_slice(&bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "{}/LAST_CHECK.json is damaged ({e}); it only keeps the last check's report: the \
+             next `sourcewatch check` writes it again, and `sourcewatch status` reads the same \
+             facts from the store meanwhile",
+            registry.settings.snapshots_dir.display()
+        )
+    })
 }
 
 fn merge(cli: &Cli, dirs: &[std::path::PathBuf]) -> anyhow::Result<Exit> {
@@ -322,8 +332,7 @@ fn merge(cli: &Cli, dirs: &[std::path::PathBuf]) -> anyhow::Result<Exit> {
                 from.display()
             );
         }
-        let merged = store
-            .merge_from(&from, &registry)
+        let merged = crate::check::merge_store(&registry, &store, &from)
             .with_context(|| format!("merging {}", from.display()))?;
         if !cli.quiet {
             println!(
@@ -367,7 +376,7 @@ fn known_source<'r>(registry: &'r Registry, id: &str) -> anyhow::Result<&'r str>
         Some(s) => Ok(&s.id),
         None => {
             let hint = registry::did_you_mean(id, registry.sources.iter().map(|s| s.id.as_str()));
-            anyhow::bail!("unknown source {id:?}{hint}")
+            anyhow::bail!("unknown source {}{hint}", registry::shown_id(id))
         }
     }
 }
@@ -495,7 +504,10 @@ fn verify(
     for id in ids {
         let Some(fact) = registry.fact(id) else {
             let hint = registry::did_you_mean(id, registry.facts().map(|f| f.id.as_str()));
-            anyhow::bail!("unknown fact {id:?}{hint}; fact ids are route/fact");
+            anyhow::bail!(
+                "unknown fact {}{hint}; fact ids are route/fact",
+                registry::shown_id(id)
+            );
         };
         facts.push(fact.id.clone());
     }
@@ -519,14 +531,24 @@ fn verify(
         }
         return Ok(Exit::Clean);
     }
-    crate::check::write_verified(&registry, &store, &facts, date, VerifiedBy::Human)?;
+    let skipped = crate::check::write_verified(&registry, &store, &facts, date, VerifiedBy::Human)?;
     if !cli.quiet {
-        for id in &facts {
+        for id in facts.iter().filter(|id| !skipped.contains(id)) {
             println!("verified {id}: last_verified = {date}");
         }
     }
     for warning in crate::review::missing_quote_warnings(&store, &checked)? {
         eprintln!("warning: {warning}");
+    }
+    if !skipped.is_empty() {
+        anyhow::bail!(
+            "not verified (their claim or quote in sources.toml changed while verify ran): {}",
+            skipped
+                .iter()
+                .map(|id| id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
     Ok(Exit::Clean)
 }

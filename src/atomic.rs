@@ -6,7 +6,8 @@
 //!
 //! Permissions are those of an ordinary write: a new file gets `0666` less the umask (tempfile's
 //! private `0600` would hide reports and snapshots from the rest of a team), a replaced file
-//! keeps the mode it had.
+//! keeps the mode it had, less its set-user-ID and set-group-ID bits: new content is never
+//! run with another's rights, as a write by `cat` or an editor would also clear them.
 //!
 //! Durability against power loss is a separate, costlier step (an fsync is ~1 ms here, more than
 //! the whole per-page budget): [`edit_synced`] pays it per file, for the rare edits of
@@ -19,6 +20,10 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 pub(crate) const TEMP_PREFIX: &str = ".tmp-";
+
+/// The permission bits a replaced file keeps: read, write, execute and the sticky bit, never
+/// set-user-ID or set-group-ID.
+const KEPT_MODE: u32 = 0o1777;
 
 /// Atomic replacement, not yet flushed to disk. A symlink at `path` is replaced by the file, and
 /// a hard link to the old file keeps the old bytes: right for the tool's own files.
@@ -105,7 +110,7 @@ fn replace_with(
     fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
     let dir = parent_of(path);
-    let mode = existing.map_or(0o666, |m| m.permissions().mode() & 0o7777);
+    let mode = existing.map_or(0o666, |m| m.permissions().mode() & KEPT_MODE);
     let mut tmp = temp_sibling(path, mode & 0o777)?;
     if let Some(meta) = existing {
         if sync {
@@ -170,6 +175,10 @@ fn rewrite_in_place(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut file = std::fs::OpenOptions::new().write(true).open(path)?;
     file.write_all(bytes)?;
     file.set_len(bytes.len() as u64)?;
+    let mode = file.metadata()?.permissions().mode();
+    if mode & 0o6000 != 0 {
+        file.set_permissions(Permissions::from_mode(mode & KEPT_MODE))?;
+    }
     file.sync_all()?;
     drop(file);
     tmp.close()
@@ -181,6 +190,24 @@ mod tests {
 
     fn mode(path: &Path) -> u32 {
         std::fs::metadata(path).unwrap().permissions().mode() & 0o7777
+    }
+
+    #[test]
+    fn a_replaced_file_loses_set_id_bits() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        std::fs::write(&path, b"old").unwrap();
+        std::fs::set_permissions(&path, Permissions::from_mode(0o6755)).unwrap();
+        write(&path, b"new").unwrap();
+        assert_eq!(mode(&path), 0o755);
+        std::fs::set_permissions(&path, Permissions::from_mode(0o4755)).unwrap();
+        edit_synced(&path, b"newer").unwrap();
+        assert_eq!(mode(&path), 0o755);
+        let link = dir.path().join("g");
+        std::fs::hard_link(&path, &link).unwrap();
+        std::fs::set_permissions(&path, Permissions::from_mode(0o2755)).unwrap();
+        edit_synced(&path, b"newest").unwrap();
+        assert_eq!(mode(&link), 0o755);
     }
 
     #[test]

@@ -188,8 +188,8 @@ pub struct CheckArgs {
     /// Only shard I of N (1-based): sources split by host, so no host is fetched by two shards.
     /// Shards may run at the same time on one store, or in other folders brought together with
     /// `merge` (docs/sharding.md).
-    #[arg(long, value_name = "I/N")]
-    pub(crate) shard: Option<crate::check::Shard>,
+    #[arg(long, value_name = "I/N", value_parser = parse_shard)]
+    pub shard: Option<(usize, usize)>,
     /// Set last_verified = today in sources.toml for facts this run re-verified: quote found on
     /// an unchanged or new source, or no quote and an unchanged source.
     #[arg(long)]
@@ -392,5 +392,31 @@ impl Cli {
     pub fn today(&self) -> NaiveDate {
         self.today
             .unwrap_or_else(|| chrono::Utc::now().date_naive())
+    }
+}
+
+/// `--shard I/N`: shard I (1-based) of N.
+fn parse_shard(s: &str) -> Result<(usize, usize), String> {
+    let expected = || format!("expected I/N with 1 ≤ I ≤ N (for example 2/4), got {s:?}");
+    let (i, n) = s.split_once('/').ok_or_else(expected)?;
+    let index: usize = i.trim().parse().map_err(|_| expected())?;
+    let count: usize = n.trim().parse().map_err(|_| expected())?;
+    if index == 0 || index > count {
+        return Err(expected());
+    }
+    Ok((index, count))
+}
+
+#[cfg(test)]
+mod shard_tests {
+    use super::parse_shard;
+
+    #[test]
+    fn shard_reads_i_of_n() {
+        assert_eq!(parse_shard("2/4"), Ok((2, 4)));
+        for bad in ["0/4", "5/4", "4", "a/4", "1/0", ""] {
+            let e = parse_shard(bad).unwrap_err();
+            assert!(e.contains("expected I/N"), "{bad}: {e}");
+        }
     }
 }

@@ -83,6 +83,20 @@ fn payload(report: &Report, new: &[&FactReport]) -> serde_json::Value {
     })
 }
 
+/// A webhook as logs and messages show it: scheme and host, and the first 8 hex digits of the
+/// SHA-256 of the whole URL to tell two hooks apart (`https://hooks.slack.com #3fa1c2d9`). A
+/// hook's path, query and user part are its secret (Slack and Teams put the key in the path)
+/// and never leave the process.
+pub(crate) fn shown(url: &Url) -> String {
+    let fingerprint = crate::text::sha256_hex(url.as_str());
+    format!(
+        "{}://{} #{}",
+        url.scheme(),
+        url.host_str().unwrap_or("?"),
+        &fingerprint[..8]
+    )
+}
+
 /// POSTs `body`, retrying what may pass (connection failures, 5xx, 429), all within
 /// [`TIME_LIMIT`].
 async fn post(client: &reqwest::Client, url: &Url, body: &serde_json::Value) -> Result<(), String> {
@@ -97,7 +111,8 @@ async fn post(client: &reqwest::Client, url: &Url, body: &serde_json::Value) -> 
                 format!("HTTP {}", r.status()),
                 Retry::for_status(r.status(), r.headers()),
             )),
-            Err(e) => Err((e.to_string(), Retry::Backoff)),
+            // Never the URL: a webhook's path, query or user part is its secret.
+            Err(e) => Err((e.without_url().to_string(), Retry::Backoff)),
         }
     });
     match tokio::time::timeout(TIME_LIMIT, attempts).await {
@@ -151,11 +166,12 @@ async fn announce(
     if !new.is_empty() {
         if let Err(e) = post(client, url, &payload(report, &new)).await {
             tracing::warn!(
-                "notification to {url} failed: {e}; it will be retried after the next run"
+                "notification to {} failed: {e}; it will be retried after the next run",
+                shown(url)
             );
             return;
         }
-        tracing::info!("announced {} new finding(s) to {url}", new.len());
+        tracing::info!("announced {} new finding(s) to {}", new.len(), shown(url));
     }
     if let Err(e) = store.save_notified(&remembered(report, &announced)) {
         tracing::warn!("cannot remember notified findings: {e}");

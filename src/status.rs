@@ -19,6 +19,25 @@ use crate::report::status::{
 use crate::report::{Checked, FactReport, UncoveredChange};
 use crate::store::{Ledger, Store, StoreError};
 
+/// A verification is logged before its date moves in `sources.toml` (`check::write_verified`):
+/// a logged date later than the file's is a `verify` or `--refresh` cut short between the two.
+/// Said, with the command that completes it; the file is a person's, never rewritten here.
+fn report_unfinished_writes(registry: &Registry, ledger: &Ledger) {
+    for fact in registry.facts() {
+        if let Some((date, _)) = ledger.fact(&fact.id).last_written
+            && date > fact.last_verified
+        {
+            tracing::warn!(
+                "{id}: a verification of {date} is logged but sources.toml still says \
+                 last_verified = {was} (a run was cut short between the two); \
+                 `sourcewatch verify {id} --date {date}` completes it",
+                id = fact.id,
+                was = fact.last_verified
+            );
+        }
+    }
+}
+
 /// How late a scheduled run may be before `status` and `watch` call it missed.
 pub(crate) const MISSED_GRACE: chrono::Duration = chrono::Duration::minutes(15);
 
@@ -29,6 +48,7 @@ pub(crate) fn status(
     now: DateTime<Utc>,
 ) -> Result<StatusReport, StoreError> {
     let ledger = store.ledger()?;
+    report_unfinished_writes(registry, &ledger);
     let mut summary = StatusSummary::default();
     let (mut failed, mut uncovered) = (Vec::new(), Vec::new());
     let mut rows: Vec<(usize, FactReport)> = Vec::new();
@@ -62,6 +82,8 @@ pub(crate) fn status(
             change: known.change.as_ref(),
             // Status only reads: a re-verification it sees was recorded by the check that saw it.
             evidence: false,
+            // Status is bounded like a check: each source's assessment gets `timeout_secs`.
+            deadline: Some(crate::dom::Deadline::after(registry.settings.timeout)),
         };
         let day = Day {
             today,

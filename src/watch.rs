@@ -248,6 +248,63 @@ fn reload(
     }
 }
 
+/// How long a run waits for a store another process holds (a manual `check`, a `verify`):
+/// long enough for any check to end, short of the next night's run.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(60 * 60);
+/// How often the lock is tried again while waiting.
+const LOCK_POLL: std::time::Duration = std::time::Duration::from_millis(500);
+/// How often the wait is logged.
+const LOCK_LOG_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+enum Waited {
+    Open(Store),
+    Stopped,
+    Failed(StoreError),
+}
+
+/// Opens the store, waiting (at most [`LOCK_WAIT`], logged) while another process holds it:
+/// one manual check at the wrong minute must not cost a night's run.
+async fn open_waiting(
+    dir: &std::path::Path,
+    mut stop: std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
+) -> Waited {
+    let started = std::time::Instant::now();
+    let mut logged: Option<std::time::Instant> = None;
+    loop {
+        let e = match Store::open(dir) {
+            Ok(s) => {
+                if logged.is_some() {
+                    tracing::info!(
+                        "the store is free after {} s; running",
+                        started.elapsed().as_secs()
+                    );
+                }
+                return Waited::Open(s);
+            }
+            Err(e @ StoreError::Locked { .. }) => e,
+            Err(e) => return Waited::Failed(e),
+        };
+        if started.elapsed() >= LOCK_WAIT {
+            tracing::error!(
+                "{e}; gave up this run after waiting {} min for it",
+                LOCK_WAIT.as_secs() / 60
+            );
+            return Waited::Failed(e);
+        }
+        if logged.is_none_or(|at| at.elapsed() >= LOCK_LOG_EVERY) {
+            tracing::warn!(
+                "{e}; waiting for it (at most {} min) before this run",
+                LOCK_WAIT.as_secs() / 60
+            );
+            logged = Some(std::time::Instant::now());
+        }
+        tokio::select! {
+            () = tokio::time::sleep(LOCK_POLL) => {}
+            () = stop.as_mut() => return Waited::Stopped,
+        }
+    }
+}
+
 /// One scheduled run: a check of the sources due, its reports written to `output`. False when
 /// `stop` ended it.
 async fn run_once(
@@ -258,13 +315,11 @@ async fn run_once(
     notifier: Option<&Notifier>,
     stop: impl std::future::Future<Output = ()>,
 ) -> bool {
-    let store = match Store::open(&registry.settings.snapshots_dir) {
-        Ok(s) => Arc::new(s),
-        Err(e @ StoreError::Locked { .. }) => {
-            tracing::warn!("skipping this run: {e}");
-            return true;
-        }
-        Err(e) => {
+    let mut stop = std::pin::pin!(stop);
+    let store = match open_waiting(&registry.settings.snapshots_dir, stop.as_mut()).await {
+        Waited::Open(s) => Arc::new(s),
+        Waited::Stopped => return false,
+        Waited::Failed(e) => {
             tracing::error!("run failed: {e}");
             return true;
         }

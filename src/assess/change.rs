@@ -11,7 +11,9 @@ use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
 
-use super::passage::{Passage, most_similar_sentence, sentences};
+pub(crate) use super::follow::Follow;
+use super::follow::most_similar;
+use super::passage::{Passage, sentences};
 use super::values::{ValueChange, value_changes, values_in};
 use crate::compare::{Diff, HunkRange};
 use crate::text::fold_for_match;
@@ -71,14 +73,48 @@ pub(crate) struct PassageChange {
     pub(crate) values: Vec<ValueChange>,
 }
 
+/// Lines of a rewrite looked at on each side of where a passage stood, for its counterpart:
+/// a rewritten sentence stays near its place, and a search through every line of a rewritten
+/// page costs a similarity per line and fact (about 30 µs each: 200 facts on 40,000 new lines
+/// took over half a minute).
+const NEAR: usize = 100;
+/// Lines looked through between two looks at the deadline.
+const LINES_PER_CHECK: usize = 256;
+/// Lines compared (a similarity each) between two looks at the deadline.
+const CANDIDATES_PER_CHECK: usize = 16;
+
 /// Classifies what `diff` (baseline → new) did to `passage` (a passage of the baseline).
 /// `old_lines` and `new_lines` are the lines of the two texts.
+#[cfg(test)]
 pub(crate) fn classify(
     passage: &Passage,
     diff: &Diff,
     old_lines: &[&str],
     new_lines: &[&str],
 ) -> PassageChange {
+    classify_by(
+        passage,
+        diff,
+        old_lines,
+        new_lines,
+        &Follow::default(),
+        None,
+    )
+    .expect("no deadline")
+}
+
+/// Classifies what `diff` (baseline → new) did to `passage`, as `classify` does, by a
+/// deadline: `None` once it has passed, the passage not followed. `follow` holds what the
+/// facts of one source share.
+pub(crate) fn classify_by<'t>(
+    passage: &Passage,
+    diff: &Diff,
+    old_lines: &[&'t str],
+    new_lines: &[&'t str],
+    follow: &Follow<'t>,
+    deadline: Option<&crate::dom::Deadline>,
+) -> Option<PassageChange> {
+    let out_of_time = || deadline.is_some_and(|d| d.passed());
     let kept: Option<Vec<usize>> = passage
         .lines
         .clone()
@@ -86,7 +122,7 @@ pub(crate) fn classify(
         .collect();
     if let Some(kept) = kept {
         let lines = kept[0]..kept[kept.len() - 1] + 1;
-        return unchanged(passage, Change::Elsewhere, lines, new_lines);
+        return Some(unchanged(passage, Change::Elsewhere, lines, new_lines));
     }
     let edits: Vec<&HunkRange> = diff
         .changes
@@ -98,39 +134,79 @@ pub(crate) fn classify(
         .map(|c| c.new.clone())
         .reduce(|a, b| a.start.min(b.start)..a.end.max(b.end))
         .unwrap_or(0..0);
+    let old_block: Range<usize> = edits
+        .iter()
+        .map(|c| c.old.clone())
+        .reduce(|a, b| a.start.min(b.start)..a.end.max(b.end))
+        .unwrap_or(0..0);
+    // In a long rewrite, only the lines near the passage's place: as far into the new lines
+    // as the passage was into the old ones.
+    let near = |range: &Range<usize>, at: usize| {
+        at.saturating_sub(NEAR).max(range.start)..(at + NEAR + 1).min(range.end)
+    };
+    let into = passage.lines.start.saturating_sub(old_block.start);
+    let at_new = block.start
+        + (into as u128 * block.len() as u128 / old_block.len().max(1) as u128) as usize;
+    let block_near = near(&block, at_new);
+    let old_near = near(&old_block, passage.lines.start);
     // The other lines the same edits removed: a candidate that is more like one of them is
     // that line's rewrite, not this passage's.
-    let rivals: Vec<&str> = edits
+    let rivals: Vec<(usize, &'t str)> = edits
         .iter()
         .flat_map(|e| e.old.clone())
-        .filter(|l| !passage.lines.contains(l))
-        .filter_map(|l| old_lines.get(l).copied())
+        .filter(|l| old_near.contains(l) && !passage.lines.contains(l))
+        .filter_map(|l| old_lines.get(l).map(|t| (l, *t)))
         .collect();
     // The passage as written may survive a rewrite of the line around it, or stand elsewhere.
     // Whole sentences only: an item that merely grew a word still holds its old text, but it
     // was rewritten.
     let whole = fold_for_match(&passage.text);
-    let holds = |l: &str| {
+    let folded = follow.folded(new_lines);
+    // The folded line holds the folded passage whenever one of its sentences is it: a
+    // substring test first (one searcher for all the lines), the sentences only for the lines
+    // that pass it.
+    let finder = memchr::memmem::Finder::new(whole.as_bytes());
+    let holds = |i: usize| {
+        let (Some(l), Some(f)) = (new_lines.get(i), folded.get(i)) else {
+            return false;
+        };
         if passage.lines.len() > 1 {
-            fold_for_match(l) == whole
+            *f == whole
         } else {
-            sentences(l).iter().any(|s| fold_for_match(s) == whole)
+            finder.find(f.as_bytes()).is_some()
+                && sentences(l).iter().any(|s| fold_for_match(s) == whole)
         }
     };
-    let in_block = block
-        .clone()
-        .find(|&l| new_lines.get(l).is_some_and(|l| holds(l)));
-    if let Some(found) = in_block {
-        return unchanged(passage, Change::Elsewhere, found..found + 1, new_lines);
+    let mut found = None;
+    let elsewhere = (0..block.start).chain(block.end..new_lines.len());
+    for (n, l) in block.clone().chain(elsewhere).enumerate() {
+        if n % LINES_PER_CHECK == 0 && out_of_time() {
+            return None;
+        }
+        if holds(l) {
+            found = Some((l, block.contains(&l)));
+            break;
+        }
     }
-    if let Some(found) = new_lines.iter().position(|l| holds(l)) {
-        return unchanged(passage, Change::Moved, found..found + 1, new_lines);
+    match found {
+        Some((l, true)) => {
+            return Some(unchanged(passage, Change::Elsewhere, l..l + 1, new_lines));
+        }
+        Some((l, false)) => return Some(unchanged(passage, Change::Moved, l..l + 1, new_lines)),
+        None => {}
     }
-    let candidates = &new_lines[block.start.min(new_lines.len())..block.end.min(new_lines.len())];
-    match counterpart(passage, candidates, &rivals) {
+    let from = block_near.start.min(new_lines.len());
+    let candidates = &new_lines[from..block_near.end.min(new_lines.len())];
+    let near = Near {
+        from,
+        candidates,
+        rivals: &rivals,
+        follow,
+    };
+    Some(match counterpart(passage, &near, &out_of_time)? {
         Some((offset, text)) => {
             let values = value_changes(&passage.text, &text);
-            let line = block.start + offset;
+            let line = from + offset;
             PassageChange {
                 change: if values.is_empty() {
                     Change::Wording
@@ -151,7 +227,7 @@ pub(crate) fn classify(
             after: None,
             values: Vec::new(),
         },
-    }
+    })
 }
 
 fn unchanged(
@@ -177,43 +253,73 @@ fn unchanged(
 /// the passage rewritten: equal but for its values, or the most similar one if it is similar
 /// enough ([`COUNTERPART_SIMILARITY`]), or fairly similar ([`REWRITE_SIMILARITY`]) and no
 /// `rival` (another line the edit removed) is more like it. Returns its line's offset among the
-/// candidates and its text.
-fn counterpart(passage: &Passage, candidates: &[&str], rivals: &[&str]) -> Option<(usize, String)> {
+/// candidates and its text. `None` (outside) when `out_of_time` says so first.
+fn counterpart(
+    passage: &Passage,
+    near: &Near<'_, '_>,
+    out_of_time: &dyn Fn() -> bool,
+) -> Option<Option<(usize, String)>> {
+    let candidates = near.candidates;
     if passage.lines.len() > 1 {
         // A passage across lines is compared with the whole replacement.
         let joined = candidates.join("\n");
         let ratio =
             crate::compare::similarity(&fold_for_match(&passage.text), &fold_for_match(&joined));
-        return (!candidates.is_empty() && ratio >= COUNTERPART_SIMILARITY).then_some((0, joined));
+        return Some(
+            (!candidates.is_empty() && ratio >= COUNTERPART_SIMILARITY).then_some((0, joined)),
+        );
     }
     let masked = masked(&passage.text);
-    let mut best: Option<(usize, &str, f32)> = None;
+    let target = fold_for_match(&passage.text);
+    let mut best: Option<(usize, String, f32)> = None;
     for (i, line) in candidates.iter().enumerate() {
-        for s in sentences(line) {
-            if masked == self::masked(s) && !values_in(s).is_empty() {
-                return Some((i, s.to_string()));
-            }
+        if i % CANDIDATES_PER_CHECK == 0 && out_of_time() {
+            return None;
         }
-        if let Some((s, ratio)) = most_similar_sentence(line, &passage.text)
-            && best.is_none_or(|(_, _, r)| ratio > r)
+        let sentences = near.follow.new.of(near.from + i, line);
+        if let Some(s) = sentences.iter().find(|s| s.masked == masked && s.valued()) {
+            return Some(Some((i, s.text.to_string())));
+        }
+        if let Some((s, ratio)) = most_similar(&sentences, &target)
+            && best.as_ref().is_none_or(|(_, _, r)| ratio > *r)
         {
-            best = Some((i, s, ratio));
+            best = Some((i, s.to_string(), ratio));
         }
     }
-    let (i, sentence, ratio) = best?;
-    let claimed_by_rival = || {
-        rivals
-            .iter()
-            .any(|r| most_similar_sentence(r, sentence).is_some_and(|(_, x)| x > ratio))
+    let Some((i, sentence, ratio)) = best else {
+        return Some(None);
     };
-    let accepted =
-        ratio >= COUNTERPART_SIMILARITY || (ratio >= REWRITE_SIMILARITY && !claimed_by_rival());
-    accepted.then(|| (i, sentence.to_string()))
+    if ratio >= COUNTERPART_SIMILARITY {
+        return Some(Some((i, sentence)));
+    }
+    if ratio < REWRITE_SIMILARITY {
+        return Some(None);
+    }
+    let folded = fold_for_match(&sentence);
+    for (n, &(l, r)) in near.rivals.iter().enumerate() {
+        if n % CANDIDATES_PER_CHECK == 0 && out_of_time() {
+            return None;
+        }
+        let sentences = near.follow.old.of(l, r);
+        if most_similar(&sentences, &folded).is_some_and(|(_, x)| x > ratio) {
+            return Some(None);
+        }
+    }
+    Some(Some((i, sentence)))
+}
+
+/// Where a passage's counterpart is looked for: the new lines near its place (from line
+/// `from` on), the other old lines the same edit removed, and the shared sentences.
+struct Near<'n, 't> {
+    from: usize,
+    candidates: &'n [&'t str],
+    rivals: &'n [(usize, &'t str)],
+    follow: &'n Follow<'t>,
 }
 
 /// A sentence folded with its typed values replaced by their kind: "within 45 calendar days"
 /// and "within 30 calendar days" mask alike.
-fn masked(sentence: &str) -> String {
+pub(super) fn masked(sentence: &str) -> String {
     let mut out = String::with_capacity(sentence.len());
     let mut at = 0;
     for v in values_in(sentence) {

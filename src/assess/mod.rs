@@ -10,10 +10,12 @@
 //!   quote.rs    quote matching, the lines a quote is on, the closest passage
 //!   passage.rs  a fact's passage: its sentence, list item or table row
 //!   change.rs   value / wording / gone / moved / elsewhere
+//!   follow.rs   what the facts of one changed source share while they are followed
 //!   values/     typed values in a line (durations, money, MCI, dates, …) and their changes
 //! ```
 
 mod change;
+mod follow;
 mod passage;
 mod quote;
 mod values;
@@ -37,6 +39,7 @@ pub(crate) fn first_date(text: &str) -> Option<NaiveDate> {
 }
 
 use crate::compare::{Diff, HunkRange, TextChange};
+use crate::dom::Deadline;
 use crate::outcome::{Flag, Outcome};
 use crate::registry::{Fact, FactId};
 
@@ -66,6 +69,8 @@ pub(crate) fn freshness(
 struct ChangedSource<'a> {
     baseline: CurrentText<'a>,
     diff: &'a Diff,
+    /// What following passages through the edit shares among the source's facts.
+    follow: change::Follow<'a>,
 }
 
 /// What a source's capture gives its facts to be judged against.
@@ -78,6 +83,10 @@ pub(crate) struct Against<'a> {
     /// The capture can re-verify facts (`Capture::is_evidence`); never so in `status`, which
     /// only reads what checks recorded.
     pub(crate) evidence: bool,
+    /// When the work on this source must end (see `check`): past it, the facts not yet
+    /// followed through the edit are assessed roughly, each flagged `source_changed`, and
+    /// closest passages are no longer searched for.
+    pub(crate) deadline: Option<Deadline>,
 }
 
 /// The day facts are judged on, and whether a re-verification moves their date today
@@ -110,24 +119,47 @@ pub(crate) struct Assessment {
     pub(crate) change: Option<PassageChange>,
     /// What the edit did to each passage of the quote in the baseline (one per occurrence).
     pub(crate) changes: Vec<PassageChange>,
+    /// The time for the source ran out before this fact's passage was followed through the
+    /// edit: it is flagged `source_changed` without a `change`, for a person to read.
+    pub(crate) rough: bool,
 }
 
 /// Judges one fact. `current` is the text captured this run (`None` when the source failed);
 /// `changed` is given when the source changed against its baseline.
-fn assess(
+fn assess<'t>(
     fact: &Fact,
     day: Day,
     against: &Against<'_>,
-    current: Option<&CurrentText<'_>>,
-    changed: Option<&ChangedSource<'_>>,
+    current: Option<&CurrentText<'t>>,
+    changed: Option<&ChangedSource<'t>>,
 ) -> Assessment {
     let outcome = against.outcome;
+    let deadline = against.deadline.as_ref();
+    let out_of_time = || deadline.is_some_and(Deadline::passed);
     let mut flags = Vec::new();
+    let mut rough = false;
     let changes: Vec<PassageChange> = match (changed, current, &fact.quote) {
-        (Some(changed), Some(current), Some(quote)) => place(&changed.baseline, quote)
-            .iter()
-            .map(|p| change::classify(p, changed.diff, changed.baseline.lines(), current.lines()))
-            .collect(),
+        (Some(changed), Some(current), Some(quote)) if !out_of_time() => {
+            let followed: Option<Vec<PassageChange>> = place(&changed.baseline, quote)
+                .iter()
+                .map(|p| {
+                    change::classify_by(
+                        p,
+                        changed.diff,
+                        changed.baseline.lines(),
+                        current.lines(),
+                        &changed.follow,
+                        deadline,
+                    )
+                })
+                .collect();
+            rough = followed.is_none();
+            followed.unwrap_or_default()
+        }
+        (Some(_), Some(_), Some(_)) => {
+            rough = true;
+            Vec::new()
+        }
         _ => Vec::new(),
     };
     let change = most_telling(&changes).cloned();
@@ -141,7 +173,11 @@ fn assess(
     match current {
         Some(current) if outcome.is_good() => {
             if let Some(quote) = &fact.quote {
-                let evidence = evidence(current, quote);
+                let evidence = if out_of_time() {
+                    evidence_found(current, quote)
+                } else {
+                    evidence(current, quote)
+                };
                 quote_found = Some(evidence.found());
                 quote_count = Some(evidence.passages.len());
                 if !evidence.found() {
@@ -184,6 +220,7 @@ fn assess(
         closest_passage,
         change,
         changes,
+        rough,
     }
 }
 
@@ -200,6 +237,19 @@ pub(crate) struct Evidence {
 impl Evidence {
     pub(crate) fn found(&self) -> bool {
         !self.passages.is_empty()
+    }
+}
+
+/// [`evidence`] without the search for a closest passage: what is left to do once the time for
+/// a source has run out.
+fn evidence_found(text: &CurrentText<'_>, quote: &str) -> Evidence {
+    let passages: Vec<String> = passage::locate_all(text, quote)
+        .into_iter()
+        .map(|p| p.text)
+        .collect();
+    Evidence {
+        passages,
+        closest: None,
     }
 }
 
@@ -294,12 +344,13 @@ pub(crate) fn assess_source(
         .map(|c| ChangedSource {
             baseline: CurrentText::new(&c.baseline_text),
             diff: &c.diff,
+            follow: change::Follow::default(),
         });
     let assessed: Vec<Assessment> = facts
         .iter()
         .map(|fact| assess(fact, day, against, current.as_ref(), changed.as_ref()))
         .collect();
-    let coverage = match against.change {
+    let mut coverage = match against.change {
         Some(c) => {
             let pairs: Vec<(&Fact, &Assessment)> =
                 facts.iter().copied().zip(assessed.iter()).collect();
@@ -307,6 +358,7 @@ pub(crate) fn assess_source(
         }
         None => Coverage::default(),
     };
+    coverage.rough = assessed.iter().filter(|a| a.rough).count();
     (assessed, coverage)
 }
 
@@ -345,6 +397,8 @@ pub(crate) struct Coverage {
     /// of the old and the new text, either may be empty): new official text nobody quotes,
     /// which a person should read.
     pub(crate) uncovered: Vec<HunkRange>,
+    /// How many facts were assessed roughly: the time for the source ran out first.
+    pub(crate) rough: usize,
 }
 
 fn coverage(diff: &Diff, facts: &[(&Fact, &Assessment)]) -> Coverage {
@@ -380,12 +434,19 @@ fn coverage(diff: &Diff, facts: &[(&Fact, &Assessment)]) -> Coverage {
         .map(|(_, c)| *c)
         .filter(|c| c.change != Change::Elsewhere)
         .collect();
-    let removed_covered = |l: usize| explained.iter().any(|c| c.before.lines.contains(&l));
-    let added_covered = |l: usize| {
-        explained
-            .iter()
-            .any(|c| c.after.as_ref().is_some_and(|p| p.lines.contains(&l)))
-    };
+    // Sets of lines, so a rewrite of many lines with many facts costs lines + facts, not their
+    // product.
+    let removed: std::collections::HashSet<usize> = explained
+        .iter()
+        .flat_map(|c| c.before.lines.clone())
+        .collect();
+    let added: std::collections::HashSet<usize> = explained
+        .iter()
+        .filter_map(|c| c.after.as_ref())
+        .flat_map(|p| p.lines.clone())
+        .collect();
+    let removed_covered = |l: usize| removed.contains(&l);
+    let added_covered = |l: usize| added.contains(&l);
     let mut uncovered = Vec::new();
     for edit in &diff.changes {
         let old = runs(edit.old.clone().filter(|&l| !removed_covered(l)));
@@ -412,6 +473,7 @@ fn coverage(diff: &Diff, facts: &[(&Fact, &Assessment)]) -> Coverage {
     Coverage {
         hunk_facts,
         uncovered,
+        rough: 0,
     }
 }
 

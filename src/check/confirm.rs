@@ -93,10 +93,19 @@ impl Job {
     /// The second fetch, through the host's gate; a challenge on it is a failure like any wall:
     /// it never stands beside the first text as an "unstable" page.
     async fn fetch_again(&self, fetcher: &Fetcher) -> (Capture, Option<crate::fetch::Slot>) {
-        let (mut second, slot) = match fetcher.get_body(&self.source).await {
+        let asked = std::time::Instant::now();
+        let fetched = fetcher.get_body(&self.source).await;
+        // The wait for the second answer is network time, not time for work on the page.
+        self.waited(asked.elapsed());
+        let (mut second, slot) = match fetched {
             Ok((response, slot)) => {
-                let timeout = self.registry().settings.timeout;
-                let extracted = crate::extract::extract(&self.source, &response, timeout).await;
+                let deadline = self.deadline();
+                let extract = crate::extract::extract_by(&self.source, &response, &deadline);
+                let extracted = if response.body.len() >= super::source::HEAVY_BODY {
+                    super::source::heavy_async(extract).await
+                } else {
+                    extract.await
+                };
                 (Capture::fresh(response, extracted), Some(slot))
             }
             Err(e) => (Capture::failed(&e), None),

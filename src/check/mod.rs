@@ -9,11 +9,17 @@
 //! row, never an error of the run; only trouble with the store itself (I/O, a corrupt state
 //! file) stops the check.
 //!
-//! The CPU work runs inline on the runtime's worker threads (one per core), not on the blocking
-//! pool: it is short (about a millisecond a page), holds no DOM across an await (scraper's `Html`
-//! is not `Send` and never crosses one), and the hand-off to another thread per page cost about
-//! a fifth of the wall time at 1,000 pages. A worker busy parsing is the point of a CPU-bound
-//! batch job; fetches in flight wait for the next free worker.
+//! The CPU work of an ordinary page runs inline on the runtime's worker threads (one per core),
+//! not on the blocking pool: it is short (about a millisecond a page), holds no DOM across an
+//! await (scraper's `Html` is not `Send` and never crosses one), and the hand-off to another
+//! thread per page cost about a fifth of the wall time at 1,000 pages. A large body (256 KiB and
+//! up) or a changed page, whose work can take seconds, is done under `block_in_place`: the
+//! worker hands its other tasks to another thread first, so fetches in flight go on and their
+//! timeouts measure the network, not another source's parse.
+//!
+//! All the work on one source's page shares one deadline, `timeout_secs` from the moment its
+//! body is in (`Job::deadline`): extraction, the selector search, re-extraction, assessment.
+//! Past it each stage stops and says so, and facts stay flagged (docs/registry.md, "Limits").
 //!
 //! ```text
 //! check/
@@ -50,14 +56,14 @@ use crate::term::Progress;
 pub(crate) use output::Output;
 use plan::Lanes;
 pub(crate) use refresh::{RefreshError, write_verified};
-pub(crate) use shard::Shard;
+pub(crate) use shard::{Shard, merge_store};
 use source::{Job, Shared};
 
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum CheckError {
-    #[error("unknown source {0:?}{1}")]
+    #[error("unknown source {shown}{hint}", shown = crate::registry::shown_id(.0), hint = .1)]
     UnknownSource(String, String),
-    #[error("unknown route {0:?}{1}")]
+    #[error("unknown route {shown}{hint}", shown = crate::registry::shown_id(.0), hint = .1)]
     UnknownRoute(String, String),
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -243,16 +249,37 @@ async fn finish(
     // A shard waits here for the others to be done with the files they all write.
     let _shared = store.shared_files()?;
     if !refreshed.is_empty() {
-        write_verified(
+        let skipped = write_verified(
             registry,
             store,
             &refreshed,
             request.today,
             VerifiedBy::Machine,
         )?;
+        // Edited by hand during the run: the row says what the file still says.
+        for f in report.facts.iter_mut().filter(|f| skipped.contains(&f.id)) {
+            let Some(fact) = registry.fact(f.id.as_str()) else {
+                continue;
+            };
+            let fresh =
+                crate::assess::freshness(fact.last_verified, fact.stale_after_days, request.today);
+            f.refreshed = false;
+            f.verified_by = None;
+            (f.last_verified, f.age_days, f.due) = (fact.last_verified, fresh.age_days, fresh.due);
+            if fresh.stale && !f.flags.contains(&crate::outcome::Flag::Stale) {
+                f.flags.insert(0, crate::outcome::Flag::Stale);
+            }
+        }
+        if !skipped.is_empty() {
+            report.summarise();
+        }
     }
-    // Merged fact by fact: a partial check leaves the others as they were.
+    // Merged fact by fact: a partial check leaves the others as they were; a fact no longer
+    // in sources.toml is dropped (its verifications stay in VERIFICATIONS.jsonl).
     store.update_ledger(|ledger| {
+        ledger
+            .facts
+            .retain(|id, _| registry.fact(id.as_str()).is_some());
         for f in &report.facts {
             if let Some(day) = f.machine_verified {
                 let record = ledger.facts.entry(f.id.clone()).or_default();
@@ -263,7 +290,7 @@ async fn finish(
     if store.is_shard() {
         // The last check is all shards' latest rows together: `report` after every shard
         // has run shows what one whole run would.
-        let whole = shard_into_last_check(registry, store, report)?;
+        let whole = shard::into_last_check(registry, store, report)?;
         store.save_last_check(|out| crate::report::write_pretty_json(out, &whole))?;
     } else {
         store.save_last_check(|out| crate::report::write_pretty_json(out, &*report))?;
@@ -275,46 +302,4 @@ async fn finish(
         notifier.announce(store, report).await;
     }
     Ok(())
-}
-
-/// This shard's rows put in place of the ones its sources had in the last check's report, and
-/// the routes judged again over every fact; rows of other shards (and of sources since removed
-/// from `sources.toml`: dropped) as they were.
-fn shard_into_last_check(
-    registry: &Registry,
-    store: &Store,
-    report: &Report,
-) -> Result<Report, CheckError> {
-    let mut whole = report.clone();
-    let Some(bytes) = store.load_last_check()? else {
-        return Ok(whole);
-    };
-    let Ok(last) = serde_json::from_slice::<Report>(&bytes) else {
-        // A damaged report is rebuilt by the shards to come.
-        return Ok(whole);
-    };
-    let ours: std::collections::HashSet<&str> =
-        report.sources.iter().map(|s| s.id.as_str()).collect();
-    let theirs = |source: &str| !ours.contains(source) && registry.source(source).is_some();
-    whole
-        .sources
-        .extend(last.sources.into_iter().filter(|s| theirs(&s.id)));
-    whole.facts.extend(
-        last.facts
-            .into_iter()
-            .filter(|f| theirs(&f.source) && registry.fact(&f.id).is_some()),
-    );
-    whole
-        .sources
-        .sort_by_key(|s| registry.source_pos(&s.id).unwrap_or(usize::MAX));
-    whole.facts.sort_by_key(|f| registry.fact_pos(&f.id));
-    let mut pages = HashMap::new();
-    for route in registry.routes.iter().filter(|r| r.page.is_some()) {
-        if let Some(capture) = crate::site::load(store, &route.id)? {
-            pages.insert(route.id.clone(), capture);
-        }
-    }
-    whole.routes = crate::report::routes::judge_pages(registry, &pages, &mut whole.facts);
-    whole.summarise();
-    Ok(whole)
 }

@@ -11,6 +11,7 @@ use super::plan::SourcePlan;
 use crate::assess::{Against, Day, assess_source};
 use crate::capture::Capture;
 use crate::compare::{self, Comparison};
+use crate::dom::Deadline;
 use crate::fetch::{Fetched, Fetcher, Slot};
 use crate::outcome::Outcome;
 use crate::registry::{Fact, FactPos, Registry, Source, WallRule};
@@ -52,6 +53,40 @@ pub(super) struct Job {
     /// The baseline cannot be held against this capture line by line (see
     /// [`Job::keep_unusable_baseline`]).
     baseline_unusable: bool,
+    /// The one deadline for the work on this source's page (see [`Job::deadline`]), set when
+    /// the work starts.
+    work: std::sync::Mutex<Option<Deadline>>,
+}
+
+/// A body this large, or a changed page, is worked on with [`heavy`]: its parse, search or
+/// assessment can take seconds, and other sources' requests must not wait for a worker
+/// meanwhile (their timeouts run while they wait).
+pub(super) const HEAVY_BODY: usize = 256 * 1024;
+
+/// Runs CPU work that may be long where it does not hold up the runtime: the worker thread
+/// hands its other tasks to another thread first (`block_in_place`), so fetches in flight go on
+/// and their timeouts measure the network, not another source's parse. No DOM crosses a thread.
+pub(super) fn heavy<R>(work: impl FnOnce() -> R) -> R {
+    if multi_thread() {
+        tokio::task::block_in_place(work)
+    } else {
+        work()
+    }
+}
+
+/// [`heavy`] for work that is a future (extraction, which may run `pdftotext`).
+pub(super) async fn heavy_async<F: std::future::Future>(work: F) -> F::Output {
+    if multi_thread() {
+        tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(work))
+    } else {
+        work.await
+    }
+}
+
+/// `block_in_place` needs the multi-thread runtime (every command's: see `runtime`).
+fn multi_thread() -> bool {
+    tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread)
 }
 
 /// A capture, and what it took to get it.
@@ -79,6 +114,25 @@ impl Job {
             notes: Vec::new(),
             baseline_text: None,
             baseline_unusable: false,
+            work: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// The deadline for everything done with this source's page once it is fetched: parse,
+    /// extraction, the selector search, re-extraction of the baseline, the diff's assessment.
+    /// It is `timeout_secs` from the moment the first body is in (the network part has its own
+    /// `timeout_secs` per request); a confirming fetch moves it on by the time it waited
+    /// ([`Job::waited`]). Past it, each stage stops and says so (docs/outcomes.md).
+    pub(super) fn deadline(&self) -> Deadline {
+        let mut work = self.work.lock().expect("never poisoned");
+        *work.get_or_insert_with(|| Deadline::after(self.registry().settings.timeout))
+    }
+
+    /// Time spent waiting on the network again is not time for work.
+    pub(super) fn waited(&self, by: std::time::Duration) {
+        let mut work = self.work.lock().expect("never poisoned");
+        if let Some(d) = work.as_mut() {
+            *d = d.later(by);
         }
     }
 
@@ -116,7 +170,15 @@ impl Job {
         if self.registry().settings.confirm_changes {
             taken = self.confirm(fetcher, taken).await?;
         }
-        self.process(taken, started)
+        // A page that differs from its baseline is diffed and its facts followed through the
+        // edit: possibly long work.
+        let differs =
+            self.state.baseline.as_ref().map(|b| b.sha256.as_str()) != taken.capture.sha256();
+        if differs {
+            heavy(|| self.process(taken, started))
+        } else {
+            self.process(taken, started)
+        }
     }
 
     /// When the source's extraction settings (select, exclude, ignore, charset, format, the
@@ -237,9 +299,14 @@ impl Job {
             moved_to: None,
             wall_words: None,
         };
-        let again = crate::extract::extract(&self.source, &response, settings.timeout)
-            .await
-            .map_err(|e| format!("it does not read with today's settings: {e}"))?;
+        let deadline = self.deadline();
+        let again = heavy_async(crate::extract::extract_by(
+            &self.source,
+            &response,
+            &deadline,
+        ))
+        .await
+        .map_err(|e| format!("it does not read with today's settings: {e}"))?;
         Ok((again, response.body))
     }
 
@@ -292,7 +359,7 @@ impl Job {
             };
             let (final_url, answered) = match fetched {
                 Fetched::Body(response) => {
-                    let timeout = self.registry().settings.timeout;
+                    let deadline = self.deadline();
                     let quotes: Vec<&str> =
                         self.facts().filter_map(|f| f.quote.as_deref()).collect();
                     let allow = || {
@@ -303,10 +370,14 @@ impl Job {
                             })
                             .is_ok()
                     };
-                    let extracted = crate::extract::extract_suggesting(
-                        source, &response, timeout, &quotes, allow,
-                    )
-                    .await;
+                    let extract = crate::extract::extract_suggesting(
+                        source, &response, &deadline, &quotes, allow,
+                    );
+                    let extracted = if response.body.len() >= HEAVY_BODY {
+                        heavy_async(extract).await
+                    } else {
+                        extract.await
+                    };
                     return Ok(self.taken(
                         Capture::fresh(response, extracted),
                         damaged,
@@ -362,7 +433,7 @@ impl Job {
             let seen = seen.finished(started, &source.extract_fingerprint);
             state = store.record(&seen, compare::outcome(baseline, &seen), &state, false)?;
         }
-        let capture = taken.capture.finished(started, &source.extract_fingerprint);
+        let mut capture = taken.capture.finished(started, &source.extract_fingerprint);
         let outcome = compare::outcome(baseline, &capture);
         let repair = taken.damaged.is_some() && taken.damaged.as_deref() == capture.sha256();
         let state = store.record(&capture, outcome, &state, repair)?;
@@ -382,8 +453,19 @@ impl Job {
             text: capture.text(),
             change: comparison.change.as_ref(),
             evidence: capture.is_evidence(),
+            deadline: Some(self.deadline()),
         };
         let (assessed, coverage) = assess_source(&facts, self.shared.day, &against);
+        if coverage.rough > 0 {
+            tracing::warn!(source = %source.id, facts = coverage.rough, "assessed roughly: time limit");
+            capture.meta.notes.push(format!(
+                "facts assessed roughly: the page changed too much to follow each passage \
+                 within the time limit ({} s after the fetch); {} of them are flagged \
+                 source_changed without a change kind, for a person to read",
+                self.registry().settings.timeout.as_secs(),
+                coverage.rough
+            ));
+        }
         let row = SourceReport::new(source, &capture, &comparison, coverage);
         let checked = Checked {
             at: capture.meta.at,

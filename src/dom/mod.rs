@@ -56,6 +56,25 @@ impl Deadline {
         }
     }
 
+    /// The time left, zero once it is up.
+    pub(crate) fn remaining(&self) -> Duration {
+        self.at.saturating_duration_since(Instant::now())
+    }
+
+    /// Whether the time is up.
+    pub(crate) fn passed(&self) -> bool {
+        Instant::now() >= self.at
+    }
+
+    /// The same deadline moved later by `by`: time spent waiting on the network again (a
+    /// confirming fetch) is not time for work.
+    pub(crate) fn later(self, by: Duration) -> Deadline {
+        Deadline {
+            at: self.at + by,
+            budget: self.budget,
+        }
+    }
+
     /// `Err` once the time is up.
     pub(crate) fn check(&self) -> Result<(), DomError> {
         if Instant::now() >= self.at {

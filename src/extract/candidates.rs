@@ -6,17 +6,20 @@
 //! applied, quotes folded as checks fold them): from `<body>` down, into every element whose
 //! text holds at least one quote. Each such element is named `tag#id`, `tag.class` (one per
 //! class) or, for `main` and `article`, by its tag, skipping names that look generated (see
-//! [`looks_generated`]). Every name is then run through the same extraction as a check
+//! `names::looks_generated`). Every name is then run through the same extraction as a check
 //! (`html::extract_doc`), on the whole page, and offered only if the text it selects really
 //! holds a quote; its quote count and text size are those of that run.
 //!
 //! Ranking: more quotes held first; then less text (the tightest block); then an id before a
 //! class before a bare tag; then fewer elements matched, then the shorter selector.
 
+use std::collections::HashMap;
+
 use regex::Regex;
 use scraper::{ElementRef, Html, Selector};
 
 use super::html::{Scope, extract_doc, walk_from};
+use super::names::{is_plain_ident, looks_generated};
 use super::writer::TextWriter;
 use super::{finish, html_text};
 use crate::dom::Deadline;
@@ -49,38 +52,80 @@ enum Kind {
 const LISTED: usize = 8;
 /// Names verified at most (each is one walk of the page), best estimates first.
 const VERIFIED: usize = 40;
-/// The most the search may take: a hostile page must not hold up a check's report or a probe.
-const BUDGET: std::time::Duration = std::time::Duration::from_secs(10);
+/// Elements looked at between two looks at the deadline while matches are counted.
+const ELEMENTS_PER_CHECK: usize = 1024;
 
-/// The ranked candidates for `quotes` on an HTML response (none for JSON or PDF), under the
-/// source's `exclude` and `ignore`; its `select` plays no part.
-pub(crate) fn candidates(source: &Source, response: &Response, quotes: &[&str]) -> Vec<Candidate> {
-    let Some(html) = html_text(source, response) else {
-        return Vec::new();
-    };
-    let deadline = Deadline::after(BUDGET);
-    let Ok(doc) = crate::dom::parse_document(&html, &deadline) else {
-        return Vec::new();
-    };
-    in_doc(&doc, &source.exclude, &source.ignore, quotes, &deadline)
+/// What a search found, and whether its deadline cut it short (then the candidates are those
+/// verified by then, possibly none).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Search {
+    pub(crate) found: Vec<Candidate>,
+    pub(crate) cut_short: bool,
 }
 
-/// The hint of a `selector_missing` error: where the quotes are, and the `select` to write.
-pub(super) fn suggestion(source: &Source, response: &Response, quotes: &[&str]) -> Option<String> {
+/// The ranked candidates for `quotes` on an HTML response (none for JSON or PDF), under the
+/// source's `exclude` and `ignore`; its `select` plays no part. The search ends by `deadline`
+/// (the one of the check's source, or of the probe), whatever the page.
+pub(crate) fn candidates(
+    source: &Source,
+    response: &Response,
+    quotes: &[&str],
+    deadline: &Deadline,
+) -> Search {
+    let Some(html) = html_text(source, response) else {
+        return Search::default();
+    };
+    let Ok(doc) = crate::dom::parse_document(&html, deadline) else {
+        return Search {
+            found: Vec::new(),
+            cut_short: deadline.passed(),
+        };
+    };
+    in_doc(&doc, &source.exclude, &source.ignore, quotes, deadline)
+}
+
+/// The hint of a `selector_missing` error: where the quotes are, and the `select` to write; or
+/// that the search for one ran out of time.
+pub(super) fn suggestion(
+    source: &Source,
+    response: &Response,
+    quotes: &[&str],
+    deadline: &Deadline,
+) -> Option<String> {
     let total = folded_quotes(quotes).len();
     if total == 0 {
         return None;
     }
-    let best = candidates(source, response, quotes).into_iter().next()?;
+    hint(&candidates(source, response, quotes, deadline), quotes)
+}
+
+/// The words of a `selector_missing` hint for a search already made.
+pub(crate) fn hint(search: &Search, quotes: &[&str]) -> Option<String> {
+    let total = folded_quotes(quotes).len();
+    if total == 0 {
+        return None;
+    }
+    let Some(best) = search.found.first() else {
+        return search.cut_short.then(|| {
+            "the search for a selector holding the quotes was cut short at the source's time \
+             limit"
+                .to_string()
+        });
+    };
     let place = match (best.quotes_found, total) {
         (_, 1) => "the quote is in".to_string(),
         (found, total) if found == total => "the quotes are in".to_string(),
         (found, total) => format!("{found} of {total} quotes are in"),
     };
     Some(format!(
-        "{place} `{sel}` (try select = [{}])",
+        "{place} `{sel}` (try select = [{}]){cut}",
         toml_edit::Value::from(best.selector.as_str()),
-        sel = best.selector
+        sel = best.selector,
+        cut = if search.cut_short {
+            " (the search was cut short at the source's time limit)"
+        } else {
+            ""
+        }
     ))
 }
 
@@ -102,7 +147,7 @@ fn in_doc(
     ignore: &[Regex],
     quotes: &[&str],
     deadline: &Deadline,
-) -> Vec<Candidate> {
+) -> Search {
     let quotes = folded_quotes(quotes);
     let held = |text: &str| {
         let folded = fold_for_quote(text);
@@ -111,56 +156,78 @@ fn in_doc(
             .filter(|q| !quote_spans(&folded, q).is_empty())
             .count()
     };
+    let mut search = Search::default();
     if quotes.is_empty() {
-        return Vec::new();
+        return search;
     }
     let body = Selector::parse("body").expect("a valid selector");
     let Some(body) = doc.select(&body).next() else {
-        return Vec::new();
+        return search;
     };
     // Elements whose own text holds a quote, found top-down (an element holds no quote its
-    // parent does not), each with the estimate its own text gives.
+    // parent does not), each with the estimate its own text gives; `seen` finds a name's entry
+    // at once, so a page of a hundred thousand named holders costs as many steps, not their
+    // square. The deadline is looked at on every element: each one is a walk of its own.
     let mut names: Vec<(String, Kind, usize, usize)> = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
     let mut stack = vec![body];
     while let Some(el) = stack.pop() {
-        let Some(text) = element_text(el, exclude, ignore, deadline) else {
-            break;
+        let text = match deadline.check() {
+            Ok(()) => element_text(el, exclude, ignore, deadline),
+            Err(_) => None,
+        };
+        let Some(text) = text else {
+            search.cut_short = true;
+            return search;
         };
         let found = held(&text);
         if found == 0 {
             continue;
         }
         for (name, kind) in names_of(el) {
-            match names.iter_mut().find(|n| n.0 == name) {
+            match seen.get(&name) {
                 // A class on several holders: the estimate of the best of them.
-                Some(n) => {
+                Some(&i) => {
+                    let n = &mut names[i];
                     if (found, usize::MAX - text.len()) > (n.2, usize::MAX - n.3) {
                         (n.2, n.3) = (found, text.len());
                     }
                 }
-                None => names.push((name, kind, found, text.len())),
+                None => {
+                    seen.insert(name.clone(), names.len());
+                    names.push((name, kind, found, text.len()));
+                }
             }
         }
         stack.extend(el.child_elements());
     }
+    drop(seen);
     names.sort_by(|a, b| b.2.cmp(&a.2).then(a.3.cmp(&b.3)).then(a.1.cmp(&b.1)));
     names.truncate(VERIFIED);
 
-    let mut out: Vec<Candidate> = Vec::new();
+    let out = &mut search.found;
     for (name, kind, _, _) in names {
         let Ok(selector) = Selector::parse(&name) else {
             continue;
         };
-        let matches = doc.select(&selector).count();
-        let Ok(extracted) = extract_doc(
+        let Some(matches) = count_matches(doc, &selector, deadline) else {
+            search.cut_short = true;
+            break;
+        };
+        let extracted = match extract_doc(
             doc,
             std::slice::from_ref(&selector),
             std::slice::from_ref(&name),
             exclude,
             ignore,
             deadline,
-        ) else {
-            continue;
+        ) {
+            Ok(extracted) => extracted,
+            Err(_) if deadline.passed() => {
+                search.cut_short = true;
+                break;
+            }
+            Err(_) => continue,
         };
         let found = held(&extracted.text);
         if found > 0 {
@@ -183,7 +250,19 @@ fn in_doc(
             .then(a.selector.cmp(&b.selector))
     });
     out.truncate(LISTED);
-    out
+    search
+}
+
+/// How many elements of the page `selector` matches; `None` once the deadline has passed.
+fn count_matches(doc: &Html, selector: &Selector, deadline: &Deadline) -> Option<usize> {
+    let mut matches = 0;
+    for (i, _) in doc.select(selector).enumerate() {
+        if i % ELEMENTS_PER_CHECK == 0 && deadline.passed() {
+            return None;
+        }
+        matches += 1;
+    }
+    (!deadline.passed()).then_some(matches)
 }
 
 /// The normalised text of one element, as a selector matching only it would capture; `None`
@@ -222,87 +301,15 @@ fn names_of(el: ElementRef<'_>) -> Vec<(String, Kind)> {
     out
 }
 
-/// A name usable in a selector without escaping: `[A-Za-z][A-Za-z0-9_-]*`.
-fn is_plain_ident(name: &str) -> bool {
-    let mut bytes = name.bytes();
-    bytes.next().is_some_and(|b| b.is_ascii_alphabetic())
-        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
-/// Whether a class or id looks made by a tool or a counter rather than written by a person, so
-/// that it may change with the next build or the next page (docs: README "Tuning a source").
-/// Such a name is:
-///
-/// - shorter than 2 or longer than 40 characters (minified, or a hash with words around it);
-/// - starting with `_` or `-`, or with a prefix of CSS-in-JS and framework output: `css-`
-///   (Emotion), `sc-` (styled-components), `jsx-` (styled-jsx), `svelte-`, `astro-`, `emotion-`,
-///   `ng-` (Angular's state classes), `jss`;
-/// - holding a digit anywhere: numbered (`item-3`, `post-1234`, `col-md-6`) or hashed
-///   (`css-1x2y3z`, `sc-abc123`, `Title_title__3xYz1`);
-/// - a CSS Modules hash after `__` that mixes upper and lower case (`Title_title__aBcDe`), where
-///   BEM's `block__element` stays lower case;
-/// - a state or layout utility that says nothing about content: `active`, `current`,
-///   `selected`, `open`, `show`, `hidden`, `visible`, `disabled`, `collapse(d)`, `fade`, `in`,
-///   `clearfix`, `row`, `col`, `container(-fluid)`, `wrapper`, `flex`, `d-flex`, `pull-*`,
-///   `float-*`, `text-left|center|right`, or starting with `is-` / `has-`.
-pub(crate) fn looks_generated(name: &str) -> bool {
-    const PREFIXES: &[&str] = &[
-        "_", "-", "css-", "sc-", "jsx-", "svelte-", "astro-", "emotion-", "ng-", "jss", "is-",
-        "has-", "pull-", "float-",
-    ];
-    const UTILITY: &[&str] = &[
-        "active",
-        "current",
-        "selected",
-        "open",
-        "opened",
-        "show",
-        "shown",
-        "hidden",
-        "visible",
-        "disabled",
-        "collapse",
-        "collapsed",
-        "fade",
-        "in",
-        "clearfix",
-        "row",
-        "col",
-        "container",
-        "container-fluid",
-        "wrapper",
-        "flex",
-        "d-flex",
-        "text-left",
-        "text-center",
-        "text-right",
-    ];
-    let len = name.chars().count();
-    if !(2..=40).contains(&len) {
-        return true;
-    }
-    let lower = name.to_ascii_lowercase();
-    if PREFIXES.iter().any(|p| lower.starts_with(p)) || UTILITY.contains(&lower.as_str()) {
-        return true;
-    }
-    if name.bytes().any(|b| b.is_ascii_digit()) {
-        return true;
-    }
-    name.split("__").skip(1).any(|part| {
-        let seg = part.split(['-', '_']).next().unwrap_or_default();
-        let upper_inside = seg.chars().skip(1).any(|c| c.is_ascii_uppercase());
-        let lower_any = seg.chars().any(|c| c.is_ascii_lowercase());
-        seg.len() >= 5 && upper_inside && lower_any
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    const BUDGET: std::time::Duration = std::time::Duration::from_secs(10);
+
     fn doc_candidates(html: &str, quotes: &[&str]) -> Vec<Candidate> {
         let deadline = Deadline::after(BUDGET);
-        in_doc(&Html::parse_document(html), &[], &[], quotes, &deadline)
+        in_doc(&Html::parse_document(html), &[], &[], quotes, &deadline).found
     }
 
     /// header, nav, the content block, footer: the shape of an egov.kz service page.
@@ -382,6 +389,7 @@ mod tests {
                 &["45 calendar days"],
                 &Deadline::after(BUDGET)
             )
+            .found
             .is_empty()
         );
         assert_eq!(
@@ -391,47 +399,11 @@ mod tests {
                 &[],
                 &["45 calendar days"],
                 &Deadline::after(BUDGET)
-            )[0]
-            .selector,
+            )
+            .found[0]
+                .selector,
             "span.share"
         );
-    }
-
-    #[test]
-    fn generated_names_are_refused() {
-        let long = "x".repeat(41);
-        for name in [
-            "css-1x2y3z",
-            "sc-abc123",
-            "sc-bdVaJa",
-            "jsx-2345",
-            "svelte-xyz",
-            "item-3",
-            "post-1234",
-            "col-md-6",
-            "Title_title__3xYz1",
-            "Title_title__aBcDe",
-            "_app",
-            "a",
-            "active",
-            "is-open",
-            "ng-star-inserted",
-            long.as_str(),
-        ] {
-            assert!(looks_generated(name), "{name}");
-        }
-        for name in [
-            "info-block-horizontal",
-            "content",
-            "page",
-            "breadcrumbs",
-            "service-info",
-            "block__element",
-            "serviceInfo",
-            "egov-content",
-        ] {
-            assert!(!looks_generated(name), "{name}");
-        }
     }
 
     #[test]

@@ -14,6 +14,7 @@
 //!   json.rs     JSON Pointers, HTML strings, one leaf per line
 //!   pdf.rs      pdftotext on tokio::process
 //!   candidates.rs  selectors that would capture given quotes (probe, selector_missing hints)
+//!   names.rs    which ids and classes a person wrote (not generated ones)
 //! ```
 //!
 //! HTML and JSON extraction is synchronous CPU work; `scraper::Html` is not `Send`, so a parsed
@@ -23,12 +24,15 @@
 //! it is for `pdftotext`. A deadline checked inside the work, not `spawn_blocking` under a
 //! timeout: a blocking thread cannot be stopped, so a timed-out parse would go on burning a core
 //! (and hold up the runtime's exit), and the hand-off would cost every page, not just the rare
-//! hostile one.
+//! hostile one. A check gives one deadline to a source's extraction and its selector search
+//! together ([`extract_by`], [`extract_suggesting`]); `check` moves large pages off the threads
+//! that drive requests (src/check/mod.rs).
 
 mod candidates;
 mod charset;
 mod html;
 mod json;
+mod names;
 mod pdf;
 mod writer;
 
@@ -42,7 +46,7 @@ use crate::fetch::Response;
 use crate::outcome::Outcome;
 use crate::registry::{Format, Source};
 use crate::text::{nfc, sha256_hex};
-pub(crate) use candidates::{Candidate, candidates};
+pub(crate) use candidates::{Candidate, candidates, hint};
 pub(crate) use charset::decode;
 use writer::TextWriter;
 
@@ -95,7 +99,17 @@ pub(crate) async fn extract(
     response: &Response,
     timeout: Duration,
 ) -> Result<Extracted, ExtractError> {
-    let deadline = Deadline::after(timeout);
+    extract_by(source, response, &Deadline::after(timeout)).await
+}
+
+/// [`extract`] by a deadline the caller keeps: a check's one deadline per source covers its
+/// extraction, the selector search and the assessment together.
+pub(crate) async fn extract_by(
+    source: &Source,
+    response: &Response,
+    deadline: &Deadline,
+) -> Result<Extracted, ExtractError> {
+    let deadline = *deadline;
     let format = source
         .format
         .unwrap_or_else(|| Format::from_content_type(response.content_type.as_deref()));
@@ -114,7 +128,7 @@ pub(crate) async fn extract(
                 .into(),
         )),
         Format::Json => json::extract_json(&response.body, source, &deadline),
-        Format::Pdf => pdf::extract_pdf(&response.body, source, timeout).await,
+        Format::Pdf => pdf::extract_pdf(&response.body, source, deadline.remaining()).await,
     }
 }
 
@@ -122,19 +136,21 @@ pub(crate) async fn extract(
 /// source) are on the page, the error says which selector would hold them. The suggestion costs
 /// a second parse and a search, paid only on that failure and only when `allow()` says so (a
 /// check keeps a budget of them, so a redesign that breaks many sources does not stall it).
+///
+/// One `deadline` bounds both: the search stops where it is when the time is up, and says so.
 pub(crate) async fn extract_suggesting(
     source: &Source,
     response: &Response,
-    timeout: Duration,
+    deadline: &Deadline,
     quotes: &[&str],
     allow: impl FnOnce() -> bool,
 ) -> Result<Extracted, ExtractError> {
-    let mut result = extract(source, response, timeout).await;
+    let mut result = extract_by(source, response, deadline).await;
     if let Err(ExtractError::SelectorMissing { suggestion, .. }) = &mut result
         && !quotes.is_empty()
         && allow()
     {
-        *suggestion = candidates::suggestion(source, response, quotes);
+        *suggestion = candidates::suggestion(source, response, quotes, deadline);
     }
     result
 }

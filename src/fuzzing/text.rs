@@ -206,6 +206,7 @@ pub fn quotes(data: &[u8]) {
         text: Some(&new),
         change: change.as_ref(),
         evidence: true,
+        deadline: None,
     };
     let day = crate::assess::Day {
         today: today(),

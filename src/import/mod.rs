@@ -348,7 +348,10 @@ fn source_block(c: &Candidate, d: &DraftedSource, facts: &[DraftFact]) -> String
     out.push_str(&format!("id = {}\n", toml_str(&c.id)));
     out.push_str(&format!("url = {}\n", toml_str(c.url.as_str())));
     let suggested = d.response.as_ref().and_then(|r| {
-        crate::extract::candidates(&d.source, r, &quotes)
+        // A draft is made once, by a person waiting: the search gets ten seconds.
+        let deadline = crate::dom::Deadline::after(std::time::Duration::from_secs(10));
+        crate::extract::candidates(&d.source, r, &quotes, &deadline)
+            .found
             .into_iter()
             .next()
     });

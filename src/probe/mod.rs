@@ -103,6 +103,9 @@ struct Probe {
     sha256: Option<String>,
     quotes: Vec<QuoteRow>,
     candidates: Vec<CandidateRow>,
+    /// The search for candidates ran out of time (`timeout_secs` for the work on the page,
+    /// extraction included): the list holds what was verified by then.
+    search_cut_short: bool,
     /// The selector the block uses, and why.
     chosen_select: Vec<String>,
     /// The `[[sources]]` block to paste, at the URL the page answered from; `None` when the
@@ -185,6 +188,7 @@ fn fetch_and_read(
         sha256: None,
         quotes: Vec::new(),
         candidates: Vec::new(),
+        search_cut_short: false,
         chosen_select: Vec::new(),
         source_block: None,
         settings: tried,
@@ -212,21 +216,27 @@ fn fetch_and_read(
                 probe.content_type = response.content_type.clone();
                 probe.bytes = Some(response.body.len() as u64);
                 probe.wall_words = response.wall_words.clone();
-                let timeout = settings.timeout;
-                match extract::extract_suggesting(&source, &response, timeout, &quote_refs, || true)
-                    .await
-                {
+                // One deadline for the extraction and the selector search together, as a
+                // check gives a source once its body is in.
+                let deadline = crate::dom::Deadline::after(settings.timeout);
+                let extracted = extract::extract_by(&source, &response, &deadline).await;
+                let search = extract::candidates(&source, &response, &quote_refs, &deadline);
+                match extracted {
                     Ok(extracted) => {
                         probe.text_bytes = Some(extracted.text.len());
                         probe.sha256 = Some(extracted.sha256);
                         probe.text = Some(extracted.text);
                     }
-                    Err(e) => {
+                    Err(mut e) => {
+                        if let extract::ExtractError::SelectorMissing { suggestion, .. } = &mut e {
+                            *suggestion = extract::hint(&search, &quote_refs);
+                        }
                         probe.outcome = Some(e.outcome());
                         probe.error = Some(e.to_string());
                     }
                 }
-                candidates = extract::candidates(&source, &response, &quote_refs);
+                probe.search_cut_short = search.cut_short;
+                candidates = search.found;
             }
         }
     });

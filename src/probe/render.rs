@@ -123,6 +123,12 @@ pub(super) fn render_text(p: &Probe) -> String {
                 ));
             }
         }
+        if p.search_cut_short {
+            out.push_str(
+                "the search for candidates was cut short at the time limit (timeout_secs): \
+                 the list holds what was verified by then\n",
+            );
+        }
     }
 
     match &p.source_block {

@@ -9,7 +9,7 @@ pub(super) fn known_source<'r>(
 ) -> anyhow::Result<&'r Arc<Source>> {
     registry.source(id).ok_or_else(|| {
         let hint = registry::did_you_mean(id, registry.sources.iter().map(|s| s.id.as_str()));
-        anyhow::anyhow!("unknown source {id:?}{hint}")
+        anyhow::anyhow!("unknown source {}{hint}", registry::shown_id(id))
     })
 }
 

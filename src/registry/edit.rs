@@ -1,4 +1,5 @@
-//! Format-preserving edits of `sources.toml`: only the `last_verified` values named change.
+//! Format-preserving edits of `sources.toml`: only the `last_verified` values named change (and,
+//! for `verify --quote`, that fact's `quote`).
 //!
 //! The file is parsed with `toml_edit` for the byte span of each `last_verified` value, and only
 //! those bytes are replaced in the file as read: line endings (LF, CRLF, mixed), a UTF-8 BOM,
@@ -37,32 +38,122 @@ pub(crate) enum EditError {
         path: String,
         source: std::io::Error,
     },
+    #[error(
+        "{path} changed while the dates were being written; nothing was written to it (the \
+         verifications are logged: run the command again to move the dates)"
+    )]
+    Changed { path: String },
 }
 
-/// Sets `last_verified` for each fact and writes the file once, atomically. Nothing is written
-/// unless every fact was found.
-pub(crate) fn set_last_verified(
+/// A fact's claim and quote as the run that moves its date read them.
+pub(crate) struct Expected<'a> {
+    pub(crate) claim: &'a str,
+    pub(crate) quote: Option<&'a str>,
+}
+
+/// The edit [`plan_last_verified`] worked out, written by [`Planned::write`].
+pub(crate) struct Planned {
+    path: std::path::PathBuf,
+    text: String,
+    out: String,
+    /// The facts whose date the edit moves.
+    pub(crate) written: Vec<FactId>,
+    /// The facts left alone: their claim or quote in the file is no longer what was checked.
+    pub(crate) skipped: Vec<FactId>,
+}
+
+/// Works out the edit that sets `last_verified` for each fact whose claim and quote in the
+/// file, read now, are still `expected` of it (a hand edit made while a check ran must not get
+/// today's date for text nobody checked); the others are `skipped`. Nothing is written yet.
+pub(crate) fn plan_last_verified<'a>(
     path: &Path,
     updates: &[(FactId, NaiveDate)],
-) -> Result<(), EditError> {
+    expected: &dyn Fn(&FactId) -> Option<Expected<'a>>,
+) -> Result<Planned, EditError> {
     let shown = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|source| EditError::Read {
         path: shown.clone(),
         source,
     })?;
     let doc = toml_edit::Document::parse(text.as_str()).map_err(|e| EditError::Parse {
-        path: shown,
+        path: shown.clone(),
         message: e.message().to_string(),
     })?;
     let mut splices: Vec<(Range<usize>, String)> = Vec::with_capacity(updates.len());
+    let (mut written, mut skipped) = (Vec::new(), Vec::new());
     for (id, date) in updates {
-        let span = find_last_verified(doc.as_table(), id.route(), id.name())
+        let fact = find_fact(doc.as_table(), id.route(), id.name())
             .ok_or_else(|| EditError::NotFound(id.to_string()))?;
+        let span = fact
+            .get("last_verified")
+            .and_then(Item::as_value)
+            .and_then(Value::span)
+            .ok_or_else(|| EditError::NotFound(id.to_string()))?;
+        if let Some(want) = expected(id) {
+            let claim = fact.get("claim").and_then(Item::as_str);
+            let quote = fact.get("quote").and_then(Item::as_str);
+            if claim != Some(want.claim) || quote != want.quote {
+                skipped.push(id.clone());
+                continue;
+            }
+        }
         // A later update of the same fact wins.
         splices.retain(|(s, _)| *s != span);
         splices.push((span, date.format("%Y-%m-%d").to_string()));
+        if !written.contains(id) {
+            written.push(id.clone());
+        }
     }
-    write_splices(path, &text, splices)
+    splices.sort_by_key(|(span, _)| span.start);
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (span, new) in &splices {
+        out.push_str(&text[at..span.start]);
+        out.push_str(new);
+        at = span.end;
+    }
+    out.push_str(&text[at..]);
+    Ok(Planned {
+        path: path.to_path_buf(),
+        text,
+        out,
+        written,
+        skipped,
+    })
+}
+
+impl Planned {
+    /// Writes the edit, atomically, unless the file changed since it was planned (then
+    /// nothing is written).
+    pub(crate) fn write(self) -> Result<(), EditError> {
+        let shown = self.path.display().to_string();
+        if self.out == self.text {
+            return Ok(());
+        }
+        let now = std::fs::read_to_string(&self.path).map_err(|source| EditError::Read {
+            path: shown.clone(),
+            source,
+        })?;
+        if now != self.text {
+            return Err(EditError::Changed { path: shown });
+        }
+        crate::atomic::edit_synced(&self.path, self.out.as_bytes()).map_err(|source| {
+            EditError::Write {
+                path: shown,
+                source,
+            }
+        })
+    }
+}
+
+/// Sets `last_verified` for each fact and writes the file once, atomically. Nothing is written
+/// unless every fact was found.
+#[cfg(any(test, fuzzing))]
+pub(crate) fn set_last_verified(
+    path: &Path,
+    updates: &[(FactId, NaiveDate)],
+) -> Result<(), EditError> {
+    plan_last_verified(path, updates, &|_| None)?.write()
 }
 
 /// Sets a fact's `quote` and `last_verified` in one write (`verify --quote`): the quote's value
@@ -86,6 +177,7 @@ pub(crate) fn set_quote_and_date(
     })?;
     let fact = find_fact(doc.as_table(), id.route(), id.name())
         .ok_or_else(|| EditError::NotFound(id.to_string()))?;
+    let inline = fact_is_inline(doc.as_table(), id.route());
     let date_span = fact
         .get("last_verified")
         .and_then(Item::as_value)
@@ -99,7 +191,7 @@ pub(crate) fn set_quote_and_date(
         .and_then(Value::span)
     {
         Some(span) => splices.push((span, quoted)),
-        None if fact.is_inline() => {
+        None if inline => {
             splices.push((date_span.end..date_span.end, format!(", quote = {quoted}")));
         }
         None => {
@@ -120,18 +212,8 @@ pub(crate) fn set_quote_and_date(
             splices.push((end..end, format!("{lead}quote = {quoted}{eol}")));
         }
     }
-    write_splices(path, &text, splices)
-}
-
-/// Replaces each span of `text` with its new text and writes the file once, atomically and
-/// synced; nothing is written when the text comes out the same.
-fn write_splices(
-    path: &Path,
-    text: &str,
-    mut splices: Vec<(Range<usize>, String)>,
-) -> Result<(), EditError> {
     splices.sort_by_key(|(span, _)| span.start);
-    let mut out = String::with_capacity(text.len());
+    let mut out = String::with_capacity(text.len() + quote.len() + 16);
     let mut at = 0;
     for (span, new) in &splices {
         out.push_str(&text[at..span.start]);
@@ -139,57 +221,34 @@ fn write_splices(
         at = span.end;
     }
     out.push_str(&text[at..]);
-    if out == text {
-        return Ok(());
+    Planned {
+        path: path.to_path_buf(),
+        text,
+        out,
+        written: vec![id.clone()],
+        skipped: Vec::new(),
     }
-    crate::atomic::edit_synced(path, out.as_bytes()).map_err(|source| EditError::Write {
-        path: path.display().to_string(),
-        source,
-    })
+    .write()
 }
 
-/// A fact's table, `[[routes.facts]]` or inline, wherever its route is written.
-struct FactTable<'d> {
-    table: &'d dyn TableLike,
-    inline: bool,
+/// Whether the facts of `route_id` are inline tables (`facts = [{ … }]`), where a new key goes
+/// beside the others rather than on a line of its own.
+fn fact_is_inline(root: &toml_edit::Table, route_id: &str) -> bool {
+    tables(root.get("routes").unwrap_or(&Item::None))
+        .find(|t| t.get("id").and_then(Item::as_str) == Some(route_id))
+        .and_then(|route| route.get("facts"))
+        .is_some_and(|facts| !matches!(facts, Item::ArrayOfTables(_)))
 }
 
-impl FactTable<'_> {
-    fn get(&self, key: &str) -> Option<&Item> {
-        self.table.get(key)
-    }
-
-    fn is_inline(&self) -> bool {
-        self.inline
-    }
-}
-
+/// The table of `route_id/fact_id`, wherever it is written.
 fn find_fact<'d>(
     root: &'d toml_edit::Table,
     route_id: &str,
     fact_id: &str,
-) -> Option<FactTable<'d>> {
+) -> Option<&'d dyn TableLike> {
     let route = tables(root.get("routes")?)
         .find(|t| t.get("id").and_then(Item::as_str) == Some(route_id))?;
-    let facts = route.get("facts")?;
-    let table = tables(facts).find(|t| t.get("id").and_then(Item::as_str) == Some(fact_id))?;
-    Some(FactTable {
-        table,
-        inline: !matches!(facts, Item::ArrayOfTables(_)),
-    })
-}
-
-/// The byte span of the `last_verified` value of `route_id/fact_id`, wherever it is written.
-fn find_last_verified(
-    root: &toml_edit::Table,
-    route_id: &str,
-    fact_id: &str,
-) -> Option<Range<usize>> {
-    let route = tables(root.get("routes")?)
-        .find(|t| t.get("id").and_then(Item::as_str) == Some(route_id))?;
-    let fact = tables(route.get("facts")?)
-        .find(|t| t.get("id").and_then(Item::as_str) == Some(fact_id))?;
-    fact.get("last_verified")?.as_value().and_then(Value::span)
+    tables(route.get("facts")?).find(|t| t.get("id").and_then(Item::as_str) == Some(fact_id))
 }
 
 /// The tables of an array of tables (`[[x]]`) or of an array of inline tables (`x = [{ … }]`).

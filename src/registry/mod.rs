@@ -447,6 +447,16 @@ pub fn parse(path: &Path, text: &str, today: NaiveDate) -> Result<Registry, Regi
 /// typo (at most one edit in three characters, at least one allowed), else nothing: a
 /// suffix for "unknown id" messages. Edits, not shared characters: "r/zzz" is not a typo of
 /// "r/b" however much of their prefix they share.
+/// An id as an error shows what was typed: quoted, and cut to its first 64 characters with an
+/// ellipsis, so a pasted page or a runaway script never fills the terminal with it.
+pub(crate) fn shown_id(id: &str) -> String {
+    const SHOWN: usize = 64;
+    match id.char_indices().nth(SHOWN) {
+        None => format!("{id:?}"),
+        Some((cut, _)) => format!("{:?}… ({} characters)", &id[..cut], id.chars().count()),
+    }
+}
+
 pub(crate) fn did_you_mean<'a>(wanted: &str, candidates: impl Iterator<Item = &'a str>) -> String {
     let len = wanted.chars().count();
     let allowed = (len / 3).max(1);

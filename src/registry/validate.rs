@@ -200,6 +200,11 @@ impl Validator<'_> {
                 self.problem(&raw.span(), format!("{what} has no host"));
                 None
             }
+            // A webhook's URL is its secret: the line and column say where it is.
+            Err(e) if what == "notify_webhook" => {
+                self.problem(&raw.span(), format!("bad {what}: {e}"));
+                None
+            }
             Err(e) => {
                 self.problem(&raw.span(), format!("bad {what} {:?}: {e}", raw.get_ref()));
                 None

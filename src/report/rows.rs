@@ -326,6 +326,7 @@ impl SourceReport {
         let Coverage {
             hunk_facts,
             uncovered,
+            ..
         } = coverage;
         let uncovered = match (&comparison.change, capture.text()) {
             (Some(c), Some(new)) => UncoveredChange::list(&c.baseline_text, new, &uncovered),

@@ -8,8 +8,20 @@ use super::{
 };
 
 impl Store {
+    /// The findings announced so far. A cache: when the file is damaged it starts over with a
+    /// warning (the current findings are announced once more), never stopping the run.
     pub(crate) fn load_notified(&self) -> Result<std::collections::BTreeSet<String>, StoreError> {
-        read_json_or_default(&self.dir.join(NOTIFIED_FILE))
+        match read_json_or_default(&self.dir.join(NOTIFIED_FILE)) {
+            Err(StoreError::Corrupt { path, message }) => {
+                tracing::warn!(
+                    "{} is damaged ({message}); it starts over, so the current findings are \
+                     announced again",
+                    path.display()
+                );
+                Ok(Default::default())
+            }
+            other => other,
+        }
     }
 
     pub(crate) fn save_notified(

@@ -7,15 +7,20 @@
 //! `verify` and `--refresh` record their dates; everything else about a fact (its flags, its
 //! source's outcome) is computed from the registry and the stored texts when asked.
 //!
-//! `VERIFICATIONS.jsonl` stays the full history; the ledger is its compaction (so a check reads
-//! one small file, not a log that grows every night), rebuilt from it if the ledger is missing.
+//! `VERIFICATIONS.jsonl` stays the full history and is written first; the ledger is its
+//! compaction (so a check reads one small file, not a log that grows every night). The ledger
+//! notes how many bytes of the log it has folded in, and every read folds in the lines written
+//! since: a verification logged by a run killed before it updated the ledger is never lost.
+//! The ledger is a cache: when it is missing or damaged (cut short, git conflict markers) it is
+//! rebuilt from the log with a warning, never a reason to stop; only the machine verification
+//! dates, which no log holds, start over.
 
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::verifications::{VerifiedBy, read_verifications};
+use super::verifications::{VerifiedBy, read_verifications_from};
 use super::{Store, StoreError, io_err, read_json_or_default};
 use crate::registry::FactId;
 
@@ -28,6 +33,9 @@ pub(crate) struct Ledger {
     pub(crate) format: u32,
     #[serde(default)]
     pub(crate) facts: BTreeMap<FactId, FactRecord>,
+    /// Bytes of `VERIFICATIONS.jsonl` folded in.
+    #[serde(default)]
+    pub(crate) log_bytes: u64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -71,16 +79,45 @@ impl Ledger {
 }
 
 impl Store {
-    /// The ledger; rebuilt from the verification log when the store has none yet.
+    /// The ledger, with every verification logged since it was written folded in; rebuilt
+    /// from the verification log when the store has none or it is damaged.
     pub(crate) fn ledger(&self) -> Result<Ledger, StoreError> {
         let path = self.dir.join(LEDGER_FILE);
-        if path.exists() {
-            return read_json_or_default(&path);
+        let mut ledger = match read_json_or_default::<Ledger>(&path) {
+            Ok(ledger) => ledger,
+            Err(StoreError::Corrupt { message, .. }) => {
+                tracing::warn!(
+                    "{} is damaged ({message}); rebuilt from {}: the human verifications are \
+                     kept, the machine verification dates start over",
+                    path.display(),
+                    super::verifications::VERIFICATIONS_FILE
+                );
+                Ledger::default()
+            }
+            Err(e) => return Err(e),
+        };
+        let (logged, end) = read_verifications_from(&self.dir, ledger.log_bytes)?;
+        if end < ledger.log_bytes {
+            // The log is shorter than what was folded in (replaced, or cut): fold it all again.
+            for record in ledger.facts.values_mut() {
+                (record.human_verified, record.last_written) = (None, None);
+            }
+            ledger.log_bytes = 0;
+            return self.fold(ledger);
         }
-        let mut ledger = Ledger::default();
-        for v in read_verifications(&self.dir)? {
+        for v in logged {
             ledger.written(&[v.fact], v.date, v.by);
         }
+        ledger.log_bytes = end;
+        Ok(ledger)
+    }
+
+    fn fold(&self, mut ledger: Ledger) -> Result<Ledger, StoreError> {
+        let (logged, end) = read_verifications_from(&self.dir, 0)?;
+        for v in logged {
+            ledger.written(&[v.fact], v.date, v.by);
+        }
+        ledger.log_bytes = end;
         Ok(ledger)
     }
 

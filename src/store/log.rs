@@ -56,6 +56,10 @@ impl LogEntry {
 /// append starts on a fresh line after one (else it would be glued to the torn line and lost
 /// with it).
 pub(super) fn append_lines<T: Serialize>(path: &Path, entries: &[T]) -> Result<(), StoreError> {
+    append(path, entries, false)
+}
+
+fn append<T: Serialize>(path: &Path, entries: &[T], synced: bool) -> Result<(), StoreError> {
     use std::os::unix::fs::FileExt;
     let mut f = super::no_follow(OpenOptions::new().create(true).read(true).append(true))
         .open(path)
@@ -73,7 +77,20 @@ pub(super) fn append_lines<T: Serialize>(path: &Path, entries: &[T]) -> Result<(
         serde_json::to_writer(&mut buf, e).expect("log entry serialises");
         buf.push(b'\n');
     }
-    f.write_all(&buf).map_err(io_err(path))
+    f.write_all(&buf).map_err(io_err(path))?;
+    if synced {
+        f.sync_data().map_err(io_err(path))?;
+    }
+    Ok(())
+}
+
+/// [`append_lines`], on disk before it returns: for a log that must hold what it vouches for
+/// before that is done (a verification, before the date moves in sources.toml).
+pub(super) fn append_lines_synced<T: Serialize>(
+    path: &Path,
+    entries: &[T],
+) -> Result<(), StoreError> {
+    append(path, entries, true)
 }
 
 /// Reads a JSON-lines file, skipping lines that do not parse (a torn tail after a crash).
@@ -92,6 +109,29 @@ pub(super) fn read_lines<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Ve
 /// The last line of a JSON-lines file that parses. Reads the file's tail only, 4 KiB back and
 /// twice as far each time the tail holds no whole line that parses, so the cost does not grow
 /// with the history and a long last line (a long error, a long URL) is still read whole.
+/// The whole lines from byte `from` on, and the byte just past the last of them: what a reader
+/// that has folded in the lines before `from` still has to read. A last line without its
+/// newline (an append cut off) is left for later; it reads as garbage then and is skipped.
+pub(super) fn read_lines_from<T: for<'de> Deserialize<'de>>(
+    path: &Path,
+    from: u64,
+) -> Result<(Vec<T>, u64), StoreError> {
+    let mut f = match super::no_follow(OpenOptions::new().read(true)).open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((Vec::new(), 0)),
+        Err(e) => return Err(io_err(path)(e)),
+    };
+    f.seek(SeekFrom::Start(from)).map_err(io_err(path))?;
+    let mut tail = Vec::new();
+    f.read_to_end(&mut tail).map_err(io_err(path))?;
+    let whole = tail.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let entries = String::from_utf8_lossy(&tail[..whole])
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    Ok((entries, from + whole as u64))
+}
+
 pub(super) fn read_last<T: for<'de> Deserialize<'de>>(
     path: &Path,
 ) -> Result<Option<T>, StoreError> {

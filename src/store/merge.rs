@@ -1,17 +1,20 @@
 //! `merge DIR…`: the stores that shards wrote in other folders (CI matrix jobs, Kubernetes
 //! indexed jobs) brought into this one, so `status` and `report` see one store.
 //!
+//! This is the store's part of `merge`; the last check's report, which the store keeps but does
+//! not read, is merged by `check::merge_store`.
+//!
 //! Per source, the side whose capture log ends later is the source's present: its `state.json`
 //! is taken, and the two logs become one (every line of both, in time order, none twice).
 //! Texts and raw bodies are named by content, so the missing ones are copied. The ledger keeps
 //! each fact's latest dates, the verification log and the notified list are united, route
-//! pages and the last check's rows are taken from the side that read them later. Merging what
+//! pages are taken from the side that read them later. Merging what
 //! is already merged changes nothing.
 //!
 //! Files are written in the order that keeps the store valid at every moment: texts and raw
 //! bodies before the log, the log before the state that points into them.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
@@ -19,14 +22,12 @@ use chrono::{DateTime, Utc};
 use super::ledger::LEDGER_FILE;
 use super::verifications::VERIFICATIONS_FILE;
 use super::{
-    FORMAT_FILE, FORMAT_VERSION, LAST_CHECK_FILE, Ledger, NOTIFIED_FILE, ROUTES_DIR, Store,
-    StoreError, io_err, read_file,
+    FORMAT_FILE, FORMAT_VERSION, Ledger, NOTIFIED_FILE, ROUTES_DIR, Store, StoreError, io_err,
+    read_file,
 };
-use crate::registry::Registry;
-use crate::report::Report;
 
 /// What one merge brought in.
-#[derive(Debug, Default, PartialEq, Eq)]
+#[derive(Debug, Default)]
 pub(crate) struct Merged {
     /// Sources this store did not have.
     pub(crate) new_sources: usize,
@@ -34,15 +35,13 @@ pub(crate) struct Merged {
     pub(crate) updated_sources: usize,
     /// Files written (0: the stores already agreed).
     pub(crate) files_written: usize,
+    /// The sources whose present (latest capture and state) came from the other store.
+    pub(crate) theirs_newer: HashSet<String>,
 }
 
 impl Store {
     /// Brings the store at `other` into this one (see the module docs).
-    pub(crate) fn merge_from(
-        &self,
-        other: &Path,
-        registry: &Registry,
-    ) -> Result<Merged, StoreError> {
+    pub(crate) fn merge_from(&self, other: &Path) -> Result<Merged, StoreError> {
         let expected = format!("sourcewatch-snapshots {FORMAT_VERSION}\n");
         let format_path = other.join(FORMAT_FILE);
         match std::fs::read_to_string(&format_path) {
@@ -57,7 +56,6 @@ impl Store {
         }
         super::refuse_links(other)?;
         let mut merged = Merged::default();
-        let mut theirs_newer: HashSet<String> = HashSet::new();
         let mut ids: Vec<String> = std::fs::read_dir(other)
             .map_err(io_err(other))?
             .flatten()
@@ -71,11 +69,11 @@ impl Store {
             match merge_source(&ours, &theirs, &mut merged.files_written)? {
                 SourceMerge::New => {
                     merged.new_sources += 1;
-                    theirs_newer.insert(id);
+                    merged.theirs_newer.insert(id);
                 }
                 SourceMerge::Updated => {
                     merged.updated_sources += 1;
-                    theirs_newer.insert(id);
+                    merged.theirs_newer.insert(id);
                 }
                 SourceMerge::Kept => {}
             }
@@ -89,7 +87,6 @@ impl Store {
         )?;
         self.merge_notified(other, written)?;
         self.merge_routes(other, written)?;
-        self.merge_last_check(other, registry, &theirs_newer, written)?;
         Ok(merged)
     }
 
@@ -165,71 +162,6 @@ impl Store {
                 *written += 1;
             }
         }
-        Ok(())
-    }
-
-    /// The last check's rows of the sources whose present came from `other`, taken from its
-    /// report; the routes judged again over the rows together.
-    fn merge_last_check(
-        &self,
-        other: &Path,
-        registry: &Registry,
-        theirs_newer: &HashSet<String>,
-        written: &mut usize,
-    ) -> Result<(), StoreError> {
-        let read = |path: &Path| -> Result<Option<Report>, StoreError> {
-            match read_file(path) {
-                // A damaged report is no reason to stop: the next check writes a new one.
-                Ok(bytes) => Ok(serde_json::from_slice(&bytes).ok()),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-                Err(e) => Err(io_err(path)(e)),
-            }
-        };
-        let path = self.dir.join(LAST_CHECK_FILE);
-        let Some(theirs) = read(&other.join(LAST_CHECK_FILE))? else {
-            return Ok(());
-        };
-        let Some(mut ours) = read(&path)? else {
-            copy_file(&other.join(LAST_CHECK_FILE), &path)?;
-            *written += 1;
-            return Ok(());
-        };
-        let had: HashSet<String> = ours.sources.iter().map(|s| s.id.clone()).collect();
-        let take = |id: &str| theirs_newer.contains(id) || !had.contains(id);
-        let taken: HashSet<String> = theirs
-            .sources
-            .iter()
-            .filter(|s| take(&s.id))
-            .map(|s| s.id.clone())
-            .collect();
-        if taken.is_empty() {
-            return Ok(());
-        }
-        ours.sources.retain(|s| !taken.contains(&s.id));
-        ours.facts.retain(|f| !taken.contains(&f.source));
-        ours.sources
-            .extend(theirs.sources.into_iter().filter(|s| taken.contains(&s.id)));
-        ours.facts.extend(
-            theirs
-                .facts
-                .into_iter()
-                .filter(|f| taken.contains(&f.source)),
-        );
-        ours.sources
-            .sort_by_key(|s| registry.source_pos(&s.id).unwrap_or(usize::MAX));
-        ours.facts.sort_by_key(|f| registry.fact_pos(&f.id));
-        ours.started_at = ours.started_at.min(theirs.started_at);
-        ours.finished_at = ours.finished_at.max(theirs.finished_at);
-        let mut pages = HashMap::new();
-        for route in registry.routes.iter().filter(|r| r.page.is_some()) {
-            if let Some(capture) = crate::site::load(self, &route.id)? {
-                pages.insert(route.id.clone(), capture);
-            }
-        }
-        ours.routes = crate::report::routes::judge_pages(registry, &pages, &mut ours.facts);
-        ours.summarise();
-        self.save_last_check(|out| crate::report::write_pretty_json(out, &ours))?;
-        *written += 1;
         Ok(())
     }
 }

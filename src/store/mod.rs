@@ -54,6 +54,7 @@ use serde::Deserialize;
 use crate::outcome::Outcome;
 pub(crate) use ledger::{FactRecord, Ledger};
 pub(crate) use log::LogEntry;
+pub(crate) use merge::Merged;
 pub(crate) use source::{SourceState, SourceStore, Unsettled, Version};
 pub(crate) use verifications::VerifiedBy;
 

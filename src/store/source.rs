@@ -172,14 +172,35 @@ impl<'s> SourceStore<'s> {
         }
     }
 
-    /// The capture log, oldest first; a torn last line (a crash mid-append) is skipped.
+    /// The capture log, oldest first; a torn last line (a crash mid-append) is skipped. A line
+    /// naming a text by anything but a SHA-256 is refused with the log named.
     pub(crate) fn log(&self) -> Result<Vec<LogEntry>, StoreError> {
-        super::log::read_lines(&self.log_path())
+        let entries: Vec<LogEntry> = super::log::read_lines(&self.log_path())?;
+        for e in &entries {
+            self.checked_logged(e)?;
+        }
+        Ok(entries)
     }
 
     /// The last capture, good or not (the log's last entry).
     pub(crate) fn last_capture(&self) -> Result<Option<LogEntry>, StoreError> {
-        read_last(&self.log_path())
+        let last: Option<LogEntry> = read_last(&self.log_path())?;
+        if let Some(e) = &last {
+            self.checked_logged(e)?;
+        }
+        Ok(last)
+    }
+
+    /// A capture log line's text name is a SHA-256, or the log (not the state) is named as
+    /// damaged.
+    fn checked_logged(&self, e: &LogEntry) -> Result<(), StoreError> {
+        match &e.record.sha256 {
+            Some(sha) if !crate::text::is_sha256_hex(sha) => Err(StoreError::Corrupt {
+                path: self.log_path(),
+                message: format!("{sha:?} is not a SHA-256"),
+            }),
+            _ => Ok(()),
+        }
     }
 
     /// The last capture when it was good and its text is the latest version: the one whose

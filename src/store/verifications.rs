@@ -5,11 +5,11 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::log::{append_lines, read_lines};
+use super::log::{append_lines_synced, read_lines_from};
 use super::{Store, StoreError};
 use crate::registry::FactId;
 
-pub(super) const VERIFICATIONS_FILE: &str = "VERIFICATIONS.jsonl";
+pub(crate) const VERIFICATIONS_FILE: &str = "VERIFICATIONS.jsonl";
 
 /// Who last moved a fact's `last_verified`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,12 +52,17 @@ impl Store {
                 by,
             })
             .collect();
-        append_lines(&self.dir.join(VERIFICATIONS_FILE), &entries)?;
-        self.update_ledger(|ledger| ledger.written(facts, date, by))
+        // On disk before anything else: the ledger folds it in from here, and the caller moves
+        // the dates in sources.toml only after this returns.
+        append_lines_synced(&self.dir.join(VERIFICATIONS_FILE), &entries)?;
+        self.update_ledger(|_| {})
     }
 }
 
-/// Every recorded verification, oldest first.
-pub(super) fn read_verifications(dir: &Path) -> Result<Vec<Verification>, StoreError> {
-    read_lines(&dir.join(VERIFICATIONS_FILE))
+/// The verifications recorded from byte `from` of the log on, oldest first, and where they end.
+pub(super) fn read_verifications_from(
+    dir: &Path,
+    from: u64,
+) -> Result<(Vec<Verification>, u64), StoreError> {
+    read_lines_from(&dir.join(VERIFICATIONS_FILE), from)
 }

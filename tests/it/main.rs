@@ -1,10 +1,13 @@
 //! Integration tests: the real `sourcewatch` binary against servers on 127.0.0.1.
 
+mod audit;
+mod bounded;
 mod browser;
 mod cases;
 mod changes;
 mod check;
 mod demo;
+mod durable;
 mod evidence;
 mod faults;
 mod faults_network;
@@ -25,6 +28,7 @@ mod review;
 mod review_loop;
 mod safety;
 mod safety_registry;
+mod secrets;
 mod server;
 mod shards;
 mod site;

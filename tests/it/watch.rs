@@ -226,3 +226,59 @@ fn a_hanging_webhook_does_not_hold_the_run() {
     assert!(run.stderr.contains("notification"), "{}", run.stderr);
     assert_eq!(run.json()["summary"]["stale"], 1);
 }
+
+/// A scheduled run that finds the store locked (a manual check at the wrong minute) waits for
+/// the lock, logging it, and runs once it is free; it used to skip the run until the next one.
+#[test]
+fn a_run_meeting_a_held_lock_runs_after_it() {
+    let server = TestServer::start();
+    server.set("/a", Reply::html("<p>a</p>"));
+    server.set(
+        "/slow",
+        Reply::html("<p>slow</p>").fault(Fault::Delay(Duration::from_secs(4))),
+    );
+    let ws = Workspace::new(
+        &Registry::new()
+            .settings(&[
+                "retries = 0",
+                "per_host_interval_ms = 0",
+                "timeout_secs = 20",
+            ])
+            .source(Source::new("a", server.url("/a")).line("schedule = \"*/2 * * * * *\""))
+            .source(Source::new("slow", server.url("/slow")).line("schedule = \"0 0 1 1 *\""))
+            .toml(),
+    );
+    let mut manual = ws
+        .command(&["check", "--source", "slow"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // The manual check holds the lock while it waits on the slow page.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while server.requests("/slow").is_empty() {
+        assert!(Instant::now() < deadline, "the manual check never asked");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let mut child = ws
+        .command(&["-v", "watch", "--report-dir", "out"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    assert!(manual.wait().unwrap().code().is_some());
+    let released = Instant::now();
+    let deadline = released + Duration::from_secs(10);
+    while server.requests("/a").is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    sigterm(child.id());
+    let status = child.wait().unwrap();
+    let mut log = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut log).unwrap();
+    assert_eq!(status.code(), Some(0), "{log}");
+    assert!(log.contains("waiting for it"), "{log}");
+    assert!(!log.contains("skipping"), "{log}");
+    let a = server.requests("/a");
+    assert!(!a.is_empty(), "the waiting run never ran\n{log}");
+}
