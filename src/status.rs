@@ -7,6 +7,8 @@
 //! a partial check changes only what it captured. The ledger adds the dates only history knows
 //! (`machine_verified`, `human_verified`); the verification log is its source.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::assess::{Against, Day, assess_source};
@@ -49,70 +51,80 @@ pub(crate) fn status(
 ) -> Result<StatusReport, StoreError> {
     let ledger = store.ledger()?;
     report_unfinished_writes(registry, &ledger);
-    let mut summary = StatusSummary::default();
-    let (mut failed, mut uncovered) = (Vec::new(), Vec::new());
-    let mut rows: Vec<(usize, FactReport)> = Vec::new();
     // Facts grouped by source once: a scan per source grows with sources × facts.
-    let mut by_source: std::collections::HashMap<&str, Vec<(&Fact, usize)>> =
-        std::collections::HashMap::new();
-    for (i, f) in registry.facts().enumerate() {
-        by_source.entry(f.source.as_str()).or_default().push((f, i));
+    let mut by_source: HashMap<&str, Vec<&Fact>> = HashMap::new();
+    for f in registry.facts() {
+        by_source.entry(f.source.as_str()).or_default().push(f);
     }
-    for source in &registry.sources {
-        let facts = by_source.remove(source.id.as_str()).unwrap_or_default();
-        let known = source_now(store, source, !facts.is_empty())?;
-        match known.checked {
-            None => summary.never_checked += 1,
+    // Each source is a few small files to read and its facts to assess, independent of the
+    // others: spread over the cores in contiguous runs, joined in file order.
+    let sources = &registry.sources;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let per_thread = sources.len().div_ceil(threads).max(1);
+    let ctx = Context {
+        registry,
+        store,
+        ledger: &ledger,
+        by_source: &by_source,
+        today,
+    };
+    let parts: Vec<Result<Vec<SourceStatus>, StoreError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = sources
+            .chunks(per_thread)
+            .map(|chunk| {
+                let ctx = &ctx;
+                scope.spawn(move || chunk.iter().map(|s| ctx.one(s)).collect())
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a status thread panicked"))
+            .collect()
+    });
+    let mut summary = StatusSummary::default();
+    let (mut failed, mut uncovered, mut missed) = (Vec::new(), Vec::new(), Vec::new());
+    let mut never_captured = Vec::new();
+    let mut rows: Vec<FactReport> = Vec::with_capacity(by_source.values().map(Vec::len).sum());
+    let mut all = Vec::with_capacity(sources.len());
+    for part in parts {
+        all.extend(part?);
+    }
+    for (source, one) in sources.iter().zip(all) {
+        match one.checked {
+            None => {
+                summary.never_checked += 1;
+                never_captured.push(source.id.clone());
+            }
             Some(c) if !c.outcome.is_good() => {
                 summary.failed_sources += 1;
                 failed.push(FailedSource {
                     source: source.id.clone(),
                     outcome: c.outcome,
-                    error: known.error.clone(),
+                    error: one.error,
                     at: c.at,
                 });
             }
             Some(_) => {}
         }
-        let outcome = known.checked.map_or(Outcome::Unreachable, |c| c.outcome);
-        let just_facts: Vec<&Fact> = facts.iter().map(|(f, _)| *f).collect();
-        let against = Against {
-            outcome,
-            text: known.text.as_deref(),
-            change: known.change.as_ref(),
-            // Status only reads: a re-verification it sees was recorded by the check that saw it.
-            evidence: false,
-            // Status is bounded like a check: each source's assessment gets `timeout_secs`.
-            deadline: Some(crate::dom::Deadline::after(registry.settings.timeout)),
-        };
-        let day = Day {
-            today,
-            refresh: false,
-        };
-        let (assessed, coverage) = assess_source(&just_facts, day, &against);
-        summary.uncovered_changes += coverage.uncovered.len();
-        if let (Some(change), Some(new)) = (&known.change, &known.text)
-            && !coverage.uncovered.is_empty()
+        if let Some(c) = one.checked
+            && let Some(due) = registry.schedule_of(source).missed_since(
+                registry.settings.timezone,
+                &c.at,
+                &now,
+                MISSED_GRACE,
+            )
         {
-            uncovered.push(UncoveredSource {
+            missed.push(MissedRun {
                 source: source.id.clone(),
-                changes: UncoveredChange::list(&change.baseline_text, new, &coverage.uncovered),
+                due,
             });
         }
-        rows.extend(
-            facts
-                .iter()
-                .zip(assessed)
-                .map(|((fact, pos), a)| (*pos, row(fact, a, known.checked, &ledger, today))),
-        );
+        summary.uncovered_changes += one.uncovered_count;
+        uncovered.extend(one.uncovered);
+        rows.extend(one.rows);
     }
-    rows.sort_by_key(|(pos, _)| *pos);
-    let mut rows: Vec<FactReport> = rows.into_iter().map(|(_, r)| r).collect();
+    rows.sort_by_cached_key(|r| registry.fact_pos(&r.id));
     crate::report::name_routes(&mut rows, registry);
-    let missed = missed(registry, store, now)
-        .into_iter()
-        .map(|(source, due)| MissedRun { source, due })
-        .collect();
     // Each route's page as last read, held against today's registry.
     let mut pages = std::collections::HashMap::new();
     for route in registry.routes.iter().filter(|r| r.page.is_some()) {
@@ -123,8 +135,70 @@ pub(crate) fn status(
     let routes = crate::report::routes::judge_pages(registry, &pages, &mut rows);
     let mut report =
         StatusReport::new(today, now, rows, summary, missed, failed, uncovered, routes);
-    report.never_captured = never_captured(registry, store);
+    report.never_captured = never_captured;
     Ok(report)
+}
+
+/// What `status` reads and works out for one source.
+struct SourceStatus {
+    checked: Option<Checked>,
+    error: Option<String>,
+    uncovered_count: usize,
+    uncovered: Option<UncoveredSource>,
+    rows: Vec<FactReport>,
+}
+
+/// What every source's status is worked out from.
+struct Context<'a> {
+    registry: &'a Registry,
+    store: &'a Store,
+    ledger: &'a Ledger,
+    by_source: &'a HashMap<&'a str, Vec<&'a Fact>>,
+    today: NaiveDate,
+}
+
+impl Context<'_> {
+    fn one(&self, source: &Source) -> Result<SourceStatus, StoreError> {
+        let facts: &[&Fact] = self
+            .by_source
+            .get(source.id.as_str())
+            .map_or(&[], Vec::as_slice);
+        let known = source_now(self.store, source, !facts.is_empty())?;
+        let outcome = known.checked.map_or(Outcome::Unreachable, |c| c.outcome);
+        let against = Against {
+            outcome,
+            text: known.text.as_deref(),
+            change: known.change.as_ref(),
+            // Status only reads: a re-verification it sees was recorded by the check that saw it.
+            evidence: false,
+            // Status is bounded like a check: each source's assessment gets `timeout_secs`.
+            deadline: Some(crate::dom::Deadline::after(self.registry.settings.timeout)),
+        };
+        let day = Day {
+            today: self.today,
+            refresh: false,
+        };
+        let (assessed, coverage) = assess_source(facts, day, &against);
+        let uncovered = match (&known.change, &known.text) {
+            (Some(change), Some(new)) if !coverage.uncovered.is_empty() => Some(UncoveredSource {
+                source: source.id.clone(),
+                changes: UncoveredChange::list(&change.baseline_text, new, &coverage.uncovered),
+            }),
+            _ => None,
+        };
+        let rows = facts
+            .iter()
+            .zip(assessed)
+            .map(|(fact, a)| row(fact, a, known.checked, self.ledger, self.today))
+            .collect();
+        Ok(SourceStatus {
+            checked: known.checked,
+            error: known.error,
+            uncovered_count: coverage.uncovered.len(),
+            uncovered,
+            rows,
+        })
+    }
 }
 
 /// The sources of the registry with no capture in the store, failed or good: added since the

@@ -213,6 +213,17 @@ async fn capture(
         }
         pages.insert(id, capture);
     }
+    if request.selection.shard.is_some() {
+        // A route page on another shard's host is judged as that shard last read it, so this
+        // shard's facts are flagged (exit code, webhook) when their page no longer agrees.
+        for route in registry.routes.iter().filter(|r| r.page.is_some()) {
+            if !pages.contains_key(&route.id)
+                && let Some(capture) = crate::site::load(store, &route.id)?
+            {
+                pages.insert(route.id.clone(), capture);
+            }
+        }
+    }
     let routes = crate::report::routes::judge_pages(registry, &pages, &mut facts);
     let mut report = Report {
         schema_version: SCHEMA_VERSION,

@@ -6,7 +6,7 @@
 //! interval and concurrency hold across shards. The split is a pure function of the registry:
 //! every machine running a shard of it agrees on the split without talking to the others.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::Path;
 
@@ -35,20 +35,19 @@ impl Shard {
     /// shard, the busiest hosts first, each to the shard with the fewest requests so far (ties
     /// to the lower shard), so shards get about the same work whatever the hosts are called.
     pub(crate) fn hosts(&self, registry: &Registry) -> HashSet<HostKey> {
-        let mut load: BTreeMap<String, (HostKey, usize)> = BTreeMap::new();
+        let mut load: HashMap<HostKey, usize> = HashMap::new();
         let pages = registry.routes.iter().filter_map(|r| r.page.as_ref());
         for url in registry.sources.iter().map(|s| &s.url).chain(pages) {
-            let host = HostKey::of(url);
-            load.entry(host.to_string()).or_insert((host, 0)).1 += 1;
+            *load.entry(HostKey::of(url)).or_default() += 1;
         }
-        let mut hosts: Vec<(String, HostKey, usize)> = load
-            .into_iter()
-            .map(|(name, (h, n))| (name, h, n))
-            .collect();
-        hosts.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
+        let mut hosts: Vec<(HostKey, usize)> = load.into_iter().collect();
+        hosts.sort_by(|a, b| {
+            b.1.cmp(&a.1)
+                .then_with(|| a.0.sort_key().cmp(&b.0.sort_key()))
+        });
         let mut shards = vec![0usize; self.count];
         let mut mine = HashSet::new();
-        for (_, host, requests) in hosts {
+        for (host, requests) in hosts {
             let (least, _) = shards
                 .iter()
                 .enumerate()
@@ -81,25 +80,39 @@ pub(super) fn into_last_check(
     Ok(whole)
 }
 
-/// `merge DIR`: the store at `other` brought into `store` (see `store::merge`), then the last
-/// check's rows of the sources whose present came from `other` taken from its report.
+/// `merge DIR`: the store at `other` brought into `store` (see `store::merge`), then what
+/// belongs to the sources whose present is now `other`'s taken from it: their rows of the last
+/// check's report and their facts' announced findings.
 pub(crate) fn merge_store(
     registry: &Registry,
     store: &Store,
     other: &Path,
 ) -> Result<Merged, CheckError> {
     let mut merged = store.merge_from(other)?;
-    let Some(theirs) = read_last_check(&Store::open_read(other)?)? else {
+    let theirs_store = Store::open_read(other)?;
+    // Whose capture each source's present is, from the logs as they are now (so a merge
+    // stopped before this point is finished by the next).
+    let last_at = |s: &Store, id: &str| s.source(id).last_capture().ok().flatten().map(|e| e.at);
+    let from_them = |id: &str| {
+        let theirs = last_at(&theirs_store, id);
+        theirs.is_some() && theirs >= last_at(store, id)
+    };
+    merge_notified(registry, store, &theirs_store, &from_them, &mut merged)?;
+    let Some(theirs) = read_last_check(&theirs_store)? else {
         return Ok(merged);
     };
-    let Some(mut ours) = read_last_check(store)? else {
-        store.save_last_check(|out| crate::report::write_pretty_json(out, &theirs))?;
-        merged.files_written += 1;
-        return Ok(merged);
+    let before = store.load_last_check()?;
+    let mut ours = match read_last_check(store)? {
+        Some(ours) => ours,
+        None => {
+            let mut empty = theirs.clone();
+            (empty.sources, empty.facts, empty.routes) = (Vec::new(), Vec::new(), Vec::new());
+            empty
+        }
     };
     let had: HashSet<&str> = ours.sources.iter().map(|s| s.id.as_str()).collect();
     let taken: HashSet<String> = (theirs.sources.iter())
-        .filter(|s| merged.theirs_newer.contains(&s.id) || !had.contains(s.id.as_str()))
+        .filter(|s| !had.contains(s.id.as_str()) || from_them(&s.id))
         .map(|s| s.id.clone())
         .collect();
     if taken.is_empty() {
@@ -109,9 +122,43 @@ pub(crate) fn merge_store(
     put_rows(registry, store, &mut ours, theirs, &taken)?;
     ours.started_at = ours.started_at.min(started);
     ours.finished_at = ours.finished_at.max(finished);
-    store.save_last_check(|out| crate::report::write_pretty_json(out, &ours))?;
-    merged.files_written += 1;
+    let mut bytes = Vec::new();
+    crate::report::write_pretty_json(&mut bytes, &ours).expect("writing to memory");
+    if before.as_deref() != Some(bytes.as_slice()) {
+        store.save_last_check(|out| out.write_all(&bytes))?;
+        merged.files_written += 1;
+    }
     Ok(merged)
+}
+
+/// `NOTIFIED.json`: for the facts of the sources whose present is `other`'s, the findings it
+/// announced (a finding it saw settle is announced again when it returns); ours for the rest.
+fn merge_notified(
+    registry: &Registry,
+    store: &Store,
+    theirs: &Store,
+    from_them: &dyn Fn(&str) -> bool,
+    merged: &mut Merged,
+) -> Result<(), CheckError> {
+    let ours = store.load_notified()?;
+    let their_keys = theirs.load_notified()?;
+    // A key is `route/fact:flag`.
+    let theirs_decides = |key: &String| {
+        key.rsplit_once(':')
+            .and_then(|(fact, _)| registry.fact(fact))
+            .is_some_and(|f| merged.theirs_newer.contains(&f.source) || from_them(&f.source))
+    };
+    let mut keys: std::collections::BTreeSet<String> = ours
+        .iter()
+        .filter(|k| !theirs_decides(k))
+        .cloned()
+        .collect();
+    keys.extend(their_keys.into_iter().filter(|k| theirs_decides(k)));
+    if keys != ours {
+        store.save_notified(&keys)?;
+        merged.files_written += 1;
+    }
+    Ok(())
 }
 
 /// The last check's report; `None` when there is none or it is damaged (it is only a cache of
@@ -131,16 +178,31 @@ fn put_rows(
     from: Report,
     taken: &HashSet<String>,
 ) -> Result<(), CheckError> {
+    // Rows of sources and facts since removed from `sources.toml` go, whichever side they are on.
     let known = |source: &str| registry.source(source).is_some();
+    let known_fact =
+        |f: &crate::report::FactReport| known(&f.source) && registry.fact(&f.id).is_some();
     into.sources
         .retain(|s| !taken.contains(&s.id) && known(&s.id));
-    into.facts.retain(|f| {
-        !taken.contains(&f.source) && known(&f.source) && registry.fact(&f.id).is_some()
-    });
-    into.sources
-        .extend(from.sources.into_iter().filter(|s| taken.contains(&s.id)));
     into.facts
-        .extend(from.facts.into_iter().filter(|f| taken.contains(&f.source)));
+        .retain(|f| !taken.contains(&f.source) && known_fact(f));
+    into.sources.extend(
+        from.sources
+            .into_iter()
+            .filter(|s| taken.contains(&s.id) && known(&s.id)),
+    );
+    into.facts.extend(
+        from.facts
+            .into_iter()
+            .filter(|f| taken.contains(&f.source) && known_fact(f)),
+    );
+    // Judged again from scratch: what an older read of a page said must not stay on a row.
+    for f in &mut into.facts {
+        f.published = None;
+        f.published_passage = None;
+        f.flags
+            .retain(|flag| *flag != crate::outcome::Flag::PageDiffers);
+    }
     into.sources
         .sort_by_key(|s| registry.source_pos(&s.id).unwrap_or(usize::MAX));
     into.facts.sort_by_key(|f| registry.fact_pos(&f.id));
@@ -153,4 +215,43 @@ fn put_rows(
     into.routes = crate::report::routes::judge_pages(registry, &pages, &mut into.facts);
     into.summarise();
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Shard;
+    use crate::fetch::HostKey;
+
+    fn registry(urls: &[&str]) -> crate::registry::Registry {
+        let mut toml = String::new();
+        for (i, url) in urls.iter().enumerate() {
+            toml += &format!("[[sources]]\nid = \"s{i}\"\nurl = \"{url}\"\n\n");
+        }
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        crate::registry::parse(std::path::Path::new("sources.toml"), &toml, today).unwrap()
+    }
+
+    #[test]
+    fn every_host_is_on_one_shard_and_the_busiest_are_spread() {
+        let reg = registry(&[
+            "http://x.example/a",
+            "https://x.example/b",
+            "https://y.example/1",
+            "https://y.example/2",
+            "https://y.example/3",
+            "https://z.example/",
+            "https://w.example:8443/",
+        ]);
+        let shards: Vec<_> = (1..=3)
+            .map(|index| Shard { index, count: 3 }.hosts(&reg))
+            .collect();
+        for s in &reg.sources {
+            let host = HostKey::of(&s.url);
+            let on = shards.iter().filter(|h| h.contains(&host)).count();
+            assert_eq!(on, 1, "{} is on {on} shards", s.url);
+        }
+        // y (3 requests) alone on shard 1; the four one-request hosts share shards 2 and 3.
+        assert_eq!(shards[0].len(), 1);
+        assert_eq!(shards[1].len() + shards[2].len(), 4);
+    }
 }

@@ -15,6 +15,11 @@ pub(crate) struct HostKey {
 }
 
 impl HostKey {
+    /// Name, then port: an order that tells every host apart, `http://x` from `https://x`.
+    pub(crate) fn sort_key(&self) -> (&str, u16) {
+        (&self.host, self.port)
+    }
+
     pub(crate) fn of(url: &Url) -> HostKey {
         HostKey {
             host: url.host_str().unwrap_or_default().to_ascii_lowercase(),

@@ -23,6 +23,15 @@ pub(super) fn starts(text: &str) -> Vec<usize> {
     starts
 }
 
+/// Whether the file's first line that is not blank or a comment opens a piece: then the first
+/// piece is a table like the others, not what comes before them.
+pub(super) fn starts_with_piece(text: &str) -> bool {
+    text.lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'))
+        .is_some_and(opens_piece)
+}
+
 fn opens_piece(line: &str) -> bool {
     let Some(rest) = line.trim_start().strip_prefix("[[") else {
         return false;

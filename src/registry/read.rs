@@ -81,6 +81,16 @@ fn read_in_pieces(
         // Two `[settings]`, or `[[routes.facts]]` with its route in an earlier piece: TOML
         // joins (or refuses) these across the file, so the file is read whole.
         let settings_again = file.settings.is_some() && !stands_alone("settings", true);
+        // Before the first `[[sources]]` or `[[routes]]` header, these keys can only come from
+        // `sources = […]` or a dotted key, which later headers may not extend: TOML decides.
+        let assigned_first = start == 0
+            && !super::chunks::starts_with_piece(text)
+            && root
+                .iter()
+                .any(|(k, _)| matches!(k.get_ref().as_ref(), "sources" | "routes"));
+        if assigned_first {
+            return None;
+        }
         if settings_again || !stands_alone("routes", true) || !stands_alone("sources", true) {
             return None;
         }
@@ -326,6 +336,7 @@ mod tests {
             "[settings]\n[[sources]]\nid = \"a\"\n[settings]\n",
             "[[routes]]\nid = \"r\"\n[[sources]]\nid = \"a\"\n[[routes.facts]]\nid = \"f\"\n",
             "[[sources]]\nid = \"a\"\n[[sources]]\nid = = \"b\"\n",
+            "sources = [{ id = \"a\" }]\n[[sources]]\nid = \"b\"\n",
         ] {
             let locator = Locator::new(std::path::Path::new("s"), text);
             let starts = crate::registry::chunks::starts(text);

@@ -217,14 +217,16 @@ impl Validator<'_> {
             .filter_map(|s| match Selector::parse(s.get_ref()) {
                 // The parser closes what the text leaves open, as CSS does at the end of a
                 // style sheet; in a selector written by hand it is a mistake.
-                Ok(_) if let Some(why) = unbalanced(s.get_ref()) => {
-                    self.problem(
-                        &s.span(),
-                        format!("bad CSS selector in {key} {:?}: {why}", s.get_ref()),
-                    );
-                    None
-                }
-                Ok(sel) => Some(sel),
+                Ok(sel) => match unbalanced(s.get_ref()) {
+                    Some(why) => {
+                        self.problem(
+                            &s.span(),
+                            format!("bad CSS selector in {key} {:?}: {why}", s.get_ref()),
+                        );
+                        None
+                    }
+                    None => Some(sel),
+                },
                 Err(e) => {
                     let why = selector_problem(s.get_ref(), &e);
                     self.problem(

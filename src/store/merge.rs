@@ -1,18 +1,17 @@
 //! `merge DIR…`: the stores that shards wrote in other folders (CI matrix jobs, Kubernetes
-//! indexed jobs) brought into this one, so `status` and `report` see one store.
-//!
-//! This is the store's part of `merge`; the last check's report, which the store keeps but does
-//! not read, is merged by `check::merge_store`.
+//! indexed jobs) brought into this one, so `status` and `report` see one store. This is the
+//! store's part; `NOTIFIED.json` and the last check's report, which need to know which facts are
+//! on which source, are merged by `check::merge_store`.
 //!
 //! Per source, the side whose capture log ends later is the source's present: its `state.json`
 //! is taken, and the two logs become one (every line of both, in time order, none twice).
-//! Texts and raw bodies are named by content, so the missing ones are copied. The ledger keeps
-//! each fact's latest dates, the verification log and the notified list are united, route
-//! pages are taken from the side that read them later. Merging what
-//! is already merged changes nothing.
+//! Texts and raw bodies are named by content, so the missing ones are copied. The verification
+//! log is united, the ledger keeps each fact's latest dates, route pages are taken from the side
+//! that read them later. Merging what is already merged changes nothing.
 //!
-//! Files are written in the order that keeps the store valid at every moment: texts and raw
-//! bodies before the log, the log before the state that points into them.
+//! Files are written in the order that keeps the store valid at every moment, and lets the same
+//! merge run again finish one that was stopped: texts and raw bodies first, then the state that
+//! points into them, then the log (whose end decides which side is newer).
 
 use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
@@ -22,8 +21,7 @@ use chrono::{DateTime, Utc};
 use super::ledger::LEDGER_FILE;
 use super::verifications::VERIFICATIONS_FILE;
 use super::{
-    FORMAT_FILE, FORMAT_VERSION, Ledger, NOTIFIED_FILE, ROUTES_DIR, Store, StoreError, io_err,
-    read_file,
+    FORMAT_FILE, FORMAT_VERSION, Ledger, ROUTES_DIR, Store, StoreError, io_err, read_file,
 };
 
 /// What one merge brought in.
@@ -79,21 +77,19 @@ impl Store {
             }
         }
         let written = &mut merged.files_written;
-        self.merge_ledger(other, written)?;
+        // The log before the ledger: the ledger says how much of the log it holds.
         merge_lines(
             &self.dir.join(VERIFICATIONS_FILE),
             &other.join(VERIFICATIONS_FILE),
             written,
         )?;
-        self.merge_notified(other, written)?;
+        self.merge_ledger(other, written)?;
         self.merge_routes(other, written)?;
         Ok(merged)
     }
 
     fn merge_ledger(&self, other: &Path, written: &mut usize) -> Result<(), StoreError> {
-        if !other.join(LEDGER_FILE).exists() {
-            return Ok(());
-        }
+        // Without a LEDGER.json of its own, theirs is folded from their log.
         let theirs = Store {
             dir: other.to_path_buf(),
             lock: None,
@@ -110,30 +106,11 @@ impl Store {
                 ours.last_written = record.last_written;
             }
         }
+        // Both ledgers hold all of their own logs, and the log here is now both of them.
+        ledger.log_bytes =
+            std::fs::metadata(self.dir.join(VERIFICATIONS_FILE)).map_or(0, |m| m.len());
         if ledger != before || !self.dir.join(LEDGER_FILE).exists() {
             self.save_ledger(&ledger)?;
-            *written += 1;
-        }
-        Ok(())
-    }
-
-    fn merge_notified(&self, other: &Path, written: &mut usize) -> Result<(), StoreError> {
-        let read = |path: &Path| -> Result<Vec<String>, StoreError> {
-            match read_file(path) {
-                Ok(bytes) => Ok(serde_json::from_slice(&bytes).unwrap_or_default()),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
-                Err(e) => Err(io_err(path)(e)),
-            }
-        };
-        let path = self.dir.join(NOTIFIED_FILE);
-        let mut ours = read(&path)?;
-        let known: HashSet<String> = ours.iter().cloned().collect();
-        let theirs = read(&other.join(NOTIFIED_FILE))?;
-        let before = ours.len();
-        ours.extend(theirs.into_iter().filter(|k| !known.contains(k)));
-        if ours.len() != before {
-            let json = serde_json::to_vec_pretty(&ours).expect("strings serialise");
-            crate::atomic::write(&path, &json).map_err(io_err(&path))?;
             *written += 1;
         }
         Ok(())
@@ -211,7 +188,8 @@ fn merge_source(
             *written += 1;
         }
     }
-    merge_lines(&our_log, &their_log, written)?;
+    // The state before the log: a state ahead of its log is what a run leaves between its two
+    // writes too, and a merge stopped here still finds their log later than ours next time.
     let theirs_newer = their_last.is_some() && their_last > our_last;
     if theirs_newer && theirs.join("state.json").exists() {
         let (from, to) = (theirs.join("state.json"), ours.join("state.json"));
@@ -220,6 +198,7 @@ fn merge_source(
             *written += 1;
         }
     }
+    merge_lines(&our_log, &their_log, written)?;
     Ok(match (existed, theirs_newer) {
         (false, _) if their_last.is_some() => SourceMerge::New,
         (_, true) => SourceMerge::Updated,

@@ -61,6 +61,9 @@ pub(crate) use verifications::VerifiedBy;
 pub(crate) const FORMAT_VERSION: u32 = 1;
 const FORMAT_FILE: &str = "FORMAT";
 const LOCK_FILE: &str = ".lock";
+/// How many times (50 ms apart: 30 s) a shard tries for the store's lock that another shard
+/// holds alone for a moment.
+const SHARD_LOCK_TRIES: u32 = 600;
 const LAST_CHECK_FILE: &str = "LAST_CHECK.json";
 const NOTIFIED_FILE: &str = "NOTIFIED.json";
 /// The site's route pages as last read, one JSON file per route.
@@ -151,11 +154,24 @@ impl Store {
         let alone = lock.try_lock().is_ok();
         let dirty = dir.join(DIRTY_FILE);
         if !alone {
-            match lock.try_lock_shared() {
-                Ok(()) => {}
-                Err(std::fs::TryLockError::WouldBlock) => return Err(locked(dir, &lock)),
-                Err(std::fs::TryLockError::Error(e)) => {
-                    return Err(io_err(&dir.join(LOCK_FILE))(e));
+            // Another shard may hold the lock alone for a moment (opening, sweeping, leaving):
+            // wait that out; a whole-store writer holds it for its whole run, so not longer.
+            let mut tries = 0;
+            loop {
+                match lock.try_lock_shared() {
+                    Ok(()) => break,
+                    // A whole-store writer says who it is in the file; a shard never does (one
+                    // alone clears it at once, so after a second the name is the holder's).
+                    Err(std::fs::TryLockError::WouldBlock)
+                        if tries < SHARD_LOCK_TRIES && (tries < 20 || !held_by_writer(&lock)) =>
+                    {
+                        tries += 1;
+                        std::thread::sleep(std::time::Duration::from_millis(50));
+                    }
+                    Err(std::fs::TryLockError::WouldBlock) => return Err(locked(dir, &lock)),
+                    Err(std::fs::TryLockError::Error(e)) => {
+                        return Err(io_err(&dir.join(LOCK_FILE))(e));
+                    }
                 }
             }
         }
@@ -169,6 +185,11 @@ impl Store {
         store.check_format(true)?;
         store.write_gitignore()?;
         if alone {
+            // The last whole-store writer's name goes: shards waiting for this moment to pass
+            // must not take this shard for it.
+            if let Some(lock) = &store.lock {
+                lock.set_len(0).map_err(io_err(&dir.join(LOCK_FILE)))?;
+            }
             if dirty.exists() {
                 store.sweep_temp_files();
             }
@@ -305,6 +326,12 @@ fn open_lock_file(path: &Path) -> Result<File, StoreError> {
     .map_err(io_err(path))
 }
 
+/// Whether the lock file names a holder: a whole-store writer writes itself into it, shards
+/// leave it empty.
+fn held_by_writer(lock: &File) -> bool {
+    lock.metadata().is_ok_and(|m| m.len() > 0)
+}
+
 /// Who holds a lock, as its file says.
 fn locked(dir: &Path, mut lock: &File) -> StoreError {
     let mut holder = String::new();
@@ -345,6 +372,10 @@ impl Drop for Store {
             // A shard beside others leaves the marker to the last one out: they may yet be
             // killed with temporary files of theirs on disk.
             let last_out = self.shard_lock.is_none() || lock.try_lock().is_ok();
+            if last_out && self.shard_lock.is_some() {
+                // Alone now: what a killed shard left is swept before the marker goes.
+                self.sweep_temp_files();
+            }
             // A clean end: everything reached the disk, nothing to sweep next time.
             if last_out && self.sync().is_ok() {
                 let _ = std::fs::remove_file(self.dir.join(DIRTY_FILE));

@@ -264,7 +264,8 @@ fn shards_share_the_store_lock_and_shard_numbers_are_checked() {
         assert!(run.stderr.contains("expected I/N"), "{}", run.stderr);
     }
     std::fs::create_dir_all(ws.path("snapshots")).unwrap();
-    let lock = std::fs::File::create(ws.path("snapshots/.lock")).unwrap();
+    std::fs::write(ws.path("snapshots/.lock"), "pid 1 since a test\n").unwrap();
+    let lock = std::fs::File::open(ws.path("snapshots/.lock")).unwrap();
     // A whole-store writer holds the store: no shard runs.
     lock.lock().unwrap();
     let run = ws.run(&["check", "--shard", "1/2"]);
@@ -285,4 +286,51 @@ fn shards_share_the_store_lock_and_shard_numbers_are_checked() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     drop(same);
     drop(lock);
+}
+
+/// A merge stopped after a source's state was taken and before its log and the report were:
+/// the same merge run again finishes it.
+#[test]
+fn a_merge_stopped_halfway_is_finished_by_running_it_again() {
+    let server = TestServer::start();
+    server.set("/a", Reply::html(egov_page("30", "", "")));
+    let toml = format!(
+        "[settings]\nper_host_interval_ms = 0\nretries = 0\nrespect_robots = false\n\n\
+         [[sources]]\nid = \"a\"\nurl = \"{}\"\nselect = [\"div.info-block-horizontal\"]\n\n\
+         [[routes]]\nid = \"r\"\ntitle = \"R\"\n\n[[routes.facts]]\nid = \"f\"\nclaim = \"30\"\n\
+         source = \"a\"\nquote = \"30 calendar days\"\nlast_verified = 2026-11-01\n",
+        server.url("/a")
+    );
+    let shard = Workspace::new(&toml);
+    check(&shard, &[]);
+    let first_report = shard.read("snapshots/LAST_CHECK.json");
+    server.set("/a", Reply::html(egov_page("45", "", "")));
+    check(&shard, &[]);
+    let main = Workspace::new(&toml);
+    let from = shard.path("snapshots").display().to_string();
+    assert_eq!(main.run(&["merge", &from]).code, 0);
+    // What a stop between the state and the log leaves: the state taken, the log and the last
+    // check's report not yet.
+    let log = main.path("snapshots/a/captures.jsonl");
+    let first_line = main
+        .read("snapshots/a/captures.jsonl")
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    std::fs::write(&log, format!("{first_line}\n")).unwrap();
+    main.write("snapshots/LAST_CHECK.json", &first_report);
+    let run = main.run(&["merge", &from]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        main.read("snapshots/a/captures.jsonl"),
+        shard.read("snapshots/a/captures.jsonl")
+    );
+    assert_eq!(status_view(&main), status_view(&shard));
+    assert_eq!(report_view(&main), report_view(&shard));
+    // A stop after the logs, before the report: the logs agree, the report is still the old one.
+    main.write("snapshots/LAST_CHECK.json", &first_report);
+    let run = main.run(&["merge", &from]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(report_view(&main), report_view(&shard));
 }
