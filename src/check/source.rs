@@ -171,9 +171,12 @@ impl Job {
             taken = self.confirm(fetcher, taken).await?;
         }
         // A page that differs from its baseline is diffed and its facts followed through the
-        // edit: possibly long work.
-        let differs =
-            self.state.baseline.as_ref().map(|b| b.sha256.as_str()) != taken.capture.sha256();
+        // edit: possibly long work. A first capture has nothing to diff.
+        let differs = self
+            .state
+            .baseline
+            .as_ref()
+            .is_some_and(|b| Some(b.sha256.as_str()) != taken.capture.sha256());
         if differs {
             heavy(|| self.process(taken, started))
         } else {
