@@ -104,15 +104,7 @@ pub(crate) fn plan_last_verified<'a>(
             written.push(id.clone());
         }
     }
-    splices.sort_by_key(|(span, _)| span.start);
-    let mut out = String::with_capacity(text.len());
-    let mut at = 0;
-    for (span, new) in &splices {
-        out.push_str(&text[at..span.start]);
-        out.push_str(new);
-        at = span.end;
-    }
-    out.push_str(&text[at..]);
+    let out = spliced(&text, splices);
     Ok(Planned {
         path: path.to_path_buf(),
         text,
@@ -212,15 +204,7 @@ pub(crate) fn set_quote_and_date(
             splices.push((end..end, format!("{lead}quote = {quoted}{eol}")));
         }
     }
-    splices.sort_by_key(|(span, _)| span.start);
-    let mut out = String::with_capacity(text.len() + quote.len() + 16);
-    let mut at = 0;
-    for (span, new) in &splices {
-        out.push_str(&text[at..span.start]);
-        out.push_str(new);
-        at = span.end;
-    }
-    out.push_str(&text[at..]);
+    let out = spliced(&text, splices);
     Planned {
         path: path.to_path_buf(),
         text,
@@ -229,6 +213,21 @@ pub(crate) fn set_quote_and_date(
         skipped: Vec::new(),
     }
     .write()
+}
+
+/// `text` with each span replaced by its new bytes; every other byte as it was.
+fn spliced(text: &str, mut splices: Vec<(Range<usize>, String)>) -> String {
+    splices.sort_by_key(|(span, _)| span.start);
+    let mut out =
+        String::with_capacity(text.len() + splices.iter().map(|(_, n)| n.len()).sum::<usize>());
+    let mut at = 0;
+    for (span, new) in &splices {
+        out.push_str(&text[at..span.start]);
+        out.push_str(new);
+        at = span.end;
+    }
+    out.push_str(&text[at..]);
+    out
 }
 
 /// Whether the facts of `route_id` are inline tables (`facts = [{ … }]`), where a new key goes
