@@ -25,3 +25,29 @@ pub(crate) async fn shutdown_signal() {
         _ = term.recv() => {}
     }
 }
+
+/// Runs CPU work that may be long where it does not hold up the runtime: the worker thread
+/// hands its other tasks to another thread first (`block_in_place`), so fetches in flight go on
+/// and their timeouts measure the network, not another source's parse. No DOM crosses a thread.
+pub(crate) fn heavy<R>(work: impl FnOnce() -> R) -> R {
+    if multi_thread() {
+        tokio::task::block_in_place(work)
+    } else {
+        work()
+    }
+}
+
+/// [`heavy`] for work that is a future (extraction, which may run `pdftotext`).
+pub(crate) async fn heavy_async<F: std::future::Future>(work: F) -> F::Output {
+    if multi_thread() {
+        tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(work))
+    } else {
+        work.await
+    }
+}
+
+/// `block_in_place` needs the multi-thread runtime (every command's: see [`build`]).
+fn multi_thread() -> bool {
+    tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread)
+}

@@ -106,13 +106,9 @@ pub(crate) fn status(
             }
             Some(_) => {}
         }
-        if let Some(c) = one.checked
-            && let Some(due) = registry.schedule_of(source).missed_since(
-                registry.settings.timezone,
-                &c.at,
-                &now,
-                MISSED_GRACE,
-            )
+        if let Some(due) = one
+            .checked
+            .and_then(|c| missed_run(registry, source, c.at, now))
         {
             missed.push(MissedRun {
                 source: source.id.clone(),
@@ -126,12 +122,7 @@ pub(crate) fn status(
     rows.sort_by_cached_key(|r| registry.fact_pos(&r.id));
     crate::report::name_routes(&mut rows, registry);
     // Each route's page as last read, held against today's registry.
-    let mut pages = std::collections::HashMap::new();
-    for route in registry.routes.iter().filter(|r| r.page.is_some()) {
-        if let Some(capture) = crate::site::load(store, &route.id)? {
-            pages.insert(route.id.clone(), capture);
-        }
-    }
+    let pages = crate::site::load_all(registry, store)?;
     let routes = crate::report::routes::judge_pages(registry, &pages, &mut rows);
     let mut report =
         StatusReport::new(today, now, rows, summary, missed, failed, uncovered, routes);
@@ -388,13 +379,20 @@ pub(crate) fn missed(
         .iter()
         .filter_map(|s| {
             let last = store.source(&s.id).last_capture().ok()??.at;
-            let due = registry.schedule_of(s).missed_since(
-                registry.settings.timezone,
-                &last,
-                &now,
-                MISSED_GRACE,
-            )?;
-            Some((s.id.clone(), due))
+            Some((s.id.clone(), missed_run(registry, s, last, now)?))
         })
         .collect()
+}
+
+/// When the run of `source` that should have followed its capture at `last` was due, if it is
+/// missing (past the grace) at `now`.
+fn missed_run(
+    registry: &Registry,
+    source: &Source,
+    last: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    registry
+        .schedule_of(source)
+        .missed_since(registry.settings.timezone, &last, &now, MISSED_GRACE)
 }

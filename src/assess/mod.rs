@@ -27,7 +27,8 @@ use chrono::NaiveDate;
 pub(crate) use change::{Change, PassageChange};
 pub(crate) use passage::sentences;
 pub(crate) use quote::ClosestPassage;
-pub(crate) use quote::CurrentText;
+pub(crate) use quote::{CurrentText, evidence};
+use quote::{evidence_found, same_item_reworded};
 pub(crate) use values::{Value, values_agree, values_in};
 
 /// The first date a text writes ("2026-06-09", "09.06.2026", "9 June 2026", "9 июня 2026 г.").
@@ -222,76 +223,6 @@ fn assess<'t>(
         changes,
         rough,
     }
-}
-
-/// What a text says for a quote: the passage of each occurrence, or, when there is none, the
-/// closest passage. The one search `check`, `status`, `probe` and `validate --store` share.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Evidence {
-    /// The sentence, item or row of each occurrence, in order.
-    pub(crate) passages: Vec<String>,
-    /// When the quote is not there: the most similar passage of the text.
-    pub(crate) closest: Option<ClosestPassage>,
-}
-
-impl Evidence {
-    pub(crate) fn found(&self) -> bool {
-        !self.passages.is_empty()
-    }
-}
-
-/// [`evidence`] without the search for a closest passage: what is left to do once the time for
-/// a source has run out.
-fn evidence_found(text: &CurrentText<'_>, quote: &str) -> Evidence {
-    let passages: Vec<String> = passage::locate_all(text, quote)
-        .into_iter()
-        .map(|p| p.text)
-        .collect();
-    Evidence {
-        passages,
-        closest: None,
-    }
-}
-
-pub(crate) fn evidence(text: &CurrentText<'_>, quote: &str) -> Evidence {
-    let passages: Vec<String> = passage::locate_all(text, quote)
-        .into_iter()
-        .map(|p| p.text)
-        .collect();
-    let closest = if passages.is_empty() {
-        text.closest_passage(quote)
-    } else {
-        None
-    };
-    Evidence { passages, closest }
-}
-
-/// Whether `closest` is the quoted item in new words rather than another item beside it: as
-/// alike as a rewrite ([`change::COUNTERPART_SIMILARITY`]), holding at least half of the quote's
-/// words, and writing every kind of typed value the quote writes (a duration stays a duration).
-/// "Certificate of fingerprinting" is not "Certificate on passing the eligibility assessment"
-/// (0.71 alike, one word of three shared).
-fn same_item_reworded(quote: &str, closest: &ClosestPassage) -> bool {
-    if closest.similarity < change::COUNTERPART_SIMILARITY {
-        return false;
-    }
-    let words = |t: &str| -> Vec<String> {
-        crate::text::fold_for_match(t)
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .map(str::to_string)
-            .collect()
-    };
-    let (quoted, passage) = (words(quote), words(&closest.text));
-    let shared = quoted.iter().filter(|w| passage.contains(w)).count();
-    if shared * 2 < quoted.len() {
-        return false;
-    }
-    let kinds: Vec<_> = values_in(&closest.text)
-        .into_iter()
-        .map(|v| v.kind)
-        .collect();
-    values_in(quote).iter().all(|v| kinds.contains(&v.kind))
 }
 
 /// Of what an edit did to each passage of a quote, what the fact's row shows: a changed value

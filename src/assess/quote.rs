@@ -209,6 +209,73 @@ impl<'a> CurrentText<'a> {
     }
 }
 
+/// What a text says for a quote: the passage of each occurrence, or, when there is none, the
+/// closest passage. The one search `check`, `status`, `probe` and `validate --store` share.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Evidence {
+    /// The sentence, item or row of each occurrence, in order.
+    pub(crate) passages: Vec<String>,
+    /// When the quote is not there: the most similar passage of the text.
+    pub(crate) closest: Option<ClosestPassage>,
+}
+
+impl Evidence {
+    pub(crate) fn found(&self) -> bool {
+        !self.passages.is_empty()
+    }
+}
+
+/// [`evidence`] without the search for a closest passage: what is left to do once the time for
+/// a source has run out.
+pub(super) fn evidence_found(text: &CurrentText<'_>, quote: &str) -> Evidence {
+    let passages: Vec<String> = super::passage::locate_all(text, quote)
+        .into_iter()
+        .map(|p| p.text)
+        .collect();
+    Evidence {
+        passages,
+        closest: None,
+    }
+}
+
+pub(crate) fn evidence(text: &CurrentText<'_>, quote: &str) -> Evidence {
+    let mut found = evidence_found(text, quote);
+    if !found.found() {
+        found.closest = text.closest_passage(quote);
+    }
+    found
+}
+
+/// Whether `closest` is the quoted item in new words rather than another item beside it: as
+/// alike as a rewrite ([`super::change::COUNTERPART_SIMILARITY`]), holding at least half of the quote's
+/// words, and writing every kind of typed value the quote writes (a duration stays a duration).
+/// "Certificate of fingerprinting" is not "Certificate on passing the eligibility assessment"
+/// (0.71 alike, one word of three shared).
+pub(super) fn same_item_reworded(quote: &str, closest: &ClosestPassage) -> bool {
+    if closest.similarity < super::change::COUNTERPART_SIMILARITY {
+        return false;
+    }
+    let words = |t: &str| -> Vec<String> {
+        crate::text::fold_for_match(t)
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let (quoted, passage) = (words(quote), words(&closest.text));
+    let shared = quoted.iter().filter(|w| passage.contains(w)).count();
+    if shared * 2 < quoted.len() {
+        return false;
+    }
+    let kinds: Vec<_> = super::values_in(&closest.text)
+        .into_iter()
+        .map(|v| v.kind)
+        .collect();
+    super::values_in(quote)
+        .iter()
+        .all(|v| kinds.contains(&v.kind))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

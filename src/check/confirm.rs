@@ -102,7 +102,7 @@ impl Job {
                 let deadline = self.deadline();
                 let extract = crate::extract::extract_by(&self.source, &response, &deadline);
                 let extracted = if response.body.len() >= super::source::HEAVY_BODY {
-                    super::source::heavy_async(extract).await
+                    crate::runtime::heavy_async(extract).await
                 } else {
                     extract.await
                 };

@@ -216,12 +216,8 @@ async fn capture(
     if request.selection.shard.is_some() {
         // A route page on another shard's host is judged as that shard last read it, so this
         // shard's facts are flagged (exit code, webhook) when their page no longer agrees.
-        for route in registry.routes.iter().filter(|r| r.page.is_some()) {
-            if !pages.contains_key(&route.id)
-                && let Some(capture) = crate::site::load(store, &route.id)?
-            {
-                pages.insert(route.id.clone(), capture);
-            }
+        for (id, capture) in crate::site::load_all(registry, store)? {
+            pages.entry(id).or_insert(capture);
         }
     }
     let routes = crate::report::routes::judge_pages(registry, &pages, &mut facts);

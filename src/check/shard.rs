@@ -146,7 +146,7 @@ fn merge_notified(
     let theirs_decides = |key: &String| {
         key.rsplit_once(':')
             .and_then(|(fact, _)| registry.fact(fact))
-            .is_some_and(|f| merged.theirs_newer.contains(&f.source) || from_them(&f.source))
+            .is_some_and(|f| from_them(&f.source))
     };
     let mut keys: std::collections::BTreeSet<String> = ours
         .iter()
@@ -206,12 +206,7 @@ fn put_rows(
     into.sources
         .sort_by_key(|s| registry.source_pos(&s.id).unwrap_or(usize::MAX));
     into.facts.sort_by_key(|f| registry.fact_pos(&f.id));
-    let mut pages = HashMap::new();
-    for route in registry.routes.iter().filter(|r| r.page.is_some()) {
-        if let Some(capture) = crate::site::load(store, &route.id)? {
-            pages.insert(route.id.clone(), capture);
-        }
-    }
+    let pages = crate::site::load_all(registry, store)?;
     into.routes = crate::report::routes::judge_pages(registry, &pages, &mut into.facts);
     into.summarise();
     Ok(())

@@ -58,36 +58,10 @@ pub(super) struct Job {
     work: std::sync::Mutex<Option<Deadline>>,
 }
 
-/// A body this large, or a changed page, is worked on with [`heavy`]: its parse, search or
-/// assessment can take seconds, and other sources' requests must not wait for a worker
-/// meanwhile (their timeouts run while they wait).
+/// A body this large, or a changed page, is worked on with [`crate::runtime::heavy`]: its
+/// parse, search or assessment can take seconds, and other sources' requests must not wait for
+/// a worker meanwhile (their timeouts run while they wait).
 pub(super) const HEAVY_BODY: usize = 256 * 1024;
-
-/// Runs CPU work that may be long where it does not hold up the runtime: the worker thread
-/// hands its other tasks to another thread first (`block_in_place`), so fetches in flight go on
-/// and their timeouts measure the network, not another source's parse. No DOM crosses a thread.
-pub(super) fn heavy<R>(work: impl FnOnce() -> R) -> R {
-    if multi_thread() {
-        tokio::task::block_in_place(work)
-    } else {
-        work()
-    }
-}
-
-/// [`heavy`] for work that is a future (extraction, which may run `pdftotext`).
-pub(super) async fn heavy_async<F: std::future::Future>(work: F) -> F::Output {
-    if multi_thread() {
-        tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(work))
-    } else {
-        work.await
-    }
-}
-
-/// `block_in_place` needs the multi-thread runtime (every command's: see `runtime`).
-fn multi_thread() -> bool {
-    tokio::runtime::Handle::try_current()
-        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread)
-}
 
 /// A capture, and what it took to get it.
 pub(super) struct Taken {
@@ -178,7 +152,7 @@ impl Job {
             .as_ref()
             .is_some_and(|b| Some(b.sha256.as_str()) != taken.capture.sha256());
         if differs {
-            heavy(|| self.process(taken, started))
+            crate::runtime::heavy(|| self.process(taken, started))
         } else {
             self.process(taken, started)
         }
@@ -303,7 +277,7 @@ impl Job {
             wall_words: None,
         };
         let deadline = self.deadline();
-        let again = heavy_async(crate::extract::extract_by(
+        let again = crate::runtime::heavy_async(crate::extract::extract_by(
             &self.source,
             &response,
             &deadline,
@@ -377,7 +351,7 @@ impl Job {
                         source, &response, &deadline, &quotes, allow,
                     );
                     let extracted = if response.body.len() >= HEAVY_BODY {
-                        heavy_async(extract).await
+                        crate::runtime::heavy_async(extract).await
                     } else {
                         extract.await
                     };

@@ -70,15 +70,7 @@ pub(crate) fn plan_last_verified<'a>(
     updates: &[(FactId, NaiveDate)],
     expected: &dyn Fn(&FactId) -> Option<Expected<'a>>,
 ) -> Result<Planned, EditError> {
-    let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| EditError::Read {
-        path: shown.clone(),
-        source,
-    })?;
-    let doc = toml_edit::Document::parse(text.as_str()).map_err(|e| EditError::Parse {
-        path: shown.clone(),
-        message: e.message().to_string(),
-    })?;
+    let (text, doc) = read_doc(path)?;
     let mut splices: Vec<(Range<usize>, String)> = Vec::with_capacity(updates.len());
     let (mut written, mut skipped) = (Vec::new(), Vec::new());
     for (id, date) in updates {
@@ -158,15 +150,7 @@ pub(crate) fn set_quote_and_date(
     quote: &str,
     date: NaiveDate,
 ) -> Result<(), EditError> {
-    let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| EditError::Read {
-        path: shown.clone(),
-        source,
-    })?;
-    let doc = toml_edit::Document::parse(text.as_str()).map_err(|e| EditError::Parse {
-        path: shown,
-        message: e.message().to_string(),
-    })?;
+    let (text, doc) = read_doc(path)?;
     let fact = find_fact(doc.as_table(), id.route(), id.name())
         .ok_or_else(|| EditError::NotFound(id.to_string()))?;
     let inline = fact_is_inline(doc.as_table(), id.route());
@@ -213,6 +197,20 @@ pub(crate) fn set_quote_and_date(
         skipped: Vec::new(),
     }
     .write()
+}
+
+/// The file's text and its parsed document, whose spans index into the text.
+fn read_doc(path: &Path) -> Result<(String, toml_edit::Document<String>), EditError> {
+    let shown = || path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| EditError::Read {
+        path: shown(),
+        source,
+    })?;
+    let doc = toml_edit::Document::parse(text.clone()).map_err(|e| EditError::Parse {
+        path: shown(),
+        message: e.message().to_string(),
+    })?;
+    Ok((text, doc))
 }
 
 /// `text` with each span replaced by its new bytes; every other byte as it was.

@@ -9,14 +9,16 @@
 //! ```text
 //! registry/
 //!   mod.rs          the checked model (Registry, Settings, Source, Route, Fact, FactId), load
+//!   index.rs        ids to places: constant-time lookups of sources, routes and facts
 //!   read.rs         text → raw model, every syntax, unknown-key and type problem collected
+//!   chunks.rs       where the text can be read a table at a time
 //!   keys.rs         which keys each table takes (all unknown keys in one run)
 //!   raw.rs          what the file says, with spans
 //!   diagnostics.rs  Diagnostic and the Locator that turns spans into file:line:col
 //!   validate.rs     raw → checked, every problem collected; settings; the id rule; defaults
 //!   sources.rs      [[sources]]: URL, format, render, selectors, regexes, charset, ca_file, wall
 //!   routes.rs       [[routes]] and their facts
-//!   edit.rs         format-preserving edits of last_verified
+//!   edit.rs         format-preserving edits of last_verified (and verify --quote's quote)
 //! ```
 //!
 //! docs/registry.md is the user's reference for the format.
@@ -24,6 +26,7 @@
 mod chunks;
 mod diagnostics;
 pub(crate) mod edit;
+mod index;
 mod keys;
 mod raw;
 mod read;
@@ -101,33 +104,7 @@ pub struct Registry {
     pub sources: Vec<Arc<Source>>,
     pub routes: Vec<Route>,
     /// Ids to places, so a lookup per fact or per source stays constant time at 100,000 of them.
-    index: Index,
-}
-
-/// Where each id sits in the registry's lists.
-#[derive(Debug, Default)]
-struct Index {
-    sources: std::collections::HashMap<Box<str>, usize>,
-    routes: std::collections::HashMap<Box<str>, usize>,
-    facts: std::collections::HashMap<Box<str>, FactPos>,
-}
-
-impl Index {
-    fn of(sources: &[Arc<Source>], routes: &[Route]) -> Index {
-        let mut index = Index::default();
-        // First wins, as the scans this replaces did (validation refuses duplicates anyway).
-        for (i, s) in sources.iter().enumerate() {
-            index.sources.entry(s.id.as_str().into()).or_insert(i);
-        }
-        for (r, route) in routes.iter().enumerate() {
-            index.routes.entry(route.id.as_str().into()).or_insert(r);
-            for (f, fact) in route.facts.iter().enumerate() {
-                let pos = FactPos { route: r, fact: f };
-                index.facts.entry(fact.id.as_str().into()).or_insert(pos);
-            }
-        }
-        index
-    }
+    index: index::Index,
 }
 
 #[derive(Debug, Clone)]
@@ -335,26 +312,6 @@ impl<'de> serde::Deserialize<'de> for FactId {
 }
 
 impl Registry {
-    pub(crate) fn new(
-        path: PathBuf,
-        settings: Settings,
-        sources: Vec<Arc<Source>>,
-        routes: Vec<Route>,
-    ) -> Registry {
-        let index = Index::of(&sources, &routes);
-        Registry {
-            path,
-            settings,
-            sources,
-            routes,
-            index,
-        }
-    }
-
-    pub fn source(&self, id: &str) -> Option<&Arc<Source>> {
-        self.index.sources.get(id).map(|&i| &self.sources[i])
-    }
-
     /// The schedule a source runs on in `watch`: its own, else the settings'.
     pub(crate) fn schedule_of<'a>(&'a self, source: &'a Source) -> &'a Schedule {
         source.schedule.as_ref().unwrap_or(&self.settings.schedule)
@@ -376,24 +333,6 @@ impl Registry {
 
     pub(crate) fn fact_at(&self, pos: FactPos) -> &Fact {
         &self.routes[pos.route].facts[pos.fact]
-    }
-
-    /// Where a source is in the file.
-    pub(crate) fn source_pos(&self, id: &str) -> Option<usize> {
-        self.index.sources.get(id).copied()
-    }
-
-    /// Where a fact is in the file.
-    pub(crate) fn fact_pos(&self, id: &str) -> Option<FactPos> {
-        self.index.facts.get(id).copied()
-    }
-
-    pub fn fact(&self, id: &str) -> Option<&Fact> {
-        self.index.facts.get(id).map(|&pos| self.fact_at(pos))
-    }
-
-    pub(crate) fn route(&self, id: &str) -> Option<&Route> {
-        self.index.routes.get(id).map(|&i| &self.routes[i])
     }
 }
 

@@ -141,6 +141,20 @@ pub(crate) fn load(store: &Store, route: &str) -> Result<Option<PageCapture>, St
         .ok())
 }
 
+/// Every route's page as last read, by route id: what is judged when a page is not read now.
+pub(crate) fn load_all(
+    registry: &crate::registry::Registry,
+    store: &Store,
+) -> Result<std::collections::HashMap<String, PageCapture>, StoreError> {
+    let mut pages = std::collections::HashMap::new();
+    for route in registry.routes.iter().filter(|r| r.page.is_some()) {
+        if let Some(capture) = load(store, &route.id)? {
+            pages.insert(route.id.clone(), capture);
+        }
+    }
+    Ok(pages)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,7 +16,7 @@ mod claims;
 mod date;
 mod page;
 
-pub(crate) use capture::{PageCapture, capture, load, save};
+pub(crate) use capture::{PageCapture, capture, load, load_all, save};
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};

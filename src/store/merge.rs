@@ -13,7 +13,7 @@
 //! merge run again finish one that was stopped: texts and raw bodies first, then the state that
 //! points into them, then the log (whose end decides which side is newer).
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
@@ -33,8 +33,6 @@ pub(crate) struct Merged {
     pub(crate) updated_sources: usize,
     /// Files written (0: the stores already agreed).
     pub(crate) files_written: usize,
-    /// The sources whose present (latest capture and state) came from the other store.
-    pub(crate) theirs_newer: HashSet<String>,
 }
 
 impl Store {
@@ -67,11 +65,9 @@ impl Store {
             match merge_source(&ours, &theirs, &mut merged.files_written)? {
                 SourceMerge::New => {
                     merged.new_sources += 1;
-                    merged.theirs_newer.insert(id);
                 }
                 SourceMerge::Updated => {
                     merged.updated_sources += 1;
-                    merged.theirs_newer.insert(id);
                 }
                 SourceMerge::Kept => {}
             }
@@ -90,12 +86,7 @@ impl Store {
 
     fn merge_ledger(&self, other: &Path, written: &mut usize) -> Result<(), StoreError> {
         // Without a LEDGER.json of its own, theirs is folded from their log.
-        let theirs = Store {
-            dir: other.to_path_buf(),
-            lock: None,
-            shard_lock: None,
-        }
-        .ledger()?;
+        let theirs = Store::open_read(other)?.ledger()?;
         let mut ledger: Ledger = self.ledger()?;
         let before = ledger.clone();
         for (id, record) in theirs.facts {
@@ -157,8 +148,10 @@ fn merge_source(
 ) -> Result<SourceMerge, StoreError> {
     let (our_log, their_log) = (ours.join("captures.jsonl"), theirs.join("captures.jsonl"));
     let existed = our_log.exists() || ours.join("state.json").exists();
-    let our_last = last_capture_at(&our_log)?;
-    let their_last = last_capture_at(&their_log)?;
+    // Each log read once: its end decides which side is newer, its lines are united below.
+    let (mine, their_lines) = (read_lines(&our_log)?, read_lines(&their_log)?);
+    let our_last = mine.iter().filter_map(|l| line_at(l)).max();
+    let their_last = their_lines.iter().filter_map(|l| line_at(l)).max();
     for dir in ["text", "raw"] {
         let Ok(entries) = std::fs::read_dir(theirs.join(dir)) else {
             continue;
@@ -198,17 +191,12 @@ fn merge_source(
             *written += 1;
         }
     }
-    merge_lines(&our_log, &their_log, written)?;
+    unite_lines(&our_log, mine, their_lines, written)?;
     Ok(match (existed, theirs_newer) {
         (false, _) if their_last.is_some() => SourceMerge::New,
         (_, true) => SourceMerge::Updated,
         _ => SourceMerge::Kept,
     })
-}
-
-/// When the last whole line of a capture log was written (`None`: no log, or no line).
-fn last_capture_at(path: &Path) -> Result<Option<DateTime<Utc>>, StoreError> {
-    Ok(read_lines(path)?.iter().filter_map(|l| line_at(l)).max())
 }
 
 fn line_at(line: &str) -> Option<DateTime<Utc>> {
@@ -242,9 +230,18 @@ fn read_lines(path: &Path) -> Result<Vec<String>, StoreError> {
 /// Every line of both logs, each once, in time order (ours first at the same moment);
 /// rewritten only when `theirs` adds a line.
 fn merge_lines(ours: &Path, theirs: &Path, written: &mut usize) -> Result<(), StoreError> {
-    let mine = read_lines(ours)?;
+    unite_lines(ours, read_lines(ours)?, read_lines(theirs)?, written)
+}
+
+/// [`merge_lines`] of logs already read: `mine` as the file at `ours` holds it.
+fn unite_lines(
+    ours: &Path,
+    mine: Vec<String>,
+    theirs: Vec<String>,
+    written: &mut usize,
+) -> Result<(), StoreError> {
     let known: BTreeSet<&str> = mine.iter().map(String::as_str).collect();
-    let new: Vec<String> = read_lines(theirs)?
+    let new: Vec<String> = theirs
         .into_iter()
         .filter(|l| !known.contains(l.as_str()))
         .collect();

@@ -68,27 +68,35 @@ impl Hosts {
     }
 }
 
+/// The `fields` of each row of `json[list]`, in order: what is compared, without the clocks.
+fn rows(json: &serde_json::Value, list: &str, fields: &[&str]) -> serde_json::Value {
+    json[list]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| {
+            fields
+                .iter()
+                .map(|f| row[*f].clone())
+                .collect::<serde_json::Value>()
+        })
+        .collect()
+}
+
 /// What `status --format json` says of every fact and in sum, without the clocks.
 fn status_view(ws: &Workspace) -> serde_json::Value {
     let run = ws.run(&["status", "--format", "json"]);
     assert!(run.code <= 1, "{}", run.stderr);
     let json = run.json();
-    let facts: Vec<serde_json::Value> = json["facts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            serde_json::json!([
-                f["id"],
-                f["flags"],
-                f["source_outcome"],
-                f["quote_found"],
-                f["change"],
-                f["values"]
-            ])
-        })
-        .collect();
-    serde_json::json!({ "summary": json["summary"], "facts": facts })
+    let fields = [
+        "id",
+        "flags",
+        "source_outcome",
+        "quote_found",
+        "change",
+        "values",
+    ];
+    serde_json::json!({ "summary": json["summary"], "facts": rows(&json, "facts", &fields) })
 }
 
 /// What `report --format json` says of every source and fact, without the clocks.
@@ -96,19 +104,11 @@ fn report_view(ws: &Workspace) -> serde_json::Value {
     let run = ws.run(&["report", "--format", "json"]);
     assert!(run.code <= 1, "{}", run.stderr);
     let json = run.json();
-    let sources: Vec<serde_json::Value> = json["sources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| serde_json::json!([s["id"], s["outcome"], s["sha256"]]))
-        .collect();
-    let facts: Vec<serde_json::Value> = json["facts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| serde_json::json!([f["id"], f["flags"], f["change"]]))
-        .collect();
-    serde_json::json!({ "summary": json["summary"], "sources": sources, "facts": facts })
+    serde_json::json!({
+        "summary": json["summary"],
+        "sources": rows(&json, "sources", &["id", "outcome", "sha256"]),
+        "facts": rows(&json, "facts", &["id", "flags", "change"]),
+    })
 }
 
 fn check(ws: &Workspace, args: &[&str]) {
