@@ -12,14 +12,16 @@ fn parse_like<T: serde::de::DeserializeOwned>(_like: &Option<T>, line: &str) -> 
 }
 
 /// The store's readers on a store folder made from the input. Input: NUL-separated parts,
-/// written as the files of a store holding one source `src`, in this order: `state.json`,
-/// `captures.jsonl`, `LEDGER.json`, `VERIFICATIONS.jsonl`, `NOTIFIED.json`, a text (stored
-/// under its own SHA-256 and under the SHA-256s `state.json` names), a gzip raw body for that
-/// text, and `FORMAT` (the right one when there are fewer parts). Missing parts are missing files.
+/// written as the files of a store holding one source `src`, in this order: its state (written
+/// as `{"state": …}`, the first line of `src/source.jsonl`), its capture lines (the rest of that
+/// file), `LEDGER.json`, `VERIFICATIONS.jsonl`, `NOTIFIED.json`, a text (stored under its own
+/// SHA-256 and under the SHA-256s the state names), a gzip raw body stored under the text's
+/// SHA-256, and `FORMAT` (the right one when there are fewer parts). Missing parts are missing
+/// files.
 ///
-/// Properties: `open_read` accepts exactly the right `FORMAT` or none; a text stored under its
+/// Properties: `open_read` accepts exactly the right `FORMAT` (or format 1, migrated) or none; a text stored under its
 /// own hash reads back verified, one under another hash is refused; the state round-trips
-/// through JSON; the last capture (read from the log's tail) is the last line `read_lines` would
+/// through JSON; the last capture (read from the file's tail) is the last line `read_lines` would
 /// keep; a good last capture is only good and on the latest text; a raw body never unpacks past
 /// its limit; `verify` reports a state that does not parse.
 pub fn store(data: &[u8]) {
@@ -27,19 +29,36 @@ pub fn store(data: &[u8]) {
     let dir = scratch();
     let root = dir.path().join("snapshots");
     let src = root.join("src");
-    std::fs::create_dir_all(src.join("text")).unwrap();
-    std::fs::create_dir_all(src.join("raw")).unwrap();
-    let write = |path: &Path, bytes: &[u8]| std::fs::write(path, bytes).unwrap();
+    std::fs::create_dir_all(&src).unwrap();
+    let write = |path: &Path, bytes: &[u8]| {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap()
+    };
+    let mut source_file = Vec::new();
+    if let Some(state) = p.first() {
+        source_file.extend_from_slice(b"{\"state\":");
+        source_file.extend_from_slice(state);
+        source_file.extend_from_slice(b"}\n");
+    }
+    if let Some(log) = p.get(1) {
+        source_file.extend_from_slice(log);
+    }
+    if !p.is_empty() {
+        write(&src.join("source.jsonl"), &source_file);
+    }
     let files = [
-        src.join("state.json"),
-        src.join("captures.jsonl"),
         root.join("LEDGER.json"),
         root.join("VERIFICATIONS.jsonl"),
         root.join("NOTIFIED.json"),
     ];
-    for (path, bytes) in files.iter().zip(&p) {
+    for (path, bytes) in files.iter().zip(p.iter().skip(2)) {
         write(path, bytes);
     }
+    let content = |kind: &str, name: &str, ext: &str| {
+        root.join(kind)
+            .join(&name[..2])
+            .join(format!("{name}.{ext}"))
+    };
     let text = p.get(5).copied();
     let own_sha = text.map(|t| hex::encode(<sha2::Sha256 as sha2::Digest>::digest(t)));
     let state_json: Option<serde_json::Value> =
@@ -52,23 +71,21 @@ pub fn store(data: &[u8]) {
         .collect();
     if let (Some(text), Some(sha)) = (text, &own_sha) {
         for name in named.iter().chain(std::iter::once(sha)) {
-            write(&src.join("text").join(format!("{name}.txt")), text);
+            write(&content("TEXT", name, "txt"), text);
         }
         if let Some(raw) = p.get(6) {
-            write(&src.join("raw").join(format!("{sha}.gz")), raw);
+            write(&content("RAW", sha, "gz"), raw);
         }
     }
     let expected_format = format!("sourcewatch-snapshots {}\n", crate::store::FORMAT_VERSION);
     let format = p.get(7).copied().unwrap_or(expected_format.as_bytes());
     write(&root.join("FORMAT"), format);
 
+    // Format 1 is migrated when opened (the migration finds this source already in format 2).
+    let readable = format == expected_format.as_bytes() || format == b"sourcewatch-snapshots 1\n";
     let store = match Store::open_read(&root) {
         Ok(store) => {
-            assert_eq!(
-                format,
-                expected_format.as_bytes(),
-                "a wrong FORMAT was read"
-            );
+            assert!(readable, "a wrong FORMAT was read");
             store
         }
         Err(_) => {
@@ -108,7 +125,7 @@ pub fn store(data: &[u8]) {
     if let Ok(state) = &state {
         let json = serde_json::to_vec(state).unwrap();
         let back = serde_json::from_slice(&json).unwrap();
-        assert_eq!(state, &back, "state.json round-trips");
+        assert_eq!(state, &back, "the state round-trips");
         for v in state.baseline.iter().chain(&state.latest) {
             let _ = source.fingerprint_of(v);
         }
@@ -122,9 +139,9 @@ pub fn store(data: &[u8]) {
         }
     }
     let last = source.last_capture();
-    if let (Ok(last), Some(log)) = (&last, p.get(1))
-        && log.len() < 16 * 1024
-        && let Ok(log) = std::str::from_utf8(log)
+    if let Ok(last) = &last
+        && source_file.len() < 16 * 1024
+        && let Ok(log) = std::str::from_utf8(&source_file)
     {
         // What `read_lines` keeps, read front to back, and its last entry.
         let mut by_lines: Vec<_> = log.lines().filter_map(|l| parse_like(last, l)).collect();

@@ -44,6 +44,9 @@ const STORE_NAMES: &[&str] = &[
     "verifications.jsonl",
     "notified.json",
     "ledger.json",
+    "routes",
+    "text",
+    "raw",
 ];
 
 /// The one rule for source, route and fact ids: `[a-z0-9][a-z0-9._-]{0,63}`, and not one of the

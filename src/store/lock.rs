@@ -23,6 +23,12 @@ impl Store {
     pub(crate) fn open_shard(dir: &Path, shard: &str) -> Result<Store, StoreError> {
         std::fs::create_dir_all(dir).map_err(io_err(dir))?;
         refuse_links(dir)?;
+        // A store of format 1 is migrated first, alone, as a whole-store writer would: shards
+        // starting at once wait for that (or are told who holds the lock).
+        if std::fs::read_to_string(dir.join(super::FORMAT_FILE)).ok() == Some(super::format_line(1))
+        {
+            drop(Store::open(dir)?);
+        }
         let lock = open_lock_file(&dir.join(LOCK_FILE))?;
         // Alone on the store: the moment to sweep what a killed run left (a shard running beside
         // this one may be writing the temporary files a sweep would remove).
@@ -57,7 +63,13 @@ impl Store {
             lock: Some(lock),
             shard_lock: Some(shard_lock),
         };
-        store.check_format(true)?;
+        if store.check_format(true)? {
+            // Another shard's migration has not finished (it holds the lock alone meanwhile).
+            return Err(locked(
+                dir,
+                store.lock.as_ref().expect("a shard holds the lock"),
+            ));
+        }
         store.write_gitignore()?;
         if alone {
             // The last whole-store writer's name goes: shards waiting for this moment to pass

@@ -3,25 +3,29 @@
 //! store's part; `NOTIFIED.json` and the last check's report, which need to know which facts are
 //! on which source, are merged by `check::merge_store`.
 //!
-//! Per source, the side whose capture log ends later is the source's present: its `state.json`
-//! is taken, and the two logs become one (every line of both, in time order, none twice).
+//! Per source, the side whose captures end later is the source's present: its state line is
+//! taken, and the two files' captures become one (every line of both, in time order, none twice).
 //! Texts and raw bodies are named by content, so the missing ones are copied. The verification
 //! log is united, the ledger keeps each fact's latest dates, route pages are taken from the side
 //! that read them later. Merging what is already merged changes nothing.
 //!
 //! Files are written in the order that keeps the store valid at every moment, and lets the same
-//! merge run again finish one that was stopped: texts and raw bodies first, then the state that
-//! points into them, then the log (whose end decides which side is newer).
+//! merge run again finish one that was stopped: texts and raw bodies first, then each source's
+//! file (state and captures in one atomic write).
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
 
+use super::content::{RAW_DIR, TEXT_DIR, content_files};
 use super::ledger::LEDGER_FILE;
+use super::source::SOURCE_FILE;
+use super::state::StateLine;
 use super::verifications::VERIFICATIONS_FILE;
 use super::{
-    FORMAT_FILE, FORMAT_VERSION, Ledger, ROUTES_DIR, Store, StoreError, io_err, read_file,
+    FORMAT_FILE, FORMAT_VERSION, Ledger, ROUTES_DIR, Store, StoreError, format_line, io_err,
+    read_file,
 };
 
 /// What one merge brought in.
@@ -38,10 +42,11 @@ pub(crate) struct Merged {
 impl Store {
     /// Brings the store at `other` into this one (see the module docs).
     pub(crate) fn merge_from(&self, other: &Path) -> Result<Merged, StoreError> {
-        let expected = format!("sourcewatch-snapshots {FORMAT_VERSION}\n");
         let format_path = other.join(FORMAT_FILE);
         match std::fs::read_to_string(&format_path) {
-            Ok(found) if found == expected => {}
+            Ok(found) if found == format_line(FORMAT_VERSION) => {}
+            // A shard store made by an older build: migrated in its folder first.
+            Ok(found) if found == format_line(1) => drop(Store::open(other)?),
             Ok(found) => {
                 return Err(StoreError::Format {
                     path: format_path,
@@ -52,6 +57,7 @@ impl Store {
         }
         super::refuse_links(other)?;
         let mut merged = Merged::default();
+        merged.files_written += self.merge_content(other)?;
         let mut ids: Vec<String> = std::fs::read_dir(other)
             .map_err(io_err(other))?
             .flatten()
@@ -140,63 +146,98 @@ enum SourceMerge {
     Kept,
 }
 
-/// One source's folder from `theirs` into `ours`.
+/// One source's file from `theirs` into `ours`.
 fn merge_source(
     ours: &Path,
     theirs: &Path,
     written: &mut usize,
 ) -> Result<SourceMerge, StoreError> {
-    let (our_log, their_log) = (ours.join("captures.jsonl"), theirs.join("captures.jsonl"));
-    let existed = our_log.exists() || ours.join("state.json").exists();
-    // Each log read once: its end decides which side is newer, its lines are united below.
-    let (mine, their_lines) = (read_lines(&our_log)?, read_lines(&their_log)?);
+    let (our_file, their_file) = (ours.join(SOURCE_FILE), theirs.join(SOURCE_FILE));
+    let existed = our_file.exists();
+    // Each file read once: the end of its captures decides which side is newer, its lines are
+    // united below.
+    let (mine, their_lines) = (read_lines(&our_file)?, read_lines(&their_file)?);
+    let (our_state, mine) = split_state(mine);
+    let (their_state, their_lines) = split_state(their_lines);
     let our_last = mine.iter().filter_map(|l| line_at(l)).max();
     let their_last = their_lines.iter().filter_map(|l| line_at(l)).max();
-    for dir in ["text", "raw"] {
-        let Ok(entries) = std::fs::read_dir(theirs.join(dir)) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let name = entry.file_name();
-            let Some(name_str) = name.to_str() else {
-                continue;
-            };
-            if name_str.starts_with(crate::atomic::TEMP_PREFIX) {
-                continue;
-            }
-            let target = ours.join(dir).join(&name);
-            if target.exists() {
-                continue;
-            }
-            if dir == "text"
-                && let Some(sha) = name_str.strip_suffix(".txt")
-                && let Ok(bytes) = read_file(&entry.path())
-                && super::misnamed(&bytes, sha).is_some()
-            {
-                // A damaged text is not spread: the store it came from reports it.
-                tracing::warn!(path = %entry.path().display(), "not merged: content does not match its name");
-                continue;
-            }
-            copy_file(&entry.path(), &target)?;
-            *written += 1;
-        }
-    }
-    // The state before the log: a state ahead of its log is what a run leaves between its two
-    // writes too, and a merge stopped here still finds their log later than ours next time.
     let theirs_newer = their_last.is_some() && their_last > our_last;
-    if theirs_newer && theirs.join("state.json").exists() {
-        let (from, to) = (theirs.join("state.json"), ours.join("state.json"));
-        if read_file(&from).ok() != read_file(&to).ok() {
-            copy_file(&from, &to)?;
-            *written += 1;
+    let state = if theirs_newer && their_state.is_some() {
+        their_state
+    } else {
+        our_state.clone()
+    };
+    let known: BTreeSet<&str> = mine.iter().map(String::as_str).collect();
+    let new: Vec<&String> = their_lines
+        .iter()
+        .filter(|l| !known.contains(l.as_str()))
+        .collect();
+    if !new.is_empty() || state != our_state {
+        let mut all: Vec<&String> = mine.iter().chain(new).collect();
+        // Stable: lines without a readable time keep their place relative to their neighbours.
+        all.sort_by_key(|l| line_at(l));
+        let mut text = String::new();
+        for line in state.iter().chain(all) {
+            text.push_str(line);
+            text.push('\n');
         }
+        std::fs::create_dir_all(ours).map_err(io_err(ours))?;
+        crate::atomic::write(&our_file, text.as_bytes()).map_err(io_err(&our_file))?;
+        *written += 1;
     }
-    unite_lines(&our_log, mine, their_lines, written)?;
     Ok(match (existed, theirs_newer) {
         (false, _) if their_last.is_some() => SourceMerge::New,
         (_, true) => SourceMerge::Updated,
         _ => SourceMerge::Kept,
     })
+}
+
+/// A source file's state line, if its first line is one, and its capture lines.
+fn split_state(mut lines: Vec<String>) -> (Option<String>, Vec<String>) {
+    match lines.first() {
+        Some(first) if serde_json::from_str::<StateLine>(first).is_ok() => {
+            let state = lines.remove(0);
+            (Some(state), lines)
+        }
+        _ => (None, lines),
+    }
+}
+
+impl Store {
+    /// The texts and raw bodies of `other` this store lacks (named by content: one already here
+    /// is the same). A text that no longer matches its name is not spread: the store it came
+    /// from reports it. Returns the files written.
+    fn merge_content(&self, other: &Path) -> Result<usize, StoreError> {
+        let mut written = 0;
+        for (kind, ext) in [(TEXT_DIR, ".txt"), (RAW_DIR, ".gz")] {
+            for from in content_files(&other.join(kind)) {
+                let name = from.file_name().map(|n| n.to_string_lossy().into_owned());
+                let Some(sha) = name.as_deref().and_then(|n| n.strip_suffix(ext)) else {
+                    continue;
+                };
+                let Ok(to) = (if kind == TEXT_DIR {
+                    self.text_path(sha)
+                } else {
+                    self.raw_path(sha)
+                }) else {
+                    continue;
+                };
+                if to.exists() {
+                    continue;
+                }
+                if kind == TEXT_DIR
+                    && let Ok(bytes) = read_file(&from)
+                    && super::misnamed(&bytes, sha).is_some()
+                {
+                    tracing::warn!(path = %from.display(), "not merged: content does not match its name");
+                    continue;
+                }
+                copy_file(&from, &to)?;
+                written += 1;
+            }
+        }
+        Ok(written)
+    }
 }
 
 fn line_at(line: &str) -> Option<DateTime<Utc>> {

@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! snapshots/
-//!   FORMAT                      "sourcewatch-snapshots 1"
+//!   FORMAT                      "sourcewatch-snapshots 2"
 //!   .gitignore                  written with the store: keeps .lock, .dirty, .tmp-* out of git
 //!   .lock                       held while a run writes; says who holds it
 //!   .dirty                      present while a run writes (a killed run leaves it: sweep)
@@ -13,19 +13,23 @@
 //!   LEDGER.json                 per fact: machine_verified, human_verified, who set the date
 //!   NOTIFIED.json               findings already announced to the webhook
 //!   ROUTES/<route-id>.json      the route's published page as last read (its claims, its date)
+//!   TEXT/<ab>/<sha256>.txt      normalised text, stored once per distinct version (any source)
+//!   RAW/<ab>/<sha256>.gz        a raw body that produced a stored text (gzip), named by the
+//!                               body's own SHA-256, for re-extraction
 //!   <source-id>/
-//!     state.json                baseline and latest capture (rewritten only when they move)
-//!     captures.jsonl            append-only log, one line per capture; its last good line also
+//!     source.jsonl              line 1: baseline and latest version (rewritten only when they
+//!                               move); then one line per capture, appended; the last good one
 //!                               holds the validators (ETag, Last-Modified) for conditional GET
-//!     text/<sha256>.txt         normalised text, stored once per distinct version
-//!     raw/<sha256>.gz           the body that first produced that text (gzip), for re-extraction
 //! ```
 //!
 //! ```text
 //! store/
-//!   mod.rs            Store: open (format, sweep), sync, the store-level files
+//!   mod.rs            Store: open (format, migration, sweep), sync, the store-level files
 //!   lock.rs           the locks: a whole-store writer's, a shard's, the shared files'
-//!   source.rs         SourceStore: one source's folder, its files named once
+//!   source.rs         SourceStore: one source's file, its state line and its captures
+//!   state.rs          SourceState, Version, Unsettled: what the state line holds
+//!   content.rs        TEXT/ and RAW/: texts and raw bodies named by content
+//!   migrate.rs        stores of format 1 (a folder of four kinds of file per source) to 2
 //!   log.rs            LogEntry and the JSON-lines files
 //!   verifications.rs  who moved which date
 //!   ledger.rs         what is known of each fact beyond sources.toml and the texts
@@ -37,12 +41,15 @@
 //! collides with them. Every file except the logs is replaced atomically; a log is appended one
 //! whole line per write and a torn last line is skipped when read.
 
+mod content;
 mod files;
 mod ledger;
 mod lock;
 mod log;
 mod merge;
+mod migrate;
 mod source;
+mod state;
 mod verifications;
 mod verify;
 
@@ -56,10 +63,11 @@ use crate::outcome::Outcome;
 pub(crate) use ledger::{FactRecord, Ledger};
 pub(crate) use log::LogEntry;
 pub(crate) use merge::Merged;
-pub(crate) use source::{SourceState, SourceStore, Unsettled, Version};
+pub(crate) use source::SourceStore;
+pub(crate) use state::{SourceState, Unsettled, Version};
 pub(crate) use verifications::VerifiedBy;
 
-pub(crate) const FORMAT_VERSION: u32 = 1;
+pub(crate) const FORMAT_VERSION: u32 = 2;
 const FORMAT_FILE: &str = "FORMAT";
 const LOCK_FILE: &str = ".lock";
 const LAST_CHECK_FILE: &str = "LAST_CHECK.json";
@@ -114,8 +122,8 @@ pub(crate) struct Store {
 }
 
 impl Store {
-    /// Opens for writing: creates the folder, takes the lock, checks the format, sweeps temporary
-    /// files a killed run left behind.
+    /// Opens for writing: creates the folder, takes the lock, checks the format (a store of
+    /// format 1 is migrated, see `migrate`), sweeps temporary files a killed run left behind.
     pub(crate) fn open(dir: &Path) -> Result<Store, StoreError> {
         std::fs::create_dir_all(dir).map_err(io_err(dir))?;
         refuse_links(dir)?;
@@ -125,7 +133,7 @@ impl Store {
             lock: Some(lock),
             shard_lock: None,
         };
-        store.check_format(true)?;
+        let older = store.check_format(true)?;
         // Temporary files can only be left behind by a run that did not finish: sweep (a walk of
         // every source folder) only then.
         let dirty = dir.join(DIRTY_FILE);
@@ -135,10 +143,14 @@ impl Store {
         no_follow(OpenOptions::new().write(true).create(true).truncate(true))
             .open(&dirty)
             .map_err(io_err(&dirty))?;
+        if older {
+            migrate::from_format_1(&store)?;
+        }
         Ok(store)
     }
 
-    /// Opens for reading only (`status`, `diff`, `report`): no lock, nothing created.
+    /// Opens for reading only (`status`, `diff`, `report`): no lock, nothing created. A store of
+    /// format 1 is migrated first, under the lock, as a writer would.
     pub(crate) fn open_read(dir: &Path) -> Result<Store, StoreError> {
         let store = Store {
             dir: dir.to_path_buf(),
@@ -147,7 +159,9 @@ impl Store {
         };
         if dir.exists() {
             refuse_links(dir)?;
-            store.check_format(false)?;
+            if store.check_format(false)? {
+                drop(Store::open(dir)?);
+            }
         }
         Ok(store)
     }
@@ -157,11 +171,14 @@ impl Store {
         SourceStore::new(self, id)
     }
 
-    fn check_format(&self, create: bool) -> Result<(), StoreError> {
+    /// Whether the store is of format 1, to be migrated; any other format but this build's is
+    /// refused. A store without `FORMAT` is new: `create` writes it.
+    fn check_format(&self, create: bool) -> Result<bool, StoreError> {
         let path = self.dir.join(FORMAT_FILE);
-        let expected = format!("sourcewatch-snapshots {FORMAT_VERSION}\n");
+        let expected = format_line(FORMAT_VERSION);
         match std::fs::read_to_string(&path) {
-            Ok(found) if found == expected => Ok(()),
+            Ok(found) if found == expected => Ok(false),
+            Ok(found) if found == format_line(1) => Ok(true),
             Ok(found) => Err(StoreError::Format {
                 path,
                 found: found.trim().to_string(),
@@ -169,10 +186,9 @@ impl Store {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 if create {
                     self.write_gitignore()?;
-                    crate::atomic::write(&path, expected.as_bytes()).map_err(io_err(&path))
-                } else {
-                    Ok(())
+                    crate::atomic::write(&path, expected.as_bytes()).map_err(io_err(&path))?;
                 }
+                Ok(false)
             }
             Err(e) => Err(io_err(&path)(e)),
         }
@@ -244,12 +260,17 @@ impl Drop for Store {
     }
 }
 
+/// What `FORMAT` holds for a store of `version`.
+fn format_line(version: u32) -> String {
+    format!("sourcewatch-snapshots {version}\n")
+}
+
 /// Refuses a store that holds a symbolic link where a run reads or writes: the folder itself,
-/// its files, the source folders and what they hold (their files, `text/` and `raw/`). One
-/// shallow walk at open (file types come with the directory entries, no extra stat); the files
-/// inside `text/` and `raw/`, too many to list every run, are opened with O_NOFOLLOW instead
-/// ([`read_file`]), so no open can be led outside the store by a link committed or planted
-/// there.
+/// its files and folders, and what those hold (a source's file, the fan-out folders of `TEXT/`
+/// and `RAW/`, route pages). One shallow walk at open (file types come with the directory
+/// entries, no extra stat); the files inside `TEXT/` and `RAW/`, too many to list every run, are
+/// opened with O_NOFOLLOW instead ([`read_file`]), so no open can be led outside the store by a
+/// link committed or planted there.
 fn refuse_links(dir: &Path) -> Result<(), StoreError> {
     fn walk(dir: &Path, depth: u32) -> Result<(), StoreError> {
         let entries = match std::fs::read_dir(dir) {
@@ -413,7 +434,7 @@ mod tests {
                 )
                 .unwrap();
         }
-        let log = dir.path().join("s/captures.jsonl");
+        let log = dir.path().join("s").join(source::SOURCE_FILE);
         let mut f = OpenOptions::new().append(true).open(&log).unwrap();
         f.write_all(b"{\"at\":\"2026-").unwrap();
         // What a killed run leaves: a temporary file and the dirty marker.
@@ -433,6 +454,9 @@ mod tests {
             NOTIFIED_FILE,
             verifications::VERIFICATIONS_FILE,
             ledger::LEDGER_FILE,
+            ROUTES_DIR,
+            content::TEXT_DIR,
+            content::RAW_DIR,
         ] {
             assert!(
                 !crate::registry::is_valid_id(&name.to_ascii_lowercase()),

@@ -1,74 +1,24 @@
-//! One source's folder in the store. [`SourceStore`] names its files once; every read and write
-//! of a source's state, texts, raw bodies and log goes through it.
+//! One source's folder in the store: `<id>/source.jsonl`, the source's state on its first line
+//! and one line per capture after it. [`SourceStore`] is the only reader and writer of that
+//! file; the texts and raw bodies it names live in the shared `TEXT/` and `RAW/` (`content`).
+//!
+//! A capture that moves nothing appends its line; one that moves the state (a new baseline, a
+//! new latest version, an accept) rewrites the file atomically with the new first line. So the
+//! file is append-only in steady state, git shows a change of state as its first line changed,
+//! and a crash leaves either file whole (an append torn at most in its last line, which readers
+//! skip).
 
-use std::io::Write;
+use std::io::BufRead;
 use std::path::PathBuf;
 
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-
 use super::log::{LogEntry, append_lines, read_last};
-use super::{FORMAT_VERSION, Store, StoreError, io_err, misnamed, read_json_or_default};
+use super::state::StateLine;
+use super::{FORMAT_VERSION, SourceState, Store, StoreError, Unsettled, Version, io_err, misnamed};
 use crate::capture::{Capture, Captured};
 use crate::outcome::Outcome;
 
-/// One stored version of a source's text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct Version {
-    pub(crate) sha256: String,
-    pub(crate) captured_at: DateTime<Utc>,
-    /// The extraction settings the text was made with (`Source::extract_fingerprint`); missing
-    /// in stores made before it was kept (then the capture log says).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) fingerprint: Option<String>,
-    /// The Content-Type the raw body came with, so it can be decoded the same way again.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) content_type: Option<String>,
-    /// The SHA-256 of the raw body stored for this text, checked before the body is used again;
-    /// missing in stores made before it was kept (then the capture log may say).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) raw_sha256: Option<String>,
-    /// The challenge wording this text was captured with (`CaptureMeta::wall_words`): a 304 that
-    /// points at it reads like a challenge too, and no date is refreshed from either.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) challenge: Option<String>,
-}
-
-/// A page that served a text other than the baseline's in a run that did not report it as a
-/// change (a flap): until it has given the baseline's text on both fetches of
-/// [`Unsettled::CALM_RUNS`] runs in a row, or someone accepts, no date is refreshed from it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct Unsettled {
-    /// The other text, last seen.
-    pub(crate) sha256: String,
-    pub(crate) seen_at: DateTime<Utc>,
-    /// Runs in a row since, in which both fetches gave the baseline's text.
-    pub(crate) calm_runs: u32,
-}
-
-impl Unsettled {
-    /// The page served `sha256` just now: the count of calm runs starts over.
-    pub(crate) fn seen_now(sha256: String) -> Unsettled {
-        Unsettled {
-            sha256,
-            seen_at: Utc::now(),
-            calm_runs: 0,
-        }
-    }
-
-    /// Three nightly runs: a CDN node that still serves an old (or a new) page is rarely
-    /// missed by six fetches over three days, and three days of no refresh costs nothing.
-    pub(crate) const CALM_RUNS: u32 = 3;
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub(crate) struct SourceState {
-    pub(crate) format: u32,
-    pub(crate) baseline: Option<Version>,
-    pub(crate) latest: Option<Version>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) unsettled: Option<Unsettled>,
-}
+/// The name of a source's file in its folder.
+pub(super) const SOURCE_FILE: &str = "source.jsonl";
 
 pub(crate) struct SourceStore<'s> {
     store: &'s Store,
@@ -90,24 +40,8 @@ impl<'s> SourceStore<'s> {
         }
     }
 
-    fn state_path(&self) -> PathBuf {
-        self.dir.join("state.json")
-    }
-
-    fn log_path(&self) -> PathBuf {
-        self.dir.join("captures.jsonl")
-    }
-
-    /// Where the text named `sha` lives; refused when `sha` is not a SHA-256 (a hand-edited or
-    /// damaged state must not name a path outside the folder).
-    fn text_path(&self, sha: &str) -> Result<PathBuf, StoreError> {
-        self.checked(sha)?;
-        Ok(self.dir.join("text").join(format!("{sha}.txt")))
-    }
-
-    fn raw_path(&self, sha: &str) -> Result<PathBuf, StoreError> {
-        self.checked(sha)?;
-        Ok(self.dir.join("raw").join(format!("{sha}.gz")))
+    fn file_path(&self) -> PathBuf {
+        self.dir.join(SOURCE_FILE)
     }
 
     fn checked(&self, sha: &str) -> Result<(), StoreError> {
@@ -115,36 +49,68 @@ impl<'s> SourceStore<'s> {
             Ok(())
         } else {
             Err(StoreError::Corrupt {
-                path: self.state_path(),
+                path: self.file_path(),
                 message: format!("{sha:?} is not a SHA-256"),
             })
         }
     }
 
-    /// The source's state; a state naming a text by anything but a SHA-256 (a hand edit, a
-    /// damaged file) is refused with the file named, before any such name is used.
+    /// The source's state (the file's first line); a state naming a text by anything but a
+    /// SHA-256 (a hand edit, a damaged file) is refused with the file named, before any such name
+    /// is used.
     pub(crate) fn state(&self) -> Result<SourceState, StoreError> {
-        let state: SourceState = read_json_or_default(&self.state_path())?;
+        let path = self.file_path();
+        let file = match super::no_follow(std::fs::OpenOptions::new().read(true)).open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Default::default()),
+            Err(e) => return Err(io_err(&path)(e)),
+        };
+        let mut first = Vec::new();
+        std::io::BufReader::with_capacity(8 * 1024, file)
+            .read_until(b'\n', &mut first)
+            .map_err(io_err(&path))?;
+        let state = match read_state_line(&first) {
+            Some(Ok(state)) => state,
+            None => SourceState::default(),
+            Some(Err(message)) => return Err(StoreError::Corrupt { path, message }),
+        };
         for v in [&state.baseline, &state.latest].into_iter().flatten() {
             self.checked(&v.sha256)?;
+            if let Some(raw) = &v.raw_sha256 {
+                self.checked(raw)?;
+            }
         }
         Ok(state)
     }
 
-    fn write_state(&self, state: &SourceState) -> Result<(), StoreError> {
-        let path = self.state_path();
-        let mut json = serde_json::to_vec_pretty(state).expect("state serialises");
-        json.push(b'\n');
-        crate::atomic::write(&path, &json).map_err(io_err(&path))
+    /// Replaces the state line, keeping every whole capture line, and adds `entry` after them:
+    /// one atomic write.
+    fn write_state(&self, state: &SourceState, entry: Option<&LogEntry>) -> Result<(), StoreError> {
+        let path = self.file_path();
+        let old = match super::read_file(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                std::fs::create_dir_all(&self.dir).map_err(io_err(&self.dir))?;
+                Vec::new()
+            }
+            Err(e) => return Err(io_err(&path)(e)),
+        };
+        let lines = capture_lines(&old);
+        let mut out = serde_json::to_vec(&StateLine {
+            state: state.clone(),
+        })
+        .expect("state serialises");
+        out.push(b'\n');
+        out.extend_from_slice(lines);
+        if let Some(entry) = entry {
+            serde_json::to_writer(&mut out, entry).expect("log entry serialises");
+            out.push(b'\n');
+        }
+        crate::atomic::write(&path, &out).map_err(io_err(&path))
     }
 
     pub(crate) fn text(&self, sha: &str) -> Result<String, StoreError> {
-        let path = self.text_path(sha)?;
-        let bytes = super::read_file(&path).map_err(io_err(&path))?;
-        String::from_utf8(bytes).map_err(|_| StoreError::Corrupt {
-            path,
-            message: "not UTF-8 text".into(),
-        })
+        self.store.read_text(sha)
     }
 
     /// The text stored under `sha`, refused when its content no longer hashes to that name.
@@ -152,7 +118,7 @@ impl<'s> SourceStore<'s> {
         let text = self.text(sha)?;
         if let Some(message) = misnamed(text.as_bytes(), sha) {
             return Err(StoreError::Corrupt {
-                path: self.text_path(sha)?,
+                path: self.store.text_path(sha)?,
                 message,
             });
         }
@@ -161,7 +127,7 @@ impl<'s> SourceStore<'s> {
 
     /// Whether the text stored under `sha` is still there, without reading it.
     pub(crate) fn has_text(&self, sha: &str) -> Result<(), StoreError> {
-        let path = self.text_path(sha)?;
+        let path = self.store.text_path(sha)?;
         match std::fs::symlink_metadata(&path) {
             Ok(m) if m.is_file() => Ok(()),
             Ok(_) => Err(StoreError::Corrupt {
@@ -173,30 +139,30 @@ impl<'s> SourceStore<'s> {
     }
 
     /// The capture log, oldest first; a torn last line (a crash mid-append) is skipped. A line
-    /// naming a text by anything but a SHA-256 is refused with the log named.
+    /// naming a text by anything but a SHA-256 is refused with the file named.
     pub(crate) fn log(&self) -> Result<Vec<LogEntry>, StoreError> {
-        let entries: Vec<LogEntry> = super::log::read_lines(&self.log_path())?;
+        // The state line is not a capture: it does not read as one and is left out.
+        let entries: Vec<LogEntry> = super::log::read_lines(&self.file_path())?;
         for e in &entries {
             self.checked_logged(e)?;
         }
         Ok(entries)
     }
 
-    /// The last capture, good or not (the log's last entry).
+    /// The last capture, good or not (the file's last capture line).
     pub(crate) fn last_capture(&self) -> Result<Option<LogEntry>, StoreError> {
-        let last: Option<LogEntry> = read_last(&self.log_path())?;
+        let last: Option<LogEntry> = read_last(&self.file_path())?;
         if let Some(e) = &last {
             self.checked_logged(e)?;
         }
         Ok(last)
     }
 
-    /// A capture log line's text name is a SHA-256, or the log (not the state) is named as
-    /// damaged.
+    /// A capture line's text name is a SHA-256, or the file is named as damaged.
     fn checked_logged(&self, e: &LogEntry) -> Result<(), StoreError> {
         match &e.record.sha256 {
             Some(sha) if !crate::text::is_sha256_hex(sha) => Err(StoreError::Corrupt {
-                path: self.log_path(),
+                path: self.file_path(),
                 message: format!("{sha:?} is not a SHA-256"),
             }),
             _ => Ok(()),
@@ -220,9 +186,9 @@ impl<'s> SourceStore<'s> {
     /// Records a capture whose outcome against `previous` (the state it was compared with) is
     /// `outcome`, and returns the state after it. A good capture stores its text and raw body if
     /// this version is new, moves `latest`, becomes the baseline when there is none; a failed
-    /// one only adds its log line. `state.json` is only rewritten when it changes, so an
-    /// unchanged source costs one log line. `repair`: the text already stored under this SHA-256
-    /// was found damaged; write it again.
+    /// one only adds its log line. The state line is only rewritten when it changes, so an
+    /// unchanged source costs one appended line. `repair`: the text already stored under this
+    /// SHA-256 was found damaged; write it again.
     pub(crate) fn record(
         &self,
         capture: &Capture,
@@ -230,14 +196,12 @@ impl<'s> SourceStore<'s> {
         previous: &SourceState,
         repair: bool,
     ) -> Result<SourceState, StoreError> {
-        std::fs::create_dir_all(&self.dir).map_err(io_err(&self.dir))?;
         let mut entry = LogEntry::new(capture, outcome);
         let Some(sha) = capture.sha256() else {
-            append_lines(&self.log_path(), &[entry])?;
-            return Ok(previous.clone());
+            return self.append(&entry).map(|()| previous.clone());
         };
         let mut content_type = None;
-        // The raw body's hash, when this capture wrote it or the state already knows it.
+        // The raw body's name, when the state already keeps one for this text.
         let mut raw_sha256 = [&previous.baseline, &previous.latest]
             .into_iter()
             .flatten()
@@ -249,7 +213,11 @@ impl<'s> SourceStore<'s> {
             content_type: ct,
         } = &capture.captured
         {
-            if let Some(written) = self.write_version(sha, &extracted.text, raw, repair)? {
+            // Text before the state that points at it: a crash at any moment leaves a state
+            // whose files exist.
+            self.store.put_text(sha, &extracted.text, repair)?;
+            if raw_sha256.is_none() && !raw.is_empty() {
+                let written = self.store.put_raw(raw)?;
                 entry.raw_sha256 = Some(written.clone());
                 raw_sha256 = Some(written);
             }
@@ -273,10 +241,22 @@ impl<'s> SourceStore<'s> {
             state.latest = Some(version);
         }
         if state != *previous {
-            self.write_state(&state)?;
+            self.write_state(&state, Some(&entry))?;
+        } else {
+            self.append(&entry)?;
         }
-        append_lines(&self.log_path(), &[entry])?;
         Ok(state)
+    }
+
+    fn append(&self, entry: &LogEntry) -> Result<(), StoreError> {
+        let path = self.file_path();
+        match append_lines(&path, std::slice::from_ref(entry)) {
+            Err(StoreError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+                std::fs::create_dir_all(&self.dir).map_err(io_err(&self.dir))?;
+                append_lines(&path, std::slice::from_ref(entry))
+            }
+            other => other,
+        }
     }
 
     /// Keeps what the run learnt of the page's stability (see [`Unsettled`]) in the state
@@ -288,96 +268,28 @@ impl<'s> SourceStore<'s> {
     ) -> Result<SourceState, StoreError> {
         if state.unsettled != unsettled {
             state.unsettled = unsettled;
-            self.write_state(&state)?;
+            self.write_state(&state, None)?;
         }
         Ok(state)
     }
 
-    /// Stores a text and the raw body that produced it, each once. Text is written before the
-    /// state that points at it, so a crash at any moment leaves a state whose files exist.
-    /// Returns the raw body's SHA-256 when it was written now.
-    fn write_version(
-        &self,
-        sha: &str,
-        text: &str,
-        raw: &[u8],
-        repair: bool,
-    ) -> Result<Option<String>, StoreError> {
-        let text_path = self.text_path(sha)?;
-        if repair || !text_path.exists() {
-            let text_dir = self.dir.join("text");
-            std::fs::create_dir_all(&text_dir).map_err(io_err(&text_dir))?;
-            crate::atomic::write(&text_path, text.as_bytes()).map_err(io_err(&text_path))?;
-        }
-        let raw_path = self.raw_path(sha)?;
-        if !raw_path.exists() && !raw.is_empty() {
-            let raw_dir = self.dir.join("raw");
-            std::fs::create_dir_all(&raw_dir).map_err(io_err(&raw_dir))?;
-            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-            gz.write_all(raw).map_err(io_err(&raw_path))?;
-            let packed = gz.finish().map_err(io_err(&raw_path))?;
-            crate::atomic::write(&raw_path, &packed).map_err(io_err(&raw_path))?;
-            return Ok(Some(crate::text::sha256_bytes_hex(raw)));
-        }
-        Ok(None)
-    }
-
-    /// The raw body stored for `version`'s text, if there is one, unpacked up to `limit` bytes
-    /// and checked against the SHA-256 recorded when it was written (on the version, else in the
-    /// capture log); a body whose hash is recorded nowhere (a store older than the record) is
-    /// taken as it is.
+    /// The raw body kept for `version`'s text, if there is one, unpacked up to `limit` bytes and
+    /// checked against its name.
     pub(crate) fn verified_raw(
         &self,
         version: &Version,
         limit: u64,
     ) -> Result<Option<Vec<u8>>, StoreError> {
-        let Some(body) = self.raw(&version.sha256, limit)? else {
-            return Ok(None);
-        };
-        let expected = match &version.raw_sha256 {
-            Some(h) => Some(h.clone()),
-            None => super::log::read_lines::<LogEntry>(&self.log_path())?
-                .into_iter()
-                .find(|e| {
-                    e.record.sha256.as_ref() == Some(&version.sha256) && e.raw_sha256.is_some()
-                })
-                .and_then(|e| e.raw_sha256),
-        };
-        if let Some(expected) = expected
-            && crate::text::sha256_bytes_hex(&body) != expected
-        {
-            return Err(StoreError::Corrupt {
-                path: self.raw_path(&version.sha256)?,
-                message: format!(
-                    "the raw body does not match the SHA-256 recorded for it ({})",
-                    crate::text::short_sha(&expected)
-                ),
-            });
+        match &version.raw_sha256 {
+            Some(sha) => self.store.verified_raw_body(sha, limit),
+            None => Ok(None),
         }
-        Ok(Some(body))
     }
 
-    /// The raw body stored for the text `sha`, if there is one, unpacked up to `limit` bytes.
+    /// The raw body named `sha` (its own SHA-256), if it is stored, unpacked up to `limit` bytes.
+    #[cfg(any(test, fuzzing))]
     pub(crate) fn raw(&self, sha: &str, limit: u64) -> Result<Option<Vec<u8>>, StoreError> {
-        use std::io::Read;
-        let path = self.raw_path(sha)?;
-        let file = match super::no_follow(std::fs::OpenOptions::new().read(true)).open(&path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(io_err(&path)(e)),
-        };
-        let mut body = Vec::new();
-        flate2::read::GzDecoder::new(file)
-            .take(limit.saturating_add(1))
-            .read_to_end(&mut body)
-            .map_err(io_err(&path))?;
-        if body.len() as u64 > limit {
-            return Err(StoreError::Corrupt {
-                path,
-                message: format!("unpacks to more than {limit} bytes"),
-            });
-        }
-        Ok(Some(body))
+        self.store.raw_body(sha, limit)
     }
 
     /// The extraction settings a stored version was made with: kept on the version, else on the
@@ -386,7 +298,8 @@ impl<'s> SourceStore<'s> {
         if version.fingerprint.is_some() {
             return Ok(version.fingerprint.clone());
         }
-        Ok(super::log::read_lines::<LogEntry>(&self.log_path())?
+        Ok(self
+            .log()?
             .into_iter()
             .find(|e| e.record.sha256.as_ref() == Some(&version.sha256))
             .and_then(|e| e.fingerprint))
@@ -394,7 +307,7 @@ impl<'s> SourceStore<'s> {
 
     /// Writes a damaged or missing text again (its SHA-256 checked by the caller).
     pub(crate) fn repair_text(&self, sha: &str, text: &str) -> Result<(), StoreError> {
-        self.write_version(sha, text, &[], true).map(|_| ())
+        self.store.put_text(sha, text, true)
     }
 
     /// Makes `text` (re-extracted from the baseline's raw body with today's settings, named
@@ -412,17 +325,18 @@ impl<'s> SourceStore<'s> {
             .baseline
             .as_ref()
             .ok_or_else(|| StoreError::NoCapture(self.id.clone()))?;
-        self.write_version(sha, text, raw, false)?;
+        self.store.put_text(sha, text, false)?;
+        let raw_sha256 = self.store.put_raw(raw)?;
         let mut state = previous.clone();
         state.baseline = Some(Version {
             sha256: sha.to_string(),
             captured_at: old.captured_at,
             fingerprint: Some(fingerprint.to_string()),
             content_type: old.content_type.clone(),
-            raw_sha256: Some(crate::text::sha256_bytes_hex(raw)),
+            raw_sha256: Some(raw_sha256),
             challenge: old.challenge.clone(),
         });
-        self.write_state(&state)?;
+        self.write_state(&state, None)?;
         Ok(state)
     }
 
@@ -452,8 +366,39 @@ impl<'s> SourceStore<'s> {
         state.baseline = Some(latest.clone());
         // A person looked at the page: another text it served before is theirs to judge now.
         state.unsettled = None;
-        self.write_state(&state)?;
+        self.write_state(&state, None)?;
         self.store.sync()?;
         Ok(latest)
+    }
+}
+
+/// What a source file's first line says of the state: `None` when it holds none (no file yet,
+/// or only captures so far: the first ones failed, or the first append was cut short), else the
+/// state or why it cannot be read.
+pub(super) fn read_state_line(first: &[u8]) -> Option<Result<SourceState, String>> {
+    if first.is_empty() {
+        return None;
+    }
+    match serde_json::from_slice::<StateLine>(first) {
+        Ok(line) => Some(Ok(line.state)),
+        // An unfinished line is a first append cut short: nothing was recorded yet.
+        Err(_) if !first.ends_with(b"\n") => None,
+        Err(_) if serde_json::from_slice::<LogEntry>(first).is_ok() => None,
+        Err(e) => Some(Err(format!(
+            "line 1 is neither the source's state nor a capture ({e})"
+        ))),
+    }
+}
+
+/// The whole capture lines of a source file's bytes: without the state line, and without a last
+/// line cut short (never a record; readers skip it too).
+pub(super) fn capture_lines(bytes: &[u8]) -> &[u8] {
+    let whole = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let bytes = &bytes[..whole];
+    match bytes.iter().position(|&b| b == b'\n') {
+        Some(end) if serde_json::from_slice::<StateLine>(&bytes[..end]).is_ok() => {
+            &bytes[end + 1..]
+        }
+        _ => bytes,
     }
 }

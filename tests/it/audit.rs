@@ -101,16 +101,17 @@ fn a_bad_hash_in_the_capture_log_names_the_log() {
     server.set("/s", Reply::html("<p>The permit takes 45 days.</p>"));
     let ws = Workspace::new(&one_source(&server).toml());
     assert_eq!(ws.run(&["check"]).code, 0);
-    let log = ws.read("snapshots/s/captures.jsonl");
+    let file = ws.read("snapshots/s/source.jsonl");
+    let (state, log) = file.split_once('\n').unwrap();
     let sha = log.split("\"sha256\":\"").nth(1).unwrap()[..64].to_string();
     ws.write(
-        "snapshots/s/captures.jsonl",
-        &log.replace(&sha, "../../../etc/passwd"),
+        "snapshots/s/source.jsonl",
+        &format!("{state}\n{}", log.replace(&sha, "../../../etc/passwd")),
     );
     let run = ws.run(&["history", "s"]);
     assert_eq!(run.code, 2, "{}", run.stdout);
-    assert!(run.stderr.contains("captures.jsonl"), "{}", run.stderr);
-    assert!(!run.stderr.contains("state.json"), "{}", run.stderr);
+    assert!(run.stderr.contains("source.jsonl"), "{}", run.stderr);
+    assert!(run.stderr.contains("is not a SHA-256"), "{}", run.stderr);
 }
 
 #[test]

@@ -108,9 +108,7 @@ impl RecordingProxy {
 }
 
 fn stored_texts(ws: &Workspace, id: &str) -> usize {
-    std::fs::read_dir(ws.path(&format!("snapshots/{id}/text")))
-        .map(|d| d.count())
-        .unwrap_or(0)
+    ws.texts_of(id).len()
 }
 
 /// A dead port, a name that does not resolve, a 404, a 500 and an unknown certificate issuer are

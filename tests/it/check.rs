@@ -208,13 +208,11 @@ fn first_run_then_a_change_inside_the_selection() {
         "{text}"
     );
 
-    // The store holds the text by hash, the log, and the state.
-    let snap = ws.path("snapshots/pr-permit");
-    assert!(snap.join("state.json").exists());
-    assert_eq!(std::fs::read_dir(snap.join("text")).unwrap().count(), 2);
-    let log = ws.read("snapshots/pr-permit/captures.jsonl");
-    assert_eq!(log.lines().count(), 3);
-    assert_eq!(ws.read("snapshots/FORMAT"), "sourcewatch-snapshots 1\n");
+    // The store holds the text by hash, and the source's file its state and its captures.
+    assert!(ws.source_state("pr-permit")["baseline"].is_object());
+    assert_eq!(ws.texts_of("pr-permit").len(), 2);
+    assert_eq!(ws.captures("pr-permit").len(), 3);
+    assert_eq!(ws.read("snapshots/FORMAT"), "sourcewatch-snapshots 2\n");
 }
 
 #[test]

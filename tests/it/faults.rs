@@ -391,11 +391,15 @@ fn an_unasked_304_is_an_http_error_not_a_crash() {
 #[test]
 fn a_304_whose_stored_text_is_gone_or_altered_is_fetched_again() {
     let server = TestServer::start();
-    let page = || {
-        Reply::html("<main><p>Issued within 45 calendar days.</p></main>").header("ETag", "\"v1\"")
+    // Two pages: a text is stored once for every source that sees it.
+    let page = |p: &str| {
+        Reply::html(format!(
+            "<main><p>Issued within 45 calendar days.</p><p>{p}</p></main>"
+        ))
+        .header("ETag", "\"v1\"")
     };
     for p in ["/plain", "/quoted"] {
-        server.sequence(p, vec![page(), Reply::status(304), page()]);
+        server.sequence(p, vec![page(p), Reply::status(304), page(p)]);
     }
     let ws = Workspace::new(
         &Registry::new()

@@ -11,8 +11,7 @@ use super::*;
 use serde_json::Value;
 
 fn baseline_of(ws: &Workspace, id: &str) -> String {
-    let state: Value =
-        serde_json::from_str(&ws.read(&format!("snapshots/{id}/state.json"))).unwrap();
+    let state = ws.source_state(id);
     state["baseline"]["sha256"].as_str().unwrap().to_string()
 }
 

@@ -17,6 +17,7 @@ mod import;
 mod kinds;
 mod logs;
 mod messages;
+mod migration;
 mod planted;
 mod probe;
 mod probe_registry;
@@ -92,13 +93,63 @@ impl Workspace {
 
     /// The stored text file of a source that has exactly one version so far.
     pub fn only_text_file(&self, id: &str) -> PathBuf {
-        let dir = self.path(&format!("snapshots/{id}/text"));
-        let files: Vec<PathBuf> = std::fs::read_dir(&dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
+        let files = self.texts_of(id);
         assert_eq!(files.len(), 1, "{files:?}");
         files.into_iter().next().unwrap()
+    }
+
+    /// A source's file in the store: its state line, then its captures.
+    pub fn source_file(&self, id: &str) -> PathBuf {
+        self.path(&format!("snapshots/{id}/source.jsonl"))
+    }
+
+    /// A source's state (the first line of its file), or null when it has none.
+    pub fn source_state(&self, id: &str) -> serde_json::Value {
+        std::fs::read_to_string(self.source_file(id))
+            .ok()
+            .and_then(|text| {
+                let first: serde_json::Value = serde_json::from_str(text.lines().next()?).ok()?;
+                first.get("state").cloned()
+            })
+            .unwrap_or(serde_json::Value::Null)
+    }
+
+    /// A source's capture lines, parsed (the state line and torn lines left out).
+    pub fn captures(&self, id: &str) -> Vec<serde_json::Value> {
+        std::fs::read_to_string(self.source_file(id))
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|v| v.get("state").is_none())
+            .collect()
+    }
+
+    /// The stored texts a source's captures and state name, each once, that are on disk.
+    pub fn texts_of(&self, id: &str) -> Vec<PathBuf> {
+        self.content_of(id, "sha256", "TEXT", "txt")
+    }
+
+    /// The stored raw bodies a source's captures and state name, each once, that are on disk.
+    pub fn raws_of(&self, id: &str) -> Vec<PathBuf> {
+        self.content_of(id, "raw_sha256", "RAW", "gz")
+    }
+
+    fn content_of(&self, id: &str, key: &str, kind: &str, ext: &str) -> Vec<PathBuf> {
+        let state = self.source_state(id);
+        let mut names: Vec<String> = self
+            .captures(id)
+            .iter()
+            .chain([&state["baseline"], &state["latest"]])
+            .filter_map(|v| v.get(key)?.as_str().map(str::to_string))
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+            .into_iter()
+            .filter(|n| n.len() == 64)
+            .map(|n| self.path(&format!("snapshots/{kind}/{}/{n}.{ext}", &n[..2])))
+            .filter(|p| p.exists())
+            .collect()
     }
 
     pub fn write(&self, rel: &str, contents: &str) {

@@ -44,12 +44,7 @@ fn planted_lock_symlink_is_refused_and_its_target_untouched() {
 
 #[test]
 fn planted_dirty_log_and_verification_symlinks_are_refused() {
-    for planted in [
-        ".dirty",
-        "p/captures.jsonl",
-        "VERIFICATIONS.jsonl",
-        "p/state.json",
-    ] {
+    for planted in [".dirty", "p/source.jsonl", "VERIFICATIONS.jsonl"] {
         let server = TestServer::start();
         let ws = one_source(&server);
         assert_eq!(ws.run(&["-q", "check"]).code, 0);
@@ -165,18 +160,19 @@ fn a_torn_log_line_does_not_swallow_the_next_capture() {
     let ws = one_source(&server);
     ws.run(&["-q", "check"]);
     // A full disk cut the last append short: no newline at the end.
-    let log = ws.path("snapshots/p/captures.jsonl");
+    let log = ws.source_file("p");
     let mut torn = std::fs::read_to_string(&log).unwrap();
     torn.push_str("{\"at\":\"2026-11-25T03:00:00Z\",\"outcome\":\"unch");
     std::fs::write(&log, &torn).unwrap();
     ws.run(&["-q", "check"]);
     let lines: Vec<String> = ws
-        .read("snapshots/p/captures.jsonl")
+        .read("snapshots/p/source.jsonl")
         .lines()
         .map(str::to_string)
         .collect();
-    assert_eq!(lines.len(), 3, "{lines:#?}");
-    let last: Value = serde_json::from_str(&lines[2]).expect("the capture after recovery is whole");
+    // The state, the first capture, the torn line, the capture after it.
+    assert_eq!(lines.len(), 4, "{lines:#?}");
+    let last: Value = serde_json::from_str(&lines[3]).expect("the capture after recovery is whole");
     assert_eq!(last["outcome"], "unchanged");
     let check = ws.run(&["validate", "--store"]);
     assert_eq!(check.code, 0, "a torn line is not damage: {}", check.stderr);
@@ -222,7 +218,7 @@ fn a_forged_baseline_text_is_not_diffed() {
 }
 
 #[test]
-fn a_truncated_state_json_troubles_that_source_only() {
+fn a_truncated_state_line_troubles_that_source_only() {
     let server = TestServer::start();
     server.set("/p", Reply::html(egov_page("45", "", "a")));
     server.set("/q", Reply::html("<main><p>Other page</p></main>"));
@@ -234,7 +230,12 @@ fn a_truncated_state_json_troubles_that_source_only() {
             .toml(),
     );
     ws.run(&["-q", "check"]);
-    std::fs::write(ws.path("snapshots/p/state.json"), "{\"format\": 1, \"basel").unwrap();
+    let file = ws.read("snapshots/p/source.jsonl");
+    let captures = file.split_once('\n').unwrap().1;
+    ws.write(
+        "snapshots/p/source.jsonl",
+        &format!("{{\"state\":{{\"format\":2,\"basel\n{captures}"),
+    );
     let run = ws.run(&["check", "--format", "json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let r = run.json();
@@ -253,14 +254,14 @@ fn a_hand_edited_sha_in_state_is_an_error_not_a_panic() {
     let server = TestServer::start();
     let ws = one_source(&server);
     ws.run(&["-q", "check"]);
-    let state = ws.read("snapshots/p/state.json");
-    let sha = state.split("\"sha256\": \"").nth(1).unwrap()[..64].to_string();
-    ws.write("snapshots/p/state.json", &state.replacen(&sha, "x", 1));
+    let state = ws.read("snapshots/p/source.jsonl");
+    let sha = state.split("\"sha256\":\"").nth(1).unwrap()[..64].to_string();
+    ws.write("snapshots/p/source.jsonl", &state.replacen(&sha, "x", 1));
     for args in [&["diff", "p"][..], &["accept", "p"][..]] {
         let run = ws.run(args);
         assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
         assert!(
-            run.stderr.contains("state.json") && !run.stderr.contains("panicked"),
+            run.stderr.contains("source.jsonl") && !run.stderr.contains("panicked"),
             "{}",
             run.stderr
         );

@@ -108,7 +108,7 @@ fn diff_then_accept_then_unchanged() {
     // A failed latest capture cannot be accepted; nothing changes.
     server.set("/pr", Reply::status(500));
     ws.run(&["-q", "check"]);
-    let before = ws.read("snapshots/pr/state.json");
+    let before = ws.read("snapshots/pr/source.jsonl");
     let run = ws.run(&["accept", "--all"]);
     assert_eq!(run.code, 0, "--all skips failed sources: {}", run.stderr);
     let run = ws.run(&["accept", "pr"]);
@@ -118,7 +118,7 @@ fn diff_then_accept_then_unchanged() {
         "{}",
         run.stderr
     );
-    assert_eq!(ws.read("snapshots/pr/state.json"), before);
+    assert_eq!(ws.read("snapshots/pr/source.jsonl"), before);
     let run = ws.run(&["accept", "pq"]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("did you mean \"pr\""), "{}", run.stderr);

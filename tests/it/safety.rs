@@ -138,7 +138,7 @@ fn created_files_get_umask_permissions_and_replaced_files_keep_theirs() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     for file in [
         ws.only_text_file("pr"),
-        ws.path("snapshots/pr/state.json"),
+        ws.source_file("pr"),
         ws.path("snapshots/LAST_CHECK.json"),
         ws.path("snapshots/FORMAT"),
         ws.path("report.md"),
@@ -209,7 +209,7 @@ fn git_add_snapshots_stages_no_lock_dirty_or_temp_file() {
     // What a killed run leaves behind.
     ws.write("snapshots/.dirty", "");
     ws.write("snapshots/pr/.tmp-leftover", "x");
-    ws.write("snapshots/pr/text/.tmp-leftover", "x");
+    ws.write("snapshots/TEXT/.tmp-leftover", "x");
     let out = git(&ws, &["add", "-n", "snapshots"]).unwrap();
     assert!(
         out.status.success(),
@@ -218,7 +218,7 @@ fn git_add_snapshots_stages_no_lock_dirty_or_temp_file() {
     );
     let staged = String::from_utf8_lossy(&out.stdout);
     assert!(staged.contains("snapshots/FORMAT"), "{staged}");
-    assert!(staged.contains("snapshots/pr/state.json"), "{staged}");
+    assert!(staged.contains("snapshots/pr/source.jsonl"), "{staged}");
     for unwanted in [".lock", ".dirty", ".tmp-"] {
         assert!(!staged.contains(unwanted), "{unwanted} staged:\n{staged}");
     }

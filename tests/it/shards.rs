@@ -304,27 +304,21 @@ fn a_merge_stopped_halfway_is_finished_by_running_it_again() {
     let shard = Workspace::new(&toml);
     check(&shard, &[]);
     let first_report = shard.read("snapshots/LAST_CHECK.json");
+    let first_file = shard.read("snapshots/a/source.jsonl");
     server.set("/a", Reply::html(egov_page("45", "", "")));
     check(&shard, &[]);
     let main = Workspace::new(&toml);
     let from = shard.path("snapshots").display().to_string();
     assert_eq!(main.run(&["merge", &from]).code, 0);
-    // What a stop between the state and the log leaves: the state taken, the log and the last
-    // check's report not yet.
-    let log = main.path("snapshots/a/captures.jsonl");
-    let first_line = main
-        .read("snapshots/a/captures.jsonl")
-        .lines()
-        .next()
-        .unwrap()
-        .to_string();
-    std::fs::write(&log, format!("{first_line}\n")).unwrap();
+    // What a stop after the texts leaves: the new text there, the source's file and the last
+    // check's report not yet (as they were after the first check).
+    main.write("snapshots/a/source.jsonl", &first_file);
     main.write("snapshots/LAST_CHECK.json", &first_report);
     let run = main.run(&["merge", &from]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(
-        main.read("snapshots/a/captures.jsonl"),
-        shard.read("snapshots/a/captures.jsonl")
+        main.read("snapshots/a/source.jsonl"),
+        shard.read("snapshots/a/source.jsonl")
     );
     assert_eq!(status_view(&main), status_view(&shard));
     assert_eq!(report_view(&main), report_view(&shard));

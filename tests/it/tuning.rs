@@ -154,8 +154,7 @@ fn without_a_good_raw_body_a_settings_change_and_a_real_change_are_flagged_until
         server.set("/permit", Reply::html(page("45", "01.02.2026")));
         let ws = Workspace::new(&registry(&server, &[r#"select = ["div.content"]"#]));
         check(&ws);
-        for e in std::fs::read_dir(ws.path("snapshots/permit/raw")).unwrap() {
-            let path = e.unwrap().path();
+        for path in ws.raws_of("permit") {
             if damage == "missing" {
                 std::fs::remove_file(&path).unwrap();
             } else {
@@ -227,7 +226,7 @@ fn a_page_served_by_two_servers_in_turn_is_reported_by_the_second_run_and_refres
         before,
         "no date from a run that saw two texts"
     );
-    let log = ws.read("snapshots/permit/captures.jsonl");
+    let log = ws.read("snapshots/permit/source.jsonl");
     assert!(
         log.contains("not confirmed: the other fetch gave the baseline's text"),
         "the new text is stored and logged: {log}"
@@ -345,15 +344,13 @@ fn a_wall_on_the_second_fetch_keeps_the_new_text() {
             "{row}"
         );
         assert_eq!(code, 1);
-        let state: Value = serde_json::from_str(&ws.read("snapshots/permit/state.json")).unwrap();
+        let state = ws.source_state("permit");
         assert_eq!(
             state["latest"]["sha256"], row["sha256"],
             "the new text is the latest"
         );
         assert_eq!(
-            std::fs::read_dir(ws.path("snapshots/permit/text"))
-                .unwrap()
-                .count(),
+            ws.texts_of("permit").len(),
             2,
             "the wall's text is not stored"
         );

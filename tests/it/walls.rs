@@ -98,16 +98,11 @@ pub(super) fn workspace(server: &TestServer, ids: &[&str], extra: &[&str]) -> Wo
 }
 
 pub(super) fn state(ws: &Workspace, id: &str) -> Value {
-    match std::fs::read_to_string(ws.path(&format!("snapshots/{id}/state.json"))) {
-        Ok(s) => serde_json::from_str(&s).unwrap(),
-        Err(_) => Value::Null,
-    }
+    ws.source_state(id)
 }
 
 pub(super) fn stored_texts(ws: &Workspace, id: &str) -> usize {
-    std::fs::read_dir(ws.path(&format!("snapshots/{id}/text")))
-        .map(|d| d.count())
-        .unwrap_or(0)
+    ws.texts_of(id).len()
 }
 
 pub(super) fn notes(row: &Value) -> String {

@@ -123,12 +123,13 @@ fn status_reports_missed_runs() {
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert_eq!(run.json()["missed_runs"].as_array().unwrap().len(), 0);
     // Pretend the last capture was three days ago: the nightly job silently stopped.
-    let log_path = ws.path("snapshots/a/captures.jsonl");
-    let mut entry: serde_json::Value =
-        serde_json::from_str(ws.read("snapshots/a/captures.jsonl").trim()).unwrap();
+    let log_path = ws.source_file("a");
+    let file = ws.read("snapshots/a/source.jsonl");
+    let (state, capture) = file.trim().split_once('\n').unwrap();
+    let mut entry: serde_json::Value = serde_json::from_str(capture).unwrap();
     let old = (chrono_now() - 3 * 86_400).to_string();
     entry["at"] = serde_json::Value::String(rfc3339(&old));
-    std::fs::write(&log_path, format!("{entry}\n")).unwrap();
+    std::fs::write(&log_path, format!("{state}\n{entry}\n")).unwrap();
     let run = ws.run(&["status"]);
     assert_eq!(run.code, 1);
     assert!(
