@@ -230,7 +230,8 @@ struct SourceNow {
 
 fn source_now(store: &Store, source: &Source, needs_text: bool) -> Result<SourceNow, StoreError> {
     let folder = store.source(&source.id);
-    let Some(last) = folder.last_capture()? else {
+    let (state, last) = folder.state_and_last()?;
+    let Some(last) = last else {
         return Ok(SourceNow {
             checked: None,
             text: None,
@@ -238,7 +239,6 @@ fn source_now(store: &Store, source: &Source, needs_text: bool) -> Result<Source
             error: None,
         });
     };
-    let state = folder.state()?;
     let failed = || SourceNow {
         checked: Some(Checked {
             at: last.at,

@@ -66,7 +66,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
                 }
                 if !cli.quiet {
                     println!(
-                        "{}: ok (every stored text matches its SHA-256)",
+                        "{}: ok (every stored text and raw body matches its SHA-256)",
                         dir.display()
                     );
                     for note in crate::status::quote_notes(&reg, &opened)? {

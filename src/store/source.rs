@@ -74,13 +74,52 @@ impl<'s> SourceStore<'s> {
             None => SourceState::default(),
             Some(Err(message)) => return Err(StoreError::Corrupt { path, message }),
         };
+        self.check_state(&state)?;
+        Ok(state)
+    }
+
+    /// [`Self::state`] and [`Self::last_capture`] together: one read of a file of a few
+    /// kilobytes (years of nightly captures), two reads of a longer one.
+    pub(crate) fn state_and_last(&self) -> Result<(SourceState, Option<LogEntry>), StoreError> {
+        const SMALL: u64 = 64 * 1024;
+        let path = self.file_path();
+        let bytes = match std::fs::symlink_metadata(&path) {
+            Ok(m) if m.len() <= SMALL => match super::read_file(&path) {
+                Ok(bytes) => bytes,
+                Err(e) => return Err(io_err(&path)(e)),
+            },
+            Ok(_) => return Ok((self.state()?, self.last_capture()?)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Default::default()),
+            Err(e) => return Err(io_err(&path)(e)),
+        };
+        let first = match bytes.iter().position(|&b| b == b'\n') {
+            Some(end) => &bytes[..=end],
+            None => &bytes[..],
+        };
+        let state = match read_state_line(first) {
+            Some(Ok(state)) => state,
+            None => SourceState::default(),
+            Some(Err(message)) => return Err(StoreError::Corrupt { path, message }),
+        };
+        self.check_state(&state)?;
+        let last = bytes
+            .split(|&b| b == b'\n')
+            .rev()
+            .find_map(|line| serde_json::from_slice::<LogEntry>(line).ok());
+        if let Some(e) = &last {
+            self.checked_logged(e)?;
+        }
+        Ok((state, last))
+    }
+
+    fn check_state(&self, state: &SourceState) -> Result<(), StoreError> {
         for v in [&state.baseline, &state.latest].into_iter().flatten() {
             self.checked(&v.sha256)?;
             if let Some(raw) = &v.raw_sha256 {
                 self.checked(raw)?;
             }
         }
-        Ok(state)
+        Ok(())
     }
 
     /// Replaces the state line, keeping every whole capture line, and adds `entry` after them:
@@ -390,13 +429,14 @@ pub(super) fn read_state_line(first: &[u8]) -> Option<Result<SourceState, String
     }
 }
 
-/// The whole capture lines of a source file's bytes: without the state line, and without a last
-/// line cut short (never a record; readers skip it too).
+/// The whole capture lines of a source file's bytes: without the state line (a damaged one too,
+/// which the new state replaces), and without a last line cut short (never a record; readers
+/// skip it too).
 pub(super) fn capture_lines(bytes: &[u8]) -> &[u8] {
     let whole = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
     let bytes = &bytes[..whole];
     match bytes.iter().position(|&b| b == b'\n') {
-        Some(end) if serde_json::from_slice::<StateLine>(&bytes[..end]).is_ok() => {
+        Some(end) if serde_json::from_slice::<LogEntry>(&bytes[..end]).is_err() => {
             &bytes[end + 1..]
         }
         _ => bytes,
