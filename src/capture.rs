@@ -64,8 +64,9 @@ pub(crate) enum Captured {
         raw: Vec<u8>,
         content_type: Option<String>,
     },
-    /// A 304: the stored latest capture still stands. Its text is read only when something in
-    /// this run looks at it (facts to match, a diff against the baseline).
+    /// A 304, or the very body the stored latest capture came from: that capture still stands.
+    /// Its text is read only when something in this run looks at it (facts to match, a diff
+    /// against the baseline).
     Reused {
         sha256: String,
         text: Option<String>,
@@ -124,6 +125,25 @@ impl Capture {
                 http_status: Some(304),
                 final_url: Some(final_url),
                 validators,
+                ..CaptureMeta::default()
+            },
+            captured: Captured::Reused { sha256, text },
+            fingerprint: String::new(),
+        }
+    }
+
+    /// A body whose bytes are the raw body of the stored latest version (under the same
+    /// extraction settings): that version's text stands, as after a 304, with this answer's
+    /// status, size and validators.
+    pub(crate) fn same_body(response: Response, sha256: String, text: Option<String>) -> Self {
+        Capture {
+            meta: CaptureMeta {
+                http_status: Some(response.status),
+                final_url: Some(response.final_url),
+                bytes: response.body.len() as u64,
+                validators: response.validators,
+                moved_to: response.moved_to,
+                wall_words: response.wall_words,
                 ..CaptureMeta::default()
             },
             captured: Captured::Reused { sha256, text },

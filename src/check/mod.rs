@@ -38,6 +38,7 @@ mod plan;
 mod refresh;
 mod shard;
 mod source;
+mod take;
 mod wall;
 
 use std::collections::HashMap;

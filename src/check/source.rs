@@ -2,7 +2,7 @@
 //! record, compare, assess; its rows of the report come out.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::AtomicUsize;
 use std::time::Instant;
 
 use chrono::NaiveDate;
@@ -12,11 +12,11 @@ use crate::assess::{Against, Day, assess_source};
 use crate::capture::Capture;
 use crate::compare::{self, Comparison};
 use crate::dom::Deadline;
-use crate::fetch::{Fetched, Fetcher, Slot};
+use crate::fetch::{Fetcher, Slot};
 use crate::outcome::Outcome;
-use crate::registry::{Fact, FactPos, Registry, Source, WallRule};
+use crate::registry::{Fact, FactPos, Registry, Source};
 use crate::report::{Checked, FactReport, SourceReport};
-use crate::store::{Ledger, SourceState, Store, StoreError, Unsettled};
+use crate::store::{Ledger, LogEntry, SourceState, Store, StoreError, Unsettled};
 
 /// A source's row and its facts' rows, each fact with its place in the registry.
 pub(super) struct SourceRows {
@@ -42,10 +42,12 @@ pub(super) struct Shared {
 pub(super) struct Job {
     pub(super) shared: Arc<Shared>,
     pub(super) source: Arc<Source>,
-    facts: Vec<FactPos>,
+    pub(super) facts: Vec<FactPos>,
     /// The store's state before this capture: its baseline is what the capture is compared with
     /// (read when the job runs, so a damaged state is this source's trouble alone).
     pub(super) state: SourceState,
+    /// The last capture before this one, read with the state: its validators may be sent.
+    pub(super) last: Option<LogEntry>,
     /// What the capture's report row must say about how it was made.
     notes: Vec<String>,
     /// The baseline's text, once read and checked against its name for the diff.
@@ -85,6 +87,7 @@ impl Job {
             source: plan.source,
             facts: plan.facts,
             state: SourceState::default(),
+            last: None,
             notes: Vec::new(),
             baseline_text: None,
             baseline_unusable: false,
@@ -114,7 +117,7 @@ impl Job {
         &self.shared.registry
     }
 
-    fn facts(&self) -> impl Iterator<Item = &Fact> {
+    pub(super) fn facts(&self) -> impl Iterator<Item = &Fact> {
         self.facts
             .iter()
             .map(|&pos| self.shared.registry.fact_at(pos))
@@ -124,15 +127,15 @@ impl Job {
         let shared = self.shared.clone();
         let fetcher = &shared.fetcher;
         let started = Instant::now();
-        self.state = match self.shared.store.source(&self.source.id).state() {
-            Ok(state) => state,
+        (self.state, self.last) = match self.shared.store.source(&self.source.id).state_and_last() {
+            Ok(read) => read,
             Err(e @ StoreError::Corrupt { .. }) => {
                 tracing::warn!(source = %self.source.id, "{e}");
                 self.notes.push(format!(
                     "the source's state was unreadable ({e}); this capture starts it over as \
                      its new baseline"
                 ));
-                SourceState::default()
+                (SourceState::default(), None)
             }
             Err(e) => return Err(e),
         };
@@ -303,99 +306,6 @@ impl Job {
             id = self.source.id
         ));
         capture.meta.doubt = Some(why);
-    }
-
-    fn taken(&self, capture: Capture, damaged: Option<String>, slot: Option<Slot>) -> Taken {
-        Taken {
-            capture,
-            damaged,
-            slot,
-            seen: Vec::new(),
-            unsettled: self.state.unsettled.clone(),
-        }
-    }
-
-    /// Fetches and extracts. A 304 is only as good as the stored text it points at: the text is
-    /// read only when something will look at it (facts to match, a diff against the baseline),
-    /// otherwise it is enough that it is still there, so a recheck of unchanged pages reads no
-    /// text at all; if it is gone or altered, the page is fetched again in full.
-    async fn take(&self, fetcher: &Fetcher) -> Result<Taken, StoreError> {
-        let source = &*self.source;
-        let store = self.shared.store.source(&source.id);
-        let mut validators = store
-            .last_good_capture(&self.state)?
-            .filter(|e| e.fingerprint.as_deref().unwrap_or_default() == source.extract_fingerprint)
-            .map(|e| e.validators());
-        let mut damaged = None;
-        loop {
-            let (fetched, slot) = match fetcher.get(source, validators.as_ref()).await {
-                Ok(got) => got,
-                Err(e) => {
-                    return Ok(self.taken(Capture::failed(&e), damaged, None));
-                }
-            };
-            let (final_url, answered) = match fetched {
-                Fetched::Body(response) => {
-                    let deadline = self.deadline();
-                    let quotes: Vec<&str> =
-                        self.facts().filter_map(|f| f.quote.as_deref()).collect();
-                    let allow = || {
-                        self.shared
-                            .hints
-                            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
-                                n.checked_sub(1)
-                            })
-                            .is_ok()
-                    };
-                    let extract = crate::extract::extract_suggesting(
-                        source, &response, &deadline, &quotes, allow,
-                    );
-                    let extracted = if response.body.len() >= HEAVY_BODY {
-                        crate::runtime::heavy_async(extract).await
-                    } else {
-                        extract.await
-                    };
-                    return Ok(self.taken(
-                        Capture::fresh(response, extracted),
-                        damaged,
-                        Some(slot),
-                    ));
-                }
-                Fetched::NotModified {
-                    final_url,
-                    validators,
-                } => (final_url, validators),
-            };
-            let latest = self
-                .state
-                .latest
-                .as_ref()
-                .expect("validators imply a latest capture");
-            let needs_text = !self.facts.is_empty()
-                || self.state.baseline.as_ref().map(|b| &b.sha256) != Some(&latest.sha256);
-            let stored = if needs_text {
-                store.verified_text(&latest.sha256).map(Some)
-            } else {
-                store.has_text(&latest.sha256).map(|()| None)
-            };
-            match stored {
-                Ok(text) => {
-                    let mut capture =
-                        Capture::reused(final_url, answered, latest.sha256.clone(), text);
-                    // The stored text read like a challenge when it was fetched; so does this.
-                    if source.wall != WallRule::Never {
-                        capture.meta.wall_words = latest.challenge.clone();
-                    }
-                    return Ok(self.taken(capture, damaged, Some(slot)));
-                }
-                Err(e) => {
-                    tracing::warn!(source = %source.id, "stored text unreadable ({e}); fetching again");
-                    // An unconditional request cannot be answered 304: the loop ends next turn.
-                    damaged = Some(latest.sha256.clone());
-                    validators = None;
-                }
-            }
-        }
     }
 
     /// Records the capture, compares it with the baseline and assesses the source's facts. Runs

@@ -22,7 +22,8 @@ fn parse_like<T: serde::de::DeserializeOwned>(_like: &Option<T>, line: &str) -> 
 /// Properties: `open_read` accepts exactly the right `FORMAT` (or format 1, migrated) or none; a text stored under its
 /// own hash reads back verified, one under another hash is refused; the state round-trips
 /// through JSON; the last capture (read from the file's tail) is the last line `read_lines` would
-/// keep; a good last capture is only good and on the latest text; a raw body never unpacks past
+/// keep; `state_and_last` (one read) agrees with `state` and `last_capture`; a good last capture
+/// is only good and on the latest text; a raw body never unpacks past
 /// its limit; `verify` reports a state that does not parse.
 pub fn store(data: &[u8]) {
     let p = parts(data, 8);
@@ -130,15 +131,26 @@ pub fn store(data: &[u8]) {
             let _ = source.fingerprint_of(v);
         }
         let _ = source.check_acceptable();
-        if let Ok(Some(good)) = source.last_good_capture(state) {
-            assert!(good.record.outcome.is_good());
-            assert_eq!(
-                good.record.sha256.as_ref(),
-                state.latest.as_ref().map(|l| &l.sha256)
-            );
-        }
     }
     let last = source.last_capture();
+    match (&state, &last) {
+        (Ok(state), Ok(last)) => {
+            let both = source.state_and_last().expect("each read alone succeeded");
+            assert_eq!(
+                (state, last),
+                (&both.0, &both.1),
+                "one read and two disagree"
+            );
+            if let Some(good) = last.as_ref().filter(|l| l.is_good_capture_of_latest(state)) {
+                assert!(good.record.outcome.is_good());
+                assert_eq!(
+                    good.record.sha256.as_ref(),
+                    state.latest.as_ref().map(|l| &l.sha256)
+                );
+            }
+        }
+        _ => assert!(source.state_and_last().is_err(), "one read hides an error"),
+    }
     if let Ok(last) = &last
         && source_file.len() < 16 * 1024
         && let Ok(log) = std::str::from_utf8(&source_file)

@@ -44,6 +44,14 @@ impl LogEntry {
         }
     }
 
+    /// A good capture of the state's latest version: the one whose validators a conditional GET
+    /// may send.
+    pub(crate) fn is_good_capture_of_latest(&self, state: &super::SourceState) -> bool {
+        state.latest.as_ref().is_some_and(|latest| {
+            self.record.outcome.is_good() && self.record.sha256.as_ref() == Some(&latest.sha256)
+        })
+    }
+
     pub(crate) fn validators(&self) -> Validators {
         Validators {
             etag: self.etag.clone(),
@@ -95,8 +103,8 @@ pub(super) fn append_lines_synced<T: Serialize>(
 
 /// Reads a JSON-lines file, skipping lines that do not parse (a torn tail after a crash).
 pub(super) fn read_lines<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Vec<T>, StoreError> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
+    let text = match super::read_file(path) {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(io_err(path)(e)),
     };
@@ -106,9 +114,6 @@ pub(super) fn read_lines<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Ve
         .collect())
 }
 
-/// The last line of a JSON-lines file that parses. Reads the file's tail only, 4 KiB back and
-/// twice as far each time the tail holds no whole line that parses, so the cost does not grow
-/// with the history and a long last line (a long error, a long URL) is still read whole.
 /// The whole lines from byte `from` on, and the byte just past the last of them: what a reader
 /// that has folded in the lines before `from` still has to read. A last line without its
 /// newline (an append cut off) is left for later; it reads as garbage then and is skipped.
@@ -132,6 +137,9 @@ pub(super) fn read_lines_from<T: for<'de> Deserialize<'de>>(
     Ok((entries, from + whole as u64))
 }
 
+/// The last line of a JSON-lines file that parses. Reads the file's tail only, 4 KiB back and
+/// twice as far each time the tail holds no whole line that parses, so the cost does not grow
+/// with the history and a long last line (a long error, a long URL) is still read whole.
 pub(super) fn read_last<T: for<'de> Deserialize<'de>>(
     path: &Path,
 ) -> Result<Option<T>, StoreError> {

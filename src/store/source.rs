@@ -102,10 +102,11 @@ impl<'s> SourceStore<'s> {
             Some(Err(message)) => return Err(StoreError::Corrupt { path, message }),
         };
         self.check_state(&state)?;
-        let last = bytes
-            .split(|&b| b == b'\n')
+        // Read as `read_last` reads a tail, so the two agree on any bytes.
+        let last = String::from_utf8_lossy(&bytes)
+            .lines()
             .rev()
-            .find_map(|line| serde_json::from_slice::<LogEntry>(line).ok());
+            .find_map(|line| serde_json::from_str::<LogEntry>(line).ok());
         if let Some(e) = &last {
             self.checked_logged(e)?;
         }
@@ -206,20 +207,6 @@ impl<'s> SourceStore<'s> {
             }),
             _ => Ok(()),
         }
-    }
-
-    /// The last capture when it was good and its text is the latest version: the one whose
-    /// validators a conditional GET may send.
-    pub(crate) fn last_good_capture(
-        &self,
-        state: &SourceState,
-    ) -> Result<Option<LogEntry>, StoreError> {
-        let Some(latest) = &state.latest else {
-            return Ok(None);
-        };
-        Ok(self.last_capture()?.filter(|last| {
-            last.record.outcome.is_good() && last.record.sha256.as_ref() == Some(&latest.sha256)
-        }))
     }
 
     /// Records a capture whose outcome against `previous` (the state it was compared with) is

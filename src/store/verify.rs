@@ -38,7 +38,8 @@ impl Store {
                 Err(e) => damage.push(e.to_string()),
             }
             let path = self.dir.join(&id).join(SOURCE_FILE);
-            if let Ok(text) = std::fs::read_to_string(&path) {
+            if let Ok(bytes) = super::read_file(&path) {
+                let text = String::from_utf8_lossy(&bytes);
                 for (i, line) in text.lines().enumerate() {
                     if i == 0 && line.starts_with("{\"state\":") {
                         continue;

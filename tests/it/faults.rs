@@ -472,3 +472,63 @@ fn per_host_interval_spaces_requests() {
         assert!(gap >= Duration::from_millis(400), "gap {gap:?}");
     }
 }
+
+/// A server that sends no validators serves the same bytes again: the latest text stands
+/// without a parse (a hash of the body, not an extraction), and reads exactly as a parse would.
+/// A damaged stored text is not stood on: the page is extracted and the text written again.
+#[test]
+fn the_same_bytes_again_are_not_parsed_again_unless_the_stored_text_is_damaged() {
+    let server = TestServer::start();
+    server.set(
+        "/p",
+        Reply::html("<main><p>Issued within 45 calendar days.</p></main>"),
+    );
+    let ws = Workspace::new(
+        &Registry::new()
+            .settings(&["retries = 0", "per_host_interval_ms = 0"])
+            .source(Source::new("p", server.url("/p")))
+            .route(Route::new("r", "R").fact(
+                Fact::new("days", "45 days", "p", "2026-11-20").quote("within 45 calendar days"),
+            ))
+            .toml(),
+    );
+    let first = ws.run(&["check", "--format", "json"]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let again = ws.run(&["-vv", "check", "--format", "json"]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(
+        again
+            .stderr
+            .contains("the same bytes as the latest capture"),
+        "{}",
+        again.stderr
+    );
+    let report = again.json();
+    let row = source_row(&report, "p");
+    assert_eq!(row["outcome"], "unchanged");
+    assert_eq!(row["http_status"], 200);
+    assert_eq!(row["sha256"], source_row(&first.json(), "p")["sha256"]);
+    assert_eq!(fact_row(&report, "r/days")["quote_found"], true);
+
+    let text = ws.only_text_file("p");
+    let good = std::fs::read_to_string(&text).unwrap();
+    std::fs::write(&text, good.replace("45", "99")).unwrap();
+    let repaired = ws.run(&["-vv", "check", "--format", "json"]);
+    assert_eq!(repaired.code, 0, "{}", repaired.stderr);
+    assert!(
+        repaired.stderr.contains("extracting the page again"),
+        "{}",
+        repaired.stderr
+    );
+    assert!(
+        !repaired
+            .stderr
+            .contains("the same bytes as the latest capture")
+    );
+    assert_eq!(fact_row(&repaired.json(), "r/days")["quote_found"], true);
+    assert_eq!(
+        std::fs::read_to_string(&text).unwrap(),
+        good,
+        "written again"
+    );
+}
