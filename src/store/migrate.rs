@@ -186,6 +186,10 @@ fn remove_format_1_files(folder: &Path) -> Result<(), StoreError> {
 /// The regular files of a format-1 `text/` or `raw/` folder named `<sha256><ext>`, with that
 /// SHA-256; links and stray names are left out.
 fn named_files(dir: &Path, ext: &str) -> Vec<(String, std::path::PathBuf)> {
+    // A link in place of the folder is not followed out of the store.
+    if !std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir()) {
+        return Vec::new();
+    }
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .into_iter()
         .flatten()

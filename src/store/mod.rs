@@ -106,9 +106,17 @@ pub(crate) enum StoreError {
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
-    move |source| StoreError::Io {
-        path: path.to_path_buf(),
-        source,
+    move |source| {
+        // An open with O_NOFOLLOW met a link: said as the refusal it is, not as an I/O error.
+        if source.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) {
+            return StoreError::Link {
+                path: path.to_path_buf(),
+            };
+        }
+        StoreError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
     }
 }
 
@@ -266,11 +274,12 @@ fn format_line(version: u32) -> String {
 }
 
 /// Refuses a store that holds a symbolic link where a run reads or writes: the folder itself,
-/// its files and folders, and what those hold (a source's file, the fan-out folders of `TEXT/`
+/// its files and folders, and what the store-level folders hold (the fan-out folders of `TEXT/`
 /// and `RAW/`, route pages). One shallow walk at open (file types come with the directory
-/// entries, no extra stat); the files inside `TEXT/` and `RAW/`, too many to list every run, are
-/// opened with O_NOFOLLOW instead ([`read_file`]), so no open can be led outside the store by a
-/// link committed or planted there.
+/// entries, no extra stat). The files a run opens inside a source's folder or a fan-out folder,
+/// too many to list every run, are opened with O_NOFOLLOW instead ([`read_file`], [`no_follow`]),
+/// and a link met there is refused as a [`StoreError::Link`] when it is opened: no open can be
+/// led outside the store by a link committed or planted there.
 fn refuse_links(dir: &Path) -> Result<(), StoreError> {
     fn walk(dir: &Path, depth: u32) -> Result<(), StoreError> {
         let entries = match std::fs::read_dir(dir) {
@@ -283,7 +292,13 @@ fn refuse_links(dir: &Path) -> Result<(), StoreError> {
             if kind.is_symlink() {
                 return Err(StoreError::Link { path: entry.path() });
             }
-            if kind.is_dir() && depth > 0 {
+            // A source's folder holds its one file, opened with O_NOFOLLOW: no walk of a
+            // hundred thousand folders at every open.
+            let source_folder = entry
+                .file_name()
+                .to_str()
+                .is_some_and(crate::registry::is_valid_id);
+            if kind.is_dir() && depth > 0 && !source_folder {
                 walk(&entry.path(), depth - 1)?;
             }
         }
@@ -303,10 +318,24 @@ fn refuse_links(dir: &Path) -> Result<(), StoreError> {
 
 /// A store file's bytes, refusing to follow a link in its last place.
 fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    no_follow(OpenOptions::new().read(true))
-        .open(path)?
-        .read_to_end(&mut bytes)?;
+    let mut file = no_follow(OpenOptions::new().read(true)).open(path)?;
+    // Read without asking for the size first: `read_to_end` on a file stats and seeks it, twice
+    // the calls for the small files a run reads by the hundred thousand, most of which fit the
+    // first read.
+    let mut bytes = vec![0; 16 * 1024];
+    let mut len = 0;
+    loop {
+        if len == bytes.len() {
+            bytes.resize(len * 2, 0);
+        }
+        match file.read(&mut bytes[len..]) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    bytes.truncate(len);
     Ok(bytes)
 }
 
