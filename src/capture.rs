@@ -62,6 +62,8 @@ pub(crate) enum Captured {
     Fresh {
         extracted: Extracted,
         raw: Vec<u8>,
+        /// `raw` as the server sent it, gzip-compressed: stored as it is.
+        gzip: Option<Vec<u8>>,
         content_type: Option<String>,
     },
     /// A 304, or the very body the stored latest capture came from: that capture still stands.
@@ -100,6 +102,7 @@ impl Capture {
             Ok(extracted) => Captured::Fresh {
                 extracted,
                 raw: response.body,
+                gzip: response.gzip,
                 content_type: response.content_type,
             },
             Err(e) => Captured::Failed {

@@ -276,6 +276,7 @@ impl Job {
             content_type: baseline.content_type.clone(),
             validators: Default::default(),
             body: raw,
+            gzip: None,
             moved_to: None,
             wall_words: None,
         };

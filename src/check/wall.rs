@@ -120,6 +120,7 @@ mod tests {
                     content_type: Some("text/html; charset=utf-8".into()),
                     validators: Default::default(),
                     body: html.into_bytes(),
+                    gzip: None,
                     moved_to: None,
                     wall_words: None,
                 };

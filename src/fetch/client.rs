@@ -62,6 +62,15 @@ pub(super) fn refused_scheme(scheme: &str) -> String {
     format!("redirect to a {scheme}: URL refused")
 }
 
+fn accept_encoding() -> reqwest::header::HeaderMap {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::ACCEPT_ENCODING,
+        reqwest::header::HeaderValue::from_static("gzip, br, deflate"),
+    );
+    headers
+}
+
 fn base(settings: &Settings) -> reqwest::ClientBuilder {
     // The ring provider builds much faster than aws-lc; it must be installed before the first
     // client. A second install (tests, `watch` reloads) is harmless.
@@ -70,7 +79,10 @@ fn base(settings: &Settings) -> reqwest::ClientBuilder {
         .user_agent(user_agent(settings.contact.as_deref()))
         .timeout(settings.timeout)
         .connect_timeout(settings.timeout.min(Duration::from_secs(10)))
-        .gzip(true)
+        // gzip is asked for (`fetch::body` unpacks it and keeps the stream as sent, so the store
+        // never compresses a page the server already did); brotli and deflate are unpacked here.
+        .default_headers(accept_encoding())
+        .gzip(false)
         .brotli(true)
         .deflate(true)
         .no_proxy()

@@ -71,6 +71,8 @@ pub(crate) struct Response {
     pub(crate) content_type: Option<String>,
     pub(crate) validators: Validators,
     pub(crate) body: Vec<u8>,
+    /// The body as the server sent it, when that was gzip: kept as the raw body as it is.
+    pub(crate) gzip: Option<Vec<u8>>,
     /// Where every redirect on the way was permanent (301, 308): the URL the page now lives at.
     pub(crate) moved_to: Option<String>,
     /// Set when only the page's words read as a challenge (the reason, with the status): the
@@ -344,6 +346,7 @@ impl Fetcher {
                 content_type: Some("text/html; charset=utf-8".to_string()),
                 validators: Validators::default(),
                 body: dom.into_bytes(),
+                gzip: None,
                 moved_to: rendered.moved_to,
                 wall_words,
             }),
@@ -434,12 +437,13 @@ impl Fetcher {
         {
             return Err(too_large());
         }
-        let body = match body::read(&mut resp, self.max_body_bytes)
-            .await
-            .map_err(error::classify)?
-        {
-            body::Body::Whole(body) => body,
-            body::Body::Cut(_) => return Err(too_large()),
+        let (body, gzip) = match body::read(&mut resp, self.max_body_bytes).await {
+            Ok(body::Body::Whole { body, gzip }) => (body, gzip),
+            Ok(body::Body::Cut(_)) => return Err(too_large()),
+            Err(body::ReadError::Transport(e)) => return Err(error::classify(e)),
+            Err(e @ body::ReadError::Gzip(_)) => {
+                return Err((FetchError::Unreachable(e.to_string()), Retry::Backoff));
+            }
         };
         let how = format!("(HTTP {})", status.as_u16());
         let wall_words = wall::words_unless_wall(status, &headers, &body, source.wall, &how)
@@ -458,6 +462,7 @@ impl Fetcher {
             content_type: header_string(&headers, header::CONTENT_TYPE),
             validators: answered,
             body,
+            gzip,
             moved_to,
             wall_words,
         }))

@@ -59,7 +59,7 @@ impl Robots {
                 }
             };
             let body = match body::read(&mut resp, ROBOTS_MAX_BYTES).await {
-                Ok(Body::Whole(body)) => body,
+                Ok(Body::Whole { body, .. }) => body,
                 Ok(Body::Cut(mut body)) => {
                     tracing::debug!(%robots_url, "robots.txt cut at {ROBOTS_MAX_BYTES} bytes");
                     let whole_lines = body.iter().rposition(|&b| b == b'\n').map_or(0, |n| n + 1);

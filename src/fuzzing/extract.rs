@@ -52,6 +52,7 @@ fn response(body: &[u8], content_type: Option<&str>) -> Response {
         content_type: content_type.map(str::to_string),
         validators: Validators::default(),
         body: body.to_vec(),
+        gzip: None,
         moved_to: None,
         wall_words: None,
     }

@@ -58,15 +58,22 @@ impl Store {
     }
 
     /// Stores a raw body (gzip) unless a body with its SHA-256 is there already; returns that
-    /// SHA-256.
-    pub(super) fn put_raw(&self, raw: &[u8]) -> Result<String, StoreError> {
+    /// SHA-256. `gzip`: the body as the server sent it, compressed already (it unpacks to `raw`,
+    /// as the fetch that unpacked it saw), stored as it is instead of compressing again.
+    pub(super) fn put_raw(&self, raw: &[u8], gzip: Option<&[u8]>) -> Result<String, StoreError> {
         let sha = crate::text::sha256_bytes_hex(raw);
         let path = self.raw_path(&sha)?;
         if !path.exists() {
-            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-            gz.write_all(raw).map_err(io_err(&path))?;
-            let packed = gz.finish().map_err(io_err(&path))?;
-            write_content(&path, &packed)?;
+            match gzip {
+                Some(packed) => write_content(&path, packed)?,
+                None => {
+                    let mut gz =
+                        flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+                    gz.write_all(raw).map_err(io_err(&path))?;
+                    let packed = gz.finish().map_err(io_err(&path))?;
+                    write_content(&path, &packed)?;
+                }
+            }
         }
         Ok(sha)
     }
@@ -81,7 +88,8 @@ impl Store {
             Err(e) => return Err(io_err(&path)(e)),
         };
         let mut body = Vec::new();
-        flate2::read::GzDecoder::new(file)
+        // A server's gzip may hold several members; every one is the body's.
+        flate2::read::MultiGzDecoder::new(file)
             .take(limit.saturating_add(1))
             .read_to_end(&mut body)
             .map_err(io_err(&path))?;
@@ -168,7 +176,7 @@ pub(super) fn content_files(root: &std::path::Path) -> Vec<PathBuf> {
 pub(super) fn unpacked_sha(path: &std::path::Path) -> std::io::Result<String> {
     use sha2::Digest;
     let file = super::no_follow(std::fs::OpenOptions::new().read(true)).open(path)?;
-    let mut gz = flate2::read::GzDecoder::new(file);
+    let mut gz = flate2::read::MultiGzDecoder::new(file);
     let mut hasher = sha2::Sha256::new();
     let mut buf = vec![0u8; 64 * 1024];
     loop {

@@ -389,6 +389,7 @@ mod tests {
                     sha256: sha.to_string(),
                 },
                 raw: b"<p>raw</p>".to_vec(),
+                gzip: None,
                 content_type: None,
             },
             fingerprint: String::new(),

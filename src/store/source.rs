@@ -236,6 +236,7 @@ impl<'s> SourceStore<'s> {
         if let Captured::Fresh {
             extracted,
             raw,
+            gzip,
             content_type: ct,
         } = &capture.captured
         {
@@ -243,7 +244,7 @@ impl<'s> SourceStore<'s> {
             // whose files exist.
             self.store.put_text(sha, &extracted.text, repair)?;
             if raw_sha256.is_none() && !raw.is_empty() {
-                let written = self.store.put_raw(raw)?;
+                let written = self.store.put_raw(raw, gzip.as_deref())?;
                 entry.raw_sha256 = Some(written.clone());
                 raw_sha256 = Some(written);
             }
@@ -352,7 +353,7 @@ impl<'s> SourceStore<'s> {
             .as_ref()
             .ok_or_else(|| StoreError::NoCapture(self.id.clone()))?;
         self.store.put_text(sha, text, false)?;
-        let raw_sha256 = self.store.put_raw(raw)?;
+        let raw_sha256 = self.store.put_raw(raw, None)?;
         let mut state = previous.clone();
         state.baseline = Some(Version {
             sha256: sha.to_string(),
