@@ -318,15 +318,24 @@ fn refuse_links(dir: &Path) -> Result<(), StoreError> {
 
 /// A store file's bytes, refusing to follow a link in its last place.
 fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    Ok(read_up_to(path, usize::MAX)?.expect("no file is longer than memory"))
+}
+
+/// A store file's bytes when it holds at most `max` of them (`None`: it holds more), refusing
+/// to follow a link in its last place.
+fn read_up_to(path: &Path, max: usize) -> std::io::Result<Option<Vec<u8>>> {
     let mut file = no_follow(OpenOptions::new().read(true)).open(path)?;
     // Read without asking for the size first: `read_to_end` on a file stats and seeks it, twice
     // the calls for the small files a run reads by the hundred thousand, most of which fit the
     // first read.
-    let mut bytes = vec![0; 16 * 1024];
+    let mut bytes = vec![0; (16 * 1024).min(max.saturating_add(1))];
     let mut len = 0;
     loop {
+        if len > max {
+            return Ok(None);
+        }
         if len == bytes.len() {
-            bytes.resize(len * 2, 0);
+            bytes.resize(len.saturating_mul(2).min(max.saturating_add(1)), 0);
         }
         match file.read(&mut bytes[len..]) {
             Ok(0) => break,
@@ -336,7 +345,7 @@ fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
         }
     }
     bytes.truncate(len);
-    Ok(bytes)
+    Ok(Some(bytes))
 }
 
 /// Opens refuse a link in the last place too (O_NOFOLLOW), for files a run appends to or locks.
@@ -366,142 +375,4 @@ fn read_json_or_default<T: Default + for<'de> Deserialize<'de>>(
 }
 
 #[cfg(test)]
-mod tests {
-    use std::io::Write;
-
-    use chrono::Utc;
-
-    use super::*;
-    use crate::capture::{Capture, CaptureMeta, Captured};
-    use crate::extract::Extracted;
-
-    fn good(text: &str, sha: &str) -> Capture {
-        Capture {
-            meta: CaptureMeta {
-                at: Utc::now(),
-                http_status: Some(200),
-                bytes: 10,
-                ..CaptureMeta::default()
-            },
-            captured: Captured::Fresh {
-                extracted: Extracted {
-                    text: text.to_string(),
-                    sha256: sha.to_string(),
-                },
-                raw: b"<p>raw</p>".to_vec(),
-                gzip: None,
-                content_type: None,
-            },
-            fingerprint: String::new(),
-        }
-    }
-
-    fn failed() -> Capture {
-        Capture {
-            meta: CaptureMeta::default(),
-            captured: Captured::Failed {
-                outcome: Outcome::Unreachable,
-                error: "gone".into(),
-            },
-            fingerprint: String::new(),
-        }
-    }
-
-    #[test]
-    fn baseline_moves_only_on_accept() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
-        let s = store.source("s");
-        let (a, b) = ("a".repeat(64), "b".repeat(64));
-        let record = |text, sha: &str, outcome| {
-            let prev = s.state().unwrap();
-            s.record(&good(text, sha), outcome, &prev, false).unwrap();
-        };
-        record("one", &a, Outcome::New);
-        record("two", &b, Outcome::Changed);
-        assert_eq!(s.state().unwrap().baseline.unwrap().sha256, a);
-        let prev = s.state().unwrap();
-        s.record(&failed(), Outcome::Unreachable, &prev, false)
-            .unwrap();
-        let st = s.state().unwrap();
-        assert_eq!(st.baseline.as_ref().unwrap().sha256, a);
-        assert_eq!(st.latest.as_ref().unwrap().sha256, b);
-        assert!(matches!(s.accept(), Err(StoreError::LatestFailed { .. })));
-        record("two", &b, Outcome::Changed);
-        assert_eq!(s.accept().unwrap().sha256, b);
-        assert_eq!(s.text(&b).unwrap(), "two");
-        assert_eq!(s.log().unwrap().len(), 4);
-    }
-
-    #[test]
-    fn second_writer_is_refused_with_the_holder() {
-        let dir = tempfile::tempdir().unwrap();
-        let _first = Store::open(dir.path()).unwrap();
-        match Store::open(dir.path()) {
-            Err(StoreError::Locked { holder, .. }) => {
-                assert!(
-                    holder.starts_with(&format!("pid {}", std::process::id())),
-                    "{holder}"
-                )
-            }
-            other => panic!("expected Locked, got {:?}", other.err()),
-        }
-    }
-
-    #[test]
-    fn torn_log_line_is_skipped_and_temp_files_swept() {
-        let dir = tempfile::tempdir().unwrap();
-        {
-            let store = Store::open(dir.path()).unwrap();
-            let a = "a".repeat(64);
-            store
-                .source("s")
-                .record(
-                    &good("one", &a),
-                    Outcome::New,
-                    &SourceState::default(),
-                    false,
-                )
-                .unwrap();
-        }
-        let log = dir.path().join("s").join(source::SOURCE_FILE);
-        let mut f = OpenOptions::new().append(true).open(&log).unwrap();
-        f.write_all(b"{\"at\":\"2026-").unwrap();
-        // What a killed run leaves: a temporary file and the dirty marker.
-        std::fs::write(dir.path().join("s/.tmp-leftover"), b"x").unwrap();
-        std::fs::write(dir.path().join(DIRTY_FILE), b"").unwrap();
-        let store = Store::open(dir.path()).unwrap();
-        assert_eq!(store.source("s").log().unwrap().len(), 1);
-        assert!(!dir.path().join("s/.tmp-leftover").exists());
-    }
-
-    #[test]
-    fn no_source_id_can_name_a_store_file() {
-        // On a case-insensitive disk `format` is FORMAT: the registry refuses such ids.
-        for name in [
-            FORMAT_FILE,
-            LAST_CHECK_FILE,
-            NOTIFIED_FILE,
-            verifications::VERIFICATIONS_FILE,
-            ledger::LEDGER_FILE,
-            ROUTES_DIR,
-            content::TEXT_DIR,
-            content::RAW_DIR,
-        ] {
-            assert!(
-                !crate::registry::is_valid_id(&name.to_ascii_lowercase()),
-                "{name}"
-            );
-        }
-    }
-
-    #[test]
-    fn tampered_sha_in_state_is_rejected() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
-        assert!(matches!(
-            store.source("s").text("../../etc/passwd"),
-            Err(StoreError::Corrupt { .. })
-        ));
-    }
-}
+mod tests;

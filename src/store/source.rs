@@ -81,14 +81,11 @@ impl<'s> SourceStore<'s> {
     /// [`Self::state`] and [`Self::last_capture`] together: one read of a file of a few
     /// kilobytes (years of nightly captures), two reads of a longer one.
     pub(crate) fn state_and_last(&self) -> Result<(SourceState, Option<LogEntry>), StoreError> {
-        const SMALL: u64 = 64 * 1024;
+        const SMALL: usize = 64 * 1024;
         let path = self.file_path();
-        let bytes = match std::fs::symlink_metadata(&path) {
-            Ok(m) if m.len() <= SMALL => match super::read_file(&path) {
-                Ok(bytes) => bytes,
-                Err(e) => return Err(io_err(&path)(e)),
-            },
-            Ok(_) => return Ok((self.state()?, self.last_capture()?)),
+        let bytes = match super::read_up_to(&path, SMALL) {
+            Ok(Some(bytes)) => bytes,
+            Ok(None) => return Ok((self.state()?, self.last_capture()?)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Default::default()),
             Err(e) => return Err(io_err(&path)(e)),
         };
