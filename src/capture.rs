@@ -40,6 +40,35 @@ pub(crate) struct CaptureMeta {
     pub(crate) wall_words: Option<String>,
 }
 
+impl CaptureMeta {
+    /// What an answer with a body says of the exchange, and the body (as read and as sent) with
+    /// its Content-Type.
+    fn answered(response: Response) -> (CaptureMeta, Answered) {
+        let meta = CaptureMeta {
+            http_status: Some(response.status),
+            final_url: Some(response.final_url),
+            bytes: response.body.len() as u64,
+            validators: response.validators,
+            moved_to: response.moved_to,
+            wall_words: response.wall_words,
+            ..CaptureMeta::default()
+        };
+        let body = Answered {
+            body: response.body,
+            gzip: response.gzip,
+            content_type: response.content_type,
+        };
+        (meta, body)
+    }
+}
+
+/// The body of an answer, once its exchange is told in a [`CaptureMeta`].
+struct Answered {
+    body: Vec<u8>,
+    gzip: Option<Vec<u8>>,
+    content_type: Option<String>,
+}
+
 /// What a capture came to, as the log and the report both keep it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct CaptureRecord {
@@ -89,15 +118,7 @@ pub(crate) struct Capture {
 
 impl Capture {
     pub(crate) fn fresh(response: Response, extracted: Result<Extracted, ExtractError>) -> Self {
-        let meta = CaptureMeta {
-            http_status: Some(response.status),
-            final_url: Some(response.final_url),
-            bytes: response.body.len() as u64,
-            validators: response.validators,
-            moved_to: response.moved_to,
-            wall_words: response.wall_words,
-            ..CaptureMeta::default()
-        };
+        let (meta, response) = CaptureMeta::answered(response);
         let captured = match extracted {
             Ok(extracted) => Captured::Fresh {
                 extracted,
@@ -140,15 +161,7 @@ impl Capture {
     /// status, size and validators.
     pub(crate) fn same_body(response: Response, sha256: String, text: Option<String>) -> Self {
         Capture {
-            meta: CaptureMeta {
-                http_status: Some(response.status),
-                final_url: Some(response.final_url),
-                bytes: response.body.len() as u64,
-                validators: response.validators,
-                moved_to: response.moved_to,
-                wall_words: response.wall_words,
-                ..CaptureMeta::default()
-            },
+            meta: CaptureMeta::answered(response).0,
             captured: Captured::Reused { sha256, text },
             fingerprint: String::new(),
         }

@@ -58,15 +58,7 @@ impl Store {
         super::refuse_links(other)?;
         let mut merged = Merged::default();
         merged.files_written += self.merge_content(other)?;
-        let mut ids: Vec<String> = std::fs::read_dir(other)
-            .map_err(io_err(other))?
-            .flatten()
-            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-            .filter_map(|e| e.file_name().into_string().ok())
-            .filter(|id| crate::registry::is_valid_id(id))
-            .collect();
-        ids.sort();
-        for id in ids {
+        for id in super::source_folders(other)? {
             let (ours, theirs) = (self.dir.join(&id), other.join(&id));
             match merge_source(&ours, &theirs, &mut merged.files_written)? {
                 SourceMerge::New => {

@@ -36,14 +36,7 @@ const RAW_V1: &str = "raw";
 /// Migrates the store (its lock held) from format 1; see the module docs.
 pub(super) fn from_format_1(store: &Store) -> Result<(), StoreError> {
     let dir = &store.dir;
-    let mut ids: Vec<String> = std::fs::read_dir(dir)
-        .map_err(io_err(dir))?
-        .flatten()
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-        .filter_map(|e| e.file_name().into_string().ok())
-        .filter(|id| crate::registry::is_valid_id(id))
-        .collect();
-    ids.sort();
+    let ids = super::source_folders(dir)?;
     tracing::warn!(
         "{}: the snapshot store is of format 1; migrating its {} source folders to format {} \
          (once; a run stopped meanwhile finishes it next time)",

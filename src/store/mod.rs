@@ -268,6 +268,24 @@ impl Drop for Store {
     }
 }
 
+/// The source folders of the store at `dir` (named by valid ids), sorted; none when there is no
+/// store there yet.
+fn source_folders(dir: &Path) -> Result<Vec<String>, StoreError> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(io_err(dir)(e)),
+    };
+    let mut ids: Vec<String> = entries
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|id| crate::registry::is_valid_id(id))
+        .collect();
+    ids.sort();
+    Ok(ids)
+}
+
 /// What `FORMAT` holds for a store of `version`.
 fn format_line(version: u32) -> String {
     format!("sourcewatch-snapshots {version}\n")

@@ -1,7 +1,7 @@
 //! `validate --store`: re-read everything and say what is damaged.
 
 use super::source::SOURCE_FILE;
-use super::{Store, StoreError, io_err};
+use super::{Store, StoreError};
 use crate::store::log::LogEntry;
 
 impl Store {
@@ -10,18 +10,7 @@ impl Store {
     /// unreadable capture lines.
     pub(crate) fn verify(&self) -> Result<Vec<String>, StoreError> {
         let mut damage = Vec::new();
-        let entries = match std::fs::read_dir(&self.dir) {
-            Ok(e) => e,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(damage),
-            Err(e) => return Err(io_err(&self.dir)(e)),
-        };
-        let mut ids: Vec<String> = entries
-            .flatten()
-            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|n| crate::registry::is_valid_id(n))
-            .collect();
-        ids.sort();
+        let ids = super::source_folders(&self.dir)?;
         self.verify_content(&mut damage);
         for id in ids {
             let source = self.source(&id);
