@@ -89,10 +89,12 @@ impl Validator<'_> {
         let (sources, mut known) = self.sources(raw.sources, &settings);
         known.extend(raw.unread_sources.into_iter().map(String::into_boxed_str));
         let mut seen_routes = HashSet::new();
+        // Each raw route and its raw facts are let go as soon as compiled: held to the end they
+        // were 50 MB at 100,000 facts beside their compiled form, and stayed in the heap.
         let routes = raw
             .routes
-            .iter()
-            .map(|r| self.route(r, &mut seen_routes, &known, settings.stale_after_days))
+            .into_iter()
+            .map(|r| self.route(&r, &mut seen_routes, &known, settings.stale_after_days))
             .collect();
         if !self.problems.is_empty() {
             return Err(self.problems);
