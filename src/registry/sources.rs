@@ -1,6 +1,6 @@
 //! Validation of `[[sources]]`: one function per source, one helper per key that needs judging.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use scraper::Selector;
@@ -11,14 +11,14 @@ use super::validate::Validator;
 use super::{Format, Render, Settings, Source, WallRule};
 
 impl Validator<'_> {
-    /// Every `[[sources]]` table that reads, checked and compiled, and the ids of all of them;
-    /// each raw table is let go as soon as it is compiled.
+    /// Every `[[sources]]` table that reads, checked and compiled; each raw table is let go as
+    /// soon as it is compiled.
     #[allow(clippy::vec_box)] // see RawFile::sources
     pub(super) fn sources(
         &mut self,
         raw: Vec<Box<RawSource>>,
         settings: &Settings,
-    ) -> (Vec<Arc<Source>>, HashSet<Box<str>>) {
+    ) -> Vec<Arc<Source>> {
         // Id → where it was first defined, for the duplicate message.
         let mut seen: HashMap<Box<str>, usize> = HashMap::new();
         let mut out = Vec::with_capacity(raw.len());
@@ -38,7 +38,7 @@ impl Validator<'_> {
                 out.push(Arc::new(source));
             }
         }
-        (out, seen.into_keys().collect())
+        out
     }
 
     fn source(&mut self, src: &RawSource, settings: &Settings) -> Option<Source> {

@@ -89,14 +89,17 @@ pub(super) struct Validator<'a> {
 impl Validator<'_> {
     pub(super) fn run(mut self, raw: RawFile, path: &Path) -> Result<Registry, Vec<Diagnostic>> {
         let settings = self.settings(&raw.settings.unwrap_or_default());
-        let (sources, mut known) = self.sources(raw.sources, &settings);
-        known.extend(raw.unread_sources.into_iter().map(String::into_boxed_str));
-        let mut seen_routes = HashSet::new();
-        let routes = raw
-            .routes
-            .iter()
-            .map(|r| self.route(r, &mut seen_routes, &known, settings.stale_after_days))
+        // Routes first, each raw route freed once compiled, then the sources: the raw facts
+        // (50 MB at 100,000) are never held beside the compiled sources.
+        let ids = raw.sources.iter().map(|s| s.id.get_ref().as_str().into());
+        let unread = raw.unread_sources.into_iter().map(String::into_boxed_str);
+        let known: HashSet<Box<str>> = ids.chain(unread).collect();
+        let (mut seen, stale) = (HashSet::new(), settings.stale_after_days);
+        let routes = (raw.routes.into_iter())
+            .map(|r| self.route(&r, &mut seen, &known, stale))
             .collect();
+        drop(known);
+        let sources = self.sources(raw.sources, &settings);
         if !self.problems.is_empty() {
             return Err(self.problems);
         }
