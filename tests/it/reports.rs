@@ -42,29 +42,20 @@ fn html_report_in_headless_chromium() {
     if !have_tool("chromium", "--version", "chromium") {
         return;
     }
-    let browser = "chromium";
     let ws = cases::report_case_workspace(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases/reports/two-sources"),
     );
     let run = ws.run(&["report", "--format", "html", "--output", "report.html"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let profile = tempfile::tempdir().unwrap();
-    let out = Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
+    let out = super::reports_layout::chromium(
+        &[
             "--disable-quic",
-            &format!("--user-data-dir={}", profile.path().display()),
             "--dump-dom",
             &format!("file://{}", ws.path("report.html").display()),
-        ])
-        .output()
-        .unwrap();
+        ],
+        profile.path(),
+    );
     let dom = String::from_utf8_lossy(&out.stdout);
     assert!(
         dom.contains("<body>") || dom.contains("<body"),

@@ -29,7 +29,8 @@ document.getElementById('f').onload = () => {
 };
 </script></body></html>"#;
 
-fn chromium(args: &[&str], profile: &Path) -> Output {
+/// Headless Chromium with a profile of its own and no traffic of its own besides the page.
+pub(super) fn chromium(args: &[&str], profile: &Path) -> Output {
     Command::new("chromium")
         .args([
             "--headless",

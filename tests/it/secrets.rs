@@ -20,25 +20,32 @@ fn assert_no_secret(run: &Run) {
     }
 }
 
-#[test]
-fn webhook_secrets_stay_out_of_logs_on_failure_and_success() {
-    let server = TestServer::start();
+const HOOK_PATH: &str = "/hooks/SECRETPATH123?token=T0KENVALUE";
+
+/// A registry whose webhook carries every secret, with one source `s` (as `source` makes it)
+/// and one stale fact on it: a finding to announce.
+fn with_secret_webhook(server: &TestServer, source: impl FnOnce(String) -> Source) -> String {
     server.set("/s", Reply::html("<p>The permit takes 45 days.</p>"));
-    server.set("/hooks/SECRETPATH123?token=T0KENVALUE", Reply::status(500));
     let hook = server
-        .url("/hooks/SECRETPATH123?token=T0KENVALUE")
+        .url(HOOK_PATH)
         .replace("http://", "http://alice:pa55word@");
-    let toml = Registry::new()
+    Registry::new()
         .settings(&[
             "retries = 0",
             "per_host_interval_ms = 0",
             "respect_robots = false",
             &format!("notify_webhook = \"{hook}\""),
         ])
-        .source(Source::new("s", server.url("/s")))
-        // Stale: a finding to announce.
+        .source(source(server.url("/s")))
         .route(Route::new("r", "R").fact(Fact::new("f", "45 days", "s", "2026-01-01")))
-        .toml();
+        .toml()
+}
+
+#[test]
+fn webhook_secrets_stay_out_of_logs_on_failure_and_success() {
+    let server = TestServer::start();
+    server.set(HOOK_PATH, Reply::status(500));
+    let toml = with_secret_webhook(&server, |url| Source::new("s", url));
     let ws = Workspace::new(&toml);
 
     let failed = ws.run(&["-vv", "check"]);
@@ -50,7 +57,7 @@ fn webhook_secrets_stay_out_of_logs_on_failure_and_success() {
     );
     assert_no_secret(&failed);
 
-    server.set("/hooks/SECRETPATH123?token=T0KENVALUE", Reply::status(200));
+    server.set(HOOK_PATH, Reply::status(200));
     let posted = ws.run(&["-vv", "check"]);
     assert!(
         posted.stderr.contains("announced 1 new finding"),
@@ -58,11 +65,7 @@ fn webhook_secrets_stay_out_of_logs_on_failure_and_success() {
         posted.stderr
     );
     assert_no_secret(&posted);
-    assert!(
-        !server
-            .requests("/hooks/SECRETPATH123?token=T0KENVALUE")
-            .is_empty()
-    );
+    assert!(!server.requests(HOOK_PATH).is_empty());
 }
 
 #[test]
@@ -80,22 +83,10 @@ fn a_malformed_webhook_is_placed_not_echoed() {
 #[test]
 fn webhook_secrets_stay_out_of_watch_logs() {
     let server = TestServer::start();
-    server.set("/s", Reply::html("<p>The permit takes 45 days.</p>"));
-    let hook_path = "/hooks/SECRETPATH123?token=T0KENVALUE";
-    server.set(hook_path, Reply::status(200));
-    let hook = server
-        .url(hook_path)
-        .replace("http://", "http://alice:pa55word@");
-    let toml = Registry::new()
-        .settings(&[
-            "retries = 0",
-            "per_host_interval_ms = 0",
-            "respect_robots = false",
-            &format!("notify_webhook = \"{hook}\""),
-        ])
-        .source(Source::new("s", server.url("/s")).line("schedule = \"*/2 * * * * *\""))
-        .route(Route::new("r", "R").fact(Fact::new("f", "45 days", "s", "2026-01-01")))
-        .toml();
+    server.set(HOOK_PATH, Reply::status(200));
+    let toml = with_secret_webhook(&server, |url| {
+        Source::new("s", url).line("schedule = \"*/2 * * * * *\"")
+    });
     let ws = Workspace::new(&toml);
     let mut child = ws
         .command(&["-vv", "watch", "--report-dir", "out"])
@@ -104,7 +95,7 @@ fn webhook_secrets_stay_out_of_watch_logs() {
         .spawn()
         .unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    while server.requests(hook_path).is_empty() && std::time::Instant::now() < deadline {
+    while server.requests(HOOK_PATH).is_empty() && std::time::Instant::now() < deadline {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     std::thread::sleep(std::time::Duration::from_millis(200));
@@ -124,7 +115,7 @@ fn webhook_secrets_stay_out_of_watch_logs() {
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     };
-    assert!(!server.requests(hook_path).is_empty(), "{}", run.stderr);
+    assert!(!server.requests(HOOK_PATH).is_empty(), "{}", run.stderr);
     assert!(
         run.stderr.contains("announced 1 new finding"),
         "{}",

@@ -141,6 +141,17 @@ fn shards_in_turn<'w>(hosts: &Hosts, ws_of: impl Fn(usize) -> &'w Workspace) {
 }
 
 /// Every file of a store and its bytes (locks and markers aside).
+/// `merge` of every folder's store into `into`'s.
+fn merge_all(into: &Workspace, folders: &[Workspace]) -> crate::Run {
+    let dirs: Vec<String> = folders
+        .iter()
+        .map(|f| f.path("snapshots").display().to_string())
+        .collect();
+    let mut args = vec!["merge"];
+    args.extend(dirs.iter().map(String::as_str));
+    into.run(&args)
+}
+
 fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
@@ -198,13 +209,7 @@ fn shards_in_turn_at_once_and_merged_equal_one_whole_run() {
         }
         // In folders of their own, then merged.
         shards_in_turn(&hosts, |i| &folders[i - 1]);
-        let dirs: Vec<String> = folders
-            .iter()
-            .map(|f| f.path("snapshots").display().to_string())
-            .collect();
-        let mut args = vec!["merge"];
-        args.extend(dirs.iter().map(String::as_str));
-        let run = merged.run(&args);
+        let run = merge_all(&merged, &folders);
         assert_eq!(run.code, 0, "{}", run.stderr);
 
         let expected = status_view(&whole);
@@ -243,13 +248,7 @@ fn shards_in_turn_at_once_and_merged_equal_one_whole_run() {
 
     // Merging again changes nothing.
     let before = tree(&merged.path("snapshots"));
-    let dirs: Vec<String> = folders
-        .iter()
-        .map(|f| f.path("snapshots").display().to_string())
-        .collect();
-    let mut args = vec!["merge"];
-    args.extend(dirs.iter().map(String::as_str));
-    let run = merged.run(&args);
+    let run = merge_all(&merged, &folders);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.contains("0 file(s) written"), "{}", run.stdout);
     assert_eq!(tree(&merged.path("snapshots")), before);
