@@ -61,7 +61,11 @@ impl Validator<'_> {
         }
         let exclude = self.selectors(&src.exclude, "exclude");
         let ignore = self.regexes(&src.ignore);
-        let schedule = src.schedule.as_ref().and_then(|s| self.schedule(s));
+        let schedule = src
+            .schedule
+            .as_ref()
+            .and_then(|s| self.schedule(s))
+            .map(Box::new);
         let charset = src.charset.as_ref().and_then(|c| {
             let enc = encoding_rs::Encoding::for_label(c.get_ref().trim().as_bytes());
             if enc.is_none() {

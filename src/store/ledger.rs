@@ -121,19 +121,22 @@ impl Store {
         Ok(ledger)
     }
 
-    pub(crate) fn save_ledger(&self, ledger: &Ledger) -> Result<(), StoreError> {
+    /// Streamed to the file, never copied or held whole: at 100,000 facts the ledger is 19 MB
+    /// in memory and 12 MB of JSON, and a check saves it while every row is still held.
+    pub(crate) fn save_ledger(&self, ledger: &mut Ledger) -> Result<(), StoreError> {
         let path = self.dir.join(LEDGER_FILE);
-        let mut ledger = ledger.clone();
         ledger.format = LEDGER_FORMAT;
-        let mut json = serde_json::to_vec_pretty(&ledger).expect("ledger serialises");
-        json.push(b'\n');
-        crate::atomic::write(&path, &json).map_err(io_err(&path))
+        crate::atomic::write_with(&path, |out| {
+            serde_json::to_writer_pretty(&mut *out, &*ledger)?;
+            out.write_all(b"\n")
+        })
+        .map_err(io_err(&path))
     }
 
     /// Reads the ledger, lets `change` edit it, and writes it back.
     pub(crate) fn update_ledger(&self, change: impl FnOnce(&mut Ledger)) -> Result<(), StoreError> {
         let mut ledger = self.ledger()?;
         change(&mut ledger);
-        self.save_ledger(&ledger)
+        self.save_ledger(&mut ledger)
     }
 }

@@ -137,6 +137,20 @@ pub(super) fn read_lines_from<T: for<'de> Deserialize<'de>>(
     Ok((entries, from + whole as u64))
 }
 
+/// The last of `bytes`' lines that parses, read from the end: only the lines tried are decoded
+/// (each as `String::from_utf8_lossy` would decode it within the whole, since no byte of a
+/// multi-byte character is a newline), not the whole file.
+pub(super) fn last_that_parses<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Option<T> {
+    bytes
+        .strip_suffix(b"\n")
+        .unwrap_or(bytes)
+        .rsplit(|&b| b == b'\n')
+        .find_map(|line| {
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            serde_json::from_str::<T>(&String::from_utf8_lossy(line)).ok()
+        })
+}
+
 /// The last line of a JSON-lines file that parses. Reads the file's tail only, 4 KiB back and
 /// twice as far each time the tail holds no whole line that parses, so the cost does not grow
 /// with the history and a long last line (a long error, a long URL) is still read whole.
@@ -155,18 +169,15 @@ pub(super) fn read_last<T: for<'de> Deserialize<'de>>(
         f.seek(SeekFrom::Start(from)).map_err(io_err(path))?;
         let mut tail = Vec::with_capacity((len - from) as usize);
         f.read_to_end(&mut tail).map_err(io_err(path))?;
-        let text = String::from_utf8_lossy(&tail);
         // The first line of a tail that does not start the file may be cut: it does not count.
         let whole = if from == 0 {
-            &text[..]
+            &tail[..]
         } else {
-            text.split_once('\n').map_or("", |(_, rest)| rest)
+            tail.iter()
+                .position(|&b| b == b'\n')
+                .map_or(&[][..], |i| &tail[i + 1..])
         };
-        if let Some(found) = whole
-            .lines()
-            .rev()
-            .find_map(|l| serde_json::from_str::<T>(l).ok())
-        {
+        if let Some(found) = last_that_parses(whole) {
             return Ok(Some(found));
         }
         if from == 0 {

@@ -99,7 +99,7 @@ impl Store {
         ledger.log_bytes =
             std::fs::metadata(self.dir.join(VERIFICATIONS_FILE)).map_or(0, |m| m.len());
         if ledger != before || !self.dir.join(LEDGER_FILE).exists() {
-            self.save_ledger(&ledger)?;
+            self.save_ledger(&mut ledger)?;
             *written += 1;
         }
         Ok(())

@@ -100,10 +100,7 @@ impl<'s> SourceStore<'s> {
         };
         self.check_state(&state)?;
         // Read as `read_last` reads a tail, so the two agree on any bytes.
-        let last = String::from_utf8_lossy(&bytes)
-            .lines()
-            .rev()
-            .find_map(|line| serde_json::from_str::<LogEntry>(line).ok());
+        let last = super::log::last_that_parses::<LogEntry>(&bytes);
         if let Some(e) = &last {
             self.checked_logged(e)?;
         }

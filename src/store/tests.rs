@@ -162,3 +162,28 @@ fn tampered_sha_in_state_is_rejected() {
         Err(StoreError::Corrupt { .. })
     ));
 }
+
+#[test]
+fn the_last_line_that_parses_is_found_from_the_end_without_decoding_the_rest() {
+    let last = |bytes: &[u8]| log::last_that_parses::<serde_json::Value>(bytes);
+    assert_eq!(
+        last(b"{\"n\":1}\n{\"n\":2}\n"),
+        Some(serde_json::json!({"n": 2}))
+    );
+    // A torn append is skipped, and so is a line a CRLF editor ended.
+    assert_eq!(
+        last(b"{\"n\":1}\n{\"n\":2}\r\n{\"n\":"),
+        Some(serde_json::json!({"n": 2}))
+    );
+    // Bytes that are not UTF-8 spoil only their own line.
+    assert_eq!(
+        last(b"{\"n\":1}\n\xff\xfe\n"),
+        Some(serde_json::json!({"n": 1}))
+    );
+    assert_eq!(
+        last(b"{\"s\":\"\xff\"}\n"),
+        Some(serde_json::json!({"s": "\u{fffd}"}))
+    );
+    assert_eq!(last(b""), None);
+    assert_eq!(last(b"\n\n"), None);
+}
