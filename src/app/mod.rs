@@ -75,6 +75,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
                     }
                 }
             }
+            left_to_exit(reg);
             Ok(Exit::Clean)
         }
         Command::Check(args) => check(&cli, args),
@@ -288,7 +289,16 @@ fn check(cli: &Cli, args: &CheckArgs) -> anyhow::Result<Exit> {
         Some(_) => {}
         None => print_report(cli, &report, args.format)?,
     }
-    Ok(Exit::of(&report))
+    let exit = Exit::of(&report);
+    left_to_exit((registry, report));
+    Ok(exit)
+}
+
+/// What a one-shot command still holds when it is done, left for the process's exit to free
+/// at once: freed object by object, 100,000 sources' registry alone took 60 ms of `validate`'s
+/// 0.9 s. Only the registry and rows: the store syncs when it is let go, so it is dropped.
+fn left_to_exit<T>(held: T) {
+    std::mem::forget(held);
 }
 
 /// A report on standard output: text for people fitted to the terminal (nothing with -q),
@@ -368,9 +378,12 @@ fn status(cli: &Cli, format: StatusFormat) -> anyhow::Result<Exit> {
         StatusFormat::Text => {}
     }
     out.flush()?;
-    Ok(if status.needs_review() {
+    let exit = if status.needs_review() {
         Exit::Review
     } else {
         Exit::Clean
-    })
+    };
+    drop(store);
+    left_to_exit((registry, status));
+    Ok(exit)
 }
