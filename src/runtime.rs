@@ -16,19 +16,6 @@ pub(crate) fn build() -> std::io::Result<tokio::runtime::Runtime> {
 /// the runtime shuts down after a signal.
 pub(crate) const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 
-/// Large blocks (1 MiB and up) always come from their own mapping, returned when freed. glibc
-/// otherwise raises that bound to the size of each large block freed, up to 32 MiB: once
-/// `sources.toml` (21 MB at 100,000 sources) is read and let go, the ledger's bytes, a growing
-/// row list and every buffer under that size are carved from the heap instead, and up to twice
-/// the bound of it stays resident after they are freed (10 MB at 100,000 sources).
-pub(crate) fn fix_mmap_threshold() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only sets an allocator parameter; called before any thread starts.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
-    }
-}
-
 /// SIGINT or SIGTERM, whichever comes first.
 pub(crate) async fn shutdown_signal() {
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())

@@ -38,7 +38,6 @@ impl Exit {
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<Exit> {
-    crate::runtime::fix_mmap_threshold();
     match &cli.command {
         Command::Validate { store } => {
             let reg = load_registry(&cli)?;
