@@ -170,7 +170,7 @@ fn the_last_line_that_parses_is_found_from_the_end_without_decoding_the_rest() {
         last(b"{\"n\":1}\n{\"n\":2}\n"),
         Some(serde_json::json!({"n": 2}))
     );
-    // A torn append is skipped, and so is a line a CRLF editor ended.
+    // A torn append is skipped; a line a CRLF editor ended still reads.
     assert_eq!(
         last(b"{\"n\":1}\n{\"n\":2}\r\n{\"n\":"),
         Some(serde_json::json!({"n": 2}))
