@@ -455,7 +455,7 @@ mod tests {
     }
 
     #[test]
-    fn a_selector_written_twice_is_compiled_once_and_a_bad_one_is_reported_at_each_place() {
+    fn a_selector_written_twice_selects_in_both_sources_and_a_bad_one_is_reported_at_each() {
         let text = "[[sources]]\nid = \"a\"\nurl = \"https://e.org/a\"\nselect = [\"main p\"]\n\
                     [[sources]]\nid = \"b\"\nurl = \"https://e.org/b\"\nselect = [\"main p\"]\n";
         let reg = parse(Path::new("s.toml"), text, today()).unwrap();

@@ -145,10 +145,7 @@ pub(super) fn last_that_parses<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Op
         .strip_suffix(b"\n")
         .unwrap_or(bytes)
         .rsplit(|&b| b == b'\n')
-        .find_map(|line| {
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            serde_json::from_str::<T>(&String::from_utf8_lossy(line)).ok()
-        })
+        .find_map(|line| serde_json::from_str::<T>(&String::from_utf8_lossy(line)).ok())
 }
 
 /// The last line of a JSON-lines file that parses. Reads the file's tail only, 4 KiB back and

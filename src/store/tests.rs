@@ -164,13 +164,14 @@ fn tampered_sha_in_state_is_rejected() {
 }
 
 #[test]
-fn the_last_line_that_parses_is_found_from_the_end_without_decoding_the_rest() {
+fn the_last_line_that_parses_is_found_line_by_line_from_the_end() {
     let last = |bytes: &[u8]| log::last_that_parses::<serde_json::Value>(bytes);
     assert_eq!(
         last(b"{\"n\":1}\n{\"n\":2}\n"),
         Some(serde_json::json!({"n": 2}))
     );
-    // A torn append is skipped; a line a CRLF editor ended still reads.
+    // A torn append is skipped; a line a CRLF editor ended still reads (the `\r` is JSON
+    // whitespace).
     assert_eq!(
         last(b"{\"n\":1}\n{\"n\":2}\r\n{\"n\":"),
         Some(serde_json::json!({"n": 2}))
