@@ -54,12 +54,7 @@ fn kill_during_verify_never_moves_a_date_without_its_record() {
         let date = format!("2026-02-{:02}", round + 1);
         let mut args = vec!["verify", "--date", &date];
         args.extend(ids.iter().map(String::as_str));
-        let mut child = ws
-            .command(&args)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = ws.spawn_silent(&args);
         seed = seed
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);

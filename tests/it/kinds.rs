@@ -370,12 +370,7 @@ fn sigterm_during_a_render_leaves_no_browser() {
             .source(Source::new("p", server.url("/page")).line(BROWSER))
             .toml(),
     );
-    let mut child = ws
-        .command(&["check"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = ws.spawn_silent(&["check"]);
     for _ in 0..100 {
         if !leftover_browsers().is_empty() {
             break;

@@ -170,6 +170,15 @@ impl Workspace {
         cmd
     }
 
+    /// Starts sourcewatch with its output thrown away: for a run a test kills or waits on.
+    pub fn spawn_silent(&self, args: &[&str]) -> std::process::Child {
+        self.command(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start sourcewatch")
+    }
+
     pub fn run(&self, args: &[&str]) -> Run {
         let out: Output = self.command(args).output().expect("run sourcewatch");
         Run {

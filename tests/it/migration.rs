@@ -210,12 +210,7 @@ fn a_kill_during_migration_leaves_a_store_the_next_run_finishes() {
     for tenth in [1u32, 3, 5, 7, 9] {
         std::fs::remove_dir_all(ws.path("snapshots")).unwrap();
         copy_dir(pristine.path(), &ws.path("snapshots"));
-        let mut child = ws
-            .command(&["-q", "status"])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = ws.spawn_silent(&["-q", "status"]);
         std::thread::sleep(whole * tenth / 10);
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();

@@ -47,12 +47,7 @@ fn sigkill_at_any_moment_leaves_a_readable_store() {
     let server = TestServer::start();
     let ws = Workspace::new(&many_sources(&server, 40, 15));
     for kill_after_ms in [20u64, 60, 110, 170, 240] {
-        let mut child = ws
-            .command(&["-q", "check"])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = ws.spawn_silent(&["-q", "check"]);
         std::thread::sleep(Duration::from_millis(kill_after_ms));
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
