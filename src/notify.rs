@@ -12,6 +12,8 @@ use reqwest::Url;
 use serde_json::json;
 
 use crate::fetch::retry::{Retry, with_retries};
+use std::borrow::Cow;
+
 use crate::report::{FactReport, Report};
 
 /// The most a notification may add to a run.
@@ -24,12 +26,18 @@ fn finding_keys(report: &Report) -> BTreeSet<String> {
     report
         .facts
         .iter()
-        .flat_map(|f| f.flags.iter().map(move |fl| format!("{}:{fl}", f.id)))
+        .flat_map(|f| {
+            let keys: Vec<String> = f.flags.iter().map(|fl| format!("{}:{fl}", f.id)).collect();
+            keys
+        })
         .collect()
 }
 
 /// Flagged facts with at least one flag not announced before.
-fn new_findings<'r>(report: &'r Report, announced: &BTreeSet<String>) -> Vec<&'r FactReport> {
+fn new_findings<'r>(
+    report: &'r Report,
+    announced: &BTreeSet<String>,
+) -> Vec<Cow<'r, FactReport>> {
     report
         .facts
         .iter()
@@ -44,7 +52,7 @@ fn new_findings<'r>(report: &'r Report, announced: &BTreeSet<String>) -> Vec<&'r
 /// What to remember after this run: the findings of the facts this run assessed, plus what was
 /// remembered of facts it did not assess (a `--source` run must not forget the others).
 fn remembered(report: &Report, announced: &BTreeSet<String>) -> BTreeSet<String> {
-    let assessed: BTreeSet<&str> = report.facts.iter().map(|f| f.id.as_str()).collect();
+    let assessed: BTreeSet<String> = report.facts.iter().map(|f| f.id.to_string()).collect();
     announced
         .iter()
         .filter(|k| {
@@ -56,7 +64,7 @@ fn remembered(report: &Report, announced: &BTreeSet<String>) -> BTreeSet<String>
         .collect()
 }
 
-fn payload(report: &Report, new: &[&FactReport]) -> serde_json::Value {
+fn payload(report: &Report, new: &[Cow<'_, FactReport>]) -> serde_json::Value {
     let mut text = format!(
         "sourcewatch {}: {} new finding(s); {} of {} facts need review",
         report.today,

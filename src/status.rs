@@ -128,7 +128,10 @@ pub(crate) fn status(
     crate::report::name_routes(&mut rows, registry);
     // Each route's page as last read, held against today's registry.
     let pages = crate::site::load_all(registry, store)?;
-    let routes = crate::report::routes::judge_pages(registry, &pages, &mut rows);
+    let mut held = crate::report::Rows::from(rows);
+    let routes = crate::report::routes::judge_pages(registry, &pages, &mut held)
+        .expect("rows held in memory change in place");
+    let rows = held.into_vec();
     let mut report =
         StatusReport::new(today, now, rows, summary, missed, failed, uncovered, routes);
     report.never_captured = never_captured;

@@ -51,7 +51,7 @@ use crate::fetch::{Fetcher, HostKey};
 use crate::notify::Notifier;
 use crate::outcome::Outcome;
 use crate::registry::{FactId, Registry};
-use crate::report::{FactReport, Report, SCHEMA_VERSION, SourceReport, Summary};
+use crate::report::{FactReport, Report, RowsBuilder, SCHEMA_VERSION, Summary};
 use crate::store::{Store, StoreError, VerifiedBy};
 use crate::term::Progress;
 pub(crate) use output::Output;
@@ -74,6 +74,8 @@ pub(crate) enum CheckError {
     Task(#[from] tokio::task::JoinError),
     #[error(transparent)]
     Refresh(#[from] RefreshError),
+    #[error("keeping the report's rows in a temporary file in the store: {0}")]
+    Spill(std::io::Error),
     #[error("writing the report to {}: {source}", path.display())]
     Output {
         path: std::path::PathBuf,
@@ -178,11 +180,11 @@ async fn capture(
             (id, capture, stored.is_some())
         });
     }
-    // Rows go straight to their place as jobs finish: at 100,000 sources every extra
-    // collection of them is tens of megabytes.
-    let mut sources: Vec<Option<SourceReport>> = Vec::with_capacity(plans.len());
-    sources.resize_with(plans.len(), || None);
-    let mut facts: Vec<FactReport> = Vec::with_capacity(plans.iter().map(|p| p.facts.len()).sum());
+    // Rows go to their builder as jobs finish, which spills them to a file in a large check:
+    // at 100,000 sources they are over 100 MB.
+    let mut sources = RowsBuilder::new(plans.len(), store.dir()).map_err(CheckError::Spill)?;
+    let facts_planned = plans.iter().map(|p| p.facts.len()).sum();
+    let mut facts = RowsBuilder::new(facts_planned, store.dir()).map_err(CheckError::Spill)?;
     let mut lanes = Lanes::new(plans, &registry.settings);
     let mut tasks = tokio::task::JoinSet::new();
     loop {
@@ -199,18 +201,15 @@ async fn capture(
         if let Some(p) = request.progress {
             p.done(&host.to_string(), !rows.source.capture.outcome.is_good());
         }
-        sources[i] = Some(rows.source);
-        facts.extend(rows.facts.into_iter().map(|(_, f)| f));
+        sources.push(i, rows.source).map_err(CheckError::Spill)?;
+        for (_, mut f) in rows.facts {
+            crate::report::name_route(&mut f, registry);
+            // Facts in registry order, whatever order their sources finished in.
+            let place = registry.fact_pos(&f.id);
+            facts.push(place, f).map_err(CheckError::Spill)?;
+        }
     }
-    // Every planned source has its row by now. Unwrapped in place (an `Option` of a row is as
-    // large as the row): collected through `flatten`, whose length is not known, they were
-    // copied into a second, growing vector, 39 MB at 100,000 sources.
-    let sources: Vec<SourceReport> = sources
-        .into_iter()
-        .map(|s| s.expect("every planned source has its row"))
-        .collect();
-    // Facts in registry order, whatever order their sources finished in.
-    facts.sort_by_cached_key(|f| registry.fact_pos(&f.id));
+    let (sources, mut facts) = (sources.finish(), facts.finish());
     let mut pages = HashMap::new();
     while let Some(joined) = page_tasks.join_next().await {
         let (id, capture, read_before) = joined?;
@@ -227,7 +226,8 @@ async fn capture(
             pages.entry(id).or_insert(capture);
         }
     }
-    let routes = crate::report::routes::judge_pages(registry, &pages, &mut facts);
+    let routes = crate::report::routes::judge_pages(registry, &pages, &mut facts)
+        .map_err(CheckError::Spill)?;
     let mut report = Report {
         schema_version: SCHEMA_VERSION,
         tool: format!("sourcewatch {}", env!("CARGO_PKG_VERSION")),
@@ -239,7 +239,6 @@ async fn capture(
         facts,
         routes,
     };
-    crate::report::name_routes(&mut report.facts, registry);
     report.summarise();
     // No sync here: the store syncs once when the run lets go of it (see `atomic`).
     Ok(report)
@@ -270,21 +269,30 @@ async fn finish(
             request.today,
             VerifiedBy::Machine,
         )?;
-        // Edited by hand during the run: the row says what the file still says.
-        for f in report.facts.iter_mut().filter(|f| skipped.contains(&f.id)) {
-            let Some(fact) = registry.fact(f.id.as_str()) else {
-                continue;
-            };
-            let fresh =
-                crate::assess::freshness(fact.last_verified, fact.stale_after_days, request.today);
-            f.refreshed = false;
-            f.verified_by = None;
-            (f.last_verified, f.age_days, f.due) = (fact.last_verified, fresh.age_days, fresh.due);
-            if fresh.stale && !f.flags.contains(&crate::outcome::Flag::Stale) {
-                f.flags.insert(0, crate::outcome::Flag::Stale);
-            }
-        }
         if !skipped.is_empty() {
+            // Edited by hand during the run: the row says what the file still says.
+            let undo = |f: &mut FactReport| {
+                if !skipped.contains(&f.id) {
+                    return false;
+                }
+                let Some(fact) = registry.fact(f.id.as_str()) else {
+                    return false;
+                };
+                let fresh = crate::assess::freshness(
+                    fact.last_verified,
+                    fact.stale_after_days,
+                    request.today,
+                );
+                f.refreshed = false;
+                f.verified_by = None;
+                (f.last_verified, f.age_days, f.due) =
+                    (fact.last_verified, fresh.age_days, fresh.due);
+                if fresh.stale && !f.flags.contains(&crate::outcome::Flag::Stale) {
+                    f.flags.insert(0, crate::outcome::Flag::Stale);
+                }
+                true
+            };
+            report.facts.update_all(undo).map_err(CheckError::Spill)?;
             report.summarise();
         }
     }
@@ -294,7 +302,7 @@ async fn finish(
         ledger
             .facts
             .retain(|id, _| registry.fact(id.as_str()).is_some());
-        for f in &report.facts {
+        for f in report.facts.iter() {
             if let Some(day) = f.machine_verified {
                 let record = ledger.facts.entry(f.id.clone()).or_default();
                 record.machine_verified = record.machine_verified.max(Some(day));

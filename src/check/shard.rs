@@ -106,11 +106,11 @@ pub(crate) fn merge_store(
         Some(ours) => ours,
         None => {
             let mut empty = theirs.clone();
-            (empty.sources, empty.facts, empty.routes) = (Vec::new(), Vec::new(), Vec::new());
+            (empty.sources, empty.facts, empty.routes) = Default::default();
             empty
         }
     };
-    let had: HashSet<&str> = ours.sources.iter().map(|s| s.id.as_str()).collect();
+    let had: HashSet<String> = ours.sources.iter().map(|s| s.id.clone()).collect();
     let taken: HashSet<String> = (theirs.sources.iter())
         .filter(|s| !had.contains(s.id.as_str()) || from_them(&s.id))
         .map(|s| s.id.clone())
@@ -182,32 +182,36 @@ fn put_rows(
     let known = |source: &str| registry.source(source).is_some();
     let known_fact =
         |f: &crate::report::FactReport| known(&f.source) && registry.fact(&f.id).is_some();
-    into.sources
-        .retain(|s| !taken.contains(&s.id) && known(&s.id));
-    into.facts
-        .retain(|f| !taken.contains(&f.source) && known_fact(f));
-    into.sources.extend(
+    // The whole store's rows are held here: a shard is a part of a check too large for one.
+    let mut sources = std::mem::take(&mut into.sources).into_vec();
+    let mut facts = std::mem::take(&mut into.facts).into_vec();
+    sources.retain(|s| !taken.contains(&s.id) && known(&s.id));
+    facts.retain(|f| !taken.contains(&f.source) && known_fact(f));
+    sources.extend(
         from.sources
+            .into_vec()
             .into_iter()
             .filter(|s| taken.contains(&s.id) && known(&s.id)),
     );
-    into.facts.extend(
+    facts.extend(
         from.facts
+            .into_vec()
             .into_iter()
             .filter(|f| taken.contains(&f.source) && known_fact(f)),
     );
     // Judged again from scratch: what an older read of a page said must not stay on a row.
-    for f in &mut into.facts {
+    for f in &mut facts {
         f.published = None;
         f.published_passage = None;
         f.flags
             .retain(|flag| *flag != crate::outcome::Flag::PageDiffers);
     }
-    into.sources
-        .sort_by_key(|s| registry.source_pos(&s.id).unwrap_or(usize::MAX));
-    into.facts.sort_by_key(|f| registry.fact_pos(&f.id));
+    sources.sort_by_key(|s| registry.source_pos(&s.id).unwrap_or(usize::MAX));
+    facts.sort_by_key(|f| registry.fact_pos(&f.id));
+    (into.sources, into.facts) = (sources.into(), facts.into());
     let pages = crate::site::load_all(registry, store)?;
-    into.routes = crate::report::routes::judge_pages(registry, &pages, &mut into.facts);
+    into.routes = crate::report::routes::judge_pages(registry, &pages, &mut into.facts)
+        .map_err(CheckError::Spill)?;
     into.summarise();
     Ok(())
 }

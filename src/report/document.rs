@@ -128,8 +128,14 @@ pub(super) trait Markup {
 pub(super) fn document(report: &Report, m: &impl Markup) -> String {
     let mut out = String::new();
     m.start(&mut out, report);
-    let source_link = |id: &str| match report.source(id) {
-        Some(src) => m.link(id, &src.url),
+    // Linked sources are those of facts the document lists, found in one pass over the rows.
+    let listed: Vec<String> = (report.facts.iter())
+        .filter(|f| !f.flags.is_empty() || f.change.is_some())
+        .map(|f| f.source.clone())
+        .collect();
+    let urls = report.source_urls(listed.iter().map(String::as_str));
+    let source_link = |id: &str| match urls.get(id) {
+        Some(url) => m.link(id, url),
         None => m.text(id),
     };
 
@@ -176,13 +182,13 @@ pub(super) fn document(report: &Report, m: &impl Markup) -> String {
     site(&mut out, report, m);
     failed(&mut out, report, m);
     for src in report.changed_sources() {
-        changed(&mut out, src, m);
+        changed(&mut out, &src, m);
     }
 
     let notes: Vec<Item> = report
         .notes()
         .into_iter()
-        .map(|(id, note)| Item::new(format!("{}: {}", m.strong(&m.text(id)), m.text(&note))))
+        .map(|(id, note)| Item::new(format!("{}: {}", m.strong(&m.text(&id)), m.text(&note))))
         .collect();
     if !notes.is_empty() {
         m.heading(&mut out, "notes", "Notes");

@@ -15,8 +15,11 @@ pub(crate) mod html;
 pub(crate) mod markdown;
 pub(crate) mod routes;
 mod rows;
+mod spill;
 pub(crate) mod status;
 pub(crate) mod text;
+
+use std::borrow::Cow;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -25,6 +28,7 @@ use crate::assess::Change;
 use crate::outcome::{Flag, Outcome};
 use crate::registry::Registry;
 pub(crate) use rows::{Checked, FactReport, SourceReport, UncoveredChange};
+pub(crate) use spill::{Rows, RowsBuilder};
 
 pub(crate) const SCHEMA_VERSION: u32 = 1;
 
@@ -63,8 +67,8 @@ pub(crate) struct Report {
     pub(crate) started_at: DateTime<Utc>,
     pub(crate) finished_at: DateTime<Utc>,
     pub(crate) summary: Summary,
-    pub(crate) sources: Vec<SourceReport>,
-    pub(crate) facts: Vec<FactReport>,
+    pub(crate) sources: Rows<SourceReport>,
+    pub(crate) facts: Rows<FactReport>,
     /// The routes whose published page was read in this check (docs/site.md).
     #[serde(default)]
     pub(crate) routes: Vec<routes::RouteReport>,
@@ -122,21 +126,27 @@ pub(crate) struct FlagTally {
 }
 
 impl FlagTally {
-    pub(crate) fn of<'a>(facts: impl IntoIterator<Item = &'a FactReport>) -> FlagTally {
+    pub(crate) fn of<F: std::ops::Deref<Target = FactReport>>(
+        facts: impl IntoIterator<Item = F>,
+    ) -> FlagTally {
         let mut t = FlagTally::default();
         for f in facts {
-            t.flagged += usize::from(!f.flags.is_empty());
-            for flag in &f.flags {
-                match flag {
-                    Flag::Stale => t.stale += 1,
-                    Flag::SourceChanged => t.source_changed += 1,
-                    Flag::EvidenceMissing => t.evidence_missing += 1,
-                    Flag::Unverifiable => t.unverifiable += 1,
-                    Flag::PageDiffers => t.page_differs += 1,
-                }
-            }
+            t.count(&f);
         }
         t
+    }
+
+    fn count(&mut self, f: &FactReport) {
+        self.flagged += usize::from(!f.flags.is_empty());
+        for flag in &f.flags {
+            match flag {
+                Flag::Stale => self.stale += 1,
+                Flag::SourceChanged => self.source_changed += 1,
+                Flag::EvidenceMissing => self.evidence_missing += 1,
+                Flag::Unverifiable => self.unverifiable += 1,
+                Flag::PageDiffers => self.page_differs += 1,
+            }
+        }
     }
 
     /// "stale 1 · source_changed 2 · evidence_missing 0 · unverifiable 1", and page_differs
@@ -173,10 +183,15 @@ pub(crate) fn need_review(flagged: usize, facts: usize) -> String {
 /// Fills in each row's route title and page from the registry.
 pub(crate) fn name_routes(facts: &mut [FactReport], registry: &Registry) {
     for f in facts {
-        if let Some(route) = registry.route(&f.route) {
-            f.route_title = Some(route.title.clone());
-            f.route_page = route.page.as_ref().map(|p| p.to_string());
-        }
+        name_route(f, registry);
+    }
+}
+
+/// Fills in the row's route title and page from the registry.
+pub(crate) fn name_route(f: &mut FactReport, registry: &Registry) {
+    if let Some(route) = registry.route(&f.route) {
+        f.route_title = Some(route.title.clone());
+        f.route_page = route.page.as_ref().map(|p| p.to_string());
     }
 }
 
@@ -188,7 +203,7 @@ impl Report {
             facts: self.facts.len(),
             ..Summary::default()
         };
-        for src in &self.sources {
+        for src in self.sources.iter() {
             s.uncovered_changes += src.uncovered.len();
             match src.capture.outcome {
                 Outcome::New => s.new += 1,
@@ -197,9 +212,12 @@ impl Report {
                 _ => s.failed += 1,
             }
         }
-        s.flags = FlagTally::of(&self.facts);
+        // One pass over the facts: when they are spilled, each pass reads them all back.
+        for f in self.facts.iter() {
+            s.flags.count(&f);
+            s.refreshed += usize::from(f.refreshed);
+        }
         s.site = routes::SiteTally::of(&self.routes);
-        s.refreshed = self.facts.iter().filter(|f| f.refreshed).count();
         self.summary = s;
     }
 
@@ -212,27 +230,27 @@ impl Report {
 
     /// Flagged facts in review order: those whose typed values changed first, then those whose
     /// passage was reworded or removed, then the rest, each group in registry order.
-    pub(crate) fn facts_for_review(&self) -> Vec<&FactReport> {
+    pub(crate) fn facts_for_review(&self) -> Vec<Cow<'_, FactReport>> {
         let rank = |f: &FactReport| match f.change {
             Some(Change::Value) => 0,
             Some(Change::Wording | Change::Gone) => 1,
             _ => 2,
         };
-        let mut flagged: Vec<&FactReport> =
+        let mut flagged: Vec<Cow<'_, FactReport>> =
             self.facts.iter().filter(|f| !f.flags.is_empty()).collect();
         flagged.sort_by_key(|f| rank(f));
         flagged
     }
 
     /// Facts whose typed values changed, in registry order: what reports lead with.
-    pub(crate) fn value_changes(&self) -> impl Iterator<Item = &FactReport> {
+    pub(crate) fn value_changes(&self) -> impl Iterator<Item = Cow<'_, FactReport>> {
         self.facts
             .iter()
             .filter(|f| f.change == Some(Change::Value))
     }
 
     /// Facts whose passage was reworded or removed.
-    pub(crate) fn passage_changes(&self) -> impl Iterator<Item = &FactReport> {
+    pub(crate) fn passage_changes(&self) -> impl Iterator<Item = Cow<'_, FactReport>> {
         self.facts
             .iter()
             .filter(|f| matches!(f.change, Some(Change::Wording | Change::Gone)))
@@ -241,38 +259,53 @@ impl Report {
     /// What the "Notes" section lists, as (source or fact id, note): the notes of sources that
     /// did not change (a changed source shows its own beside its diff), then facts whose quote
     /// occurs more than once.
-    pub(crate) fn notes(&self) -> Vec<(&str, String)> {
+    pub(crate) fn notes(&self) -> Vec<(String, String)> {
         let sources = self
             .sources
             .iter()
             .filter(|s| s.capture.outcome != Outcome::Changed)
-            .flat_map(|s| s.notes().into_iter().map(|n| (s.id.as_str(), n)));
+            .flat_map(|s| {
+                let notes = s.notes();
+                notes.into_iter().map(move |n| (s.id.clone(), n))
+            });
         let facts = self
             .facts
             .iter()
-            .filter_map(|f| Some((f.id.as_str(), f.occurrences_note()?)));
+            .filter_map(|f| Some((f.id.to_string(), f.occurrences_note()?)));
         sources.chain(facts).collect()
     }
 
     /// Sources whose capture failed, in file order.
-    pub(crate) fn failed_sources(&self) -> impl Iterator<Item = &SourceReport> {
+    pub(crate) fn failed_sources(&self) -> impl Iterator<Item = Cow<'_, SourceReport>> {
         self.sources.iter().filter(|s| !s.capture.outcome.is_good())
     }
 
     /// Sources that changed, in file order.
-    pub(crate) fn changed_sources(&self) -> impl Iterator<Item = &SourceReport> {
+    pub(crate) fn changed_sources(&self) -> impl Iterator<Item = Cow<'_, SourceReport>> {
         self.sources
             .iter()
             .filter(|s| s.capture.outcome == Outcome::Changed)
     }
 
     /// Facts with at least one flag, in file order.
-    pub(crate) fn flagged_facts(&self) -> impl Iterator<Item = &FactReport> {
+    pub(crate) fn flagged_facts(&self) -> impl Iterator<Item = Cow<'_, FactReport>> {
         self.facts.iter().filter(|f| !f.flags.is_empty())
     }
 
-    pub(crate) fn source(&self, id: &str) -> Option<&SourceReport> {
-        self.sources.iter().find(|s| s.id == id)
+    /// The URL of each source in `ids`, in one pass over the rows.
+    pub(crate) fn source_urls<'a>(
+        &self,
+        ids: impl IntoIterator<Item = &'a str>,
+    ) -> std::collections::HashMap<String, String> {
+        let wanted: std::collections::HashSet<&str> = ids.into_iter().collect();
+        if wanted.is_empty() {
+            return Default::default();
+        }
+        self.sources
+            .iter()
+            .filter(|s| wanted.contains(s.id.as_str()))
+            .map(|s| (s.id.clone(), s.url.clone()))
+            .collect()
     }
 
     pub(crate) fn to_json(&self) -> String {

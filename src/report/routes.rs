@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::FactReport;
+use super::{FactReport, Rows};
 use crate::outcome::{Flag, Outcome};
 use crate::registry::{FactId, Registry, Route};
 use crate::site::{OnPage, PageCapture};
@@ -71,8 +71,11 @@ impl SiteTally {
 pub(crate) fn judge_pages(
     registry: &Registry,
     pages: &HashMap<String, PageCapture>,
-    facts: &mut [FactReport],
-) -> Vec<RouteReport> {
+    facts: &mut Rows<FactReport>,
+) -> std::io::Result<Vec<RouteReport>> {
+    if pages.is_empty() {
+        return Ok(Vec::new());
+    }
     // Only the rows of routes whose page was read are looked up: an index of every row would
     // be a copy of every fact id (about 10 MB at 100,000 facts) for nothing.
     let rows_of: HashMap<FactId, usize> = facts
@@ -86,17 +89,17 @@ pub(crate) fn judge_pages(
         let Some(capture) = pages.get(&route.id) else {
             continue;
         };
-        rows.push(judge_route(route, capture, facts, &rows_of));
+        rows.push(judge_route(route, capture, facts, &rows_of)?);
     }
-    rows
+    Ok(rows)
 }
 
 fn judge_route(
     route: &Route,
     capture: &PageCapture,
-    facts: &mut [FactReport],
+    facts: &mut Rows<FactReport>,
     rows_of: &HashMap<FactId, usize>,
-) -> RouteReport {
+) -> std::io::Result<RouteReport> {
     let mut row = RouteReport {
         id: route.id.clone(),
         page: route.page.as_ref().map(|p| p.to_string()),
@@ -112,7 +115,7 @@ fn judge_route(
     };
     let Some(page) = &capture.page else {
         // A page that fails flags nothing: its facts stay unjudged.
-        return row;
+        return Ok(row);
     };
     // What the page should show: the oldest date the facts have after this report (a
     // --refresh moved some), else the registry's.
@@ -120,16 +123,17 @@ fn judge_route(
         .map(|f| {
             rows_of
                 .get(&f.id)
-                .map_or(f.last_verified, |&i| facts[i].last_verified)
+                .and_then(|&i| facts.get(i))
+                .map_or(f.last_verified, |row| row.last_verified)
         })
         .min();
     let claims: Vec<&str> = route.facts.iter().map(|f| f.claim.as_str()).collect();
     let coverage = crate::site::coverage(page, &claims);
     for (fact, on) in route.facts.iter().zip(&coverage.facts) {
-        let Some(row) = rows_of.get(&fact.id).map(|&i| &mut facts[i]) else {
+        let Some(&i) = rows_of.get(&fact.id) else {
             continue;
         };
-        match on {
+        facts.update(i, |row| match on {
             OnPage::Stated(_) => row.published = Some(true),
             OnPage::Differs(closest) => {
                 row.published = Some(false);
@@ -138,7 +142,7 @@ fn judge_route(
                     row.flags.push(Flag::PageDiffers);
                 }
             }
-        }
+        })?;
     }
     row.published_last_verified = page.last_verified;
     row.expected_last_verified = expected;
@@ -151,7 +155,7 @@ fn judge_route(
     row.coverage =
         (coverage.claims > 0).then(|| coverage.monitored as f64 / coverage.claims as f64);
     row.unmonitored = coverage.unmonitored;
-    row
+    Ok(row)
 }
 
 /// "20 of 21 claims watched (95%)", or why the page was not read.

@@ -254,7 +254,7 @@ pub(crate) fn render_for(report: &Report, look: &Look) -> String {
                 "  {:<id_width$}  {:>4}d  {}",
                 crate::term::clip(&f.id, id_width),
                 f.age_days,
-                flags(f, look)
+                flags(&f, look)
             );
             if let (Some(quote), Some(passage)) = (&f.quote, &f.closest_passage) {
                 let used = 6 + "closest: ".len();
@@ -275,13 +275,20 @@ pub(crate) fn render_for(report: &Report, look: &Look) -> String {
 
     if !report.routes.is_empty() {
         let _ = writeln!(out, "\n{}", heading("Site"));
-        site_lines(&mut out, &report.routes, &report.facts, look);
+        let unstated: Vec<FactReport> = (report.facts.iter())
+            .filter(|f| f.published == Some(false))
+            .map(std::borrow::Cow::into_owned)
+            .collect();
+        site_lines(&mut out, &report.routes, &unstated, look);
     }
 
     let fact_notes: Vec<_> = report
         .facts
         .iter()
-        .filter_map(|f| Some((f, f.occurrences_note()?)))
+        .filter_map(|f| {
+            let note = f.occurrences_note()?;
+            Some((f, note))
+        })
         .collect();
     if !fact_notes.is_empty() {
         let _ = writeln!(out, "\n{}", heading("Notes"));

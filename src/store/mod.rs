@@ -174,6 +174,11 @@ impl Store {
         Ok(store)
     }
 
+    /// The store's folder.
+    pub(crate) fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     /// The folder of one source.
     pub(crate) fn source(&self, id: &str) -> SourceStore<'_> {
         SourceStore::new(self, id)

@@ -310,3 +310,121 @@ fn a_challenge_in_place_of_the_route_page_flags_nothing_and_keeps_its_read() {
     // With no earlier read to tell it from, the challenge is not taken for the page either.
     blocked(&workspace(&server));
 }
+
+/// A large check keeps its rows in a temporary file instead of memory (at 100,000 sources they
+/// are over 100 MB). `SOURCEWATCH_SPILL_ROWS=0` spills every check, so this compares two checks
+/// of the same pages, one spilled and one not, through every path that reads or changes rows:
+/// route pages flagging facts, a refresh, changes, a failed source, the terminal text, a Markdown
+/// or HTML output and `LAST_CHECK.json`.
+#[test]
+fn a_check_whose_rows_are_spilled_reports_exactly_what_one_holding_them_does() {
+    let server = serving_the_site();
+    server.set("/other", Reply::html("<main><p>Fee: 2 MRP.</p></main>"));
+    let dead = dead_url();
+    let registry = |server: &TestServer| {
+        let mut route = Route::new("kz-pr-it", "Kazakhstan · PR for IT specialists")
+            .line(&format!("page = \"{}\"", server.url("/kazakhstan/pr-it")));
+        for (id, claim) in WATCHED {
+            route = route.fact(Fact::new(id, claim, "official", "2026-06-09"));
+        }
+        route = route
+            .fact(Fact::new("term", "45 days", "official", "2025-01-10").quote("45 calendar days"))
+            .fact(Fact::new("fee", "2 MRP", "other", "2026-06-09").quote("Fee: 2 MRP."))
+            .fact(Fact::new("gone", "x", "dead", "2026-06-09"));
+        Registry::new()
+            .settings(SETTINGS)
+            .source(Source::new("official", server.url("/official")))
+            .source(Source::new("other", server.url("/other")))
+            .source(Source::new("dead", dead.clone()))
+            .route(route)
+            .toml()
+    };
+    let (held, spilled) = (
+        Workspace::new(&registry(&server)),
+        Workspace::new(&registry(&server)),
+    );
+    let run = |ws: &Workspace, spill: bool, args: &[&str]| {
+        let mut cmd = ws.command(args);
+        if spill {
+            cmd.env("SOURCEWATCH_SPILL_ROWS", "0")
+                .env("RUST_LOG", "sourcewatch=debug");
+        }
+        let out = cmd.env("NO_COLOR", "1").output().unwrap();
+        let (code, stderr) = (out.status.code().unwrap(), String::from_utf8_lossy(&out.stderr));
+        assert!(code == 0 || code == 1, "{stderr}");
+        assert_eq!(
+            stderr.contains("report rows kept in a temporary file"),
+            spill,
+            "{stderr}"
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    // Timings and clock times are all that may differ.
+    let steady = |text: String| -> String {
+        let mut v: Value = match serde_json::from_str(&text) {
+            Ok(v) => v,
+            Err(_) => {
+                return text
+                    .lines()
+                    .filter(|l| !l.contains(" UTC") && !l.contains("ms"))
+                    .collect::<Vec<_>>()
+                    .join("\n");
+            }
+        };
+        fn drop_clocks(v: &mut Value) {
+            match v {
+                Value::Object(m) => {
+                    for key in ["started_at", "finished_at", "duration_ms", "last_checked", "at"] {
+                        m.remove(key);
+                    }
+                    m.values_mut().for_each(drop_clocks);
+                }
+                Value::Array(a) => a.iter_mut().for_each(drop_clocks),
+                _ => {}
+            }
+        }
+        drop_clocks(&mut v);
+        serde_json::to_string_pretty(&v).unwrap()
+    };
+    let both = |args: &[&str], output: Option<&str>| {
+        let texts = [(&held, false), (&spilled, true)].map(|(ws, spill)| {
+            let mut out = steady(run(ws, spill, args));
+            if let Some(file) = output {
+                out += &steady(ws.read(file));
+            }
+            out + &steady(ws.read("snapshots/LAST_CHECK.json"))
+        });
+        let differ = texts[0].lines().zip(texts[1].lines()).find(|(a, b)| a != b);
+        assert_eq!(differ, None, "held and spilled differ in {args:?}");
+        assert_eq!(texts[0].len(), texts[1].len());
+        texts[0].clone()
+    };
+    both(&["check"], None);
+    // The official page's term changes, the route page drops a document, and a refresh runs.
+    server.set(
+        "/official",
+        Reply::html(
+            "<html><body><div class=\"info-block-horizontal\"><h2>Term of rendering the service\
+             </h2><p>The service is rendered within 30 calendar days.</p><h2>List of documents\
+             </h2><ul><li>Application for the issuance of a permanent residence permit</li>\
+             </ul></div></body></html>",
+        ),
+    );
+    serve_route(&server, |h| {
+        h.replace("<li>Certificate of fingerprinting</li>", "")
+    });
+    let md = both(
+        &["check", "--refresh", "--format", "markdown", "--output", "r.md"],
+        Some("r.md"),
+    );
+    assert!(md.contains("kz-pr-it/term"), "{md}");
+    assert!(md.contains("page_differs"), "{md}");
+    assert!(md.contains("refreshed 1"), "{md}");
+    let html = both(
+        &["check", "--format", "html", "--output", "r.html"],
+        Some("r.html"),
+    );
+    assert!(html.contains("unverifiable"), "{html}");
+    let json = both(&["check", "--format", "json"], None);
+    assert!(json.contains("\"page_differs\": 3"), "{json}");
+}

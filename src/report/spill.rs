@@ -1,0 +1,398 @@
+//! The rows of a report, held in memory or, for a large check, spilled to a temporary file as
+//! they are made.
+//!
+//! At 100,000 sources a check's rows are over 100 MB next to a registry of about 90 MB: held,
+//! they make the check's peak. Spilled, each row is one line of compact JSON in an unlinked file
+//! in the store's folder (the same disk as the snapshots, never a RAM-backed `/tmp`), and memory
+//! keeps only where each row starts: 12 bytes a row. Readers see one type either way and read
+//! rows in order, by position, or serialised straight from the file into a report.
+//!
+//! A row changed after it is spilled (a route page flags it, a date written by hand undoes a
+//! refresh) is written again at the end of the file and its place moved there; the file only
+//! lives as long as the check's report.
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Rows a report holds in memory at most, per kind (sources, facts); past this a check spills
+/// them. `SOURCEWATCH_SPILL_ROWS` sets it (tests spill small checks with it).
+const HELD_AT_MOST: usize = 20_000;
+
+/// How many rows a check holds before it spills: [`HELD_AT_MOST`] unless the environment says.
+pub(crate) fn held_at_most() -> usize {
+    std::env::var("SOURCEWATCH_SPILL_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(HELD_AT_MOST)
+}
+
+/// Where one spilled row is: its bytes in the file.
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    at: u64,
+    len: u32,
+}
+
+#[derive(Debug)]
+struct SpillFile {
+    file: File,
+    /// The end of what is written; appends are serialised by this lock.
+    end: Mutex<u64>,
+}
+
+impl SpillFile {
+    fn append(&self, bytes: &[u8]) -> std::io::Result<Span> {
+        let len = u32::try_from(bytes.len())
+            .map_err(|_| std::io::Error::other("a report row over 4 GiB"))?;
+        let mut end = self.end.lock().expect("no writer panics holding the lock");
+        self.file.write_all_at(bytes, *end)?;
+        let span = Span { at: *end, len };
+        *end += u64::from(len);
+        Ok(span)
+    }
+}
+
+/// The file rows are spilled to and where each is, in order (`S`: a [`Span`], or a span with
+/// its sort key while a check makes them).
+#[derive(Debug, Clone)]
+struct Spilled<S> {
+    file: Arc<SpillFile>,
+    spans: Vec<S>,
+}
+
+/// A sequence of rows, in memory or in a spill file.
+#[derive(Debug)]
+pub(crate) struct Rows<T> {
+    held: Vec<T>,
+    spilled: Option<Spilled<Span>>,
+}
+
+impl<T> Default for Rows<T> {
+    fn default() -> Self {
+        Rows {
+            held: Vec::new(),
+            spilled: None,
+        }
+    }
+}
+
+impl<T> From<Vec<T>> for Rows<T> {
+    fn from(held: Vec<T>) -> Self {
+        Rows {
+            held,
+            spilled: None,
+        }
+    }
+}
+
+impl<T: Clone> Clone for Rows<T> {
+    fn clone(&self) -> Self {
+        // A clone of spilled rows shares the file: rows are only ever appended to it.
+        Rows {
+            held: self.held.clone(),
+            spilled: self.spilled.clone(),
+        }
+    }
+}
+
+fn encode<T: Serialize>(row: &T) -> Vec<u8> {
+    serde_json::to_vec(row).expect("a report row serialises")
+}
+
+/// Reading back a file this process wrote a moment ago; a failure is a failing disk, and the
+/// check's captures are already recorded.
+fn spill_broken(e: impl std::fmt::Display) -> ! {
+    panic!("reading a report's rows back from their temporary file: {e}")
+}
+
+impl<T: Serialize + DeserializeOwned + Clone> Rows<T> {
+    pub(crate) fn len(&self) -> usize {
+        match &self.spilled {
+            Some(s) => s.spans.len(),
+            None => self.held.len(),
+        }
+    }
+
+    /// Whether the rows are in a file (a large check) rather than in memory.
+    #[cfg(test)]
+    pub(crate) fn is_spilled(&self) -> bool {
+        self.spilled.is_some()
+    }
+
+    /// The rows in order: borrowed when held, read back one by one when spilled.
+    pub(crate) fn iter(&self) -> RowsIter<'_, T> {
+        RowsIter {
+            rows: self,
+            next: 0,
+            window: Window::default(),
+        }
+    }
+
+    /// Row `i`.
+    pub(crate) fn get(&self, i: usize) -> Option<Cow<'_, T>> {
+        match &self.spilled {
+            None => self.held.get(i).map(Cow::Borrowed),
+            Some(Spilled { file, spans }) => {
+                let span = spans.get(i)?;
+                let mut bytes = vec![0; span.len as usize];
+                file.file
+                    .read_exact_at(&mut bytes, span.at)
+                    .unwrap_or_else(|e| spill_broken(e));
+                Some(Cow::Owned(
+                    serde_json::from_slice(&bytes).unwrap_or_else(|e| spill_broken(e)),
+                ))
+            }
+        }
+    }
+
+    /// Changes row `i` in place (held) or writes its new version to the file.
+    pub(crate) fn update(&mut self, i: usize, change: impl FnOnce(&mut T)) -> std::io::Result<()> {
+        if self.spilled.is_none() {
+            change(&mut self.held[i]);
+            return Ok(());
+        }
+        let mut row = self.get(i).expect("a row in range").into_owned();
+        change(&mut row);
+        let s = self.spilled.as_mut().expect("spilled");
+        s.spans[i] = s.file.append(&encode(&row))?;
+        Ok(())
+    }
+
+    /// [`update`](Self::update) of every row for which `change` says it changed something.
+    pub(crate) fn update_all(
+        &mut self,
+        mut change: impl FnMut(&mut T) -> bool,
+    ) -> std::io::Result<()> {
+        if self.spilled.is_none() {
+            for row in &mut self.held {
+                change(row);
+            }
+            return Ok(());
+        }
+        let mut rewritten = Vec::new();
+        for (i, row) in self.iter().enumerate() {
+            let mut row = row.into_owned();
+            if change(&mut row) {
+                rewritten.push((i, encode(&row)));
+            }
+        }
+        let s = self.spilled.as_mut().expect("spilled");
+        for (i, bytes) in rewritten {
+            s.spans[i] = s.file.append(&bytes)?;
+        }
+        Ok(())
+    }
+
+    /// Every row in memory, whichever way they are kept.
+    pub(crate) fn into_vec(self) -> Vec<T> {
+        match &self.spilled {
+            None => self.held,
+            Some(_) => self.iter().map(Cow::into_owned).collect(),
+        }
+    }
+}
+
+/// Rows read back in order through one buffer: spilled rows mostly sit in file order, so one
+/// read serves many rows.
+#[derive(Default)]
+struct Window {
+    at: u64,
+    bytes: Vec<u8>,
+}
+
+const WINDOW: usize = 256 * 1024;
+
+impl Window {
+    fn row<'w>(&'w mut self, file: &File, span: Span) -> &'w [u8] {
+        let (start, end) = (span.at, span.at + u64::from(span.len));
+        if start < self.at || end > self.at + self.bytes.len() as u64 {
+            let size = WINDOW.max(span.len as usize);
+            self.bytes.resize(size, 0);
+            let mut filled = 0;
+            while filled < span.len as usize {
+                match file.read_at(&mut self.bytes[filled..], start + filled as u64) {
+                    Ok(0) => spill_broken("the file ends before the row"),
+                    Ok(n) => filled += n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => spill_broken(e),
+                }
+            }
+            self.bytes.truncate(filled);
+            self.at = start;
+        }
+        let from = (start - self.at) as usize;
+        &self.bytes[from..from + span.len as usize]
+    }
+}
+
+pub(crate) struct RowsIter<'a, T> {
+    rows: &'a Rows<T>,
+    next: usize,
+    window: Window,
+}
+
+impl<'a, T: DeserializeOwned + Clone> Iterator for RowsIter<'a, T> {
+    type Item = Cow<'a, T>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let i = self.next;
+        self.next += 1;
+        match &self.rows.spilled {
+            None => self.rows.held.get(i).map(Cow::Borrowed),
+            Some(Spilled { file, spans }) => {
+                let span = *spans.get(i)?;
+                let bytes = self.window.row(&file.file, span);
+                Some(Cow::Owned(
+                    serde_json::from_slice(bytes).unwrap_or_else(|e| spill_broken(e)),
+                ))
+            }
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = match &self.rows.spilled {
+            None => self.rows.held.len(),
+            Some(s) => s.spans.len(),
+        }
+        .saturating_sub(self.next);
+        (left, Some(left))
+    }
+}
+
+impl<T: Serialize + DeserializeOwned + Clone> Serialize for Rows<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Rows<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Vec::deserialize(deserializer).map(Rows::from)
+    }
+}
+
+/// Rows as a check makes them: in any order, each with the place (`key`) it takes in the
+/// finished rows. Spilled from the first row when the check expects more than it holds.
+pub(crate) struct RowsBuilder<T, K> {
+    held: Vec<(K, T)>,
+    spilled: Option<Spilled<(K, Span)>>,
+}
+
+impl<T: Serialize + DeserializeOwned + Clone, K: Ord> RowsBuilder<T, K> {
+    /// For `expected` rows; spilled to an unlinked file in `dir` when that is more than
+    /// [`held_at_most`].
+    pub(crate) fn new(expected: usize, dir: &Path) -> std::io::Result<Self> {
+        if expected <= held_at_most() {
+            return Ok(RowsBuilder {
+                held: Vec::with_capacity(expected),
+                spilled: None,
+            });
+        }
+        let file = tempfile::tempfile_in(dir)?;
+        tracing::debug!("{expected} report rows kept in a temporary file, not in memory");
+        Ok(RowsBuilder {
+            held: Vec::new(),
+            spilled: Some(Spilled {
+                file: Arc::new(SpillFile {
+                    file,
+                    end: Mutex::new(0),
+                }),
+                spans: Vec::with_capacity(expected),
+            }),
+        })
+    }
+
+    pub(crate) fn push(&mut self, key: K, row: T) -> std::io::Result<()> {
+        match &mut self.spilled {
+            None => self.held.push((key, row)),
+            Some(s) => s.spans.push((key, s.file.append(&encode(&row))?)),
+        }
+        Ok(())
+    }
+
+    /// The rows ordered by key (rows of one key in the order pushed).
+    pub(crate) fn finish(self) -> Rows<T> {
+        match self.spilled {
+            None => {
+                let mut held = self.held;
+                held.sort_by(|a, b| a.0.cmp(&b.0));
+                Rows::from(held.into_iter().map(|(_, row)| row).collect::<Vec<T>>())
+            }
+            Some(Spilled { file, mut spans }) => {
+                spans.sort_by(|a, b| a.0.cmp(&b.0));
+                let spans = spans.into_iter().map(|(_, span)| span).collect();
+                Rows {
+                    held: Vec::new(),
+                    spilled: Some(Spilled { file, spans }),
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    struct Row {
+        id: String,
+        n: u32,
+    }
+
+    fn row(i: usize) -> Row {
+        Row {
+            id: format!("row-{i}"),
+            n: i as u32,
+        }
+    }
+
+    fn built(spill: bool, keys: &[usize]) -> Rows<Row> {
+        let dir = tempfile::tempdir().unwrap();
+        let expected = if spill { held_at_most() + 1 } else { keys.len() };
+        let mut b = RowsBuilder::new(expected, dir.path()).unwrap();
+        for &k in keys {
+            b.push(k, row(k)).unwrap();
+        }
+        b.finish()
+    }
+
+    #[test]
+    fn spilled_rows_read_back_serialise_and_change_as_held_ones_do() {
+        // Out of order, as sources finish; a window smaller than all the rows is refilled.
+        let keys: Vec<usize> = (0..5000).rev().chain(5000..9000).collect();
+        let (mut held, mut spilled) = (built(false, &keys), built(true, &keys));
+        assert!(spilled.is_spilled() && !held.is_spilled());
+        assert_eq!(spilled.len(), 9000);
+        let all: Vec<Row> = spilled.iter().map(Cow::into_owned).collect();
+        assert_eq!(all, (0..9000).map(row).collect::<Vec<_>>());
+        assert_eq!(spilled.get(4321).unwrap().into_owned(), row(4321));
+        assert!(spilled.get(9000).is_none());
+        for rows in [&mut held, &mut spilled] {
+            rows.update(7, |r| r.id = "seven".to_string()).unwrap();
+            rows.update_all(|r| {
+                let odd = r.n % 2 == 1;
+                if odd {
+                    r.n += 100_000;
+                }
+                odd
+            })
+            .unwrap();
+        }
+        assert_eq!(
+            serde_json::to_string(&held).unwrap(),
+            serde_json::to_string(&spilled).unwrap()
+        );
+        assert_eq!(spilled.get(7).unwrap().id, "seven");
+        assert_eq!(spilled.get(7).unwrap().n, 100_007);
+        let back: Rows<Row> =
+            serde_json::from_str(&serde_json::to_string(&spilled).unwrap()).unwrap();
+        assert_eq!(back.into_vec(), spilled.into_vec());
+    }
+}
