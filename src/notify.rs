@@ -34,10 +34,7 @@ fn finding_keys(report: &Report) -> BTreeSet<String> {
 }
 
 /// Flagged facts with at least one flag not announced before.
-fn new_findings<'r>(
-    report: &'r Report,
-    announced: &BTreeSet<String>,
-) -> Vec<Cow<'r, FactReport>> {
+fn new_findings<'r>(report: &'r Report, announced: &BTreeSet<String>) -> Vec<Cow<'r, FactReport>> {
     report
         .facts
         .iter()

@@ -126,7 +126,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
                         path: path.clone(),
                         format: *format,
                     }
-                    .write(&report)?;
+                    .write(&report, None)?;
                     if !cli.quiet {
                         print!("{}", report::text::render_for(&report, &stdout_look(&cli)));
                         println!("Report written to {}", path.display());

@@ -131,24 +131,34 @@ pub(crate) async fn check(
     request: &Request<'_>,
     stop: impl std::future::Future<Output = ()>,
 ) -> Result<Ended, CheckError> {
-    let captured = tokio::select! {
-        report = capture(registry, store, request) => report?,
+    let (mut report, verified) = tokio::select! {
+        captured = capture(registry, store, request) => captured?,
         () = stop => {
             crate::fetch::kill_browsers();
             return Ok(Ended::Interrupted);
         }
     };
-    let mut report = captured;
-    finish(registry, store, &mut report, request).await?;
+    finish(registry, store, &mut report, &verified, request).await?;
     Ok(Ended::Finished(Box::new(report)))
 }
 
-/// Captures, records and assesses every selected source; the report, rows in file order.
+/// What the fact rows say was verified, gathered as they are made: `finish` then needs no pass
+/// over rows that a large check keeps in a file.
+#[derive(Default)]
+struct Verified {
+    /// Facts whose date this check moves (`--refresh`).
+    refreshed: Vec<FactId>,
+    /// Facts the machine re-verified, and the day.
+    by_machine: Vec<(FactId, NaiveDate)>,
+}
+
+/// Captures, records and assesses every selected source; the report, rows in file order, and
+/// what its facts say was verified.
 async fn capture(
     registry: &Arc<Registry>,
     store: &Arc<Store>,
     request: &Request<'_>,
-) -> Result<Report, CheckError> {
+) -> Result<(Report, Verified), CheckError> {
     let started_at = Utc::now();
     let plans = plan::plan(registry, &request.selection)?;
     if let Some(p) = request.progress {
@@ -185,6 +195,7 @@ async fn capture(
     let mut sources = RowsBuilder::new(plans.len(), store.dir()).map_err(CheckError::Spill)?;
     let facts_planned = plans.iter().map(|p| p.facts.len()).sum();
     let mut facts = RowsBuilder::new(facts_planned, store.dir()).map_err(CheckError::Spill)?;
+    let (mut summary, mut verified) = (Summary::default(), Verified::default());
     let mut lanes = Lanes::new(plans, &registry.settings);
     let mut tasks = tokio::task::JoinSet::new();
     loop {
@@ -201,9 +212,17 @@ async fn capture(
         if let Some(p) = request.progress {
             p.done(&host.to_string(), !rows.source.capture.outcome.is_good());
         }
+        summary.count_source(&rows.source);
         sources.push(i, rows.source).map_err(CheckError::Spill)?;
         for (_, mut f) in rows.facts {
             crate::report::name_route(&mut f, registry);
+            summary.count_fact(&f);
+            if f.refreshed {
+                verified.refreshed.push(f.id.clone());
+            }
+            if let Some(day) = f.machine_verified {
+                verified.by_machine.push((f.id.clone(), day));
+            }
             // Facts in registry order, whatever order their sources finished in.
             let place = registry.fact_pos(&f.id);
             facts.push(place, f).map_err(CheckError::Spill)?;
@@ -234,14 +253,17 @@ async fn capture(
         today: request.today,
         started_at,
         finished_at: Utc::now(),
-        summary: Summary::default(),
+        summary: summary.with_routes(&routes),
         sources,
         facts,
         routes,
     };
-    report.summarise();
+    if !report.routes.is_empty() {
+        // Route pages flag facts: counted again from the rows.
+        report.summarise();
+    }
     // No sync here: the store syncs once when the run lets go of it (see `atomic`).
-    Ok(report)
+    Ok((report, verified))
 }
 
 /// What every check does once its captures are recorded: write the dates its rows already
@@ -251,21 +273,17 @@ async fn finish(
     registry: &Registry,
     store: &Store,
     report: &mut Report,
+    verified: &Verified,
     request: &Request<'_>,
 ) -> Result<(), CheckError> {
-    let refreshed: Vec<FactId> = report
-        .facts
-        .iter()
-        .filter(|f| f.refreshed)
-        .map(|f| f.id.clone())
-        .collect();
+    let refreshed = &verified.refreshed;
     // A shard waits here for the others to be done with the files they all write.
     let _shared = store.shared_files()?;
     if !refreshed.is_empty() {
         let skipped = write_verified(
             registry,
             store,
-            &refreshed,
+            refreshed,
             request.today,
             VerifiedBy::Machine,
         )?;
@@ -302,23 +320,23 @@ async fn finish(
         ledger
             .facts
             .retain(|id, _| registry.fact(id.as_str()).is_some());
-        for f in report.facts.iter() {
-            if let Some(day) = f.machine_verified {
-                let record = ledger.facts.entry(f.id.clone()).or_default();
-                record.machine_verified = record.machine_verified.max(Some(day));
-            }
+        for (id, day) in &verified.by_machine {
+            let record = ledger.facts.entry(id.clone()).or_default();
+            record.machine_verified = record.machine_verified.max(Some(*day));
         }
     })?;
-    if store.is_shard() {
+    let saved_json = if store.is_shard() {
         // The last check is all shards' latest rows together: `report` after every shard
         // has run shows what one whole run would.
         let whole = shard::into_last_check(registry, store, report)?;
         store.save_last_check(|out| crate::report::write_pretty_json(out, &whole))?;
+        None
     } else {
         store.save_last_check(|out| crate::report::write_pretty_json(out, &*report))?;
-    }
+        Some(store.last_check_path())
+    };
     for output in &request.outputs {
-        output.write(report)?;
+        output.write(report, saved_json.as_deref())?;
     }
     if let Some(notifier) = request.notifier {
         notifier.announce(store, report).await;

@@ -93,6 +93,31 @@ pub(crate) struct Summary {
 }
 
 impl Summary {
+    /// Counted in as the source's row is made (a check) or read (`summarise`).
+    pub(crate) fn count_source(&mut self, src: &SourceReport) {
+        self.sources += 1;
+        self.uncovered_changes += src.uncovered.len();
+        match src.capture.outcome {
+            Outcome::New => self.new += 1,
+            Outcome::Unchanged => self.unchanged += 1,
+            Outcome::Changed => self.changed += 1,
+            _ => self.failed += 1,
+        }
+    }
+
+    pub(crate) fn count_fact(&mut self, f: &FactReport) {
+        self.facts += 1;
+        self.flags.count(f);
+        self.refreshed += usize::from(f.refreshed);
+    }
+
+    pub(crate) fn with_routes(self, routes: &[routes::RouteReport]) -> Summary {
+        Summary {
+            site: routes::SiteTally::of(routes),
+            ..self
+        }
+    }
+
     /// The counts every renderer shows, in one wording.
     pub(crate) fn counts(&self) -> String {
         format!(
@@ -198,27 +223,14 @@ pub(crate) fn name_route(f: &mut FactReport, registry: &Registry) {
 impl Report {
     /// Counts derived from the rows; called after the rows are final.
     pub(crate) fn summarise(&mut self) {
-        let mut s = Summary {
-            sources: self.sources.len(),
-            facts: self.facts.len(),
-            ..Summary::default()
-        };
+        let mut s = Summary::default();
         for src in self.sources.iter() {
-            s.uncovered_changes += src.uncovered.len();
-            match src.capture.outcome {
-                Outcome::New => s.new += 1,
-                Outcome::Unchanged => s.unchanged += 1,
-                Outcome::Changed => s.changed += 1,
-                _ => s.failed += 1,
-            }
+            s.count_source(&src);
         }
-        // One pass over the facts: when they are spilled, each pass reads them all back.
         for f in self.facts.iter() {
-            s.flags.count(&f);
-            s.refreshed += usize::from(f.refreshed);
+            s.count_fact(&f);
         }
-        s.site = routes::SiteTally::of(&self.routes);
-        self.summary = s;
+        self.summary = s.with_routes(&self.routes);
     }
 
     /// Exit status 1 when anything needs a human: a flagged fact, a failed source, or new

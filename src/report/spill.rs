@@ -112,6 +112,7 @@ fn spill_broken(e: impl std::fmt::Display) -> ! {
 }
 
 impl<T: Serialize + DeserializeOwned + Clone> Rows<T> {
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         match &self.spilled {
             Some(s) => s.spans.len(),
@@ -355,7 +356,11 @@ mod tests {
 
     fn built(spill: bool, keys: &[usize]) -> Rows<Row> {
         let dir = tempfile::tempdir().unwrap();
-        let expected = if spill { held_at_most() + 1 } else { keys.len() };
+        let expected = if spill {
+            held_at_most() + 1
+        } else {
+            keys.len()
+        };
         let mut b = RowsBuilder::new(expected, dir.path()).unwrap();
         for &k in keys {
             b.push(k, row(k)).unwrap();

@@ -174,52 +174,25 @@ pub(crate) fn render_for(report: &Report, look: &Look) -> String {
         Outcome::ParseError,
     ];
     let _ = writeln!(out, "\n{}", heading("Sources"));
-    for outcome in order {
-        let group: Vec<_> = report
-            .sources
-            .iter()
-            .filter(|s| s.capture.outcome == outcome)
-            .collect();
-        if group.is_empty() {
+    // One pass over the rows, each written under its outcome: spilled rows are read back once,
+    // and never held (100,000 unchanged sources are a listing, not a vector of rows).
+    let mut groups: Vec<(usize, String)> = vec![(0, String::new()); order.len()];
+    for s in report.sources.iter() {
+        let outcome = s.capture.outcome;
+        let Some(place) = order.iter().position(|&o| o == outcome) else {
+            continue;
+        };
+        let (count, lines) = &mut groups[place];
+        *count += 1;
+        source_lines(lines, &s, look);
+    }
+    for (outcome, (count, lines)) in order.into_iter().zip(groups) {
+        if count == 0 {
             continue;
         }
         let name = look.paint(outcome_style(outcome), outcome.as_str());
-        let _ = writeln!(out, "  {name} ({})", group.len());
-        for s in group {
-            let id = format!("{:<32}", s.id);
-            let used = 4 + id.chars().count() + 1;
-            let detail = look.wrap(&s.detail(), used, 4 + 32 + 1);
-            let _ = writeln!(out, "    {id} {detail}");
-            for note in s.notes() {
-                let _ = writeln!(out, "      note: {}", look.wrap(&note, 12, 12));
-            }
-            if outcome == Outcome::Changed
-                && let Some(diff) = &s.diff
-            {
-                let changed =
-                    crate::compare::parse_unified(diff)
-                        .into_iter()
-                        .filter_map(|l| match l {
-                            crate::compare::DiffLine::Removed(t, _) => Some(format!("-{t}")),
-                            crate::compare::DiffLine::Added(t, _) => Some(format!("+{t}")),
-                            _ => None,
-                        });
-                for line in changed.take(6) {
-                    let _ = writeln!(out, "      {}", diff_line(&line, 6, look));
-                }
-            }
-            if !s.uncovered.is_empty() {
-                let _ = writeln!(out, "      changes no fact covers ({}):", s.uncovered.len());
-                for c in &s.uncovered {
-                    for l in &c.removed {
-                        let _ = writeln!(out, "        {}", diff_line(&format!("-{l}"), 8, look));
-                    }
-                    for l in &c.added {
-                        let _ = writeln!(out, "        {}", diff_line(&format!("+{l}"), 8, look));
-                    }
-                }
-            }
-        }
+        let _ = writeln!(out, "  {name} ({count})");
+        out.push_str(&lines);
     }
 
     let flagged: Vec<_> = report.flagged_facts().collect();
@@ -306,6 +279,44 @@ pub(crate) fn render_for(report: &Report, look: &Look) -> String {
     );
     let _ = writeln!(out, "\n{}", look.wrap(&totals, 0, 2));
     out
+}
+
+/// A source's lines under its outcome: its detail, notes, the first lines of its diff and the
+/// edits no fact covers.
+fn source_lines(out: &mut String, s: &super::SourceReport, look: &Look) {
+    let outcome = s.capture.outcome;
+    let id = format!("{:<32}", s.id);
+    let used = 4 + id.chars().count() + 1;
+    let detail = look.wrap(&s.detail(), used, 4 + 32 + 1);
+    let _ = writeln!(out, "    {id} {detail}");
+    for note in s.notes() {
+        let _ = writeln!(out, "      note: {}", look.wrap(&note, 12, 12));
+    }
+    if outcome == Outcome::Changed
+        && let Some(diff) = &s.diff
+    {
+        let changed = crate::compare::parse_unified(diff)
+            .into_iter()
+            .filter_map(|l| match l {
+                crate::compare::DiffLine::Removed(t, _) => Some(format!("-{t}")),
+                crate::compare::DiffLine::Added(t, _) => Some(format!("+{t}")),
+                _ => None,
+            });
+        for line in changed.take(6) {
+            let _ = writeln!(out, "      {}", diff_line(&line, 6, look));
+        }
+    }
+    if !s.uncovered.is_empty() {
+        let _ = writeln!(out, "      changes no fact covers ({}):", s.uncovered.len());
+        for c in &s.uncovered {
+            for l in &c.removed {
+                let _ = writeln!(out, "        {}", diff_line(&format!("-{l}"), 8, look));
+            }
+            for l in &c.added {
+                let _ = writeln!(out, "        {}", diff_line(&format!("+{l}"), 8, look));
+            }
+        }
+    }
 }
 
 /// Each route page's coverage and dates, the facts it no longer states and the figures no fact

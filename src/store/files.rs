@@ -42,6 +42,11 @@ impl Store {
         crate::atomic::write_with(&path, write).map_err(io_err(&path))
     }
 
+    /// Where the last check's report is kept.
+    pub(crate) fn last_check_path(&self) -> PathBuf {
+        self.dir.join(LAST_CHECK_FILE)
+    }
+
     pub(crate) fn load_last_check(&self) -> Result<Option<Vec<u8>>, StoreError> {
         read_if_there(&self.dir.join(LAST_CHECK_FILE))
     }

@@ -350,7 +350,10 @@ fn a_check_whose_rows_are_spilled_reports_exactly_what_one_holding_them_does() {
                 .env("RUST_LOG", "sourcewatch=debug");
         }
         let out = cmd.env("NO_COLOR", "1").output().unwrap();
-        let (code, stderr) = (out.status.code().unwrap(), String::from_utf8_lossy(&out.stderr));
+        let (code, stderr) = (
+            out.status.code().unwrap(),
+            String::from_utf8_lossy(&out.stderr),
+        );
         assert!(code == 0 || code == 1, "{stderr}");
         assert_eq!(
             stderr.contains("report rows kept in a temporary file"),
@@ -374,7 +377,13 @@ fn a_check_whose_rows_are_spilled_reports_exactly_what_one_holding_them_does() {
         fn drop_clocks(v: &mut Value) {
             match v {
                 Value::Object(m) => {
-                    for key in ["started_at", "finished_at", "duration_ms", "last_checked", "at"] {
+                    for key in [
+                        "started_at",
+                        "finished_at",
+                        "duration_ms",
+                        "last_checked",
+                        "at",
+                    ] {
                         m.remove(key);
                     }
                     m.values_mut().for_each(drop_clocks);
@@ -414,7 +423,14 @@ fn a_check_whose_rows_are_spilled_reports_exactly_what_one_holding_them_does() {
         h.replace("<li>Certificate of fingerprinting</li>", "")
     });
     let md = both(
-        &["check", "--refresh", "--format", "markdown", "--output", "r.md"],
+        &[
+            "check",
+            "--refresh",
+            "--format",
+            "markdown",
+            "--output",
+            "r.md",
+        ],
         Some("r.md"),
     );
     assert!(md.contains("kz-pr-it/term"), "{md}");
