@@ -228,7 +228,8 @@ async fn capture(
             facts.push(place, f).map_err(CheckError::Spill)?;
         }
     }
-    let (sources, mut facts) = (sources.finish(), facts.finish());
+    let sources = sources.finish().map_err(CheckError::Spill)?;
+    let mut facts = facts.finish().map_err(CheckError::Spill)?;
     let mut pages = HashMap::new();
     while let Some(joined) = page_tasks.join_next().await {
         let (id, capture, read_before) = joined?;

@@ -283,6 +283,10 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Rows<T> {
 pub(crate) struct RowsBuilder<T, K> {
     held: Vec<(K, T)>,
     spilled: Option<Spilled<(K, Span)>>,
+    /// Spilled rows not yet written, which start at `unwritten_at` in the file: one write per
+    /// [`WINDOW`] of rows, not a system call per row.
+    unwritten: Vec<u8>,
+    unwritten_at: u64,
 }
 
 impl<T: Serialize + DeserializeOwned + Clone, K: Ord> RowsBuilder<T, K> {
@@ -293,6 +297,8 @@ impl<T: Serialize + DeserializeOwned + Clone, K: Ord> RowsBuilder<T, K> {
             return Ok(RowsBuilder {
                 held: Vec::with_capacity(expected),
                 spilled: None,
+                unwritten: Vec::new(),
+                unwritten_at: 0,
             });
         }
         let file = tempfile::tempfile_in(dir)?;
@@ -306,20 +312,42 @@ impl<T: Serialize + DeserializeOwned + Clone, K: Ord> RowsBuilder<T, K> {
                 }),
                 spans: Vec::with_capacity(expected),
             }),
+            unwritten: Vec::with_capacity(WINDOW),
+            unwritten_at: 0,
         })
     }
 
     pub(crate) fn push(&mut self, key: K, row: T) -> std::io::Result<()> {
-        match &mut self.spilled {
-            None => self.held.push((key, row)),
-            Some(s) => s.spans.push((key, s.file.append(&encode(&row))?)),
+        let Some(s) = &mut self.spilled else {
+            self.held.push((key, row));
+            return Ok(());
+        };
+        let start = self.unwritten.len();
+        serde_json::to_writer(&mut self.unwritten, &row).expect("a report row serialises");
+        let len = u32::try_from(self.unwritten.len() - start)
+            .map_err(|_| std::io::Error::other("a report row over 4 GiB"))?;
+        let at = self.unwritten_at + start as u64;
+        s.spans.push((key, Span { at, len }));
+        if self.unwritten.len() >= WINDOW {
+            self.write_out()?;
+        }
+        Ok(())
+    }
+
+    fn write_out(&mut self) -> std::io::Result<()> {
+        if let Some(s) = &self.spilled {
+            let written = s.file.append(&self.unwritten)?;
+            debug_assert_eq!(written.at, self.unwritten_at);
+            self.unwritten_at += u64::from(written.len);
+            self.unwritten.clear();
         }
         Ok(())
     }
 
     /// The rows ordered by key (rows of one key in the order pushed).
-    pub(crate) fn finish(self) -> Rows<T> {
-        match self.spilled {
+    pub(crate) fn finish(mut self) -> std::io::Result<Rows<T>> {
+        self.write_out()?;
+        Ok(match self.spilled {
             None => {
                 let mut held = self.held;
                 held.sort_by(|a, b| a.0.cmp(&b.0));
@@ -333,7 +361,7 @@ impl<T: Serialize + DeserializeOwned + Clone, K: Ord> RowsBuilder<T, K> {
                     spilled: Some(Spilled { file, spans }),
                 }
             }
-        }
+        })
     }
 }
 
@@ -365,20 +393,20 @@ mod tests {
         for &k in keys {
             b.push(k, row(k)).unwrap();
         }
-        b.finish()
+        b.finish().unwrap()
     }
 
     #[test]
     fn spilled_rows_read_back_serialise_and_change_as_held_ones_do() {
-        // Out of order, as sources finish; a window smaller than all the rows is refilled.
-        let keys: Vec<usize> = (0..5000).rev().chain(5000..9000).collect();
+        // Out of order, as sources finish; more rows than one write or one read window holds.
+        let keys: Vec<usize> = (0..10_000).rev().chain(10_000..20_000).collect();
         let (mut held, mut spilled) = (built(false, &keys), built(true, &keys));
         assert!(spilled.is_spilled() && !held.is_spilled());
-        assert_eq!(spilled.len(), 9000);
+        assert_eq!(spilled.len(), 20_000);
         let all: Vec<Row> = spilled.iter().map(Cow::into_owned).collect();
-        assert_eq!(all, (0..9000).map(row).collect::<Vec<_>>());
+        assert_eq!(all, (0..20_000).map(row).collect::<Vec<_>>());
         assert_eq!(spilled.get(4321).unwrap().into_owned(), row(4321));
-        assert!(spilled.get(9000).is_none());
+        assert!(spilled.get(20_000).is_none());
         for rows in [&mut held, &mut spilled] {
             rows.update(7, |r| r.id = "seven".to_string()).unwrap();
             rows.update_all(|r| {
