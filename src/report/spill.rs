@@ -2,10 +2,14 @@
 //! they are made.
 //!
 //! At 100,000 sources a check's rows are over 100 MB next to a registry of about 90 MB: held,
-//! they make the check's peak. Spilled, each row is one line of compact JSON in an unlinked file
-//! in the store's folder (the same disk as the snapshots, never a RAM-backed `/tmp`), and memory
-//! keeps only where each row starts: 12 bytes a row. Readers see one type either way and read
-//! rows in order, by position, or serialised straight from the file into a report.
+//! they make the check's peak. Spilled, each row is JSON in an unlinked file in the store's folder
+//! (the same disk as the snapshots, never a RAM-backed `/tmp`), and memory keeps only where each
+//! row is: 16 bytes a row. Readers see one type either way and read rows in order or by
+//! position.
+//!
+//! A spilled row is written as it stands in a saved report (pretty, two levels in: an element of
+//! the report's `sources` or `facts`), so writing the report copies its bytes instead of reading
+//! each row back and serialising it again.
 //!
 //! A row changed after it is spilled (a route page flags it, a date written by hand undoes a
 //! refresh) is written again at the end of the file and its place moved there; the file only
@@ -67,9 +71,10 @@ struct Spilled<S> {
 }
 
 /// A sequence of rows, in memory or in a spill file.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Rows<T> {
     held: Vec<T>,
+    /// A clone shares the file: rows are only ever appended to it.
     spilled: Option<Spilled<Span>>,
 }
 
@@ -91,18 +96,27 @@ impl<T> From<Vec<T>> for Rows<T> {
     }
 }
 
-impl<T: Clone> Clone for Rows<T> {
-    fn clone(&self) -> Self {
-        // A clone of spilled rows shares the file: rows are only ever appended to it.
-        Rows {
-            held: self.held.clone(),
-            spilled: self.spilled.clone(),
+/// Two levels of serde_json's pretty indent: a row's place in a report.
+const ROW_INDENT: &[u8] = b"    ";
+
+/// `row` appended to `out` as [`write_pretty_json`](super::write_pretty_json) writes it inside
+/// a report: pretty, each line after the first indented two more levels. A newline in a JSON
+/// document is always formatting (in a string it is escaped), so indenting after each one is
+/// exact.
+fn encode_into<T: Serialize>(out: &mut Vec<u8>, row: &T) {
+    let pretty = serde_json::to_vec_pretty(row).expect("a report row serialises");
+    for line in pretty.split_inclusive(|&b| b == b'\n') {
+        out.extend_from_slice(line);
+        if line.ends_with(b"\n") {
+            out.extend_from_slice(ROW_INDENT);
         }
     }
 }
 
 fn encode<T: Serialize>(row: &T) -> Vec<u8> {
-    serde_json::to_vec(row).expect("a report row serialises")
+    let mut out = Vec::new();
+    encode_into(&mut out, row);
+    out
 }
 
 /// Reading back a file this process wrote a moment ago; a failure is a failing disk, and the
@@ -267,8 +281,22 @@ impl<'a, T: DeserializeOwned + Clone> Iterator for RowsIter<'a, T> {
 }
 
 impl<T: Serialize + DeserializeOwned + Clone> Serialize for Rows<T> {
+    /// Spilled rows go out as the bytes they were written as, which is what serialising them
+    /// gives inside a pretty report (see [`encode_into`]).
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.iter())
+        use serde::ser::{Error, SerializeSeq};
+        let Some(Spilled { file, spans }) = &self.spilled else {
+            return serializer.collect_seq(&self.held);
+        };
+        let mut seq = serializer.serialize_seq(Some(spans.len()))?;
+        let mut window = Window::default();
+        for span in spans {
+            let bytes = window.row(&file.file, *span);
+            let raw: &serde_json::value::RawValue =
+                serde_json::from_slice(bytes).map_err(S::Error::custom)?;
+            seq.serialize_element(raw)?;
+        }
+        seq.end()
     }
 }
 
@@ -323,7 +351,7 @@ impl<T: Serialize + DeserializeOwned + Clone, K: Ord> RowsBuilder<T, K> {
             return Ok(());
         };
         let start = self.unwritten.len();
-        serde_json::to_writer(&mut self.unwritten, &row).expect("a report row serialises");
+        encode_into(&mut self.unwritten, &row);
         let len = u32::try_from(self.unwritten.len() - start)
             .map_err(|_| std::io::Error::other("a report row over 4 GiB"))?;
         let at = self.unwritten_at + start as u64;
@@ -373,12 +401,15 @@ mod tests {
     struct Row {
         id: String,
         n: u32,
+        /// Nested and empty values, and a newline in a string, are indented as a report's.
+        notes: Vec<String>,
     }
 
     fn row(i: usize) -> Row {
         Row {
             id: format!("row-{i}"),
             n: i as u32,
+            notes: (0..i % 3).map(|k| format!("line {k}\nand more")).collect(),
         }
     }
 
@@ -418,10 +449,13 @@ mod tests {
             })
             .unwrap();
         }
-        assert_eq!(
-            serde_json::to_string(&held).unwrap(),
-            serde_json::to_string(&spilled).unwrap()
-        );
+        // Byte for byte as a saved report has them: two levels in, pretty.
+        #[derive(Serialize)]
+        struct Report<'a> {
+            rows: &'a Rows<Row>,
+        }
+        let pretty = |rows| serde_json::to_string_pretty(&Report { rows }).unwrap();
+        assert_eq!(pretty(&held), pretty(&spilled));
         assert_eq!(spilled.get(7).unwrap().id, "seven");
         assert_eq!(spilled.get(7).unwrap().n, 100_007);
         let back: Rows<Row> =
