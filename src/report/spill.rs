@@ -213,8 +213,9 @@ impl<T: Serialize + DeserializeOwned + Clone> Rows<T> {
     }
 }
 
-/// Rows read back in order through one buffer: spilled rows mostly sit in file order, so one
-/// read serves many rows.
+/// Rows read back in order through one buffer: spilled rows mostly sit in file order (sources
+/// finish about in the order they start), so one read serves many rows. A window starts a
+/// quarter before the row that needs it, so rows finished a little out of order are still in it.
 #[derive(Default)]
 struct Window {
     at: u64,
@@ -227,11 +228,12 @@ impl Window {
     fn row<'w>(&'w mut self, file: &File, span: Span) -> &'w [u8] {
         let (start, end) = (span.at, span.at + u64::from(span.len));
         if start < self.at || end > self.at + self.bytes.len() as u64 {
-            let size = WINDOW.max(span.len as usize);
-            self.bytes.resize(size, 0);
+            let from = start.saturating_sub(WINDOW as u64 / 4);
+            let needed = (end - from) as usize;
+            self.bytes.resize(WINDOW.max(needed), 0);
             let mut filled = 0;
-            while filled < span.len as usize {
-                match file.read_at(&mut self.bytes[filled..], start + filled as u64) {
+            while filled < needed {
+                match file.read_at(&mut self.bytes[filled..], from + filled as u64) {
                     Ok(0) => spill_broken("the file ends before the row"),
                     Ok(n) => filled += n,
                     Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
@@ -239,7 +241,7 @@ impl Window {
                 }
             }
             self.bytes.truncate(filled);
-            self.at = start;
+            self.at = from;
         }
         let from = (start - self.at) as usize;
         &self.bytes[from..from + span.len as usize]
