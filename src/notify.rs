@@ -5,6 +5,7 @@
 //! field that Slack and Mattermost display as the message. Delivery is retried within a time
 //! limit and never fails the run: a webhook that hangs or refuses costs at most that limit.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
@@ -12,8 +13,6 @@ use reqwest::Url;
 use serde_json::json;
 
 use crate::fetch::retry::{Retry, with_retries};
-use std::borrow::Cow;
-
 use crate::report::{FactReport, Report};
 
 /// The most a notification may add to a run.

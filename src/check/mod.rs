@@ -50,7 +50,7 @@ use crate::assess::Day;
 use crate::fetch::{Fetcher, HostKey};
 use crate::notify::Notifier;
 use crate::outcome::Outcome;
-use crate::registry::{FactId, Registry};
+use crate::registry::{FactId, FactPos, Registry};
 use crate::report::{FactReport, Report, RowsBuilder, SCHEMA_VERSION, Summary};
 use crate::store::{Store, StoreError, VerifiedBy};
 use crate::term::Progress;
@@ -138,7 +138,7 @@ pub(crate) async fn check(
             return Ok(Ended::Interrupted);
         }
     };
-    finish(registry, store, &mut report, &verified, request).await?;
+    finish(registry, store, &mut report, verified, request).await?;
     Ok(Ended::Finished(Box::new(report)))
 }
 
@@ -146,8 +146,8 @@ pub(crate) async fn check(
 /// over rows that a large check keeps in a file.
 #[derive(Default)]
 struct Verified {
-    /// Facts whose date this check moves (`--refresh`).
-    refreshed: Vec<FactId>,
+    /// Facts whose date this check moves (`--refresh`), with their place in the registry.
+    refreshed: Vec<(Option<FactPos>, FactId)>,
     /// Facts the machine re-verified, and the day.
     by_machine: Vec<(FactId, NaiveDate)>,
 }
@@ -217,14 +217,14 @@ async fn capture(
         for (_, mut f) in rows.facts {
             crate::report::name_route(&mut f, registry);
             summary.count_fact(&f);
+            // Facts in registry order, whatever order their sources finished in.
+            let place = registry.fact_pos(&f.id);
             if f.refreshed {
-                verified.refreshed.push(f.id.clone());
+                verified.refreshed.push((place, f.id.clone()));
             }
             if let Some(day) = f.machine_verified {
                 verified.by_machine.push((f.id.clone(), day));
             }
-            // Facts in registry order, whatever order their sources finished in.
-            let place = registry.fact_pos(&f.id);
             facts.push(place, f).map_err(CheckError::Spill)?;
         }
     }
@@ -274,17 +274,23 @@ async fn finish(
     registry: &Registry,
     store: &Store,
     report: &mut Report,
-    verified: &Verified,
+    verified: Verified,
     request: &Request<'_>,
 ) -> Result<(), CheckError> {
-    let refreshed = &verified.refreshed;
+    // Written in registry order, as the log of verifications and any warning list them.
+    let Verified {
+        mut refreshed,
+        by_machine,
+    } = verified;
+    refreshed.sort_by_key(|(place, _)| *place);
+    let refreshed: Vec<FactId> = refreshed.into_iter().map(|(_, id)| id).collect();
     // A shard waits here for the others to be done with the files they all write.
     let _shared = store.shared_files()?;
     if !refreshed.is_empty() {
         let skipped = write_verified(
             registry,
             store,
-            refreshed,
+            &refreshed,
             request.today,
             VerifiedBy::Machine,
         )?;
@@ -321,9 +327,9 @@ async fn finish(
         ledger
             .facts
             .retain(|id, _| registry.fact(id.as_str()).is_some());
-        for (id, day) in &verified.by_machine {
-            let record = ledger.facts.entry(id.clone()).or_default();
-            record.machine_verified = record.machine_verified.max(Some(*day));
+        for (id, day) in by_machine {
+            let record = ledger.facts.entry(id).or_default();
+            record.machine_verified = record.machine_verified.max(Some(day));
         }
     })?;
     let saved_json = if store.is_shard() {

@@ -182,7 +182,8 @@ fn put_rows(
     let known = |source: &str| registry.source(source).is_some();
     let known_fact =
         |f: &crate::report::FactReport| known(&f.source) && registry.fact(&f.id).is_some();
-    // The whole store's rows are held here: a shard is a part of a check too large for one.
+    // Every shard's rows are held here to be merged and sorted: a sharded check's memory grows
+    // with the whole registry, not with its shard (docs/store.md).
     let mut sources = std::mem::take(&mut into.sources).into_vec();
     let mut facts = std::mem::take(&mut into.facts).into_vec();
     sources.retain(|s| !taken.contains(&s.id) && known(&s.id));

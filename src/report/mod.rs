@@ -59,6 +59,8 @@ pub(crate) fn render(report: &Report, format: crate::cli::ReportFormat) -> Strin
     }
 }
 
+/// Written only as a whole pretty document ([`write_pretty_json`], [`pretty_json`]): rows a
+/// large check spilled are kept in that shape and copied into it (see `spill`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Report {
     pub(crate) schema_version: u32,

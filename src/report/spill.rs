@@ -4,8 +4,8 @@
 //! At 100,000 sources a check's rows are over 100 MB next to a registry of about 90 MB: held,
 //! they make the check's peak. Spilled, each row is JSON in an unlinked file in the store's folder
 //! (the same disk as the snapshots, never a RAM-backed `/tmp`), and memory keeps only where each
-//! row is: 16 bytes a row. Readers see one type either way and read rows in order or by
-//! position.
+//! row is: 16 bytes a row (40 for a fact while the check makes them, with its sort key).
+//! Readers see one type either way and read rows in order or by position.
 //!
 //! A spilled row is written as it stands in a saved report (pretty, two levels in: an element of
 //! the report's `sources` or `facts`), so writing the report copies its bytes instead of reading
@@ -213,24 +213,39 @@ impl<T: Serialize + DeserializeOwned + Clone> Rows<T> {
     }
 }
 
-/// Rows read back in order through one buffer: spilled rows mostly sit in file order (sources
-/// finish about in the order they start), so one read serves many rows. A window starts a
-/// quarter before the row that needs it, so rows finished a little out of order are still in it.
+/// Rows read back in order through one buffer, whose size follows how well it serves: rows
+/// read in about the order they were written (one host's sources finish about in the order
+/// they start) take one read per [`WINDOW`]; rows far apart in the file (many hosts, facts
+/// ordered by route) shrink it towards a read per row rather than copying a window each time.
+/// A window starts a little before the row that needs it, so rows finished a little out of
+/// order are still in it.
 #[derive(Default)]
 struct Window {
     at: u64,
     bytes: Vec<u8>,
+    /// What the next refill reads (0 until the first: then [`WINDOW`]).
+    size: usize,
+    /// Rows served since the last refill.
+    served: usize,
 }
 
 const WINDOW: usize = 256 * 1024;
+const SMALLEST_WINDOW: usize = 4 * 1024;
 
 impl Window {
     fn row<'w>(&'w mut self, file: &File, span: Span) -> &'w [u8] {
         let (start, end) = (span.at, span.at + u64::from(span.len));
         if start < self.at || end > self.at + self.bytes.len() as u64 {
-            let from = start.saturating_sub(WINDOW as u64 / 4);
+            self.size = match (self.size, self.served) {
+                (0, _) => WINDOW,
+                (size, 0..8) => (size / 4).max(SMALLEST_WINDOW),
+                (size, 64..) => (size * 2).min(WINDOW),
+                (size, _) => size,
+            };
+            self.served = 0;
+            let from = start.saturating_sub(self.size as u64 / 8);
             let needed = (end - from) as usize;
-            self.bytes.resize(WINDOW.max(needed), 0);
+            self.bytes.resize(self.size.max(needed), 0);
             let mut filled = 0;
             while filled < needed {
                 match file.read_at(&mut self.bytes[filled..], from + filled as u64) {
@@ -243,6 +258,7 @@ impl Window {
             self.bytes.truncate(filled);
             self.at = from;
         }
+        self.served += 1;
         let from = (start - self.at) as usize;
         &self.bytes[from..from + span.len as usize]
     }
@@ -460,6 +476,11 @@ mod tests {
         assert_eq!(pretty(&held), pretty(&spilled));
         assert_eq!(spilled.get(7).unwrap().id, "seven");
         assert_eq!(spilled.get(7).unwrap().n, 100_007);
+        // Written in an order far from the one they are read in (many hosts): the window
+        // shrinks towards a read per row and every row still reads back whole.
+        let scattered: Vec<usize> = (0..20_000).map(|i| i * 7919 % 20_000).collect();
+        let far = built(true, &scattered);
+        assert!(far.iter().map(Cow::into_owned).eq((0..20_000).map(row)));
         let back: Rows<Row> =
             serde_json::from_str(&serde_json::to_string(&spilled).unwrap()).unwrap();
         assert_eq!(back.into_vec(), spilled.into_vec());

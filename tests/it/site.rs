@@ -345,6 +345,7 @@ fn a_check_whose_rows_are_spilled_reports_exactly_what_one_holding_them_does() {
     );
     let run = |ws: &Workspace, spill: bool, args: &[&str]| {
         let mut cmd = ws.command(args);
+        cmd.env_remove("SOURCEWATCH_SPILL_ROWS");
         if spill {
             cmd.env("SOURCEWATCH_SPILL_ROWS", "0")
                 .env("RUST_LOG", "sourcewatch=debug");
@@ -429,6 +430,13 @@ fn a_check_whose_rows_are_spilled_reports_exactly_what_one_holding_them_does() {
         Some("r.html"),
     );
     assert!(html.contains("unverifiable"), "{html}");
-    let json = both(&["check", "--format", "json"], None);
+    let json = both(
+        &["check", "--format", "json", "--output", "r.json"],
+        Some("r.json"),
+    );
     assert!(json.contains("\"page_differs\": 3"), "{json}");
+    // A JSON output is the saved report's bytes.
+    for ws in [&held, &spilled] {
+        assert_eq!(ws.read("r.json"), ws.read("snapshots/LAST_CHECK.json"));
+    }
 }
