@@ -125,7 +125,9 @@ pub(crate) fn status(
     if !rows.is_sorted_by_key(|r| registry.fact_pos(&r.id)) {
         rows.sort_by_cached_key(|r| registry.fact_pos(&r.id));
     }
-    crate::report::name_routes(&mut rows, registry);
+    for row in &mut rows {
+        crate::report::name_route(row, registry);
+    }
     // Each route's page as last read, held against today's registry.
     let pages = crate::site::load_all(registry, store)?;
     let mut held = crate::report::Rows::from(rows);

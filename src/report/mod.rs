@@ -207,13 +207,6 @@ pub(crate) fn need_review(flagged: usize, facts: usize) -> String {
     )
 }
 
-/// Fills in each row's route title and page from the registry.
-pub(crate) fn name_routes(facts: &mut [FactReport], registry: &Registry) {
-    for f in facts {
-        name_route(f, registry);
-    }
-}
-
 /// Fills in the row's route title and page from the registry.
 pub(crate) fn name_route(f: &mut FactReport, registry: &Registry) {
     if let Some(route) = registry.route(&f.route) {
